@@ -1,0 +1,74 @@
+# bw: a toolkit for the OpenAI Batch API.  Plain make; no configure step.
+VERSION = 0.1.0
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
+	-DBW_VERSION='"$(VERSION)"' -Ilib
+LDLIBS = -ljq -lcurl -lbearssl -lm
+
+PROGS = bin/bw-parse
+MAN1 = man/bw-parse.1
+MAN7 = man/bw.7
+LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
+	lib/result.c
+LIBOBJ = $(LIBSRC:.c=.o)
+UNITS =
+
+# Debian packages the build and the tests need; `make deps` installs the
+# missing ones when run as root.
+DEPS = gcc make libc6-dev libcurl4-openssl-dev libjq-dev libbearssl-dev \
+	libcmocka-dev mandoc python3 jq perl
+
+all: $(PROGS)
+
+deps:
+	@command -v dpkg-query >/dev/null || exit 0; \
+	missing=; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make deps: missing Debian packages:$$missing (run 'make deps' as root)" >&2; \
+		exit 1; fi; \
+	echo "make deps: installing$$missing"; \
+	apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+
+$(LIBOBJ) $(PROGS:=.o) $(UNITS:=.o): lib/bw.h | deps
+
+lib/libbw.a: $(LIBOBJ)
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(PROGS): %: %.o lib/libbw.a
+	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS)
+
+$(UNITS): %: %.o lib/libbw.a
+	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS) -lcmocka
+
+check: $(PROGS) $(UNITS)
+	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVEFLAGS) $(UNITS) tests/*.t
+	@for m in $(MAN1); do mandoc -Tlint -Wwarning $$m || exit 1; done
+
+install: $(PROGS)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	cp $(PROGS) $(DESTDIR)$(BINDIR)/
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
+	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+	rm -f $(DESTDIR)$(MANDIR)/man7/bw.7
+
+demo: $(PROGS)
+	@sh examples/demo.sh
+
+clean:
+	rm -f $(PROGS) $(PROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
+
+.PHONY: all deps check install uninstall demo clean

@@ -1,0 +1,59 @@
+/*
+ * bw-parse: batch output and error lines → one normalized result per line.
+ *
+ * Reads the lines of the files named (or stdin), in any order, and
+ * writes {customId,status,text,usage} or {customId,status,error} for
+ * each.  Nothing is written unless every line is a batch result.
+ * Exits 0, 65 on bad input, 74 when the output cannot be written.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "bw.h"
+
+static const char synopsis[] = "[--raw] [--max-line SIZE] [file ...]";
+
+static void
+help(void)
+{
+	bw_help(synopsis,
+	    "  -r, --raw            add the provider's response body as \"response\"\n"
+	    "  -L, --max-line SIZE  refuse lines longer than SIZE bytes (default 20M)\n"
+	    "  -h, --help           show this help\n"
+	    "      --version        show the version\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "raw", no_argument, 0, 'r' },
+		{ "max-line", required_argument, 0, 'L' },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
+		{ 0 }
+	};
+	size_t max = 20 << 20;
+	int raw = 0, c;
+	unsigned long n = 0;
+	struct bw_out out;
+
+	bw_init(argv);
+	while ((c = getopt_long(argc, argv, "rL:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'r': raw = 1; break;
+		case 'L': max = bw_parse_size("--max-line", optarg); break;
+		case 'h': help(); break;
+		case 'V': bw_version(); break;
+		default: bw_usage(synopsis);
+		}
+	bw_out_open(&out, 1, "stdout", 1);
+	if (optind == argc)
+		n = bw_parse_file(&out, NULL, max, raw);
+	for (int i = optind; i < argc; i++)
+		n += bw_parse_file(&out, argv[i], max, raw);
+	if (n == 0)
+		bw_die(BW_EX_DATAERR, "no results in the input");
+	bw_out_commit(&out);
+	return 0;
+}

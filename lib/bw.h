@@ -1,0 +1,222 @@
+/*
+ * bw.h: libbw, everything the bw-* programs share.
+ *
+ * Conventions: every public name starts with bw_.  A function that returns
+ * a jv returns a value the caller owns; a jv argument is consumed unless
+ * the prototype says "borrowed".  Functions that die print one line,
+ * "prog: what: why", and exit with one of the codes below.
+ */
+#ifndef BW_H
+#define BW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jv.h>
+
+/* --- messages and exit codes (msg.c) --- */
+
+enum {
+	BW_EX_OK = 0,
+	BW_EX_NO = 1,		/* the legitimate "no" */
+	BW_EX_USAGE = 2,
+	BW_EX_DATAERR = 65,	/* bad input data */
+	BW_EX_IOERR = 74,	/* cannot write output */
+	BW_EX_TEMPFAIL = 75,	/* try again later */
+	BW_EX_PROTOCOL = 76,	/* the server sent something invalid */
+	BW_EX_NOPERM = 77,	/* bad or missing credentials */
+};
+
+extern const char *bw_prog;	/* set by bw_init */
+
+/* Names the program after argv[0]'s last component (and sets argv[0]
+   to it, for getopt's messages); ignores SIGPIPE, so that a write to a
+   closed pipe fails with EPIPE and is reported. */
+void bw_init(char **argv);
+void bw_warn(const char *fmt, ...);
+/* Prints "prog: ...", removes registered temporary files, exits. */
+void bw_die(int code, const char *fmt, ...);
+/* Prints "usage: ..." (the program's synopsis) and exits 2. */
+void bw_usage(const char *synopsis);
+/* Prints "usage: prog synopsis" and the option lines to stdout, exits 0. */
+void bw_help(const char *synopsis, const char *options);
+/* Prints "prog version" and exits 0. */
+void bw_version(void);
+/* A path bw_die removes before exiting (borrowed: keep it alive). */
+void bw_cleanup_path(const char *path);
+/* Keeps every registered path: the work they hold is done. */
+void bw_cleanup_forget(void);
+
+/* --- numbers from flags (msg.c) --- */
+
+/* Parses a whole non-negative decimal size with an optional K, M or G
+   (binary) suffix; dies with a usage error naming flag otherwise. */
+uint64_t bw_parse_size(const char *flag, const char *s);
+
+/* --- output (out.c) --- */
+
+/* A buffered writer.  With spool set, nothing reaches fd until
+   bw_out_commit: the bytes wait in memory and then in an unlinked
+   temporary file, so a run that dies writes nothing at all.  With fd
+   -1 and no spool it is a growing memory buffer (buf, n). */
+struct bw_out {
+	int fd;
+	const char *name;	/* for messages, borrowed */
+	char *buf;
+	size_t n, cap;
+	int spool;		/* temporary file descriptor or -1 */
+	int spooling;
+	uint64_t total;		/* bytes written so far */
+};
+
+void bw_out_open(struct bw_out *o, int fd, const char *name, int spool);
+void bw_out_write(struct bw_out *o, const void *p, size_t n);
+void bw_out_str(struct bw_out *o, const char *s);
+static inline void bw_out_char(struct bw_out *o, char c)
+{
+	if (o->n == o->cap)
+		bw_out_write(o, &c, 1);
+	else
+		o->buf[o->n++] = c;
+}
+/* Writes everything to fd (copying the spool), checks it, frees.
+   Dies with 74 on any write error. */
+void bw_out_commit(struct bw_out *o);
+/* Copies bytes [from, to) of what a spooling writer holds to fd,
+   dying with 74 on an error; the writer stays usable. */
+void bw_out_save(struct bw_out *o, uint64_t from, uint64_t to, int fd,
+		 const char *name);
+/* Drops what was spooled, frees. */
+void bw_out_discard(struct bw_out *o);
+
+/* --- JSON writing (json.c) --- */
+
+/* Compact JSON, keys in insertion order, numbers in their shortest
+   form that reads back as the same double.  v is borrowed. */
+void bw_out_json(struct bw_out *o, jv v);
+void bw_out_jstr(struct bw_out *o, const char *s, size_t n);
+void bw_out_number(struct bw_out *o, double d);
+/* A JSON string for a message: quoted, escaped, cut to max bytes
+   with "..." after.  Static buffer: valid until the next call. */
+const char *bw_quote(const char *s, size_t n, size_t max);
+
+/* --- JSON reading helpers (json.c) --- */
+
+/* obj[key], or jv_invalid() when obj is not an object or has no such
+   key.  obj is borrowed. */
+jv bw_get(jv obj, const char *key);
+/* 1 if obj (borrowed) is an object with key. */
+int bw_has(jv obj, const char *key);
+/* The kind as a person says it: "a string", "an object", ... */
+const char *bw_kind(jv v);
+
+/* --- reading lines (lines.c) --- */
+
+/* Reads newline-terminated lines with a byte cap per line, counting
+   line numbers.  A line longer than max fails as soon as the cap is
+   passed, without reading the rest of it. */
+struct bw_lines {
+	int fd;
+	const char *name;	/* file name for messages, or NULL for stdin */
+	char *buf;
+	size_t size, start, end, scan;
+	size_t max;
+	unsigned long lineno;
+	int eof;
+	int unterminated;	/* the last line read had no newline */
+};
+
+/* Opens path ("-" or NULL for stdin); dies with 66-style data error
+   when it cannot be opened. */
+void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
+/* Sets *line and *len to the next line without its newline and
+   returns 1, or returns 0 at the end.  The line is valid until the
+   next call.  Dies (65) when a line passes the cap, (74 for read
+   errors). */
+int bw_lines_next(struct bw_lines *l, const char **line, size_t *len);
+void bw_lines_close(struct bw_lines *l);
+/* Dies with code, prefixing "name: line N: " to the message. */
+void bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...);
+/* 1 if the line holds nothing but blanks. */
+int bw_blank(const char *s, size_t n);
+
+/* Parses one line of JSON.  Rejects what libjq would accept but JSON
+   forbids or would silently alter: invalid UTF-8, NUL and other
+   control bytes, more than one value.  On error returns jv_invalid()
+   points *why at a static message that never quotes the input, and
+   *col (if not NULL) at the 1-based byte column where it went wrong.
+   Not reentrant (one scratch buffer). */
+jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
+
+/* --- a set of strings (strset.c) --- */
+
+struct bw_strset;
+struct bw_strset *bw_strset_new(void);
+/* Adds s; returns 0 if it was new, else the value stored with the
+   earlier copy.  val must not be 0. */
+unsigned long bw_strset_add(struct bw_strset *set, const char *s, size_t n,
+			    unsigned long val);
+void bw_strset_free(struct bw_strset *set);
+
+/* --- building batch request lines (request.c) --- */
+
+enum bw_endpoint { BW_CHAT, BW_RESPONSES, BW_COMPLETIONS };
+
+/* "chat", "responses" or "completions" (also the URL forms); -1 if none. */
+int bw_endpoint_parse(const char *s);
+const char *bw_endpoint_name(int e);
+const char *bw_endpoint_url(int e);
+
+struct bw_mapper {
+	int endpoint;
+	const char *model;	/* without any "openai/" prefix, borrowed */
+	int reasoning;		/* the model is a reasoning model */
+	jv defaults;		/* an object merged under each request */
+	unsigned warned;	/* bits of warnings already given */
+	unsigned long warned_fields;
+};
+
+/* Sets up a mapper; dies with a usage error for a bad model. */
+void bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
+		    jv defaults);
+void bw_mapper_free(struct bw_mapper *m);
+/* 1 if model (no prefix) is one the SDK treats as a reasoning model. */
+int bw_model_is_reasoning(const char *model);
+/* Maps one request (AI SDK shape, or a raw line with custom_id and
+   body) to the body of a batch input line.  *custom_id receives the
+   request's own id or jv_invalid() when it has none.  On bad input
+   returns jv_invalid() with *why set to a message naming the field
+   (in a static buffer).  req is consumed. */
+jv bw_map_request(struct bw_mapper *m, jv req, jv *custom_id,
+		  const char **why);
+
+/* --- writing a batch input file (build.c) --- */
+
+struct bw_build {
+	struct bw_mapper map;
+	uint64_t max_requests, max_body, max_file;
+	size_t max_line;
+	const char *split;	/* shard name prefix, or NULL */
+};
+
+/* Maps every request of the named files (stdin when nfiles is 0) and
+   writes the batch input lines to stdout, or with split to shards
+   PREFIX-0001.jsonl, ... (printing their names).  Nothing is written
+   unless every line is good and within the limits; dies (65) naming
+   the line of the first that is not. */
+void bw_build(struct bw_build *b, char **files, int nfiles);
+
+/* --- normalizing results (result.c) --- */
+
+/* Turns one batch output or error line into a result object
+   {customId,status,text,usage} or {customId,status,error}; with raw,
+   adds "response" (the provider's body).  Writes it as one line to o.
+   Returns 0, or -1 with *why set when the line is not a batch result.
+   line is consumed. */
+int bw_result_write(struct bw_out *o, jv line, int raw, const char **why);
+/* Normalizes every line of path (NULL for stdin) to o, skipping blank
+   lines; dies (65) naming the line at the first bad one.  Returns the
+   number of results written. */
+unsigned long bw_parse_file(struct bw_out *o, const char *path, size_t max,
+			    int raw);
+
+#endif

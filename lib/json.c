@@ -1,0 +1,595 @@
+/* json.c: a strict JSON reader building jv values, and a lean writer. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bw.h"
+
+enum { MAXDEPTH = 256 };
+
+struct jp {
+	const unsigned char *p, *end;
+	const char *why;
+	int depth;
+};
+
+static char *scratch;
+static size_t scratchcap;
+
+static void
+grow(size_t n)
+{
+	if (n <= scratchcap)
+		return;
+	scratchcap = n < 4096 ? 4096 : n * 2;
+	free(scratch);
+	if (!(scratch = malloc(scratchcap)))
+		bw_die(BW_EX_IOERR, "out of memory");
+}
+
+static jv
+fail(struct jp *j, const char *why)
+{
+	if (!j->why)
+		j->why = why;
+	return jv_invalid();
+}
+
+static void
+ws(struct jp *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
+	    *j->p == '\r' || *j->p == '\n'))
+		j->p++;
+}
+
+/* Length of the UTF-8 sequence at p (valid, shortest form, no
+   surrogates, at most U+10FFFF), or 0. */
+static int
+utf8len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+	int n;
+	unsigned min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	if (end - p < n)
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static int
+hex4(const unsigned char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned c = p[i];
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			*v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			*v |= c - 'A' + 10;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+static size_t
+put8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = 0xc0 | cp >> 6;
+		o[1] = 0x80 | (cp & 0x3f);
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = 0xe0 | cp >> 12;
+		o[1] = 0x80 | (cp >> 6 & 0x3f);
+		o[2] = 0x80 | (cp & 0x3f);
+		return 3;
+	}
+	o[0] = 0xf0 | cp >> 18;
+	o[1] = 0x80 | (cp >> 12 & 0x3f);
+	o[2] = 0x80 | (cp >> 6 & 0x3f);
+	o[3] = 0x80 | (cp & 0x3f);
+	return 4;
+}
+
+static jv
+string(struct jp *j)
+{
+	const unsigned char *s = ++j->p, *p = s;
+	size_t o;
+
+	/* the common case: no escapes, copied once by jv */
+	while (p < j->end && *p != '"' && *p != '\\') {
+		if (*p < 0x20)
+			return j->p = p, fail(j, "control character in a string");
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		int n = utf8len(p, j->end);
+		if (!n)
+			return j->p = p, fail(j, "invalid UTF-8");
+		p += n;
+	}
+	if (p == j->end)
+		return j->p = p, fail(j, "unterminated string");
+	if (*p == '"') {
+		j->p = p + 1;
+		return jv_string_sized((const char *)s, p - s);
+	}
+	grow(j->end - s);
+	memcpy(scratch, s, p - s);
+	o = p - s;
+	while (p < j->end && *p != '"') {
+		if (*p == '\\') {
+			unsigned cp, lo;
+			if (++p == j->end)
+				break;
+			switch (*p++) {
+			case '"': scratch[o++] = '"'; continue;
+			case '\\': scratch[o++] = '\\'; continue;
+			case '/': scratch[o++] = '/'; continue;
+			case 'b': scratch[o++] = '\b'; continue;
+			case 'f': scratch[o++] = '\f'; continue;
+			case 'n': scratch[o++] = '\n'; continue;
+			case 'r': scratch[o++] = '\r'; continue;
+			case 't': scratch[o++] = '\t'; continue;
+			case 'u': break;
+			default:
+				return j->p = p - 1, fail(j, "invalid escape in a string");
+			}
+			if (j->end - p < 4 || !hex4(p, &cp))
+				return j->p = p, fail(j, "invalid \\u escape");
+			p += 4;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return j->p = p - 6, fail(j, "lone surrogate in a \\u escape");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (j->end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+				    !hex4(p + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
+					return j->p = p - 6, fail(j, "lone surrogate in a \\u escape");
+				p += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			o += put8(scratch + o, cp);
+			continue;
+		}
+		if (*p < 0x20)
+			return j->p = p, fail(j, "control character in a string");
+		int n = *p < 0x80 ? 1 : utf8len(p, j->end);
+		if (!n)
+			return j->p = p, fail(j, "invalid UTF-8");
+		memcpy(scratch + o, p, n);
+		o += n;
+		p += n;
+	}
+	if (p == j->end)
+		return j->p = p, fail(j, "unterminated string");
+	j->p = p + 1;
+	return jv_string_sized(scratch, o);
+}
+
+static jv
+number(struct jp *j)
+{
+	const unsigned char *s = j->p, *p = s;
+	int plain = 1;
+	char buf[64];
+	double d;
+
+	if (p < j->end && *p == '-')
+		p++;
+	if (p < j->end && *p == '0')
+		p++;
+	else if (p < j->end && *p >= '1' && *p <= '9')
+		while (p < j->end && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return j->p = s, fail(j, "invalid number");
+	if (p < j->end && *p == '.') {
+		plain = 0;
+		if (++p == j->end || *p < '0' || *p > '9')
+			return j->p = p, fail(j, "invalid number");
+		while (p < j->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < j->end && (*p == 'e' || *p == 'E')) {
+		plain = 0;
+		if (++p < j->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p == j->end || *p < '0' || *p > '9')
+			return j->p = p, fail(j, "invalid number");
+		while (p < j->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	j->p = p;
+	if (plain && p - s <= 16) {
+		const unsigned char *q = s + (*s == '-');
+		long long v = 0;
+		while (q < p)
+			v = v * 10 + (*q++ - '0');
+		return jv_number(*s == '-' ? -(double)v : (double)v);
+	}
+	if ((size_t)(p - s) < sizeof buf) {
+		memcpy(buf, s, p - s);
+		buf[p - s] = 0;
+		d = strtod(buf, NULL);
+	} else {
+		grow(p - s + 1);
+		memcpy(scratch, s, p - s);
+		scratch[p - s] = 0;
+		d = strtod(scratch, NULL);
+	}
+	if (isinf(d))
+		return j->p = s, fail(j, "number out of range");
+	return jv_number(d);
+}
+
+static jv value(struct jp *j);
+
+static jv
+array(struct jp *j)
+{
+	jv a = jv_array();
+
+	j->p++;
+	ws(j);
+	if (j->p < j->end && *j->p == ']') {
+		j->p++;
+		return a;
+	}
+	for (;;) {
+		jv v = value(j);
+		if (!jv_is_valid(v))
+			return jv_free(a), v;
+		a = jv_array_append(a, v);
+		ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			return a;
+		}
+		jv_free(a);
+		return fail(j, j->p == j->end ? "unexpected end of line" :
+		    "expected , or ] in an array");
+	}
+}
+
+static jv
+object(struct jp *j)
+{
+	jv o = jv_object();
+
+	j->p++;
+	ws(j);
+	if (j->p < j->end && *j->p == '}') {
+		j->p++;
+		return o;
+	}
+	for (;;) {
+		ws(j);
+		if (j->p == j->end || *j->p != '"') {
+			jv_free(o);
+			return fail(j, j->p == j->end ? "unexpected end of line" :
+			    "expected a string key in an object");
+		}
+		jv k = string(j);
+		if (!jv_is_valid(k))
+			return jv_free(o), k;
+		ws(j);
+		if (j->p == j->end || *j->p != ':') {
+			jv_free(o);
+			jv_free(k);
+			return fail(j, j->p == j->end ? "unexpected end of line" :
+			    "expected : after a key");
+		}
+		j->p++;
+		jv v = value(j);
+		if (!jv_is_valid(v))
+			return jv_free(o), jv_free(k), v;
+		o = jv_object_set(o, k, v);
+		ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == '}') {
+			j->p++;
+			return o;
+		}
+		jv_free(o);
+		return fail(j, j->p == j->end ? "unexpected end of line" :
+		    "expected , or } in an object");
+	}
+}
+
+static int
+word(struct jp *j, const char *w, size_t n)
+{
+	if ((size_t)(j->end - j->p) >= n && !memcmp(j->p, w, n)) {
+		j->p += n;
+		return 1;
+	}
+	return 0;
+}
+
+static jv
+value(struct jp *j)
+{
+	jv v;
+
+	ws(j);
+	if (j->p == j->end)
+		return fail(j, "unexpected end of line");
+	switch (*j->p) {
+	case '"':
+		return string(j);
+	case '{':
+	case '[':
+		if (++j->depth > MAXDEPTH)
+			return fail(j, "nested deeper than 256 levels");
+		v = *j->p == '{' ? object(j) : array(j);
+		j->depth--;
+		return v;
+	case 't':
+		if (word(j, "true", 4))
+			return jv_true();
+		break;
+	case 'f':
+		if (word(j, "false", 5))
+			return jv_false();
+		break;
+	case 'n':
+		if (word(j, "null", 4))
+			return jv_null();
+		break;
+	case '-':
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return number(j);
+	}
+	if (*j->p < 0x20)
+		return fail(j, "control character");
+	if (*j->p >= 0x80 && !utf8len(j->p, j->end))
+		return fail(j, "invalid UTF-8");
+	return fail(j, "unexpected character");
+}
+
+jv
+bw_parse_line(const char *s, size_t n, const char **why, size_t *col)
+{
+	struct jp j = { (const unsigned char *)s, (const unsigned char *)s + n,
+	    NULL, 0 };
+	jv v = value(&j);
+
+	if (jv_is_valid(v)) {
+		ws(&j);
+		if (j.p != j.end) {
+			jv_free(v);
+			v = fail(&j, *j.p < 0x20 ? "control character" :
+			    "more than one JSON value");
+		}
+	}
+	if (!jv_is_valid(v)) {
+		*why = j.why;
+		if (col)
+			*col = j.p - (const unsigned char *)s + 1;
+	}
+	return v;
+}
+
+/* --- writing --- */
+
+static const char hexd[] = "0123456789abcdef";
+
+void
+bw_out_jstr(struct bw_out *o, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+
+	bw_out_char(o, '"');
+	while (p < end) {
+		run = p;
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			bw_out_write(o, run, p - run);
+		if (p == end)
+			break;
+		char e[6] = { '\\', 0 };
+		size_t en = 2;
+		switch (*p) {
+		case '"': e[1] = '"'; break;
+		case '\\': e[1] = '\\'; break;
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
+		case '\b': e[1] = 'b'; break;
+		case '\f': e[1] = 'f'; break;
+		default:
+			e[1] = 'u'; e[2] = '0'; e[3] = '0';
+			e[4] = hexd[*p >> 4]; e[5] = hexd[*p & 15];
+			en = 6;
+		}
+		bw_out_write(o, e, en);
+		p++;
+	}
+	bw_out_char(o, '"');
+}
+
+void
+bw_out_number(struct bw_out *o, double d)
+{
+	char buf[40];
+	int n;
+
+	if (isnan(d)) {
+		bw_out_write(o, "null", 4);
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 1e16) {
+		long long v = (long long)d;
+		char *p = buf + sizeof buf;
+		unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+		do
+			*--p = '0' + u % 10;
+		while (u /= 10);
+		if (v < 0 || (v == 0 && signbit(d)))
+			*--p = '-';
+		bw_out_write(o, p, buf + sizeof buf - p);
+		return;
+	}
+	if (isinf(d))
+		d = d < 0 ? -1.7976931348623157e308 : 1.7976931348623157e308;
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, sizeof buf, "%.*g", prec, d);
+		if (prec == 17 || strtod(buf, NULL) == d)
+			break;
+	}
+	bw_out_write(o, buf, n);
+}
+
+void
+bw_out_json(struct bw_out *o, jv v)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL:
+	case JV_KIND_INVALID:
+		bw_out_write(o, "null", 4);
+		break;
+	case JV_KIND_TRUE:
+		bw_out_write(o, "true", 4);
+		break;
+	case JV_KIND_FALSE:
+		bw_out_write(o, "false", 5);
+		break;
+	case JV_KIND_NUMBER:
+		bw_out_number(o, jv_number_value(v));
+		break;
+	case JV_KIND_STRING:
+		bw_out_jstr(o, jv_string_value(v), jv_string_length_bytes(jv_copy(v)));
+		break;
+	case JV_KIND_ARRAY: {
+		int n = jv_array_length(jv_copy(v));
+		bw_out_char(o, '[');
+		for (int i = 0; i < n; i++) {
+			jv x = jv_array_get(jv_copy(v), i);
+			if (i)
+				bw_out_char(o, ',');
+			bw_out_json(o, x);
+			jv_free(x);
+		}
+		bw_out_char(o, ']');
+		break;
+	}
+	case JV_KIND_OBJECT: {
+		int first = 1;
+		bw_out_char(o, '{');
+		for (int i = jv_object_iter(v); jv_object_iter_valid(v, i);
+		    i = jv_object_iter_next(v, i)) {
+			jv k = jv_object_iter_key(v, i);
+			jv x = jv_object_iter_value(v, i);
+			if (!first)
+				bw_out_char(o, ',');
+			first = 0;
+			bw_out_jstr(o, jv_string_value(k),
+			    jv_string_length_bytes(jv_copy(k)));
+			bw_out_char(o, ':');
+			bw_out_json(o, x);
+			jv_free(k);
+			jv_free(x);
+		}
+		bw_out_char(o, '}');
+		break;
+	}
+	}
+}
+
+const char *
+bw_quote(const char *s, size_t n, size_t max)
+{
+	static char buf[512];
+	size_t o = 0;
+
+	if (max > 64 * 1024 || max > sizeof buf - 16)
+		max = sizeof buf - 16;
+	buf[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (o >= max) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += snprintf(buf + o, 8, "\\u%04x", c);
+		} else {
+			buf[o++] = c;
+		}
+	}
+	buf[o++] = '"';
+	buf[o] = 0;
+	return buf;
+}
+
+jv
+bw_get(jv obj, const char *key)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return jv_invalid();
+	return jv_object_get(jv_copy(obj), jv_string(key));
+}
+
+int
+bw_has(jv obj, const char *key)
+{
+	return jv_get_kind(obj) == JV_KIND_OBJECT &&
+	    jv_object_has(jv_copy(obj), jv_string(key));
+}
+
+const char *
+bw_kind(jv v)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL: return "null";
+	case JV_KIND_TRUE:
+	case JV_KIND_FALSE: return "a boolean";
+	case JV_KIND_NUMBER: return "a number";
+	case JV_KIND_STRING: return "a string";
+	case JV_KIND_ARRAY: return "an array";
+	case JV_KIND_OBJECT: return "an object";
+	default: return "nothing";
+	}
+}

@@ -1,0 +1,135 @@
+/* lines.c: newline-delimited input with a per-line cap. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bw.h"
+
+enum { READSIZE = 1 << 16 };
+
+void
+bw_lines_open(struct bw_lines *l, const char *path, size_t max)
+{
+	memset(l, 0, sizeof *l);
+	l->max = max;
+	if (!path || !strcmp(path, "-")) {
+		l->fd = 0;
+		l->name = NULL;
+	} else {
+		l->name = path;
+		if ((l->fd = open(path, O_RDONLY)) < 0)
+			bw_die(BW_EX_USAGE, "%s: %s", path, strerror(errno));
+	}
+	l->size = READSIZE * 4;
+	if (!(l->buf = malloc(l->size)))
+		bw_die(BW_EX_IOERR, "out of memory");
+}
+
+void
+bw_lines_close(struct bw_lines *l)
+{
+	if (l->fd > 0)
+		close(l->fd);
+	free(l->buf);
+	l->buf = NULL;
+}
+
+void
+bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (l->name)
+		bw_die(code, "%s: line %lu: %s", l->name, l->lineno, msg);
+	bw_die(code, "line %lu: %s", l->lineno, msg);
+}
+
+int
+bw_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static void
+fill(struct bw_lines *l)
+{
+	ssize_t r;
+
+	if (l->start > 0 && (l->end == l->size || l->size - l->end < READSIZE)) {
+		memmove(l->buf, l->buf + l->start, l->end - l->start);
+		l->end -= l->start;
+		l->scan -= l->start;
+		l->start = 0;
+	}
+	if (l->size - l->end < READSIZE) {
+		size_t want = l->size * 2;
+		if (want > l->max + 2 * READSIZE)
+			want = l->max + 2 * READSIZE;
+		if (want < l->end + READSIZE)
+			want = l->end + READSIZE;
+		char *b = realloc(l->buf, want);
+		if (!b)
+			bw_die(BW_EX_IOERR, "out of memory");
+		l->buf = b;
+		l->size = want;
+	}
+	do
+		r = read(l->fd, l->buf + l->end, l->size - l->end);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		bw_die(BW_EX_IOERR, "%s: read error: %s",
+		    l->name ? l->name : "stdin", strerror(errno));
+	if (r == 0)
+		l->eof = 1;
+	l->end += r;
+}
+
+int
+bw_lines_next(struct bw_lines *l, const char **line, size_t *len)
+{
+	char *nl;
+
+	l->start = l->scan;
+	for (;;) {
+		nl = memchr(l->buf + l->scan, '\n', l->end - l->scan);
+		if (nl) {
+			*line = l->buf + l->start;
+			*len = nl - *line;
+			l->scan = nl + 1 - l->buf;
+			l->lineno++;
+			if (*len > l->max)
+				bw_lines_die(l, BW_EX_DATAERR,
+				    "longer than the limit of %zu bytes", l->max);
+			l->unterminated = 0;
+			return 1;
+		}
+		l->scan = l->end;
+		if (l->end - l->start > l->max) {
+			l->lineno++;
+			bw_lines_die(l, BW_EX_DATAERR,
+			    "longer than the limit of %zu bytes", l->max);
+		}
+		if (l->eof) {
+			if (l->end == l->start)
+				return 0;
+			*line = l->buf + l->start;
+			*len = l->end - l->start;
+			l->scan = l->end;
+			l->lineno++;
+			l->unterminated = 1;
+			return 1;
+		}
+		fill(l);
+	}
+}

@@ -1,0 +1,140 @@
+/* msg.c: messages, exit codes, temporary files removed on death. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bw.h"
+
+#ifndef BW_VERSION
+#define BW_VERSION "0"
+#endif
+
+const char *bw_prog = "bw";
+
+static const char **cleanup;
+static size_t ncleanup;
+
+void
+bw_init(char **argv)
+{
+	const char *s = argv[0] ? strrchr(argv[0], '/') : NULL;
+
+	bw_prog = s ? s + 1 : argv[0] ? argv[0] : "bw";
+	argv[0] = (char *)bw_prog;	/* for getopt's messages */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+vmsg(const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%s: ", bw_prog);
+	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	/* one line, whatever the message holds */
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "%s\n", buf);
+}
+
+void
+bw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void
+bw_cleanup_path(const char *path)
+{
+	const char **c = realloc(cleanup, (ncleanup + 1) * sizeof *c);
+
+	if (!c) {
+		unlink(path);
+		bw_die(BW_EX_IOERR, "out of memory");
+	}
+	cleanup = c;
+	cleanup[ncleanup++] = path;
+}
+
+void
+bw_cleanup_forget(void)
+{
+	free(cleanup);
+	cleanup = NULL;
+	ncleanup = 0;
+}
+
+void
+bw_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < ncleanup; i++)
+		unlink(cleanup[i]);
+	exit(code);
+}
+
+void
+bw_usage(const char *synopsis)
+{
+	fprintf(stderr, "usage: %s %s\n", bw_prog, synopsis);
+	exit(BW_EX_USAGE);
+}
+
+void
+bw_help(const char *synopsis, const char *options)
+{
+	if (printf("usage: %s %s\n\n%s", bw_prog, synopsis, options) < 0 ||
+	    fflush(stdout) == EOF)
+		bw_die(BW_EX_IOERR, "stdout: %s", strerror(errno));
+	exit(0);
+}
+
+void
+bw_version(void)
+{
+	if (printf("%s %s\n", bw_prog, BW_VERSION) < 0 || fflush(stdout) == EOF)
+		bw_die(BW_EX_IOERR, "stdout: %s", strerror(errno));
+	exit(0);
+}
+
+uint64_t
+bw_parse_size(const char *flag, const char *s)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		goto bad;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	}
+	if (*end || v > (ULLONG_MAX >> shift))
+		goto bad;
+	return (uint64_t)v << shift;
+bad:
+	fprintf(stderr, "%s: %s: not a size: %s\n", bw_prog, flag,
+		bw_quote(s, strlen(s), 40));
+	exit(BW_EX_USAGE);
+}
