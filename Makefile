@@ -10,11 +10,11 @@ CFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
 	-DBW_VERSION='"$(VERSION)"' -Ilib
 LDLIBS = -ljq -lcurl -lbearssl -lm
 
-PROGS = bin/bw-parse
-MAN1 = man/bw-parse.1
+PROGS = bin/bw-jsonl bin/bw-parse
+MAN1 = man/bw-jsonl.1 man/bw-parse.1
 MAN7 = man/bw.7
 LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
-	lib/result.c
+	lib/request.c lib/build.c lib/result.c
 LIBOBJ = $(LIBSRC:.c=.o)
 UNITS =
 

@@ -169,23 +169,28 @@ const char *bw_endpoint_url(int e);
 struct bw_mapper {
 	int endpoint;
 	const char *model;	/* without any "openai/" prefix, borrowed */
-	int reasoning;		/* the model is a reasoning model */
-	jv defaults;		/* an object merged under each request */
-	unsigned warned;	/* bits of warnings already given */
-	unsigned long warned_fields;
+	jv defaults;		/* an object merged under each request, or invalid */
+	struct bw_strset *warned_set;	/* warnings already given */
+	/* what the SDK's model catalog says of the model */
+	int reasoning, effort_none_sampling, flex, priority, gpt6,
+	    search_preview, tools_need_no_effort;
+	const char *const *efforts;	/* reasoning efforts, NULL for any */
 };
 
-/* Sets up a mapper; dies with a usage error for a bad model. */
+/* Sets up a mapper for model and endpoint, with defaults (JSON text of
+   an object, or NULL); dies with a usage error for a bad model or bad
+   defaults. */
 void bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
-		    jv defaults);
+		    const char *defaults);
 void bw_mapper_free(struct bw_mapper *m);
 /* 1 if model (no prefix) is one the SDK treats as a reasoning model. */
 int bw_model_is_reasoning(const char *model);
 /* Maps one request (AI SDK shape, or a raw line with custom_id and
-   body) to the body of a batch input line.  *custom_id receives the
-   request's own id or jv_invalid() when it has none.  On bad input
-   returns jv_invalid() with *why set to a message naming the field
-   (in a static buffer).  req is consumed. */
+   body) to the body of a batch input line, warning once per run on
+   stderr for each field the endpoint or model drops.  *custom_id
+   receives the request's own id (owned) or jv_invalid() when it has
+   none.  On bad input returns jv_invalid() with *why set to a message
+   naming the field (in a static buffer).  req is consumed. */
 jv bw_map_request(struct bw_mapper *m, jv req, jv *custom_id,
 		  const char **why);
 

@@ -446,11 +446,14 @@ bw_out_jstr(struct bw_out *o, const char *s, size_t n)
 	bw_out_char(o, '"');
 }
 
+/* A number as JavaScript's Number.prototype.toString writes it: the
+   shortest digits that read back as d, plain up to 1e21, exponential
+   below 1e-6. */
 void
 bw_out_number(struct bw_out *o, double d)
 {
-	char buf[40];
-	int n;
+	char buf[40], digits[24], out[48];
+	int n, nd = 0, exp, k = 0;
 
 	if (isnan(d)) {
 		bw_out_write(o, "null", 4);
@@ -459,23 +462,63 @@ bw_out_number(struct bw_out *o, double d)
 	if (d == floor(d) && fabs(d) < 1e16) {
 		long long v = (long long)d;
 		char *p = buf + sizeof buf;
-		unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+		unsigned long long u = v < 0 ? -(unsigned long long)v :
+		    (unsigned long long)v;
 		do
 			*--p = '0' + u % 10;
 		while (u /= 10);
-		if (v < 0 || (v == 0 && signbit(d)))
+		if (v < 0)
 			*--p = '-';
 		bw_out_write(o, p, buf + sizeof buf - p);
 		return;
 	}
 	if (isinf(d))
 		d = d < 0 ? -1.7976931348623157e308 : 1.7976931348623157e308;
-	for (int prec = 15; prec <= 17; prec++) {
-		n = snprintf(buf, sizeof buf, "%.*g", prec, d);
-		if (prec == 17 || strtod(buf, NULL) == d)
+	for (int prec = 0; prec <= 16; prec++) {
+		n = snprintf(buf, sizeof buf, "%.*e", prec, d);
+		if (prec == 16 || strtod(buf, NULL) == d)
 			break;
 	}
-	bw_out_write(o, buf, n);
+	/* buf: [-]D[.DDD]e[+-]XX */
+	char *p = buf, *e = strchr(buf, 'e');
+	if (*p == '-')
+		out[k++] = *p++;
+	for (; p < e; p++)
+		if (*p != '.')
+			digits[nd++] = *p;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	exp = atoi(e + 1) + 1;	/* the decimal point after exp digits */
+	if (nd <= exp && exp <= 21) {
+		memcpy(out + k, digits, nd);
+		k += nd;
+		for (int i = nd; i < exp; i++)
+			out[k++] = '0';
+	} else if (0 < exp && exp <= 21) {
+		memcpy(out + k, digits, exp);
+		k += exp;
+		out[k++] = '.';
+		memcpy(out + k, digits + exp, nd - exp);
+		k += nd - exp;
+	} else if (-6 < exp && exp <= 0) {
+		out[k++] = '0';
+		out[k++] = '.';
+		for (int i = exp; i < 0; i++)
+			out[k++] = '0';
+		memcpy(out + k, digits, nd);
+		k += nd;
+	} else {
+		out[k++] = digits[0];
+		if (nd > 1) {
+			out[k++] = '.';
+			memcpy(out + k, digits + 1, nd - 1);
+			k += nd - 1;
+		}
+		k += snprintf(out + k, sizeof out - k, "e%c%d",
+		    exp - 1 < 0 ? '-' : '+', abs(exp - 1));
+	}
+	(void)n;
+	bw_out_write(o, out, k);
 }
 
 void

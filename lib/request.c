@@ -1,0 +1,2469 @@
+/*
+ * request.c: AI SDK generateText requests → batch request bodies.
+ *
+ * The bodies are the ones the Vercel AI SDK (ai 7, @ai-sdk/openai 4)
+ * sends for the same call: its prompt standardization, its message
+ * conversion per endpoint, its reasoning-model rules and the provider
+ * options it forwards.  Where the SDK would download a file, silently
+ * drop a part or accept a value the API refuses, we stop with an error
+ * instead (man/bw.7 lists these).
+ *
+ * Every jv a helper hands out here is borrowed from the per-request
+ * context (c->keep), freed when the request is done; so an error can
+ * return from anywhere.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bw.h"
+
+struct ctx {
+	struct bw_mapper *m;
+	jv *keep;
+	size_t nkeep, capkeep;
+	char why[512];
+	int failed;
+	int reasoning;		/* after forceReasoning */
+	const char *sysrole;	/* "system", "developer" or NULL (remove) */
+};
+
+/* --- small helpers --- */
+
+static jv
+keep(struct ctx *c, jv v)
+{
+	if (c->nkeep == c->capkeep) {
+		c->capkeep = c->capkeep ? c->capkeep * 2 : 64;
+		c->keep = realloc(c->keep, c->capkeep * sizeof *c->keep);
+		if (!c->keep)
+			bw_die(BW_EX_IOERR, "out of memory");
+	}
+	c->keep[c->nkeep++] = v;
+	return v;
+}
+
+static jv
+fail(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->failed) {
+		va_start(ap, fmt);
+		vsnprintf(c->why, sizeof c->why, fmt, ap);
+		va_end(ap);
+		c->failed = 1;
+	}
+	return jv_invalid();
+}
+
+/* obj[key], borrowed; jv_invalid() when absent or obj is no object */
+static jv
+get(struct ctx *c, jv obj, const char *key)
+{
+	return keep(c, bw_get(obj, key));
+}
+
+static int kind(jv v);
+
+/* A request field, with null read as absent. */
+static jv
+field(struct ctx *c, jv req, const char *key)
+{
+	jv v = get(c, req, key);
+
+	return kind(v) == JV_KIND_NULL ? jv_invalid() : v;
+}
+
+static jv
+idx(struct ctx *c, jv arr, int i)
+{
+	return keep(c, jv_array_get(jv_copy(arr), i));
+}
+
+static int
+len(jv arr)
+{
+	return jv_array_length(jv_copy(arr));
+}
+
+static int
+kind(jv v)
+{
+	return jv_get_kind(v);
+}
+
+static int
+isstr(jv v)
+{
+	return kind(v) == JV_KIND_STRING;
+}
+
+static int
+isnum(jv v)
+{
+	return kind(v) == JV_KIND_NUMBER;
+}
+
+static int
+isbool(jv v)
+{
+	return kind(v) == JV_KIND_TRUE || kind(v) == JV_KIND_FALSE;
+}
+
+static int
+isobj(jv v)
+{
+	return kind(v) == JV_KIND_OBJECT;
+}
+
+static int
+isarr(jv v)
+{
+	return kind(v) == JV_KIND_ARRAY;
+}
+
+static int
+present(jv v)
+{
+	return jv_is_valid(v);
+}
+
+static const char *
+str(jv v)
+{
+	return isstr(v) ? jv_string_value(v) : "";
+}
+
+static int
+streq(jv v, const char *s)
+{
+	return isstr(v) && !strcmp(jv_string_value(v), s);
+}
+
+static int
+oneof(jv v, const char *const *list)
+{
+	for (; *list; list++)
+		if (streq(v, *list))
+			return 1;
+	return 0;
+}
+
+/* Sets key in *obj to a copy of v when v is present. */
+static void
+put(jv *obj, const char *key, jv v)
+{
+	if (present(v))
+		*obj = jv_object_set(*obj, jv_string(key), jv_copy(v));
+}
+
+/* Sets key in *obj, consuming v. */
+static void
+set(jv *obj, const char *key, jv v)
+{
+	*obj = jv_object_set(*obj, jv_string(key), v);
+}
+
+/* JSON.stringify of v (borrowed), as an owned jv string. */
+static jv
+dump(jv v)
+{
+	struct bw_out o;
+	jv s;
+
+	bw_out_open(&o, -1, "json", 0);
+	bw_out_json(&o, v);
+	s = jv_string_sized(o.buf, o.n);
+	bw_out_discard(&o);
+	return s;
+}
+
+static void
+warn_once(struct ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!c->m->warned_set)
+		c->m->warned_set = bw_strset_new();
+	if (!bw_strset_add(c->m->warned_set, msg, strlen(msg), 1))
+		bw_warn("warning: %s", msg);
+}
+
+/* --- models and endpoints --- */
+
+int
+bw_endpoint_parse(const char *s)
+{
+	if (!strcmp(s, "chat") || !strcmp(s, "/v1/chat/completions"))
+		return BW_CHAT;
+	if (!strcmp(s, "responses") || !strcmp(s, "/v1/responses"))
+		return BW_RESPONSES;
+	if (!strcmp(s, "completions") || !strcmp(s, "/v1/completions"))
+		return BW_COMPLETIONS;
+	return -1;
+}
+
+const char *
+bw_endpoint_name(int e)
+{
+	return e == BW_CHAT ? "chat" : e == BW_RESPONSES ? "responses" :
+	    "completions";
+}
+
+const char *
+bw_endpoint_url(int e)
+{
+	return e == BW_CHAT ? "/v1/chat/completions" :
+	    e == BW_RESPONSES ? "/v1/responses" : "/v1/completions";
+}
+
+static int
+digits(const char **p, int *v)
+{
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	*v = 0;
+	while (*s >= '0' && *s <= '9' && *v < 100000)
+		*v = *v * 10 + (*s++ - '0');
+	*p = s;
+	return 1;
+}
+
+/* A gpt-5 variant with known reasoning efforts: none, or
+   (mini|nano|sol|luna|terra)(-YYYY-MM-DD)?, or YYYY-MM-DD. */
+static int
+date(const char *s)
+{
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
+			return 0;
+	return !s[10];
+}
+
+static int
+standard_gpt5(const char *v)
+{
+	static const char *const names[] = { "mini", "nano", "sol", "luna",
+		"terra", NULL };
+
+	if (!v)
+		return 1;
+	for (const char *const *n = names; *n; n++) {
+		size_t l = strlen(*n);
+		if (!strncmp(v, *n, l) && (!v[l] || (v[l] == '-' && date(v + l + 1))))
+			return 1;
+	}
+	return date(v);
+}
+
+/* The SDK's model catalog, by name: ^o(\d+)(-|$) and
+   ^gpt-(\d+)(\.(\d+))?(-(.+))?$ */
+static void
+classify(struct bw_mapper *m, const char *id)
+{
+	const char *p = id;
+	int major = 0, minor = -1, o = -1;
+	const char *variant = NULL;
+	int gpt = 0;
+
+	if (p[0] == 'o' && p[1] >= '0' && p[1] <= '9') {
+		p++;
+		digits(&p, &o);
+		if (*p != '-' && *p != 0)
+			o = -1;
+	}
+	p = id;
+	if (!strncmp(p, "gpt-", 4)) {
+		p += 4;
+		if (digits(&p, &major)) {
+			gpt = 1;
+			if (*p == '.') {
+				p++;
+				if (!digits(&p, &minor))
+					gpt = 0;
+			}
+			if (gpt && *p == '-' && p[1])
+				variant = p + 1;
+			else if (gpt && *p)
+				gpt = 0;
+		}
+	}
+	int chatmodel = gpt && minor < 0 && variant &&
+	    !strncmp(variant, "chat", 4);
+	int nano = gpt && variant && !strncmp(variant, "nano", 4);
+	m->reasoning = o >= 0 || (gpt && major >= 5 && !chatmodel);
+	m->effort_none_sampling = gpt && major < 6 &&
+	    (major > 5 || (major == 5 && minor >= 1));
+	m->flex = o >= 3 || (gpt && major >= 5 && !chatmodel);
+	m->priority = !strncmp(id, "gpt-4", 5) ||
+	    (gpt && major >= 5 && !nano && !chatmodel) || o >= 3;
+	m->gpt6 = gpt && major >= 6;
+	m->tools_need_no_effort = gpt && major == 5 && minor >= 6;
+	m->efforts = NULL;
+	if (m->gpt6) {
+		static const char *const e[] = { "low", "medium", "high",
+			"xhigh", "max", NULL };
+		m->efforts = e;
+	} else if (gpt && major == 5 && standard_gpt5(variant)) {
+		static const char *const e0[] = { "minimal", "low", "medium",
+			"high", NULL };
+		static const char *const e1[] = { "none", "low", "medium",
+			"high", NULL };
+		static const char *const e2[] = { "none", "low", "medium",
+			"high", "xhigh", NULL };
+		static const char *const e6[] = { "none", "low", "medium",
+			"high", "xhigh", "max", NULL };
+		m->efforts = minor <= 0 ? e0 : minor == 1 ? e1 : minor < 6 ?
+		    e2 : e6;
+	}
+	m->search_preview = !strncmp(id, "gpt-4o-search-preview", 21) ||
+	    !strncmp(id, "gpt-4o-mini-search-preview", 26);
+}
+
+int
+bw_model_is_reasoning(const char *model)
+{
+	struct bw_mapper m = { 0 };
+
+	classify(&m, model);
+	return m.reasoning;
+}
+
+void
+bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
+    const char *defaults)
+{
+	memset(m, 0, sizeof *m);
+	if (!strncmp(model, "openai/", 7))
+		model += 7;
+	if (!*model || strchr(model, '/') || strpbrk(model, " \t\n\r\""))
+		bw_die(BW_EX_USAGE, "-m: not an OpenAI model name: %s",
+		    bw_quote(model, strlen(model), 60));
+	m->model = model;
+	m->endpoint = endpoint;
+	classify(m, model);
+	m->defaults = jv_invalid();
+	if (defaults) {
+		const char *why;
+		size_t col;
+		m->defaults = bw_parse_line(defaults, strlen(defaults), &why, &col);
+		if (!jv_is_valid(m->defaults))
+			bw_die(BW_EX_USAGE, "-d: invalid JSON at column %zu: %s",
+			    col, why);
+		if (jv_get_kind(m->defaults) != JV_KIND_OBJECT)
+			bw_die(BW_EX_USAGE, "-d: %s, not an object",
+			    bw_kind(m->defaults));
+		if (bw_has(m->defaults, "customId"))
+			bw_die(BW_EX_USAGE, "-d: customId cannot be a default");
+	}
+}
+
+void
+bw_mapper_free(struct bw_mapper *m)
+{
+	jv_free(m->defaults);
+	bw_strset_free(m->warned_set);
+	m->warned_set = NULL;
+}
+
+/* --- request fields --- */
+
+static const char *const request_keys[] = {
+	"customId", "prompt", "messages", "system", "instructions",
+	"allowSystemInMessages", "maxOutputTokens", "temperature", "topP",
+	"topK", "presencePenalty", "frequencyPenalty", "stopSequences", "seed",
+	"tools", "toolChoice", "providerOptions", "reasoning", NULL
+};
+
+static const char *const levels[] = { "minimal", "low", "medium", "high",
+	"xhigh", "max", NULL };
+
+/* The effort the SDK sends for the top-level reasoning option (or the
+   provider option, which wins), borrowed; invalid for none.  With
+   nomax, "max" is not offered (chat). */
+static jv
+effort(struct ctx *c, jv req, jv po, int nomax)
+{
+	jv pe = get(c, po, "reasoningEffort"), r = field(c, req, "reasoning");
+	const char *const *list = c->m->efforts;
+	const char *want, *cand[8];
+	int n = 0, at = -1;
+
+	if (present(pe) && kind(pe) != JV_KIND_NULL)
+		return pe;
+	if (!present(r) || streq(r, "provider-default"))
+		return jv_invalid();
+	want = str(r);
+	for (int i = 0; levels[i]; i++)
+		if (!strcmp(levels[i], want))
+			at = i;
+	cand[n++] = want;
+	for (int i = (at < 0 ? 0 : at) - 1; i >= 0; i--)
+		cand[n++] = levels[i];
+	for (int i = at + 1; levels[i]; i++)
+		cand[n++] = levels[i];
+	for (int i = 0; i < n; i++) {
+		int ok = !list;
+		for (const char *const *e = list; e && *e; e++)
+			ok |= !strcmp(*e, cand[i]);
+		if (ok && nomax && list && !strcmp(cand[i], "max"))
+			ok = 0;
+		if (!ok)
+			continue;
+		if (strcmp(cand[i], want))
+			warn_once(c, "reasoning: %s is not supported by %s; "
+			    "sent as %s", want, c->m->model, cand[i]);
+		return keep(c, jv_string(cand[i]));
+	}
+	warn_once(c, "reasoning: %s is not supported by %s; dropped", want,
+	    c->m->model);
+	return jv_invalid();
+}
+
+static int
+isint(jv v)
+{
+	double d = jv_number_value(v);
+
+	return isnum(v) && d == (double)(long long)d && d > -9.1e15 && d < 9.1e15;
+}
+
+/* A sampling setting: absent → invalid; null is sent as null (as the
+   SDK does); else it must be a number. */
+static jv
+number_field(struct ctx *c, jv req, const char *key)
+{
+	jv v = get(c, req, key);
+
+	if (!present(v) || kind(v) == JV_KIND_NULL)
+		return v;
+	if (!isnum(v))
+		return fail(c, "%s: %s, not a number", key, bw_kind(v));
+	return v;
+}
+
+/* --- file data: URLs, data: URLs, base64, provider references --- */
+
+struct file {
+	jv url;			/* a URL other than data:, or invalid */
+	jv data;		/* base64, or invalid */
+	jv fileid;		/* an OpenAI file id, or invalid */
+	char mt[128];		/* media type ("image" when only the top level is known) */
+	jv filename;
+	jv detail;
+};
+
+static int
+b64val(int ch)
+{
+	if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+	if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+	if (ch == '+' || ch == '-') return 62;
+	if (ch == '/' || ch == '_') return 63;
+	return -1;
+}
+
+/* The image type the first bytes of base64 data show, or NULL
+   (the signatures the SDK's detectMediaType knows). */
+static const char *
+sniff(const char *b64)
+{
+	unsigned char b[16];
+	size_t n = 0;
+	unsigned acc = 0;
+	int bits = 0;
+
+	for (const char *p = b64; *p && n < sizeof b; p++) {
+		int v = b64val((unsigned char)*p);
+		if (v < 0)
+			break;
+		acc = acc << 6 | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			b[n++] = acc >> bits & 0xff;
+		}
+	}
+	if (n >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6)))
+		return "image/gif";
+	if (n >= 4 && !memcmp(b, "\x89PNG", 4))
+		return "image/png";
+	if (n >= 2 && b[0] == 0xff && b[1] == 0xd8)
+		return "image/jpeg";
+	if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
+		return "image/webp";
+	if (n >= 10 && b[0] == 'B' && b[1] == 'M' && !b[6] && !b[7] && !b[8] && !b[9])
+		return "image/bmp";
+	if (n >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4)))
+		return "image/tiff";
+	if (n >= 12 && !b[0] && !b[1] && !b[2] && !memcmp(b + 4, "ftypavif", 8))
+		return "image/avif";
+	if (n >= 12 && !b[0] && !b[1] && !b[2] && !memcmp(b + 4, "ftypheic", 8))
+		return "image/heic";
+	return NULL;
+}
+
+static int
+has_scheme(const char *s)
+{
+	const char *p = s;
+
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return 0;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	return *p == ':';
+}
+
+/* A URL as WHATWG URL.toString() writes the common cases: scheme and
+   host lower-cased, default port dropped, "/" for an empty path,
+   spaces, controls, quotes and non-ASCII bytes percent-encoded. */
+static jv
+normalize_url(const char *u)
+{
+	jv out = jv_string("");
+	const char *p = u, *hostend;
+	char buf[16];
+	int special, lower = 1;
+
+	while (*p && *p != ':')
+		p++;
+	for (const char *q = u; q < p; q++) {
+		char ch = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
+		out = jv_string_append_buf(out, &ch, 1);
+	}
+	out = jv_string_append_str(out, ":");
+	special = !strncmp(jv_string_value(out), "http:", 5) ||
+	    !strncmp(jv_string_value(out), "https:", 6);
+	int https = !strcmp(jv_string_value(out), "https:");
+	p++;
+	if (special && p[0] == '/' && p[1] == '/') {
+		out = jv_string_append_str(out, "//");
+		p += 2;
+		hostend = p + strcspn(p, "/?#");
+		const char *colon = NULL;
+		for (const char *q = p; q < hostend; q++) {
+			if (*q == '@')
+				lower = 1;
+			if (*q == ':')
+				colon = q;
+		}
+		const char *hend = colon ? colon : hostend;
+		for (const char *q = p; q < hend; q++) {
+			char ch = lower && *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
+			out = jv_string_append_buf(out, &ch, 1);
+		}
+		if (colon) {
+			const char *port = colon + 1;
+			size_t n = hostend - port;
+			if (!((https && n == 3 && !strncmp(port, "443", 3)) ||
+			    (!https && n == 2 && !strncmp(port, "80", 2)) || n == 0))
+				out = jv_string_append_buf(out, colon, hostend - colon);
+		}
+		p = hostend;
+		if (*p != '/')
+			out = jv_string_append_str(out, "/");
+	}
+	int part = 0;		/* 0 path, 1 query, 2 fragment */
+	for (; *p; p++) {
+		unsigned char ch = *p;
+		int enc;
+		if (ch == '?' && part == 0)
+			part = 1;
+		else if (ch == '#' && part < 2)
+			part = 2;
+		enc = ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '<' ||
+		    ch == '>' || (part != 1 && ch == '`') ||
+		    (part == 0 && (ch == '{' || ch == '}')) ||
+		    (part == 1 && special && ch == '\'');
+		if (enc) {
+			snprintf(buf, sizeof buf, "%%%02X", ch);
+			out = jv_string_append_str(out, buf);
+		} else {
+			out = jv_string_append_buf(out, (const char *)&ch, 1);
+		}
+	}
+	return out;
+}
+
+/* Reads an image or file part's data into f. */
+static int
+file_data(struct ctx *c, jv data, const char *mt, const char *where,
+    struct file *f)
+{
+	f->url = f->data = f->fileid = jv_invalid();
+	snprintf(f->mt, sizeof f->mt, "%s", mt);
+	if (isobj(data)) {
+		jv ref = get(c, get(c, data, "reference"), "openai");
+		if (!streq(get(c, data, "type"), "reference") || !isstr(ref)) {
+			fail(c, "%s: data is an object but not a reference "
+			    "{\"type\":\"reference\",\"reference\":{\"openai\":\"file-...\"}}",
+			    where);
+			return -1;
+		}
+		f->fileid = ref;
+		return 0;
+	}
+	if (!isstr(data)) {
+		fail(c, "%s: %s, not a string", where, bw_kind(data));
+		return -1;
+	}
+	const char *s = jv_string_value(data);
+	if (!strncmp(s, "data:", 5)) {
+		const char *comma = strchr(s, ',');
+		const char *semi = strstr(s, ";base64,");
+		if (!comma || !semi || semi + 7 != comma) {
+			fail(c, "%s: a data: URL that is not base64", where);
+			return -1;
+		}
+		if (semi > s + 5)
+			snprintf(f->mt, sizeof f->mt, "%.*s", (int)(semi - s - 5), s + 5);
+		f->data = keep(c, jv_string(comma + 1));
+	} else if (has_scheme(s)) {
+		f->url = keep(c, normalize_url(s));
+		return 0;
+	} else {
+		f->data = data;
+	}
+	const char *img = sniff(jv_string_value(f->data));
+	if (img)
+		snprintf(f->mt, sizeof f->mt, "%s", img);
+	return 0;
+}
+
+static jv
+data_url(struct ctx *c, struct file *f)
+{
+	return keep(c, jv_string_fmt("data:%s;base64,%s", f->mt,
+	    jv_string_value(f->data)));
+}
+
+/* --- prompt standardization (ai/prompt) --- */
+
+/* The messages of a request as the SDK's language-model prompt: an
+   array of {role, content} where system content is a string and the
+   others are arrays of parts; empty text parts removed. */
+static const char *const roles[] = { "system", "user", "assistant", "tool", NULL };
+
+static jv
+system_message(struct ctx *c, jv v, const char *where, int index)
+{
+	if (isstr(v))
+		return JV_OBJECT(jv_string("role"), jv_string("system"),
+		    jv_string("content"), jv_copy(v), jv_string("index"),
+		    jv_number(index));
+	if (isobj(v) && streq(get(c, v, "role"), "system") &&
+	    isstr(get(c, v, "content")))
+		return JV_OBJECT(jv_string("role"), jv_string("system"),
+		    jv_string("content"), jv_copy(get(c, v, "content")),
+		    jv_string("index"), jv_number(index));
+	return fail(c, "%s: not a string or a system message", where);
+}
+
+static const char *const part_keys[] = { "type", "text", "image", "data",
+	"mediaType", "filename", "toolCallId", "toolName", "input", "output",
+	"providerOptions", "providerExecuted", NULL };
+
+static jv
+parts(struct ctx *c, jv content, const char *role, int mi)
+{
+	jv out = jv_array();
+
+	if (isstr(content))
+		return jv_array_append(out, JV_OBJECT(jv_string("type"),
+		    jv_string("text"), jv_string("text"), jv_copy(content)));
+	if (!isarr(content)) {
+		jv_free(out);
+		return fail(c, "messages[%d].content: %s, not a string or an array",
+		    mi, bw_kind(content));
+	}
+	for (int i = 0; i < len(content); i++) {
+		jv p = idx(c, content, i), t = get(c, p, "type");
+		if (!isobj(p) || !isstr(t)) {
+			jv_free(out);
+			return fail(c, "messages[%d].content[%d]: not a part "
+			    "with a type", mi, i);
+		}
+		jv_object_foreach(jv_copy(p), k, v) {
+			int known = 0;
+			for (const char *const *q = part_keys; *q; q++)
+				known |= !strcmp(*q, jv_string_value(k));
+			if (!known) {
+				fail(c, "messages[%d].content[%d]: unknown field %s",
+				    mi, i, bw_quote(jv_string_value(k),
+				    jv_string_length_bytes(jv_copy(k)), 60));
+			}
+			jv_free(k);
+			jv_free(v);
+		}
+		if (c->failed) {
+			jv_free(out);
+			return jv_invalid();
+		}
+		const char *type = jv_string_value(t);
+		int ok = !strcmp(role, "user") ?
+		    !strcmp(type, "text") || !strcmp(type, "image") ||
+		    !strcmp(type, "file") :
+		    !strcmp(role, "assistant") ?
+		    !strcmp(type, "text") || !strcmp(type, "tool-call") ||
+		    !strcmp(type, "reasoning") :
+		    !strcmp(type, "tool-result");
+		if (!ok) {
+			jv_free(out);
+			return fail(c, "messages[%d].content[%d].type: %s parts "
+			    "are not supported in %s messages", mi, i,
+			    bw_quote(type, strlen(type), 40), role);
+		}
+		if (!strcmp(type, "text") || !strcmp(type, "reasoning")) {
+			jv text = get(c, p, "text");
+			if (!isstr(text)) {
+				jv_free(out);
+				return fail(c, "messages[%d].content[%d].text: %s, "
+				    "not a string", mi, i, bw_kind(text));
+			}
+			if (!strcmp(type, "text") && !*jv_string_value(text))
+				continue;
+		}
+		if (!strcmp(type, "image")) {
+			jv mt = get(c, p, "mediaType");
+			p = JV_OBJECT(jv_string("type"), jv_string("file"),
+			    jv_string("data"), jv_copy(get(c, p, "image")),
+			    jv_string("mediaType"),
+			    isstr(mt) ? jv_copy(mt) : jv_string("image"));
+			jv po = get(c, idx(c, content, i), "providerOptions");
+			if (present(po))
+				p = jv_object_set(p, jv_string("providerOptions"),
+				    jv_copy(po));
+			out = jv_array_append(out, p);
+			continue;
+		}
+		out = jv_array_append(out, jv_copy(p));
+	}
+	return out;
+}
+
+static jv
+standardize(struct ctx *c, jv req)
+{
+	jv sys = field(c, req, "instructions");
+	jv prompt = field(c, req, "prompt"), msgs = field(c, req, "messages");
+	jv allow = field(c, req, "allowSystemInMessages");
+	jv out = keep(c, jv_array());
+	const char *sysname = "instructions";
+
+	if (present(sys) && present(field(c, req, "system")))
+		return fail(c, "system and instructions: give one, not both");
+	if (!present(sys)) {
+		sys = field(c, req, "system");
+		sysname = "system";
+	}
+	if (present(allow) && !isbool(allow))
+		return fail(c, "allowSystemInMessages: %s, not a boolean",
+		    bw_kind(allow));
+	if (present(prompt) && present(msgs))
+		return fail(c, "prompt and messages: give one, not both");
+	if (!present(prompt) && !present(msgs))
+		return fail(c, "no prompt and no messages");
+	if (present(sys) && kind(sys) != JV_KIND_NULL) {
+		if (isarr(sys)) {
+			for (int i = 0; i < len(sys); i++) {
+				char where[64];
+				snprintf(where, sizeof where, "%s[%d]", sysname, i);
+				jv m = system_message(c, idx(c, sys, i), where, -1);
+				if (c->failed)
+					return jv_invalid();
+				out = jv_array_append(jv_copy(out), m);
+				keep(c, out);
+			}
+		} else {
+			jv m = system_message(c, sys, sysname, -1);
+			if (c->failed)
+				return jv_invalid();
+			out = keep(c, jv_array_append(jv_copy(out), m));
+		}
+	}
+	if (present(prompt)) {
+		if (isstr(prompt)) {
+			msgs = keep(c, JV_ARRAY(JV_OBJECT(jv_string("role"),
+			    jv_string("user"), jv_string("content"),
+			    jv_copy(prompt))));
+		} else if (isarr(prompt)) {
+			msgs = prompt;
+		} else {
+			return fail(c, "prompt: %s, not a string or an array "
+			    "of messages", bw_kind(prompt));
+		}
+	} else if (!isarr(msgs)) {
+		return fail(c, "messages: %s, not an array", bw_kind(msgs));
+	}
+	if (len(msgs) == 0)
+		return fail(c, "%s: empty", present(prompt) ? "prompt" : "messages");
+	for (int i = 0; i < len(msgs); i++) {
+		jv m = idx(c, msgs, i), role = get(c, m, "role");
+		if (!isobj(m))
+			return fail(c, "messages[%d]: %s, not a message", i,
+			    bw_kind(m));
+		if (!oneof(role, roles))
+			return fail(c, "messages[%d].role: must be system, user, "
+			    "assistant or tool", i);
+		jv_object_foreach(jv_copy(m), k, v) {
+			const char *ks = jv_string_value(k);
+			if (strcmp(ks, "role") && strcmp(ks, "content") &&
+			    strcmp(ks, "providerOptions"))
+				fail(c, "messages[%d]: unknown field %s", i,
+				    bw_quote(ks, strlen(ks), 60));
+			jv_free(k);
+			jv_free(v);
+		}
+		if (c->failed)
+			return jv_invalid();
+		if (streq(role, "system")) {
+			if (kind(allow) != JV_KIND_TRUE)
+				return fail(c, "messages[%d]: a system message; "
+				    "use system or instructions (or set "
+				    "allowSystemInMessages)", i);
+			if (!isstr(get(c, m, "content")))
+				return fail(c, "messages[%d].content: not a string", i);
+			out = keep(c, jv_array_append(jv_copy(out),
+			    system_message(c, m, "", i)));
+			continue;
+		}
+		jv ps = parts(c, get(c, m, "content"), str(role), i);
+		if (c->failed)
+			return jv_invalid();
+		jv nm = JV_OBJECT(jv_string("role"), jv_copy(role),
+		    jv_string("content"), ps, jv_string("index"), jv_number(i));
+		jv po = get(c, m, "providerOptions");
+		if (present(po))
+			nm = jv_object_set(nm, jv_string("providerOptions"),
+			    jv_copy(po));
+		out = keep(c, jv_array_append(jv_copy(out), nm));
+	}
+	/* every tool call needs its result before the next user turn */
+	jv pending = keep(c, jv_array());
+	for (int i = 0; i <= len(out); i++) {
+		jv m = i < len(out) ? idx(c, out, i) : jv_invalid();
+		jv role = get(c, m, "role");
+		if (i == len(out) || streq(role, "user") || streq(role, "system")) {
+			if (len(pending) > 0)
+				return fail(c, "tool call %s has no tool result",
+				    bw_quote(str(idx(c, pending, 0)),
+				    strlen(str(idx(c, pending, 0))), 80));
+			continue;
+		}
+		jv ps = get(c, m, "content");
+		for (int k = 0; k < len(ps); k++) {
+			jv p = idx(c, ps, k), t = get(c, p, "type");
+			jv id = get(c, p, "toolCallId");
+			if (!streq(t, "tool-call") && !streq(t, "tool-result"))
+				continue;
+			if (!isstr(id))
+				return fail(c, "messages[%d].content[%d].toolCallId: "
+				    "%s, not a string", (int)jv_number_value(
+				    get(c, m, "index")), k, bw_kind(id));
+			if (streq(t, "tool-call")) {
+				pending = keep(c, jv_array_append(jv_copy(pending),
+				    jv_copy(id)));
+				continue;
+			}
+			jv rest = keep(c, jv_array());
+			for (int q = 0; q < len(pending); q++)
+				if (!jv_equal(jv_copy(idx(c, pending, q)), jv_copy(id)))
+					rest = keep(c, jv_array_append(jv_copy(rest),
+					    jv_copy(idx(c, pending, q))));
+			pending = rest;
+		}
+	}
+	return out;
+}
+
+/* --- tools --- */
+
+static int
+lookaround(const char *p)
+{
+	int esc = 0, class = 0;
+
+	for (; *p; p++) {
+		if (esc) {
+			esc = 0;
+			continue;
+		}
+		if (*p == '\\')
+			esc = 1;
+		else if (*p == '[')
+			class = 1;
+		else if (*p == ']')
+			class = 0;
+		else if (!class && p[0] == '(' && p[1] == '?' &&
+		    (p[2] == '=' || p[2] == '!' ||
+		    (p[2] == '<' && (p[3] == '=' || p[3] == '!'))))
+			return 1;
+	}
+	return 0;
+}
+
+static jv normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la);
+
+static jv
+normalize_def(struct ctx *c, jv d, int *pn, int *la)
+{
+	return isobj(d) ? normalize_schema(c, d, 0, pn, la) : jv_copy(d);
+}
+
+static jv
+normalize_record(struct ctx *c, jv rec, int *pn, int *la)
+{
+	jv out = jv_object();
+
+	if (!isobj(rec))
+		return jv_free(out), jv_copy(rec);
+	jv_object_foreach(jv_copy(rec), k, v) {
+		out = jv_object_set(out, k, normalize_def(c, v, pn, la));
+		jv_free(v);
+	}
+	return out;
+}
+
+/* normalizeOpenAIJsonSchema: drops propertyNames and lookaround
+   patterns, turns a lone allOf [$ref] into $ref. s is borrowed. */
+static jv
+normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la)
+{
+	static const char *const one[] = { "additionalProperties",
+		"additionalItems", "contains", "not", "if", "then", "else", NULL };
+	static const char *const lists[] = { "allOf", "anyOf", "oneOf", NULL };
+	static const char *const recs[] = { "properties", "patternProperties",
+		"definitions", "$defs", NULL };
+	jv out = jv_object();
+
+	jv_object_foreach(jv_copy(s), k, v) {
+		const char *key = jv_string_value(k);
+		jv nv = jv_invalid();
+		if (!strcmp(key, "propertyNames") && kind(v) != JV_KIND_NULL) {
+			jv t = bw_get(v, "type");
+			if (kind(v) != JV_KIND_OBJECT ||
+			    (present(t) && kind(t) != JV_KIND_NULL &&
+			    !streq(t, "string")))
+				fail(c, "tools: JSON Schema propertyNames that does "
+				    "not use a string schema is not supported");
+			jv_free(t);
+			*pn = 1;
+			jv_free(k);
+			jv_free(v);
+			continue;
+		}
+		if (!strcmp(key, "pattern") && isstr(v) &&
+		    lookaround(jv_string_value(v))) {
+			*la = 1;
+			jv_free(k);
+			jv_free(v);
+			continue;
+		}
+		for (const char *const *q = one; *q && !present(nv); q++)
+			if (!strcmp(key, *q) && kind(v) != JV_KIND_NULL)
+				nv = normalize_def(c, v, pn, la);
+		for (const char *const *q = recs; *q && !present(nv); q++)
+			if (!strcmp(key, *q) && kind(v) != JV_KIND_NULL)
+				nv = normalize_record(c, v, pn, la);
+		for (const char *const *q = lists; *q && !present(nv); q++)
+			if (!strcmp(key, *q) && isarr(v)) {
+				nv = jv_array();
+				jv_array_foreach(v, i, x) {
+					nv = jv_array_append(nv, normalize_def(c, x, pn, la));
+					jv_free(x);
+				}
+			}
+		if (!present(nv) && !strcmp(key, "items") && kind(v) != JV_KIND_NULL) {
+			if (isarr(v)) {
+				nv = jv_array();
+				jv_array_foreach(v, i, x) {
+					nv = jv_array_append(nv, normalize_def(c, x, pn, la));
+					jv_free(x);
+				}
+			} else {
+				nv = normalize_def(c, v, pn, la);
+			}
+		}
+		if (!present(nv) && !strcmp(key, "dependencies") && isobj(v)) {
+			nv = jv_object();
+			jv_object_foreach(jv_copy(v), dk, dv) {
+				nv = jv_object_set(nv, dk, isarr(dv) ? jv_copy(dv) :
+				    normalize_def(c, dv, pn, la));
+				jv_free(dv);
+			}
+		}
+		out = jv_object_set(out, k, present(nv) ? nv : jv_copy(v));
+		jv_free(v);
+	}
+	/* allOf: [{"$ref": R}] alone */
+	jv all = bw_get(out, "allOf");
+	if (isarr(all) && len(all) == 1) {
+		jv a = jv_array_get(jv_copy(all), 0);
+		jv ref = bw_get(a, "$ref");
+		if (isobj(a) && jv_object_length(jv_copy(a)) == 1 && isstr(ref)) {
+			jv rest = jv_object_delete(jv_copy(out), jv_string("allOf"));
+			jv target = jv_invalid();
+			const char *r = jv_string_value(ref);
+			if (root && (!strncmp(r, "#/definitions/", 14) ||
+			    !strncmp(r, "#/$defs/", 8))) {
+				int defs = r[2] == 'd';
+				jv name = jv_string("");
+				for (const char *p = r + (defs ? 14 : 8); *p; p++) {
+					if (p[0] == '~' && p[1] == '1')
+						name = jv_string_append_str(name, "/"), p++;
+					else if (p[0] == '~' && p[1] == '0')
+						name = jv_string_append_str(name, "~"), p++;
+					else
+						name = jv_string_append_buf(name, p, 1);
+				}
+				jv d = bw_get(out, defs ? "definitions" : "$defs");
+				target = jv_get_kind(d) == JV_KIND_OBJECT ?
+				    jv_object_get(d, name) : (jv_free(d), jv_free(name),
+				    jv_invalid());
+				if (!isobj(target)) {
+					jv_free(target);
+					target = jv_invalid();
+				}
+			}
+			if (!root) {
+				jv_free(out);
+				out = jv_object_set(rest, jv_string("$ref"), jv_copy(ref));
+			} else if (present(target)) {
+				jv_free(out);
+				out = target;
+				jv_object_foreach(rest, rk, rv)
+					out = jv_object_set(out, rk, rv);
+				jv_free(rest);
+			} else {
+				jv_free(rest);
+			}
+		}
+		jv_free(ref);
+		jv_free(a);
+	}
+	jv_free(all);
+	return out;
+}
+
+/* Object.entries order: integer-like keys first, ascending. */
+static int
+arrayindex(const char *s, double *v)
+{
+	char *end;
+
+	if (!*s || (s[0] == '0' && s[1]) || *s < '0' || *s > '9')
+		return 0;
+	*v = strtod(s, &end);
+	return !*end && *v < 4294967295.0;
+}
+
+static jv
+tool_names(struct ctx *c, jv tools)
+{
+	jv ints = jv_array(), others = jv_array();
+	double v, w;
+
+	jv_object_foreach(jv_copy(tools), k, x) {
+		jv_free(x);
+		if (!arrayindex(jv_string_value(k), &v)) {
+			others = jv_array_append(others, k);
+			continue;
+		}
+		int n = len(ints), at = n;
+		for (int i = 0; i < n; i++) {
+			jv e = jv_array_get(jv_copy(ints), i);
+			arrayindex(jv_string_value(e), &w);
+			jv_free(e);
+			if (v < w) {
+				at = i;
+				break;
+			}
+		}
+		jv nints = jv_array();
+		for (int i = 0; i < n; i++) {
+			if (i == at)
+				nints = jv_array_append(nints, jv_copy(k));
+			nints = jv_array_append(nints, jv_array_get(jv_copy(ints), i));
+		}
+		if (at == n)
+			nints = jv_array_append(nints, jv_copy(k));
+		jv_free(ints);
+		jv_free(k);
+		ints = nints;
+	}
+	return keep(c, jv_array_concat(ints, others));
+}
+
+/* tools and tool_choice for chat (flat = 0) or responses (flat = 1);
+   sets *tools and *choice (owned) or leaves them invalid. */
+static void
+map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
+{
+	jv t = get(c, req, "tools"), tc = get(c, req, "toolChoice");
+	jv names;
+	int pn = 0, la = 0;
+
+	*tools = *choice = jv_invalid();
+	if (present(tc) && kind(tc) != JV_KIND_NULL) {
+		jv name = get(c, tc, "toolName");
+		if (!(streq(tc, "auto") || streq(tc, "none") ||
+		    streq(tc, "required") ||
+		    (isobj(tc) && streq(get(c, tc, "type"), "tool") &&
+		    isstr(name)))) {
+			fail(c, "toolChoice: not auto, none, required or "
+			    "{\"type\":\"tool\",\"toolName\":...}");
+			return;
+		}
+		if (isobj(tc) && !isobj(t)) {
+			fail(c, "toolChoice: names tool %s, but there are no tools",
+			    bw_quote(str(name), strlen(str(name)), 60));
+			return;
+		}
+		if (isobj(tc) && !bw_has(t, str(name))) {
+			fail(c, "toolChoice: names tool %s, which is not in tools",
+			    bw_quote(str(name), strlen(str(name)), 60));
+			return;
+		}
+	}
+	if (!present(t) || kind(t) == JV_KIND_NULL)
+		return;
+	if (!isobj(t)) {
+		fail(c, "tools: %s, not an object keyed by tool name", bw_kind(t));
+		return;
+	}
+	names = tool_names(c, t);
+	if (len(names) == 0)
+		return;
+	*tools = jv_array();
+	for (int i = 0; i < len(names); i++) {
+		jv name = idx(c, names, i), def = get(c, t, str(name));
+		jv desc = get(c, def, "description"), schema = get(c, def, "inputSchema");
+		jv strict = get(c, def, "strict"), type = get(c, def, "type");
+		const char *n = str(name);
+		if (!isobj(def)) {
+			fail(c, "tools.%s: not an object", n);
+			return;
+		}
+		jv_object_foreach(jv_copy(def), k, v) {
+			const char *ks = jv_string_value(k);
+			if (strcmp(ks, "description") && strcmp(ks, "inputSchema") &&
+			    strcmp(ks, "strict") && strcmp(ks, "type") &&
+			    strcmp(ks, "providerOptions"))
+				fail(c, "tools.%s: unknown field %s", n,
+				    bw_quote(ks, strlen(ks), 60));
+			jv_free(k);
+			jv_free(v);
+		}
+		if (present(type) && !streq(type, "function"))
+			fail(c, "tools.%s.type: only function tools are supported", n);
+		if (present(desc) && !isstr(desc))
+			fail(c, "tools.%s.description: %s, not a string", n,
+			    bw_kind(desc));
+		if (!isobj(schema))
+			fail(c, "tools.%s.inputSchema: %s, not a JSON Schema object",
+			    n, present(schema) ? bw_kind(schema) : "missing");
+		if (present(strict) && !isbool(strict))
+			fail(c, "tools.%s.strict: %s, not a boolean", n,
+			    bw_kind(strict));
+		if (c->failed)
+			return;
+		jv params = keep(c, normalize_schema(c, schema, 1, &pn, &la));
+		if (c->failed)
+			return;
+		jv fn = jv_object();
+		if (flat)
+			set(&fn, "type", jv_string("function"));
+		put(&fn, "name", name);
+		put(&fn, "description", desc);
+		put(&fn, "parameters", params);
+		if (flat)
+			set(&fn, "strict", present(strict) ? jv_copy(strict) :
+			    jv_false());
+		else
+			put(&fn, "strict", strict);
+		*tools = jv_array_append(*tools, flat ? fn :
+		    JV_OBJECT(jv_string("type"), jv_string("function"),
+		    jv_string("function"), fn));
+	}
+	if (pn)
+		warn_once(c, "tools: JSON Schema propertyNames is not supported "
+		    "by OpenAI; removed from the schema");
+	if (la)
+		warn_once(c, "tools: JSON Schema patterns with regex lookaround "
+		    "are not supported by OpenAI; removed from the schema");
+	jv allowed = get(c, get(c, get(c, req, "providerOptions"), "openai"),
+	    "allowedTools");
+	if (flat && isobj(allowed)) {
+		static const char *const amodes[] = { "auto", "required", NULL };
+		jv tn = get(c, allowed, "toolNames"), mode = get(c, allowed, "mode");
+		int ok = isarr(tn) && len(tn) > 0 &&
+		    (!present(mode) || oneof(mode, amodes));
+		for (int i = 0; ok && i < len(tn); i++)
+			ok = isstr(idx(c, tn, i));
+		if (!ok) {
+			fail(c, "providerOptions.openai.allowedTools: not "
+			    "{\"toolNames\":[names...],\"mode\":\"auto\" or "
+			    "\"required\"}");
+			return;
+		}
+		jv list = jv_array();
+		for (int i = 0; i < len(tn); i++) {
+			if (!bw_has(t, str(idx(c, tn, i))))
+				warn_once(c, "providerOptions.openai.allowedTools: "
+				    "%s is not in tools; sent anyway",
+				    bw_quote(str(idx(c, tn, i)),
+				    strlen(str(idx(c, tn, i))), 60));
+			list = jv_array_append(list, JV_OBJECT(jv_string("type"),
+			    jv_string("function"), jv_string("name"),
+			    jv_copy(idx(c, tn, i))));
+		}
+		*choice = JV_OBJECT(jv_string("type"), jv_string("allowed_tools"),
+		    jv_string("mode"), present(mode) ? jv_copy(mode) :
+		    jv_string("auto"), jv_string("tools"), list);
+	} else if (!present(tc) || kind(tc) == JV_KIND_NULL || isstr(tc))
+		*choice = present(tc) && isstr(tc) ? jv_copy(tc) : jv_string("auto");
+	else if (flat)
+		*choice = JV_OBJECT(jv_string("type"), jv_string("function"),
+		    jv_string("name"), jv_copy(get(c, tc, "toolName")));
+	else
+		*choice = JV_OBJECT(jv_string("type"), jv_string("function"),
+		    jv_string("function"), JV_OBJECT(jv_string("name"),
+		    jv_copy(get(c, tc, "toolName"))));
+}
+
+/* --- provider options --- */
+
+enum { T_BOOL = 1, T_NUM, T_STR, T_ENUM, T_ANY, T_OBJ, T_ARR, T_BOOLNUM };
+
+struct popt {
+	const char *name;
+	int type;
+	int nullable;		/* null is allowed (and, for some, sent) */
+	const char *const *values;
+};
+
+static const char *const efforts_chat[] = { "none", "minimal", "low",
+	"medium", "high", "xhigh", "max", NULL };
+static const char *const tiers[] = { "auto", "flex", "priority", "fast",
+	"ultrafast", "default", NULL };
+static const char *const verbosities[] = { "low", "medium", "high", NULL };
+static const char *const retentions[] = { "in_memory", "24h", NULL };
+static const char *const sysmodes[] = { "system", "developer", "remove", NULL };
+static const char *const truncations[] = { "auto", "disabled", NULL };
+static const char *const includes[] = { "reasoning.encrypted_content",
+	"file_search_call.results", "web_search_call.results",
+	"message.output_text.logprobs", NULL };
+
+static const char *const rmodes[] = { "standard", "pro", NULL };
+static const char *const rcontexts[] = { "auto", "current_turn", "all_turns",
+	NULL };
+static const char *const effort_updates[] = { "none", "low", "medium",
+	"high", "xhigh", "max", NULL };
+
+static const struct popt chat_opts[] = {
+	{ "logitBias", T_OBJ, 0, NULL },
+	{ "logprobs", T_BOOLNUM, 0, NULL },
+	{ "parallelToolCalls", T_BOOL, 0, NULL },
+	{ "user", T_STR, 0, NULL },
+	{ "reasoningEffort", T_ENUM, 0, efforts_chat },
+	{ "maxCompletionTokens", T_NUM, 0, NULL },
+	{ "store", T_BOOL, 0, NULL },
+	{ "metadata", T_OBJ, 0, NULL },
+	{ "prediction", T_OBJ, 0, NULL },
+	{ "serviceTier", T_ENUM, 0, tiers },
+	{ "strictJsonSchema", T_BOOL, 0, NULL },
+	{ "textVerbosity", T_ENUM, 0, verbosities },
+	{ "promptCacheKey", T_STR, 0, NULL },
+	{ "promptCacheOptions", T_OBJ, 0, NULL },
+	{ "promptCacheRetention", T_ENUM, 0, retentions },
+	{ "safetyIdentifier", T_STR, 0, NULL },
+	{ "systemMessageMode", T_ENUM, 0, sysmodes },
+	{ "forceReasoning", T_BOOL, 0, NULL },
+	{ "reasoningSummary", T_ANY, 1, NULL },
+	{ NULL }
+};
+
+static const struct popt responses_opts[] = {
+	{ "conversation", T_STR, 1, NULL },
+	{ "include", T_ARR, 1, includes },
+	{ "instructions", T_STR, 1, NULL },
+	{ "logprobs", T_BOOLNUM, 0, NULL },
+	{ "maxToolCalls", T_NUM, 1, NULL },
+	{ "metadata", T_ANY, 1, NULL },
+	{ "parallelToolCalls", T_BOOL, 1, NULL },
+	{ "previousResponseId", T_STR, 1, NULL },
+	{ "promptCacheKey", T_STR, 1, NULL },
+	{ "promptCacheOptions", T_OBJ, 0, NULL },
+	{ "promptCacheRetention", T_ENUM, 1, retentions },
+	{ "reasoningEffort", T_STR, 1, NULL },
+	{ "reasoningSummary", T_STR, 1, NULL },
+	{ "safetyIdentifier", T_STR, 1, NULL },
+	{ "serviceTier", T_ENUM, 1, tiers },
+	{ "store", T_BOOL, 1, NULL },
+	{ "strictJsonSchema", T_BOOL, 1, NULL },
+	{ "textVerbosity", T_ENUM, 1, verbosities },
+	{ "truncation", T_ENUM, 1, truncations },
+	{ "user", T_STR, 1, NULL },
+	{ "systemMessageMode", T_ENUM, 0, sysmodes },
+	{ "forceReasoning", T_BOOL, 0, NULL },
+	{ "contextManagement", T_ARR, 1, NULL },
+	{ "reasoningMode", T_ENUM, 0, rmodes },
+	{ "reasoningContext", T_ENUM, 0, rcontexts },
+	{ "reasoningEffortUpdate", T_ENUM, 0, effort_updates },
+	{ "textFormat", T_OBJ, 0, NULL },
+	{ "compactionTrigger", T_BOOL, 0, NULL },
+	{ "allowedTools", T_OBJ, 0, NULL },
+	{ "includeWebSearchSources", T_BOOL, 0, NULL },
+	{ NULL }
+};
+
+static const struct popt completion_opts[] = {
+	{ "echo", T_BOOL, 0, NULL },
+	{ "logitBias", T_OBJ, 0, NULL },
+	{ "suffix", T_STR, 0, NULL },
+	{ "user", T_STR, 0, NULL },
+	{ "logprobs", T_BOOLNUM, 0, NULL },
+	{ NULL }
+};
+
+/* Validates providerOptions.openai against the endpoint's table and
+   returns it (borrowed; an empty object when absent). */
+static jv
+provider_options(struct ctx *c, jv req)
+{
+	const struct popt *table = c->m->endpoint == BW_CHAT ? chat_opts :
+	    c->m->endpoint == BW_RESPONSES ? responses_opts : completion_opts;
+	jv po = get(c, req, "providerOptions"), o;
+	const char *ep = bw_endpoint_name(c->m->endpoint);
+
+	if (!present(po) || kind(po) == JV_KIND_NULL)
+		return keep(c, jv_object());
+	if (!isobj(po))
+		return fail(c, "providerOptions: %s, not an object", bw_kind(po));
+	o = get(c, po, "openai");
+	if (!present(o) || kind(o) == JV_KIND_NULL)
+		return keep(c, jv_object());
+	if (!isobj(o))
+		return fail(c, "providerOptions.openai: %s, not an object",
+		    bw_kind(o));
+	jv_object_foreach(jv_copy(o), k, v) {
+		const char *key = jv_string_value(k);
+		const struct popt *p = table;
+		while (p->name && strcmp(p->name, key))
+			p++;
+		if (!p->name) {
+			warn_once(c, "providerOptions.openai.%s: not used by the "
+			    "%s endpoint; dropped", key, ep);
+		} else if (kind(v) == JV_KIND_NULL) {
+			if (!p->nullable)
+				fail(c, "providerOptions.openai.%s: null", key);
+		} else {
+			int ok = 1;
+			switch (p->type) {
+			case T_BOOL: ok = isbool(v); break;
+			case T_NUM: ok = isnum(v); break;
+			case T_STR: ok = isstr(v); break;
+			case T_ENUM: ok = oneof(v, p->values); break;
+			case T_OBJ: ok = isobj(v); break;
+			case T_ARR: ok = isarr(v); break;
+			case T_BOOLNUM: ok = isbool(v) || isnum(v); break;
+			}
+			if (!ok && p->type == T_ENUM) {
+				char list[256] = "";
+				for (const char *const *q = p->values; *q; q++)
+					snprintf(list + strlen(list),
+					    sizeof list - strlen(list), "%s%s",
+					    q == p->values ? "" : ", ", *q);
+				fail(c, "providerOptions.openai.%s: not one of %s",
+				    key, list);
+			} else if (!ok) {
+				static const char *const want[] = { "", "a boolean",
+				    "a number", "a string", "", "", "an object",
+				    "an array", "a boolean or a number" };
+				fail(c, "providerOptions.openai.%s: %s, not %s", key,
+				    bw_kind(v), want[p->type]);
+			}
+		}
+		jv_free(k);
+		jv_free(v);
+	}
+	return c->failed ? jv_invalid() : o;
+}
+
+/* logitBias: keys as Number() reads them (chat), values numbers. */
+static jv
+logit_bias(struct ctx *c, jv lb, int coerce)
+{
+	jv out = jv_object();
+
+	jv_object_foreach(jv_copy(lb), k, v) {
+		const char *s = jv_string_value(k);
+		if (!isnum(v))
+			fail(c, "providerOptions.openai.logitBias: values must "
+			    "be numbers");
+		if (coerce) {
+			char *end;
+			double d;
+			while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+				s++;
+			if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+				d = (double)strtoull(s + 2, &end, 16);
+			else
+				d = *s ? strtod(s, &end) : (end = (char *)s, 0);
+			while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+				end++;
+			if (*end || (s[0] && (s[0] == 'i' || s[0] == 'I' ||
+			    s[0] == 'n' || s[0] == 'N')))
+				fail(c, "providerOptions.openai.logitBias: key %s "
+				    "is not a number", bw_quote(jv_string_value(k),
+				    strlen(jv_string_value(k)), 40));
+			struct bw_out o;
+			bw_out_open(&o, -1, "key", 0);
+			bw_out_number(&o, d);
+			jv nk = jv_string_sized(o.buf, o.n);
+			bw_out_discard(&o);
+			jv_free(k);
+			k = nk;
+		}
+		out = jv_object_set(out, k, v);
+	}
+	return keep(c, out);
+}
+
+/* Counts UTF-16 code units, as zod's string max() does. */
+static size_t
+u16len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n += ((unsigned char)*s >= 0xf0) ? 2 : 1;
+	return n;
+}
+
+/* --- chat --- */
+
+static jv
+chat_user(struct ctx *c, jv m)
+{
+	jv ps = get(c, m, "content");
+	jv out;
+
+	if (len(ps) == 1 && streq(get(c, idx(c, ps, 0), "type"), "text"))
+		return JV_OBJECT(jv_string("role"), jv_string("user"),
+		    jv_string("content"), jv_copy(get(c, idx(c, ps, 0), "text")));
+	out = jv_array();
+	for (int i = 0; i < len(ps); i++) {
+		jv p = idx(c, ps, i);
+		char where[64];
+		struct file f;
+		int mi = (int)jv_number_value(get(c, m, "index"));
+		if (streq(get(c, p, "type"), "text")) {
+			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
+			    jv_string("text"), jv_string("text"),
+			    jv_copy(get(c, p, "text"))));
+			continue;
+		}
+		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
+		jv mt = get(c, p, "mediaType");
+		if (!isstr(mt)) {
+			jv_free(out);
+			return fail(c, "%s.mediaType: %s, not a string", where,
+			    bw_kind(mt));
+		}
+		if (file_data(c, get(c, p, "data"), str(mt), where, &f) < 0) {
+			jv_free(out);
+			return jv_invalid();
+		}
+		jv detail = get(c, get(c, get(c, p, "providerOptions"), "openai"),
+		    "imageDetail");
+		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
+			jv url;
+			if (present(f.fileid) || (present(f.data) && !f.mt[5])) {
+				jv_free(out);
+				return fail(c, "%s: an image whose type is not "
+				    "known (give mediaType, a data: URL or a URL)",
+				    where);
+			}
+			if (present(f.url) && strncmp(str(f.url), "http:", 5) &&
+			    strncmp(str(f.url), "https:", 6)) {
+				jv_free(out);
+				return fail(c, "%s: only http(s) and data: image URLs "
+				    "can be sent", where);
+			}
+			url = present(f.url) ? f.url : data_url(c, &f);
+			jv iu = JV_OBJECT(jv_string("url"), jv_copy(url));
+			put(&iu, "detail", detail);
+			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
+			    jv_string("image_url"), jv_string("image_url"), iu));
+		} else if (!strncmp(f.mt, "audio/", 6)) {
+			const char *fmt = !strcmp(f.mt, "audio/wav") ? "wav" :
+			    !strcmp(f.mt, "audio/mp3") || !strcmp(f.mt, "audio/mpeg") ?
+			    "mp3" : NULL;
+			if (!fmt || !present(f.data)) {
+				jv_free(out);
+				return fail(c, "%s: only wav and mp3 audio, as data, "
+				    "can be sent", where);
+			}
+			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
+			    jv_string("input_audio"), jv_string("input_audio"),
+			    JV_OBJECT(jv_string("data"), jv_copy(f.data),
+			    jv_string("format"), jv_string(fmt))));
+		} else if (!strcmp(f.mt, "application/pdf")) {
+			jv file;
+			if (present(f.url)) {
+				jv_free(out);
+				return fail(c, "%s: a PDF URL (the SDK downloads it; "
+				    "give the data or an OpenAI file id)", where);
+			}
+			if (present(f.fileid)) {
+				file = JV_OBJECT(jv_string("file_id"), jv_copy(f.fileid));
+			} else {
+				jv fn = get(c, p, "filename");
+				file = JV_OBJECT(jv_string("filename"), isstr(fn) ?
+				    jv_copy(fn) : jv_string_fmt("part-%d.pdf", i),
+				    jv_string("file_data"), jv_copy(data_url(c, &f)));
+			}
+			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
+			    jv_string("file"), jv_string("file"), file));
+		} else {
+			jv_free(out);
+			return fail(c, "%s: files of type %s cannot be sent to "
+			    "the chat endpoint", where, bw_quote(f.mt,
+			    strlen(f.mt), 60));
+		}
+	}
+	return JV_OBJECT(jv_string("role"), jv_string("user"),
+	    jv_string("content"), out);
+}
+
+/* chat: a tool call's input as arguments: a JSON object, else "{}" */
+static jv
+chat_arguments(struct ctx *c, jv input)
+{
+	if (isstr(input)) {
+		const char *why;
+		size_t col;
+		jv v = bw_parse_line(str(input), jv_string_length_bytes(
+		    jv_copy(input)), &why, &col);
+		int obj = isobj(v);
+		jv_free(v);
+		return obj ? jv_copy(input) : jv_string("{}");
+	}
+	(void)c;
+	return isobj(input) ? dump(input) : jv_string("{}");
+}
+
+/* The text a tool result sends (chat), owned. */
+static jv
+tool_output_text(struct ctx *c, jv out, const char *where)
+{
+	jv type = get(c, out, "type"), value = get(c, out, "value");
+
+	if (streq(type, "text") && isstr(value))
+		return jv_copy(value);
+	if (streq(type, "json") && present(value))
+		return dump(value);
+	if ((streq(type, "error-text") && isstr(value)) ||
+	    (streq(type, "error-json") && present(value))) {
+		jv e = JV_OBJECT(jv_string("error"), jv_copy(value));
+		jv s = dump(e);
+		jv_free(e);
+		return s;
+	}
+	if (streq(type, "execution-denied")) {
+		jv r = get(c, out, "reason");
+		return isstr(r) ? jv_copy(r) : jv_string("Tool call execution denied.");
+	}
+	if (streq(type, "content") && isarr(value))
+		return dump(value);
+	return fail(c, "%s.output: not a tool result output (text, json, "
+	    "error-text, error-json, execution-denied or content)", where);
+}
+
+static jv
+chat_messages(struct ctx *c, jv msgs)
+{
+	jv out = jv_array();
+
+	for (int i = 0; i < len(msgs); i++) {
+		jv m = idx(c, msgs, i), role = get(c, m, "role");
+		int mi = (int)jv_number_value(get(c, m, "index"));
+		if (streq(role, "system")) {
+			if (!c->sysrole) {
+				warn_once(c, "system messages are removed for "
+				    "this model (systemMessageMode remove)");
+				continue;
+			}
+			out = jv_array_append(out, JV_OBJECT(jv_string("role"),
+			    jv_string(c->sysrole), jv_string("content"),
+			    jv_copy(get(c, m, "content"))));
+		} else if (streq(role, "user")) {
+			jv u = chat_user(c, m);
+			if (c->failed)
+				return jv_free(out), jv_invalid();
+			jv name = get(c, get(c, get(c, m, "providerOptions"),
+			    "openai"), "name");
+			put(&u, "name", name);
+			out = jv_array_append(out, u);
+		} else if (streq(role, "assistant")) {
+			jv ps = get(c, m, "content");
+			jv text = jv_string(""), calls = jv_array();
+			for (int k = 0; k < len(ps); k++) {
+				jv p = idx(c, ps, k), t = get(c, p, "type");
+				if (streq(t, "text"))
+					text = jv_string_concat(text,
+					    jv_copy(get(c, p, "text")));
+				else if (streq(t, "reasoning"))
+					warn_once(c, "messages: reasoning parts are "
+					    "not sent to the chat endpoint; skipped");
+				else if (streq(t, "tool-call")) {
+					jv name = get(c, p, "toolName");
+					if (!isstr(name)) {
+						jv_free(text);
+						jv_free(calls);
+						jv_free(out);
+						return fail(c, "messages[%d].content[%d]"
+						    ".toolName: not a string", mi, k);
+					}
+					calls = jv_array_append(calls, JV_OBJECT(
+					    jv_string("id"), jv_copy(get(c, p, "toolCallId")),
+					    jv_string("type"), jv_string("function"),
+					    jv_string("function"), JV_OBJECT(
+					    jv_string("name"), jv_copy(name),
+					    jv_string("arguments"), chat_arguments(c,
+					    get(c, p, "input")))));
+				}
+			}
+			jv a = JV_OBJECT(jv_string("role"), jv_string("assistant"));
+			if (len(calls) > 0) {
+				int empty = !*jv_string_value(text);
+				set(&a, "content", empty ? (jv_free(text), jv_null()) : text);
+				set(&a, "tool_calls", calls);
+			} else {
+				set(&a, "content", text);
+				jv_free(calls);
+			}
+			out = jv_array_append(out, a);
+		} else {
+			jv ps = get(c, m, "content");
+			for (int k = 0; k < len(ps); k++) {
+				jv p = idx(c, ps, k);
+				char where[64];
+				snprintf(where, sizeof where, "messages[%d].content[%d]",
+				    mi, k);
+				jv s = tool_output_text(c, get(c, p, "output"), where);
+				if (c->failed)
+					return jv_free(out), jv_invalid();
+				out = jv_array_append(out, JV_OBJECT(
+				    jv_string("role"), jv_string("tool"),
+				    jv_string("tool_call_id"),
+				    jv_copy(get(c, p, "toolCallId")),
+				    jv_string("content"), s));
+			}
+		}
+	}
+	return out;
+}
+
+/* Drops a setting the model or endpoint does not take, with a
+   warning; a null stays, as the SDK only looks at values. */
+static void
+drop(struct ctx *c, jv *v, const char *field, const char *why)
+{
+	if (present(*v) && kind(*v) != JV_KIND_NULL) {
+		warn_once(c, "%s: %s; dropped", field, why);
+		*v = jv_invalid();
+	}
+}
+
+
+static jv
+map_chat(struct ctx *c, jv req, jv msgs, jv po)
+{
+	jv body = jv_object();
+	jv maxt = get(c, req, "maxOutputTokens");
+	jv temp = number_field(c, req, "temperature");
+	jv topp = number_field(c, req, "topP");
+	jv fp = number_field(c, req, "frequencyPenalty");
+	jv pp = number_field(c, req, "presencePenalty");
+	jv stop = get(c, req, "stopSequences"), seed = get(c, req, "seed");
+	jv lb = get(c, po, "logitBias"), lp = get(c, po, "logprobs");
+	jv lpv = jv_invalid(), toplp = jv_invalid();
+	jv eff;
+	jv mct = get(c, po, "maxCompletionTokens");
+	jv tier = get(c, po, "serviceTier");
+	jv retention = get(c, po, "promptCacheRetention");
+	jv pco = get(c, po, "promptCacheOptions");
+	jv meta = get(c, po, "metadata");
+	jv tools, choice, messages;
+	const char *why = "not supported for reasoning models";
+
+	if (c->m->tools_need_no_effort && isobj(field(c, req, "tools")) &&
+	    jv_object_length(jv_copy(field(c, req, "tools"))) > 0 &&
+	    !present(field(c, po, "reasoningEffort"))) {
+		jv r = field(c, req, "reasoning");
+		if (present(r) && !streq(r, "none") &&
+		    !streq(r, "provider-default"))
+			warn_once(c, "reasoning: %s does not take function tools "
+			    "with reasoning on the chat endpoint; reasoning "
+			    "effort set to none", c->m->model);
+		eff = keep(c, jv_string("none"));
+	} else {
+		eff = effort(c, req, po, 1);
+	}
+	if (present(lb))
+		lb = logit_bias(c, lb, 1);
+	if (kind(lp) == JV_KIND_TRUE || isnum(lp)) {
+		lpv = keep(c, jv_true());
+		toplp = isnum(lp) ? lp : keep(c, jv_number(0));
+	}
+	if (present(meta)) {
+		jv_object_foreach(jv_copy(meta), k, v) {
+			if (!isstr(v) || u16len(jv_string_value(k)) > 64 ||
+			    u16len(str(v)) > 512)
+				fail(c, "providerOptions.openai.metadata: keys must "
+				    "be at most 64 characters, values strings of "
+				    "at most 512");
+			jv_free(k);
+			jv_free(v);
+		}
+	}
+	if (present(pco)) {
+		jv mode = get(c, pco, "mode"), ttl = get(c, pco, "ttl");
+		static const char *const modes[] = { "implicit", "explicit", NULL };
+		static const char *const ttls[] = { "30m", NULL };
+		if ((present(mode) && !oneof(mode, modes)) ||
+		    (present(ttl) && !oneof(ttl, ttls)))
+			return fail(c, "providerOptions.openai.promptCacheOptions: "
+			    "mode must be implicit or explicit, ttl 30m");
+		jv o = jv_object();
+		put(&o, "mode", mode);
+		put(&o, "ttl", ttl);
+		pco = keep(c, o);
+	}
+	if (present(get(c, po, "reasoningSummary")) &&
+	    kind(get(c, po, "reasoningSummary")) != JV_KIND_NULL)
+		warn_once(c, "providerOptions.openai.reasoningSummary: only "
+		    "supported by the responses endpoint; dropped");
+	if (present(get(c, req, "topK")))
+		warn_once(c, "topK: not supported by OpenAI; dropped");
+	if (c->m->gpt6)
+		drop(c, &retention, "providerOptions.openai.promptCacheRetention",
+		    "not supported for GPT-6 and later models");
+	if (c->reasoning) {
+		if (!streq(eff, "none") || !c->m->effort_none_sampling) {
+			drop(c, &temp, "temperature", why);
+			drop(c, &topp, "topP", why);
+			drop(c, &lpv, "providerOptions.openai.logprobs", why);
+		}
+		drop(c, &fp, "frequencyPenalty", why);
+		drop(c, &pp, "presencePenalty", why);
+		drop(c, &lb, "providerOptions.openai.logitBias", why);
+		if (present(toplp) && !present(lpv))
+			toplp = jv_invalid();
+		else
+			drop(c, &toplp, "providerOptions.openai.logprobs (top_logprobs)",
+			    why);
+		if (present(maxt) && !present(mct))
+			mct = maxt;
+		maxt = jv_invalid();
+	} else if (c->m->search_preview) {
+		drop(c, &temp, "temperature", "not supported for the search "
+		    "preview models");
+	}
+	if ((streq(tier, "flex") && !c->m->flex))
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "flex processing is only available for o3, o4-mini and "
+		    "gpt-5 models");
+	if ((streq(tier, "priority") || streq(tier, "fast")) && !c->m->priority)
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "priority processing is not available for this model");
+	messages = keep(c, chat_messages(c, msgs));
+	if (c->failed)
+		return jv_invalid();
+	map_tools(c, req, 0, &tools, &choice);
+	if (c->failed)
+		return jv_free(tools), jv_free(choice), jv_invalid();
+
+	set(&body, "model", jv_string(c->m->model));
+	put(&body, "logit_bias", lb);
+	put(&body, "logprobs", lpv);
+	put(&body, "top_logprobs", toplp);
+	put(&body, "user", get(c, po, "user"));
+	put(&body, "parallel_tool_calls", get(c, po, "parallelToolCalls"));
+	put(&body, "max_tokens", maxt);
+	put(&body, "temperature", temp);
+	put(&body, "top_p", topp);
+	put(&body, "frequency_penalty", fp);
+	put(&body, "presence_penalty", pp);
+	put(&body, "stop", stop);
+	put(&body, "seed", seed);
+	put(&body, "verbosity", get(c, po, "textVerbosity"));
+	put(&body, "max_completion_tokens", mct);
+	put(&body, "store", get(c, po, "store"));
+	put(&body, "metadata", meta);
+	put(&body, "prediction", get(c, po, "prediction"));
+	put(&body, "reasoning_effort", eff);
+	put(&body, "service_tier", tier);
+	put(&body, "prompt_cache_key", get(c, po, "promptCacheKey"));
+	put(&body, "prompt_cache_options", pco);
+	put(&body, "prompt_cache_retention", retention);
+	put(&body, "safety_identifier", get(c, po, "safetyIdentifier"));
+	put(&body, "messages", messages);
+	if (present(tools)) {
+		set(&body, "tools", tools);
+		set(&body, "tool_choice", choice);
+	}
+	return body;
+}
+
+/* --- responses --- */
+
+static jv
+responses_user(struct ctx *c, jv m)
+{
+	jv ps = get(c, m, "content"), out = jv_array();
+	int mi = (int)jv_number_value(get(c, m, "index"));
+
+	for (int i = 0; i < len(ps); i++) {
+		jv p = idx(c, ps, i);
+		char where[64];
+		struct file f;
+		if (streq(get(c, p, "type"), "text")) {
+			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
+			    jv_string("input_text"), jv_string("text"),
+			    jv_copy(get(c, p, "text"))));
+			continue;
+		}
+		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
+		jv mt = get(c, p, "mediaType");
+		if (!isstr(mt)) {
+			jv_free(out);
+			return fail(c, "%s.mediaType: %s, not a string", where,
+			    bw_kind(mt));
+		}
+		if (file_data(c, get(c, p, "data"), str(mt), where, &f) < 0) {
+			jv_free(out);
+			return jv_invalid();
+		}
+		if (present(f.data) && !strncmp(str(f.data), "file-", 5) &&
+		    !sniff(str(f.data)))
+			f.fileid = f.data, f.data = jv_invalid();
+		jv detail = get(c, get(c, get(c, p, "providerOptions"), "openai"),
+		    "imageDetail");
+		jv item;
+		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
+			item = JV_OBJECT(jv_string("type"), jv_string("input_image"));
+			if (present(f.url))
+				put(&item, "image_url", f.url);
+			else if (present(f.fileid))
+				put(&item, "file_id", f.fileid);
+			else if (f.mt[5])
+				put(&item, "image_url", data_url(c, &f));
+			else {
+				jv_free(item);
+				jv_free(out);
+				return fail(c, "%s: an image whose type is not "
+				    "known (give mediaType, a data: URL or a URL)",
+				    where);
+			}
+			put(&item, "detail", detail);
+		} else if (present(f.url)) {
+			item = JV_OBJECT(jv_string("type"), jv_string("input_file"),
+			    jv_string("file_url"), jv_copy(f.url));
+		} else if (!strcmp(f.mt, "application/pdf")) {
+			item = JV_OBJECT(jv_string("type"), jv_string("input_file"));
+			if (present(f.fileid)) {
+				put(&item, "file_id", f.fileid);
+			} else {
+				jv fn = get(c, p, "filename");
+				set(&item, "filename", isstr(fn) ? jv_copy(fn) :
+				    jv_string_fmt("part-%d.pdf", i));
+				put(&item, "file_data", data_url(c, &f));
+			}
+		} else {
+			jv_free(out);
+			return fail(c, "%s: files of type %s cannot be sent to "
+			    "the responses endpoint", where, bw_quote(f.mt,
+			    strlen(f.mt), 60));
+		}
+		out = jv_array_append(out, item);
+	}
+	return JV_OBJECT(jv_string("role"), jv_string("user"),
+	    jv_string("content"), out);
+}
+
+/* responses: a tool call's input as arguments */
+static jv
+responses_arguments(jv input)
+{
+	if (isstr(input)) {
+		const char *why;
+		size_t col;
+		jv v = bw_parse_line(jv_string_value(input),
+		    jv_string_length_bytes(jv_copy(input)), &why, &col);
+		int ok = jv_is_valid(v);
+		jv_free(v);
+		return ok ? jv_copy(input) : dump(input);
+	}
+	if (!jv_is_valid(input))
+		return jv_string("{}");
+	return dump(input);
+}
+
+static jv
+responses_input(struct ctx *c, jv msgs)
+{
+	jv out = jv_array();
+
+	for (int i = 0; i < len(msgs); i++) {
+		jv m = idx(c, msgs, i), role = get(c, m, "role");
+		int mi = (int)jv_number_value(get(c, m, "index"));
+		if (streq(role, "system")) {
+			if (!c->sysrole) {
+				warn_once(c, "system messages are removed for "
+				    "this model (systemMessageMode remove)");
+				continue;
+			}
+			out = jv_array_append(out, JV_OBJECT(jv_string("role"),
+			    jv_string(c->sysrole), jv_string("content"),
+			    jv_copy(get(c, m, "content"))));
+		} else if (streq(role, "user")) {
+			jv u = responses_user(c, m);
+			if (c->failed)
+				return jv_free(out), jv_invalid();
+			out = jv_array_append(out, u);
+		} else if (streq(role, "assistant")) {
+			jv ps = get(c, m, "content");
+			for (int k = 0; k < len(ps); k++) {
+				jv p = idx(c, ps, k), t = get(c, p, "type");
+				if (streq(t, "text")) {
+					out = jv_array_append(out, JV_OBJECT(
+					    jv_string("role"), jv_string("assistant"),
+					    jv_string("content"),
+					    jv_copy(get(c, p, "text"))));
+				} else if (streq(t, "tool-call")) {
+					jv name = get(c, p, "toolName");
+					if (!isstr(name)) {
+						jv_free(out);
+						return fail(c, "messages[%d].content[%d]"
+						    ".toolName: not a string", mi, k);
+					}
+					out = jv_array_append(out, JV_OBJECT(
+					    jv_string("type"), jv_string("function_call"),
+					    jv_string("call_id"),
+					    jv_copy(get(c, p, "toolCallId")),
+					    jv_string("name"), jv_copy(name),
+					    jv_string("arguments"),
+					    responses_arguments(get(c, p, "input"))));
+				} else {
+					warn_once(c, "messages: reasoning parts from "
+					    "elsewhere cannot be sent to OpenAI; "
+					    "skipped");
+				}
+			}
+		} else {
+			jv ps = get(c, m, "content");
+			for (int k = 0; k < len(ps); k++) {
+				jv p = idx(c, ps, k), o = get(c, p, "output");
+				jv value = get(c, o, "value"), s;
+				char where[64];
+				snprintf(where, sizeof where, "messages[%d].content[%d]",
+				    mi, k);
+				if (streq(get(c, o, "type"), "content") && isarr(value)) {
+					s = jv_array();
+					for (int q = 0; q < len(value); q++) {
+						jv item = idx(c, value, q);
+						if (!streq(get(c, item, "type"), "text") ||
+						    !isstr(get(c, item, "text"))) {
+							jv_free(s);
+							jv_free(out);
+							return fail(c, "%s.output.value[%d]: only "
+							    "text content is supported", where, q);
+						}
+						s = jv_array_append(s, JV_OBJECT(
+						    jv_string("type"), jv_string("input_text"),
+						    jv_string("text"),
+						    jv_copy(get(c, item, "text"))));
+					}
+				} else {
+					s = tool_output_text(c, o, where);
+				}
+				if (c->failed)
+					return jv_free(out), jv_invalid();
+				out = jv_array_append(out, JV_OBJECT(
+				    jv_string("type"), jv_string("function_call_output"),
+				    jv_string("call_id"), jv_copy(get(c, p, "toolCallId")),
+				    jv_string("output"), s));
+			}
+		}
+	}
+	return out;
+}
+
+static jv
+map_responses(struct ctx *c, jv req, jv msgs, jv po)
+{
+	static const char *const unsupported[] = { "topK", "seed",
+		"presencePenalty", "frequencyPenalty", "stopSequences", NULL };
+	jv body = jv_object();
+	jv temp = number_field(c, req, "temperature");
+	jv topp = number_field(c, req, "topP");
+	jv maxt = get(c, req, "maxOutputTokens");
+	jv eff = effort(c, req, po, 0);
+	jv summary = get(c, po, "reasoningSummary");
+	jv rmode = get(c, po, "reasoningMode"), rctx = get(c, po, "reasoningContext");
+	jv tf = get(c, po, "textFormat");
+	jv lp = get(c, po, "logprobs"), toplp = jv_invalid();
+	jv include = get(c, po, "include"), tier = get(c, po, "serviceTier");
+	jv store = get(c, po, "store"), verbosity = get(c, po, "textVerbosity");
+	jv pco = get(c, po, "promptCacheOptions"), cm = get(c, po, "contextManagement");
+	jv reasoning = jv_invalid(), text = jv_invalid();
+	jv tools, choice, input;
+	const char *why = "not supported for reasoning models";
+
+	for (const char *const *u = unsupported; *u; u++)
+		if (present(get(c, req, *u)) &&
+		    (kind(get(c, req, *u)) != JV_KIND_NULL ||
+		    !strcmp(*u, "stopSequences")))
+			warn_once(c, "%s: not supported by the responses "
+			    "endpoint; dropped", *u);
+	if (present(include) && isarr(include)) {
+		for (int i = 0; i < len(include); i++)
+			if (!oneof(idx(c, include, i), includes))
+				return fail(c, "providerOptions.openai.include[%d]: "
+				    "not one of %s, %s, %s, %s", i, includes[0],
+				    includes[1], includes[2], includes[3]);
+	}
+	if (isnum(lp)) {
+		double d = jv_number_value(lp);
+		if (d < 1 || d > 20)
+			return fail(c, "providerOptions.openai.logprobs: a number "
+			    "from 1 to 20, or a boolean");
+		toplp = lp;
+	} else if (kind(lp) == JV_KIND_TRUE) {
+		toplp = keep(c, jv_number(20));
+	}
+	if (present(toplp) || (kind(store) == JV_KIND_FALSE && c->reasoning)) {
+		jv inc = isarr(include) ? jv_copy(include) : jv_array();
+		jv add[2] = { present(toplp) ?
+		    jv_string("message.output_text.logprobs") : jv_invalid(),
+		    kind(store) == JV_KIND_FALSE && c->reasoning ?
+		    jv_string("reasoning.encrypted_content") : jv_invalid() };
+		for (int a = 0; a < 2; a++) {
+			if (!present(add[a]))
+				continue;
+			int have = 0;
+			for (int i = 0; i < len(inc); i++) {
+				jv e = jv_array_get(jv_copy(inc), i);
+				have |= jv_equal(e, jv_copy(add[a]));
+			}
+			inc = have ? (jv_free(add[a]), inc) :
+			    jv_array_append(inc, add[a]);
+		}
+		include = keep(c, inc);
+	}
+	if (present(pco)) {
+		static const char *const modes[] = { "implicit", "explicit", NULL };
+		static const char *const ttls[] = { "30m", "12h", NULL };
+		jv mode = get(c, pco, "mode"), ttl = get(c, pco, "ttl");
+		jv pw = get(c, pco, "prewarm"), cr = get(c, pco, "comparisonResponseId");
+		if ((present(mode) && !oneof(mode, modes)) ||
+		    (present(ttl) && !oneof(ttl, ttls)) ||
+		    (present(pw) && !isbool(pw)) || (present(cr) && !isstr(cr)))
+			return fail(c, "providerOptions.openai.promptCacheOptions: "
+			    "mode implicit or explicit, ttl 30m or 12h, prewarm "
+			    "a boolean, comparisonResponseId a string");
+		jv o = jv_object();
+		put(&o, "mode", mode);
+		put(&o, "ttl", ttl);
+		put(&o, "prewarm", pw);
+		put(&o, "comparison_response_id", cr);
+		pco = keep(c, o);
+	}
+	if (isarr(cm)) {
+		jv o = jv_array();
+		for (int i = 0; i < len(cm); i++) {
+			jv e = idx(c, cm, i), th = get(c, e, "compactThreshold");
+			if (!streq(get(c, e, "type"), "compaction") || !isnum(th)) {
+				jv_free(o);
+				return fail(c, "providerOptions.openai.contextManagement[%d]: "
+				    "not {\"type\":\"compaction\",\"compactThreshold\":N}", i);
+			}
+			o = jv_array_append(o, JV_OBJECT(jv_string("type"),
+			    jv_string("compaction"), jv_string("compact_threshold"),
+			    jv_copy(th)));
+		}
+		cm = keep(c, o);
+	}
+	if (present(tf)) {
+		jv type = get(c, tf, "type"), name = get(c, tf, "name");
+		jv schema = get(c, tf, "schema"), desc = get(c, tf, "description");
+		jv strict = get(c, tf, "strict");
+		jv f = jv_object();
+		int pn = 0, la = 0;
+		const char *n = str(name);
+		int nameok = isstr(name) && *n && u16len(n) <= 64 &&
+		    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_-") == strlen(n);
+		if (streq(type, "text")) {
+			set(&f, "type", jv_string("text"));
+		} else if (streq(type, "json_schema") && nameok && isobj(schema) &&
+		    (!present(desc) || isstr(desc)) &&
+		    (!present(strict) || isbool(strict))) {
+			set(&f, "type", jv_string("json_schema"));
+			put(&f, "name", name);
+			set(&f, "schema", normalize_schema(c, schema, 1, &pn, &la));
+			put(&f, "description", desc);
+			put(&f, "strict", strict);
+		} else {
+			jv_free(f);
+			return fail(c, "providerOptions.openai.textFormat: not "
+			    "{\"type\":\"text\"} or {\"type\":\"json_schema\","
+			    "\"name\":N,\"schema\":{...}} with a name of 1 to 64 "
+			    "letters, digits, _ or -");
+		}
+		if (pn || la)
+			warn_once(c, "providerOptions.openai.textFormat: schema "
+			    "keywords OpenAI does not support (propertyNames, "
+			    "regex lookaround) removed");
+		text = keep(c, JV_OBJECT(jv_string("format"), f));
+	}
+	if (present(verbosity) && kind(verbosity) != JV_KIND_NULL)
+		text = keep(c, jv_object_set(present(text) ? jv_copy(text) :
+		    jv_object(), jv_string("verbosity"), jv_copy(verbosity)));
+	if (c->reasoning) {
+		jv r = jv_object();
+		int e = present(eff);
+		put(&r, "effort", eff);
+		if (present(summary)) {
+			if (kind(summary) != JV_KIND_NULL)
+				put(&r, "summary", summary);
+		} else if (e && !streq(eff, "none")) {
+			set(&r, "summary", jv_string("detailed"));
+		}
+		put(&r, "mode", rmode);
+		put(&r, "context", rctx);
+		if (jv_object_length(jv_copy(r)) > 0)
+			reasoning = keep(c, r);
+		else
+			jv_free(r);
+		if (!(streq(eff, "none") && c->m->effort_none_sampling)) {
+			drop(c, &temp, "temperature", why);
+			drop(c, &topp, "topP", why);
+		}
+	} else {
+		static const char *const ropts[] = { "reasoningEffort",
+			"reasoningSummary", "reasoningMode", "reasoningContext",
+			NULL };
+		for (const char *const *q = ropts; *q; q++)
+			if (present(get(c, po, *q)) &&
+			    kind(get(c, po, *q)) != JV_KIND_NULL)
+				warn_once(c, "providerOptions.openai.%s: not "
+				    "supported for non-reasoning models; dropped", *q);
+	}
+	if (present(get(c, po, "reasoningEffortUpdate")) && !c->m->gpt6)
+		warn_once(c, "providerOptions.openai.reasoningEffortUpdate: only "
+		    "supported by GPT-6 and later models; dropped");
+	if ((streq(tier, "flex") && !c->m->flex))
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "flex processing is only available for o3, o4-mini and "
+		    "gpt-5 models");
+	if ((streq(tier, "priority") || streq(tier, "fast")) && !c->m->priority)
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "priority processing is not available for this model");
+	jv retention = get(c, po, "promptCacheRetention");
+	if (present(get(c, po, "conversation")) &&
+	    present(get(c, po, "previousResponseId")) &&
+	    kind(get(c, po, "conversation")) != JV_KIND_NULL &&
+	    kind(get(c, po, "previousResponseId")) != JV_KIND_NULL)
+		warn_once(c, "providerOptions.openai.conversation: cannot be "
+		    "used with previousResponseId");
+	input = keep(c, responses_input(c, msgs));
+	if (c->failed)
+		return jv_invalid();
+	if (kind(get(c, po, "compactionTrigger")) == JV_KIND_TRUE)
+		input = keep(c, jv_array_append(jv_copy(input), JV_OBJECT(
+		    jv_string("type"), jv_string("compaction_trigger"))));
+	map_tools(c, req, 1, &tools, &choice);
+	if (c->failed)
+		return jv_free(tools), jv_free(choice), jv_invalid();
+
+	set(&body, "model", jv_string(c->m->model));
+	put(&body, "input", input);
+	put(&body, "temperature", temp);
+	put(&body, "top_p", topp);
+	put(&body, "max_output_tokens", maxt);
+	put(&body, "text", text);
+	put(&body, "conversation", get(c, po, "conversation"));
+	put(&body, "max_tool_calls", get(c, po, "maxToolCalls"));
+	put(&body, "metadata", get(c, po, "metadata"));
+	put(&body, "parallel_tool_calls", get(c, po, "parallelToolCalls"));
+	put(&body, "previous_response_id", get(c, po, "previousResponseId"));
+	put(&body, "store", store);
+	put(&body, "user", get(c, po, "user"));
+	put(&body, "instructions", get(c, po, "instructions"));
+	put(&body, "service_tier", tier);
+	put(&body, "include", include);
+	put(&body, "prompt_cache_key", get(c, po, "promptCacheKey"));
+	put(&body, "prompt_cache_options", pco);
+	put(&body, "prompt_cache_retention", retention);
+	put(&body, "safety_identifier", get(c, po, "safetyIdentifier"));
+	put(&body, "top_logprobs", toplp);
+	put(&body, "truncation", get(c, po, "truncation"));
+	if (kind(cm) != JV_KIND_NULL)
+		put(&body, "context_management", cm);
+	put(&body, "reasoning", reasoning);
+	if (present(tools)) {
+		set(&body, "tools", tools);
+		set(&body, "tool_choice", choice);
+	}
+	return body;
+}
+
+/* --- completions --- */
+
+static jv
+map_completions(struct ctx *c, jv req, jv msgs, jv po)
+{
+	jv body = jv_object(), text = jv_string(""), stop;
+	jv lp = get(c, po, "logprobs"), lb = get(c, po, "logitBias");
+	jv ss = get(c, req, "stopSequences");
+	int first = 0;
+
+	if (present(get(c, req, "topK")))
+		warn_once(c, "topK: not supported by OpenAI; dropped");
+	if (present(get(c, req, "tools")) || present(get(c, req, "toolChoice")))
+		warn_once(c, "tools: not supported by the completions endpoint; "
+		    "dropped");
+	if (present(lb))
+		lb = logit_bias(c, lb, 0);
+	if (len(msgs) > 0 && streq(get(c, idx(c, msgs, 0), "role"), "system")) {
+		text = jv_string_concat(text, jv_copy(get(c, idx(c, msgs, 0),
+		    "content")));
+		text = jv_string_append_str(text, "\n\n");
+		first = 1;
+	}
+	for (int i = first; i < len(msgs); i++) {
+		jv m = idx(c, msgs, i), role = get(c, m, "role");
+		jv ps = get(c, m, "content");
+		int mi = (int)jv_number_value(get(c, m, "index"));
+		if (!streq(role, "user") && !streq(role, "assistant")) {
+			jv_free(text);
+			jv_free(body);
+			if (mi < 0)
+				return fail(c, "system: only one system message "
+				    "can be sent to the completions endpoint");
+			return fail(c, "messages[%d]: %s messages cannot be sent "
+			    "to the completions endpoint%s", mi, str(role),
+			    streq(role, "system") ? " (but as the first one)" : "");
+		}
+		text = jv_string_append_str(text, str(role));
+		text = jv_string_append_str(text, ":\n");
+		for (int k = 0; k < len(ps); k++) {
+			jv p = idx(c, ps, k), t = get(c, p, "type");
+			if (streq(t, "text"))
+				text = jv_string_concat(text, jv_copy(get(c, p, "text")));
+			else if (!streq(t, "reasoning")) {
+				jv_free(text);
+				jv_free(body);
+				return fail(c, "messages[%d].content[%d]: %s parts "
+				    "cannot be sent to the completions endpoint",
+				    mi, k, str(t));
+			}
+		}
+		text = jv_string_append_str(text, "\n\n");
+	}
+	text = jv_string_append_str(text, "assistant:\n");
+	stop = jv_array_append(jv_array(), jv_string("\nuser:"));
+	if (isarr(ss))
+		stop = jv_array_concat(stop, jv_copy(ss));
+	set(&body, "model", jv_string(c->m->model));
+	put(&body, "echo", get(c, po, "echo"));
+	put(&body, "logit_bias", lb);
+	if (kind(lp) == JV_KIND_TRUE)
+		set(&body, "logprobs", jv_number(0));
+	else if (isnum(lp))
+		put(&body, "logprobs", lp);
+	put(&body, "suffix", get(c, po, "suffix"));
+	put(&body, "user", get(c, po, "user"));
+	put(&body, "max_tokens", get(c, req, "maxOutputTokens"));
+	put(&body, "temperature", number_field(c, req, "temperature"));
+	put(&body, "top_p", number_field(c, req, "topP"));
+	put(&body, "frequency_penalty", number_field(c, req, "frequencyPenalty"));
+	put(&body, "presence_penalty", number_field(c, req, "presencePenalty"));
+	put(&body, "seed", get(c, req, "seed"));
+	set(&body, "prompt", text);
+	set(&body, "stop", stop);
+	return body;
+}
+
+/* --- one request --- */
+
+static jv
+map_raw(struct ctx *c, jv req, jv *custom_id)
+{
+	jv id = get(c, req, "custom_id"), body = get(c, req, "body");
+	jv method = get(c, req, "method"), url = get(c, req, "url");
+	jv model = get(c, body, "model");
+	const char *want = bw_endpoint_url(c->m->endpoint);
+
+	jv_object_foreach(jv_copy(req), k, v) {
+		const char *ks = jv_string_value(k);
+		if (strcmp(ks, "custom_id") && strcmp(ks, "body") &&
+		    strcmp(ks, "method") && strcmp(ks, "url"))
+			fail(c, "unknown field %s in a batch line (custom_id, "
+			    "method, url, body)", bw_quote(ks, strlen(ks), 60));
+		jv_free(k);
+		jv_free(v);
+	}
+	if (c->failed)
+		return jv_invalid();
+	if (!isstr(id))
+		return fail(c, "custom_id: %s, not a string",
+		    present(id) ? bw_kind(id) : "missing");
+	if (!isobj(body))
+		return fail(c, "body: %s, not an object",
+		    present(body) ? bw_kind(body) : "missing");
+	if (present(method) && !streq(method, "POST"))
+		return fail(c, "method: not POST");
+	if (present(url) && !streq(url, want))
+		return fail(c, "url: %s, but the endpoint is %s (-e)",
+		    bw_quote(str(url), strlen(str(url)), 60), want);
+	if (present(model) && !streq(model, c->m->model))
+		return fail(c, "body.model: %s, but the batch is for %s (-m): "
+		    "one model per batch", bw_quote(str(model),
+		    strlen(str(model)), 60), c->m->model);
+	*custom_id = jv_copy(id);
+	if (present(model))
+		return jv_copy(body);
+	jv out = JV_OBJECT(jv_string("model"), jv_string(c->m->model));
+	jv_object_foreach(jv_copy(body), k, v)
+		out = jv_object_set(out, k, v);
+	return out;
+}
+
+jv
+bw_map_request(struct bw_mapper *m, jv req, jv *custom_id, const char **why)
+{
+	struct ctx c = { .m = m };
+	jv body = jv_invalid();
+
+	*custom_id = jv_invalid();
+	keep(&c, req);
+	if (!isobj(req)) {
+		fail(&c, "%s, not a request object", bw_kind(req));
+		goto out;
+	}
+	if (bw_has(req, "custom_id") || bw_has(req, "body")) {
+		if (jv_is_valid(m->defaults))
+			warn_once(&c, "-d: defaults do not apply to raw batch "
+			    "lines (custom_id, body)");
+		body = map_raw(&c, req, custom_id);
+		goto out;
+	}
+	if (jv_is_valid(m->defaults)) {
+		jv merged = jv_copy(m->defaults);
+		jv_object_foreach(jv_copy(req), k, v)
+			merged = jv_object_set(merged, k, v);
+		req = keep(&c, merged);
+	}
+	jv_object_foreach(jv_copy(req), k, v) {
+		const char *ks = jv_string_value(k);
+		const char *const *p = request_keys;
+		while (*p && strcmp(*p, ks))
+			p++;
+		if (!*p)
+			fail(&c, "unknown field %s", bw_quote(ks, strlen(ks), 60));
+		jv_free(k);
+		jv_free(v);
+	}
+	if (c.failed)
+		goto out;
+	jv id = get(&c, req, "customId");
+	if (present(id) && (!isstr(id) || !*str(id))) {
+		fail(&c, "customId: %s, not a non-empty string",
+		    isstr(id) ? "empty" : bw_kind(id));
+		goto out;
+	}
+	jv maxt = get(&c, req, "maxOutputTokens"), seed = get(&c, req, "seed");
+	if (present(maxt) && kind(maxt) != JV_KIND_NULL &&
+	    (!isint(maxt) || jv_number_value(maxt) < 1)) {
+		fail(&c, "maxOutputTokens: must be an integer of at least 1");
+		goto out;
+	}
+	if (present(seed) && kind(seed) != JV_KIND_NULL && !isint(seed)) {
+		fail(&c, "seed: must be an integer");
+		goto out;
+	}
+	number_field(&c, req, "temperature");
+	number_field(&c, req, "topP");
+	number_field(&c, req, "topK");
+	number_field(&c, req, "presencePenalty");
+	number_field(&c, req, "frequencyPenalty");
+	static const char *const reasonings[] = { "provider-default", "none",
+		"minimal", "low", "medium", "high", "xhigh", "max", NULL };
+	jv r = field(&c, req, "reasoning");
+	if (present(r) && !oneof(r, reasonings)) {
+		fail(&c, "reasoning: not one of provider-default, none, minimal, "
+		    "low, medium, high, xhigh, max");
+		goto out;
+	}
+	jv ss = get(&c, req, "stopSequences");
+	if (present(ss) && kind(ss) != JV_KIND_NULL) {
+		int ok = isarr(ss);
+		for (int i = 0; ok && i < len(ss); i++)
+			ok = isstr(idx(&c, ss, i));
+		if (!ok)
+			fail(&c, "stopSequences: not an array of strings");
+	}
+	if (c.failed)
+		goto out;
+	jv po = provider_options(&c, req);
+	if (c.failed)
+		goto out;
+	jv force = get(&c, po, "forceReasoning");
+	jv mode = get(&c, po, "systemMessageMode");
+	c.reasoning = isbool(force) ? kind(force) == JV_KIND_TRUE : m->reasoning;
+	c.sysrole = streq(mode, "remove") ? NULL : isstr(mode) ? str(mode) :
+	    c.reasoning || m->reasoning ? "developer" : "system";
+	if (m->endpoint == BW_COMPLETIONS)
+		c.sysrole = "system";
+	jv msgs = standardize(&c, req);
+	if (c.failed)
+		goto out;
+	switch (m->endpoint) {
+	case BW_CHAT: body = map_chat(&c, req, msgs, po); break;
+	case BW_RESPONSES: body = map_responses(&c, req, msgs, po); break;
+	default: body = map_completions(&c, req, msgs, po); break;
+	}
+	if (!c.failed && present(id))
+		*custom_id = jv_copy(id);
+out:
+	for (size_t i = 0; i < c.nkeep; i++)
+		jv_free(c.keep[i]);
+	free(c.keep);
+	if (c.failed) {
+		static char whybuf[512];
+		jv_free(body);
+		jv_free(*custom_id);
+		*custom_id = jv_invalid();
+		memcpy(whybuf, c.why, sizeof whybuf);
+		*why = whybuf;
+		return jv_invalid();
+	}
+	return body;
+}
