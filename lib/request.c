@@ -12,6 +12,7 @@
  * context (c->keep), freed when the request is done; so an error can
  * return from anywhere.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,9 +432,12 @@ effort(struct ctx *c, jv req, jv po, int nomax)
 static int
 isint(jv v)
 {
-	double d = jv_number_value(v);
+	double d;
 
-	return isnum(v) && d == (double)(long long)d && d > -9.1e15 && d < 9.1e15;
+	if (!isnum(v))
+		return 0;
+	d = jv_number_value(v);
+	return d == floor(d);
 }
 
 /* A sampling setting: absent → invalid; null is sent as null (as the

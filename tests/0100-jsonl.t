@@ -1,0 +1,185 @@
+#!/bin/sh
+# bw-jsonl: requests in, batch input lines out, all or nothing.
+. tests/lib.sh
+
+# --- mapping, one example per endpoint ---
+printf '%s\n' '{"customId":"fr","system":"Answer in one word.","prompt":"Capital of France?","maxOutputTokens":5,"temperature":0,"seed":4294967295}' >"$T/one.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/one.jsonl"
+exit_is 0 "chat: exit 0"
+out_is '{"custom_id":"fr","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","max_tokens":5,"temperature":0,"seed":4294967295,"messages":[{"role":"system","content":"Answer in one word."},{"role":"user","content":"Capital of France?"}]}}' \
+	"chat: the SDK's body, seed 4294967295 kept exactly"
+err_empty "chat: no warnings"
+
+run bw-jsonl -m openai/gpt-4o-mini -e responses <"$T/one.jsonl"
+out_is '{"custom_id":"fr","method":"POST","url":"/v1/responses","body":{"model":"gpt-4o-mini","input":[{"role":"system","content":"Answer in one word."},{"role":"user","content":[{"type":"input_text","text":"Capital of France?"}]}],"temperature":0,"max_output_tokens":5}}' \
+	"responses: the SDK's body; the openai/ prefix dropped"
+err_like "^bw-jsonl: warning: seed: not supported by the responses endpoint; dropped$" "responses: seed dropped with a warning"
+
+run bw-jsonl -m gpt-4o-mini -e completions <"$T/one.jsonl"
+out_is '{"custom_id":"fr","method":"POST","url":"/v1/completions","body":{"model":"gpt-4o-mini","max_tokens":5,"temperature":0,"seed":4294967295,"prompt":"Answer in one word.\n\nuser:\nCapital of France?\n\nassistant:\n","stop":["\nuser:"]}}' \
+	"completions: the SDK's prompt text and stop sequence"
+
+printf '%s\n' '{"customId":"a","system":"S","prompt":"P","maxOutputTokens":9,"temperature":0.5,"topP":0.9,"topK":3}' \
+	'{"customId":"b","prompt":"Q","temperature":1,"providerOptions":{"openai":{"reasoningEffort":"low"}}}' >"$T/reason.jsonl"
+run bw-jsonl -m gpt-5.5 "$T/reason.jsonl"
+exit_is 0 "reasoning model: exit 0"
+cat >"$T/want" <<'E'
+{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-5.5","max_completion_tokens":9,"messages":[{"role":"developer","content":"S"},{"role":"user","content":"P"}]}}
+{"custom_id":"b","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-5.5","reasoning_effort":"low","messages":[{"role":"user","content":"Q"}]}}
+E
+out_file_is "$T/want" "reasoning model: developer role, max_completion_tokens, sampling dropped"
+ok '[ "$(grep -c "warning: temperature: not supported for reasoning models; dropped" "$T/err")" -eq 1 ]' \
+	"reasoning model: one temperature warning for two requests"
+err_like "warning: topP: not supported for reasoning models; dropped" "reasoning model: topP warning"
+err_like "warning: topK: not supported by OpenAI; dropped" "topK warning"
+
+printf '%s\n' '{"prompt":"x","tools":{"weather":{"description":"Weather","inputSchema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}},"toolChoice":{"type":"tool","toolName":"weather"}}' >"$T/tools.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/tools.jsonl"
+out_is '{"custom_id":"request-0","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}],"tool_choice":{"type":"function","function":{"name":"weather"}}}}' \
+	"chat: tools and a named toolChoice"
+run bw-jsonl -m gpt-4o-mini -e responses "$T/tools.jsonl"
+out_is '{"custom_id":"request-0","method":"POST","url":"/v1/responses","body":{"model":"gpt-4o-mini","input":[{"role":"user","content":[{"type":"input_text","text":"x"}]}],"tools":[{"type":"function","name":"weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]},"strict":false}],"tool_choice":{"type":"function","name":"weather"}}}' \
+	"responses: flat tools, strict false"
+
+# --- custom ids ---
+printf '%s\n\n%s\n  \n%s\n' '{"prompt":"a"}' '{"customId":"007","prompt":"b"}' '{"prompt":"c"}' >"$T/ids.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/ids.jsonl"
+ok '[ "$(cut -d, -f1 "$T/out" | tr "\n" " ")" = "{\"custom_id\":\"request-0\" {\"custom_id\":\"007\" {\"custom_id\":\"request-2\" " ]' \
+	"ids: request-<index> by request position, blank lines skipped, \"007\" stays a string"
+
+printf '%s\n' '{"customId":"x","prompt":"a"}' '{"prompt":"b"}' '{"customId":"x","prompt":"c"}' >"$T/dup.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/dup.jsonl"
+exit_is 65 "duplicate customId: exit 65"
+out_empty "duplicate customId: nothing on stdout"
+err_like "^bw-jsonl: $T/dup.jsonl: line 3: duplicate customId \"x\" \(first on line 1\)$" "duplicate customId: the id and both lines named"
+
+printf '%s\n' '{"prompt":"a"}' '{"customId":"request-0","prompt":"b"}' >"$T/clash.jsonl"
+run bw-jsonl -m gpt-4o-mini <"$T/clash.jsonl"
+exit_is 65 "a customId clashing with a generated one: exit 65"
+err_like "^bw-jsonl: line 2: duplicate customId \"request-0\" \(first on line 1\)$" "a clash with a generated id: named"
+
+# --- defaults ---
+printf '%s\n' '{"prompt":"a"}' '{"prompt":"b","temperature":1}' >"$T/def.jsonl"
+run bw-jsonl -m gpt-4o-mini -d '{"temperature":0,"maxOutputTokens":7}' "$T/def.jsonl"
+cat >"$T/want" <<'E'
+{"custom_id":"request-0","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","max_tokens":7,"temperature":0,"messages":[{"role":"user","content":"a"}]}}
+{"custom_id":"request-1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","max_tokens":7,"temperature":1,"messages":[{"role":"user","content":"b"}]}}
+E
+out_file_is "$T/want" "-d: merged under each request, the request's keys win"
+run bw-jsonl -m gpt-4o-mini -d '{"temperature":' "$T/def.jsonl"
+exit_is 2 "-d with bad JSON: usage error"
+err_like "^bw-jsonl: -d: invalid JSON at column 16: unexpected end of line$" "-d with bad JSON: said"
+run bw-jsonl -m gpt-4o-mini -d '[1]' "$T/def.jsonl"
+exit_is 2 "-d not an object: usage error"
+
+# --- raw batch lines ---
+printf '%s\n' '{"custom_id":"r1","body":{"messages":[{"role":"user","content":"hi"}],"temperature":0.2}}' \
+	'{"custom_id":"r2","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[]}}' >"$T/raw.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/raw.jsonl"
+cat >"$T/want" <<'E'
+{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"temperature":0.2}}
+{"custom_id":"r2","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[]}}
+E
+out_file_is "$T/want" "raw lines pass through, the model added where missing"
+printf '%s\n' '{"custom_id":"r1","body":{"model":"gpt-4o","messages":[]}}' >"$T/raw2.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/raw2.jsonl"
+exit_is 65 "a raw line for another model: exit 65"
+err_like 'line 1: body.model: "gpt-4o", but the batch is for gpt-4o-mini \(-m\): one model per batch' "a raw line for another model: said"
+printf '%s\n' '{"custom_id":"r1","url":"/v1/responses","body":{}}' >"$T/raw3.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/raw3.jsonl"
+exit_is 65 "a raw line for another endpoint: exit 65"
+err_like 'line 1: url: "/v1/responses", but the endpoint is /v1/chat/completions \(-e\)' "a raw line for another endpoint: said"
+
+# --- limits and shards ---
+awk 'BEGIN { for (i = 0; i < 5; i++) printf "{\"customId\":\"c%d\",\"prompt\":\"p%d\"}\n", i, i }' >"$T/five.jsonl"
+run bw-jsonl -m gpt-4o-mini --max-requests 4 "$T/five.jsonl"
+exit_is 65 "more requests than --max-requests: exit 65"
+out_empty "more requests than the limit: nothing written"
+err_like "line 5: past the limit of 4 requests in a batch \(use --split, or --max-requests to change it\)$" "the request limit: line named"
+run bw-jsonl -m gpt-4o-mini --max-file 300 "$T/five.jsonl"
+exit_is 65 "a file over --max-file: exit 65"
+err_like "line 3: past the limit of 300 bytes in a batch file" "the file limit: line named"
+run bw-jsonl -m gpt-4o-mini --max-body 60 "$T/five.jsonl"
+exit_is 65 "a body over --max-body: exit 65"
+err_like "line 1: past the limit of 60 bytes in a request body" "the body limit: line named"
+
+mkdir "$T/sh"
+run bw-jsonl -m gpt-4o-mini --split "$T/sh/part" --max-requests 2 "$T/five.jsonl"
+exit_is 0 "--split: exit 0"
+out_is "$T/sh/part-0001.jsonl
+$T/sh/part-0002.jsonl
+$T/sh/part-0003.jsonl" "--split: the shards' names printed"
+bw-jsonl -m gpt-4o-mini "$T/five.jsonl" >"$T/all"
+ok 'cat "$T/sh/part-0001.jsonl" "$T/sh/part-0002.jsonl" "$T/sh/part-0003.jsonl" | cmp -s - "$T/all"' \
+	"--split: the shards hold every line once, in order"
+ok '[ "$(wc -l <"$T/sh/part-0003.jsonl")" -eq 1 ]' "--split: at most --max-requests lines a shard"
+run bw-jsonl -m gpt-4o-mini -s "$T/sh/b" --max-file 300 "$T/five.jsonl"
+ok '[ "$(wc -l <"$T/out")" -eq 3 ] && [ "$(wc -c <"$T/sh/b-0001.jsonl")" -eq 278 ]' "--split: two 139-byte lines a shard within --max-file 300"
+mkdir "$T/sh2"
+run bw-jsonl -m gpt-4o-mini -s "$T/sh2/c" --max-requests 2 --max-body 60 "$T/five.jsonl"
+exit_is 65 "--split with a body over the limit: exit 65"
+ok '[ -z "$(ls "$T/sh2")" ]' "--split that fails leaves no shard behind"
+
+# --- bad input: exit 65, line named, nothing written ---
+check_bad() {	# json message-regex description
+	printf '%s\n%s\n' '{"prompt":"fine"}' "$1" >"$T/bad.jsonl"
+	run bw-jsonl -m gpt-4o-mini <"$T/bad.jsonl"
+	exit_is 65 "$3: exit 65"
+	out_empty "$3: nothing on stdout"
+	err_like "^bw-jsonl: line 2: $2\$" "$3: message"
+}
+check_bad '{"prompt":"a"' 'invalid JSON at column 14: unexpected end of line' "truncated JSON"
+check_bad '{"prompt":"a","temperature":"hot"}' 'temperature: a string, not a number' "a string temperature"
+check_bad '{"prompt":"a","maxOutputTokens":0}' 'maxOutputTokens: must be an integer of at least 1' "maxOutputTokens 0"
+check_bad '{"prompt":"a","seed":1.5}' 'seed: must be an integer' "a fractional seed"
+check_bad '{"prompt":"a","maxTokens":5}' 'unknown field "maxTokens"' "an unknown field"
+check_bad '{"system":"s"}' 'no prompt and no messages' "no prompt"
+check_bad '{"prompt":"a","messages":[]}' 'prompt and messages: give one, not both' "prompt and messages"
+check_bad '{"messages":{}}' 'messages: an object, not an array' "messages not an array"
+check_bad '{"messages":[{"role":"bot","content":"x"}]}' 'messages\[0\].role: must be system, user, assistant or tool' "an unknown role"
+check_bad '{"messages":[{"role":"system","content":"x"},{"role":"user","content":"y"}]}' 'messages\[0\]: a system message; use system or instructions \(or set allowSystemInMessages\)' "a system message inside messages"
+check_bad '{"customId":7,"prompt":"a"}' 'customId: a number, not a non-empty string' "a numeric customId"
+check_bad '{"customId":"","prompt":"a"}' 'customId: empty, not a non-empty string' "an empty customId"
+check_bad '{"prompt":"a","toolChoice":"sometimes"}' 'toolChoice: not auto, none, required or \{"type":"tool","toolName":...\}' "a bad toolChoice"
+check_bad '{"prompt":"a","tools":{"t":{"description":"d"}}}' 'tools.t.inputSchema: missing, not a JSON Schema object' "a tool without a schema"
+check_bad '{"prompt":"a","providerOptions":{"openai":{"reasoningEffort":"extreme"}}}' 'providerOptions.openai.reasoningEffort: not one of none, minimal, low, medium, high, xhigh, max' "a bad reasoningEffort"
+check_bad '{"messages":[{"role":"assistant","content":[{"type":"tool-call","toolCallId":"c1","toolName":"t","input":{}}]}]}' 'tool call "c1" has no tool result' "a tool call without a result"
+check_bad '[1]' 'an array, not a request object' "not an object"
+check_bad "$(printf '"\377"')" 'invalid JSON at column 2: invalid UTF-8' "invalid UTF-8"
+
+: >"$T/empty"
+run bw-jsonl -m gpt-4o-mini "$T/empty"
+exit_is 65 "empty input: exit 65"
+err_like "^bw-jsonl: no requests in the input$" "empty input: said"
+
+# warnings for options the endpoint does not use
+printf '%s\n' '{"prompt":"a","providerOptions":{"openai":{"previousResponseId":"resp_1"},"anthropic":{"x":1}}}' >"$T/po.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/po.jsonl"
+exit_is 0 "an option another endpoint uses: exit 0"
+err_like "^bw-jsonl: warning: providerOptions.openai.previousResponseId: not used by the chat endpoint; dropped$" \
+	"an option another endpoint uses: dropped with a warning"
+
+# --- output failures ---
+run sh -c 'bw-jsonl -m gpt-4o-mini "$1" >/dev/full' sh "$T/five.jsonl"
+exit_is 74 "a full disk: exit 74"
+err_like "^bw-jsonl: stdout: write error: No space left on device$" "a full disk: said"
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "{\"prompt\":\"request number %d\"}\n", i }' >"$T/many.jsonl"
+(bw-jsonl -m gpt-4o-mini "$T/many.jsonl" 2>"$T/err"; echo $? >"$T/rc") | head -c 10 >/dev/null
+ok '[ "$(cat "$T/rc")" -eq 74 ]' "a closed pipe: exit 74"
+
+# --- usage ---
+run bw-jsonl <"$T/five.jsonl"
+exit_is 2 "no -m: usage error"
+err_like "^usage: bw-jsonl -m model" "no -m: the usage"
+run bw-jsonl -m gpt-4o-mini -e embeddings <"$T/five.jsonl"
+exit_is 2 "an unknown endpoint: usage error"
+err_like '^bw-jsonl: -e: not chat, responses or completions: "embeddings"$' "an unknown endpoint: said"
+run bw-jsonl -m anthropic/claude <"$T/five.jsonl"
+exit_is 2 "another provider's model: usage error"
+run bw-jsonl --help
+exit_is 0 "--help: exit 0"
+ok 'grep -q -- "--split PREFIX" "$T/out"' "--help lists --split"
+run bw-jsonl --version
+out_is "bw-jsonl 0.1.0" "--version"
+
+done_testing
