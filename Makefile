@@ -52,7 +52,7 @@ $(UNITS): %: %.o lib/libbw.a
 
 check: $(PROGS) $(UNITS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVEFLAGS) $(UNITS) tests/*.t
-	@for m in $(MAN1); do mandoc -Tlint -Wwarning $$m || exit 1; done
+	@for m in $(MAN1) $(MAN7); do mandoc -Tlint -Wwarning $$m || exit 1; done
 
 install: $(PROGS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
