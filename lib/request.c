@@ -698,7 +698,7 @@ parts(struct ctx *c, jv content, const char *role, int mi)
 			return fail(c, "messages[%d].content[%d]: not a part "
 			    "with a type", mi, i);
 		}
-		jv_object_foreach(jv_copy(p), k, v) {
+		jv_object_foreach(p, k, v) {
 			int known = 0;
 			for (const char *const *q = part_keys; *q; q++)
 				known |= !strcmp(*q, jv_string_value(k));
@@ -820,7 +820,7 @@ standardize(struct ctx *c, jv req)
 		if (!oneof(role, roles))
 			return fail(c, "messages[%d].role: must be system, user, "
 			    "assistant or tool", i);
-		jv_object_foreach(jv_copy(m), k, v) {
+		jv_object_foreach(m, k, v) {
 			const char *ks = jv_string_value(k);
 			if (strcmp(ks, "role") && strcmp(ks, "content") &&
 			    strcmp(ks, "providerOptions"))
@@ -932,7 +932,7 @@ normalize_record(struct ctx *c, jv rec, int *pn, int *la)
 
 	if (!isobj(rec))
 		return jv_free(out), jv_copy(rec);
-	jv_object_foreach(jv_copy(rec), k, v) {
+	jv_object_foreach(rec, k, v) {
 		out = jv_object_set(out, k, normalize_def(c, v, pn, la));
 		jv_free(v);
 	}
@@ -951,7 +951,7 @@ normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la)
 		"definitions", "$defs", NULL };
 	jv out = jv_object();
 
-	jv_object_foreach(jv_copy(s), k, v) {
+	jv_object_foreach(s, k, v) {
 		const char *key = jv_string_value(k);
 		jv nv = jv_invalid();
 		if (!strcmp(key, "propertyNames") && kind(v) != JV_KIND_NULL) {
@@ -1001,7 +1001,7 @@ normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la)
 		}
 		if (!present(nv) && !strcmp(key, "dependencies") && isobj(v)) {
 			nv = jv_object();
-			jv_object_foreach(jv_copy(v), dk, dv) {
+			jv_object_foreach(v, dk, dv) {
 				nv = jv_object_set(nv, dk, isarr(dv) ? jv_copy(dv) :
 				    normalize_def(c, dv, pn, la));
 				jv_free(dv);
@@ -1078,7 +1078,7 @@ tool_names(struct ctx *c, jv tools)
 	jv ints = jv_array(), others = jv_array();
 	double v, w;
 
-	jv_object_foreach(jv_copy(tools), k, x) {
+	jv_object_foreach(tools, k, x) {
 		jv_free(x);
 		if (!arrayindex(jv_string_value(k), &v)) {
 			others = jv_array_append(others, k);
@@ -1159,7 +1159,7 @@ map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
 			fail(c, "tools.%s: not an object", n);
 			return;
 		}
-		jv_object_foreach(jv_copy(def), k, v) {
+		jv_object_foreach(def, k, v) {
 			const char *ks = jv_string_value(k);
 			if (strcmp(ks, "description") && strcmp(ks, "inputSchema") &&
 			    strcmp(ks, "strict") && strcmp(ks, "type") &&
@@ -1361,7 +1361,7 @@ provider_options(struct ctx *c, jv req)
 	if (!isobj(o))
 		return fail(c, "providerOptions.openai: %s, not an object",
 		    bw_kind(o));
-	jv_object_foreach(jv_copy(o), k, v) {
+	jv_object_foreach(o, k, v) {
 		const char *key = jv_string_value(k);
 		const struct popt *p = table;
 		while (p->name && strcmp(p->name, key))
@@ -1411,7 +1411,7 @@ logit_bias(struct ctx *c, jv lb, int coerce)
 {
 	jv out = jv_object();
 
-	jv_object_foreach(jv_copy(lb), k, v) {
+	jv_object_foreach(lb, k, v) {
 		const char *s = jv_string_value(k);
 		if (!isnum(v))
 			fail(c, "providerOptions.openai.logitBias: values must "
@@ -1735,7 +1735,7 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 		toplp = isnum(lp) ? lp : keep(c, jv_number(0));
 	}
 	if (present(meta)) {
-		jv_object_foreach(jv_copy(meta), k, v) {
+		jv_object_foreach(meta, k, v) {
 			if (!isstr(v) || u16len(jv_string_value(k)) > 64 ||
 			    u16len(str(v)) > 512)
 				fail(c, "providerOptions.openai.metadata: keys must "
@@ -2325,7 +2325,7 @@ map_raw(struct ctx *c, jv req, jv *custom_id)
 	jv model = get(c, body, "model");
 	const char *want = bw_endpoint_url(c->m->endpoint);
 
-	jv_object_foreach(jv_copy(req), k, v) {
+	jv_object_foreach(req, k, v) {
 		const char *ks = jv_string_value(k);
 		if (strcmp(ks, "custom_id") && strcmp(ks, "body") &&
 		    strcmp(ks, "method") && strcmp(ks, "url"))
@@ -2355,7 +2355,7 @@ map_raw(struct ctx *c, jv req, jv *custom_id)
 	if (present(model))
 		return jv_copy(body);
 	jv out = JV_OBJECT(jv_string("model"), jv_string(c->m->model));
-	jv_object_foreach(jv_copy(body), k, v)
+	jv_object_foreach(body, k, v)
 		out = jv_object_set(out, k, v);
 	return out;
 }
@@ -2381,11 +2381,11 @@ bw_map_request(struct bw_mapper *m, jv req, jv *custom_id, const char **why)
 	}
 	if (jv_is_valid(m->defaults)) {
 		jv merged = jv_copy(m->defaults);
-		jv_object_foreach(jv_copy(req), k, v)
+		jv_object_foreach(req, k, v)
 			merged = jv_object_set(merged, k, v);
 		req = keep(&c, merged);
 	}
-	jv_object_foreach(jv_copy(req), k, v) {
+	jv_object_foreach(req, k, v) {
 		const char *ks = jv_string_value(k);
 		const char *const *p = request_keys;
 		while (*p && strcmp(*p, ks))
