@@ -608,15 +608,23 @@ file_data(struct ctx *c, jv data, const char *mt, const char *where,
 	f->url = f->data = f->fileid = jv_invalid();
 	snprintf(f->mt, sizeof f->mt, "%s", mt);
 	if (isobj(data)) {
+		jv type = get(c, data, "type");
 		jv ref = get(c, get(c, data, "reference"), "openai");
-		if (!streq(get(c, data, "type"), "reference") || !isstr(ref)) {
-			fail(c, "%s: data is an object but not a reference "
-			    "{\"type\":\"reference\",\"reference\":{\"openai\":\"file-...\"}}",
+		if (streq(type, "reference") && isstr(ref)) {
+			f->fileid = ref;
+			return 0;
+		}
+		if (streq(type, "url") && isstr(get(c, data, "url")))
+			data = get(c, data, "url");
+		else if (streq(type, "data") && isstr(get(c, data, "data")))
+			data = get(c, data, "data");
+		else {
+			fail(c, "%s: data is an object but not {\"type\":\"url\","
+			    "\"url\":...}, {\"type\":\"data\",\"data\":...} or "
+			    "{\"type\":\"reference\",\"reference\":{\"openai\":...}}",
 			    where);
 			return -1;
 		}
-		f->fileid = ref;
-		return 0;
 	}
 	if (!isstr(data)) {
 		fail(c, "%s: %s, not a string", where, bw_kind(data));
@@ -720,7 +728,7 @@ parts(struct ctx *c, jv content, const char *role, int mi)
 		    !strcmp(type, "file") :
 		    !strcmp(role, "assistant") ?
 		    !strcmp(type, "text") || !strcmp(type, "tool-call") ||
-		    !strcmp(type, "reasoning") :
+		    !strcmp(type, "reasoning") || !strcmp(type, "file") :
 		    !strcmp(type, "tool-result");
 		if (!ok) {
 			jv_free(out);
@@ -838,8 +846,12 @@ standardize(struct ctx *c, jv req)
 				    "allowSystemInMessages)", i);
 			if (!isstr(get(c, m, "content")))
 				return fail(c, "messages[%d].content: not a string", i);
-			out = keep(c, jv_array_append(jv_copy(out),
-			    system_message(c, m, "", i)));
+			jv sm = system_message(c, m, "", i);
+			jv po = get(c, m, "providerOptions");
+			if (present(po))
+				sm = jv_object_set(sm, jv_string("providerOptions"),
+				    jv_copy(po));
+			out = keep(c, jv_array_append(jv_copy(out), sm));
 			continue;
 		}
 		jv ps = parts(c, get(c, m, "content"), str(role), i);
@@ -1493,9 +1505,14 @@ chat_user(struct ctx *c, jv m)
 		}
 		jv detail = get(c, get(c, get(c, p, "providerOptions"), "openai"),
 		    "imageDetail");
-		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
+		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/') &&
+		    present(f.fileid)) {
+			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
+			    jv_string("file"), jv_string("file"), JV_OBJECT(
+			    jv_string("file_id"), jv_copy(f.fileid))));
+		} else if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
 			jv url;
-			if (present(f.fileid) || (present(f.data) && !f.mt[5])) {
+			if (present(f.data) && !f.mt[5]) {
 				jv_free(out);
 				return fail(c, "%s: an image whose type is not "
 				    "known (give mediaType, a data: URL or a URL)",
@@ -1591,8 +1608,16 @@ tool_output_text(struct ctx *c, jv out, const char *where)
 		jv r = get(c, out, "reason");
 		return isstr(r) ? jv_copy(r) : jv_string("Tool call execution denied.");
 	}
-	if (streq(type, "content") && isarr(value))
+	if (streq(type, "content") && isarr(value)) {
+		for (int i = 0; i < len(value); i++) {
+			jv item = idx(c, value, i);
+			if (!streq(get(c, item, "type"), "text") ||
+			    !isstr(get(c, item, "text")))
+				return fail(c, "%s.output.value[%d]: only text "
+				    "content is supported", where, i);
+		}
 		return dump(value);
+	}
 	return fail(c, "%s.output: not a tool result output (text, json, "
 	    "error-text, error-json, execution-denied or content)", where);
 }
@@ -1611,9 +1636,11 @@ chat_messages(struct ctx *c, jv msgs)
 				    "this model (systemMessageMode remove)");
 				continue;
 			}
-			out = jv_array_append(out, JV_OBJECT(jv_string("role"),
-			    jv_string(c->sysrole), jv_string("content"),
-			    jv_copy(get(c, m, "content"))));
+			jv sm = JV_OBJECT(jv_string("role"), jv_string(c->sysrole));
+			put(&sm, "name", get(c, get(c, get(c, m, "providerOptions"),
+			    "openai"), "name"));
+			set(&sm, "content", jv_copy(get(c, m, "content")));
+			out = jv_array_append(out, sm);
 		} else if (streq(role, "user")) {
 			jv u = chat_user(c, m);
 			if (c->failed)
@@ -1630,9 +1657,10 @@ chat_messages(struct ctx *c, jv msgs)
 				if (streq(t, "text"))
 					text = jv_string_concat(text,
 					    jv_copy(get(c, p, "text")));
-				else if (streq(t, "reasoning"))
-					warn_once(c, "messages: reasoning parts are "
-					    "not sent to the chat endpoint; skipped");
+				else if (streq(t, "reasoning") || streq(t, "file"))
+					warn_once(c, "messages: assistant %s parts are "
+					    "not sent to the chat endpoint; skipped",
+					    str(t));
 				else if (streq(t, "tool-call")) {
 					jv name = get(c, p, "toolName");
 					if (!isstr(name)) {
@@ -1954,6 +1982,15 @@ responses_input(struct ctx *c, jv msgs)
 			jv ps = get(c, m, "content");
 			for (int k = 0; k < len(ps); k++) {
 				jv p = idx(c, ps, k), t = get(c, p, "type");
+				jv ppo = get(c, get(c, p, "providerOptions"), "openai");
+				if (bw_has(ppo, "itemId") ||
+				    bw_has(ppo, "reasoningEncryptedContent")) {
+					jv_free(out);
+					return fail(c, "messages[%d].content[%d]."
+					    "providerOptions.openai: references to "
+					    "stored items (itemId) are not supported",
+					    mi, k);
+				}
 				if (streq(t, "text")) {
 					out = jv_array_append(out, JV_OBJECT(
 					    jv_string("role"), jv_string("assistant"),
@@ -1973,6 +2010,9 @@ responses_input(struct ctx *c, jv msgs)
 					    jv_string("name"), jv_copy(name),
 					    jv_string("arguments"),
 					    responses_arguments(get(c, p, "input"))));
+				} else if (streq(t, "file")) {
+					warn_once(c, "messages: assistant file parts are "
+					    "not sent to the responses endpoint; skipped");
 				} else {
 					warn_once(c, "messages: reasoning parts from "
 					    "elsewhere cannot be sent to OpenAI; "
