@@ -14,9 +14,10 @@ PROGS = bin/bw-jsonl bin/bw-parse
 MAN1 = man/bw-jsonl.1 man/bw-parse.1
 MAN7 = man/bw.7
 LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
-	lib/request.c lib/build.c lib/result.c
+	lib/request.c lib/build.c lib/result.c lib/api.c
 LIBOBJ = $(LIBSRC:.c=.o)
-UNITS =
+UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
+	tests/unit/request
 
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones when run as root.

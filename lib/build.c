@@ -70,6 +70,7 @@ bw_build(struct bw_build *b, char **files, int nfiles)
 
 	bw_out_open(&out, 1, "stdout", 1);
 	bw_out_open(&line, -1, "line", 0);
+	line.jsorder = 1;
 	for (int f = 0; f < (nfiles ? nfiles : 1); f++) {
 		bw_lines_open(&l, nfiles ? files[f] : NULL, b->max_line);
 		while (bw_lines_next(&l, &s, &n)) {

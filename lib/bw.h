@@ -9,8 +9,10 @@
 #ifndef BW_H
 #define BW_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <curl/curl.h>
 #include <jv.h>
 
 /* --- messages and exit codes (msg.c) --- */
@@ -27,6 +29,8 @@ enum {
 };
 
 extern const char *bw_prog;	/* set by bw_init */
+/* Set by SIGINT and SIGTERM once bw_catch_signals has been called. */
+extern volatile sig_atomic_t bw_interrupted;
 
 /* Names the program after argv[0]'s last component (and sets argv[0]
    to it, for getopt's messages); ignores SIGPIPE, so that a write to a
@@ -37,6 +41,10 @@ void bw_warn(const char *fmt, ...);
 void bw_die(int code, const char *fmt, ...);
 /* Prints "usage: ..." (the program's synopsis) and exits 2. */
 void bw_usage(const char *synopsis);
+/* SIGINT and SIGTERM set bw_interrupted instead of killing, so that a
+   loop can stop cleanly; bw_reraise then dies of the signal caught. */
+void bw_catch_signals(void);
+void bw_reraise(void);
 /* Prints "usage: prog synopsis" and the option lines to stdout, exits 0. */
 void bw_help(const char *synopsis, const char *options);
 /* Prints "prog version" and exits 0. */
@@ -65,6 +73,7 @@ struct bw_out {
 	size_t n, cap;
 	int spool;		/* temporary file descriptor or -1 */
 	int spooling;
+	int jsorder;		/* bw_out_json orders keys as JavaScript does */
 	uint64_t total;		/* bytes written so far */
 };
 
@@ -125,7 +134,7 @@ struct bw_lines {
 	int unterminated;	/* the last line read had no newline */
 };
 
-/* Opens path ("-" or NULL for stdin); dies with 66-style data error
+/* Opens path ("-" or NULL for stdin); dies with a usage error (2)
    when it cannot be opened. */
 void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
 /* Sets *line and *len to the next line without its newline and
@@ -193,6 +202,115 @@ int bw_model_is_reasoning(const char *model);
    naming the field (in a static buffer).  req is consumed. */
 jv bw_map_request(struct bw_mapper *m, jv req, jv *custom_id,
 		  const char **why);
+
+/* --- the OpenAI API (api.c) --- */
+
+/* The options every network program takes, for getopt_long. */
+enum { BW_OPT_KEYFILE = 0x100, BW_OPT_CACERT, BW_OPT_RETRIES,
+	BW_OPT_RETRYWAIT, BW_OPT_FIRST_FREE };
+#define BW_API_LONGOPTS \
+	{ "api-key-file", required_argument, 0, BW_OPT_KEYFILE }, \
+	{ "header", required_argument, 0, 'H' }, \
+	{ "cacert", required_argument, 0, BW_OPT_CACERT }, \
+	{ "retries", required_argument, 0, BW_OPT_RETRIES }, \
+	{ "retry-wait", required_argument, 0, BW_OPT_RETRYWAIT }, \
+	{ "verbose", no_argument, 0, 'v' }
+#define BW_API_SHORTOPTS "H:v"
+#define BW_API_SYNOPSIS "[-v] [-H header] [--api-key-file file] [--cacert file]\n" \
+	"       [--retries n] [--retry-wait seconds]"
+#define BW_API_HELP \
+	"  -v, --verbose           one line on stderr per request\n" \
+	"  -H, --header 'N: V'     send this header too (repeatable)\n" \
+	"      --api-key-file FILE read the API key from FILE, not OPENAI_API_KEY\n" \
+	"      --cacert FILE       trust the CAs in FILE (also CURL_CA_BUNDLE)\n" \
+	"      --retries N         retries of a failed request (default 8)\n" \
+	"      --retry-wait S      first wait between retries (default 0.5 s)\n"
+
+struct bw_api {
+	CURL *curl;
+	char *base;		/* OPENAI_BASE_URL without a trailing / */
+	const char *basepath;	/* its path ("/v1"), for messages */
+	char key[512];		/* wiped once the headers hold it */
+	struct curl_slist *headers;	/* wiped at exit */
+	const char *keyfile, *cacert;
+	const char *extra[32];
+	int nextra;
+	int retries, verbose;
+	double retry_wait;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* One request.  The caller fills the first part; bw_api_call fills the
+   rest. */
+struct bw_call {
+	const char *method, *path;	/* path below the base URL: "/batches" */
+	const char *json;		/* a JSON body, or NULL */
+	int upload_fd;			/* > 0: a multipart batch file upload */
+	uint64_t upload_size;
+	const char *upload_name;
+	/* with sink, a 2xx body goes there as it arrives, and a cut
+	   transfer resumes after the bytes received */
+	void (*sink)(void *arg, const char *p, size_t n);
+	void *sink_arg;
+	uint64_t received;
+	/* called before retrying when a failed attempt may have been acted
+	   on; returning 0 means it was (body set), and stops the retries */
+	int (*on_unknown)(struct bw_call *c);
+	void *arg;
+
+	long status;
+	char reqid[128];
+	char why[600];
+	int unknown;
+	char *body;		/* a 2xx reply without sink; owned by the caller */
+	size_t len;
+};
+enum { BW_CALL_OK, BW_CALL_HTTP, BW_CALL_NET };
+
+void bw_api_defaults(struct bw_api *a);
+/* Takes one of the BW_API options; returns 0 if opt is not one. */
+int bw_api_option(struct bw_api *a, int opt, const char *arg);
+/* Reads the environment and the key; dies 77 without a key. */
+void bw_api_init(struct bw_api *a);
+void bw_api_free(struct bw_api *a);
+/* Makes the call, retrying as the official SDKs do: connection errors,
+   408, 409, 429 and 5xx (x-should-retry overrides), waiting what
+   retry-after-ms or retry-after asks (0-60 s) or a capped exponential
+   backoff with jitter; one line on stderr per retry.  Returns a
+   BW_CALL_ code. */
+int bw_api_call(struct bw_api *a, struct bw_call *c);
+/* Dies with the code a failed call deserves (77 for 401/403, 75 for
+   what a retry may cure, 76 for a redirect, else 65), naming method,
+   path, status, the API's message and the request id. */
+void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
+/* method path with an optional JSON body (consumed); the reply object
+   (owned).  Dies on any failure. */
+jv bw_api_json(struct bw_api *a, const char *method, const char *path,
+	       jv body);
+/* 1 if s is an id that may go into a URL path: [A-Za-z0-9_-]{1,256}. */
+int bw_id_valid(const char *s);
+
+/* --- records between network stages (records.c) --- */
+
+/* The operands, or else the lines of stdin: ids, or JSON objects. */
+struct bw_records {
+	char **argv;
+	int argc, i;
+	struct bw_lines lines;
+	int stdin_open;
+	unsigned long n;
+};
+void bw_records_open(struct bw_records *r, char **argv, int argc);
+/* The next record (owned): a jv string for a bare id, or an object.
+   Returns 0 at the end; dies (65) on a line that is neither. */
+int bw_records_next(struct bw_records *r, jv *rec);
+/* Where the last record came from, for messages: "line 3" or the
+   operand. */
+const char *bw_records_where(struct bw_records *r);
+/* The batch id of a record: a bare id, a Batch object's id, or a
+   webhook event's data.id; dies (65 for a bare id, 76 for an id in an
+   object) when it is missing or not a valid id.  Borrowed from rec. */
+const char *bw_batch_id(struct bw_records *r, jv rec);
 
 /* --- writing a batch input file (build.c) --- */
 

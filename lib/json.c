@@ -472,8 +472,10 @@ bw_out_number(struct bw_out *o, double d)
 		bw_out_write(o, p, buf + sizeof buf - p);
 		return;
 	}
-	if (isinf(d))
-		d = d < 0 ? -1.7976931348623157e308 : 1.7976931348623157e308;
+	if (isinf(d)) {
+		bw_out_write(o, "null", 4);	/* as JSON.stringify */
+		return;
+	}
 	for (int prec = 0; prec <= 16; prec++) {
 		n = snprintf(buf, sizeof buf, "%.*e", prec, d);
 		if (prec == 16 || strtod(buf, NULL) == d)
@@ -521,6 +523,79 @@ bw_out_number(struct bw_out *o, double d)
 	bw_out_write(o, out, k);
 }
 
+/* An array index as JavaScript sees a key: 0 or [1-9][0-9]* up to
+   2^32 - 2. */
+static int
+index_key(const char *s, double *v)
+{
+	char *end;
+
+	if (!s[0] || (s[0] == '0' && s[1]) || strlen(s) > 10 ||
+	    strspn(s, "0123456789") != strlen(s))
+		return 0;
+	*v = strtod(s, &end);
+	return !*end && *v <= 4294967294.0;
+}
+
+static void
+out_member(struct bw_out *o, jv v, int i, int *first)
+{
+	jv k = jv_object_iter_key(v, i);
+	jv x = jv_object_iter_value(v, i);
+
+	if (!*first)
+		bw_out_char(o, ',');
+	*first = 0;
+	bw_out_jstr(o, jv_string_value(k), jv_string_length_bytes(jv_copy(k)));
+	bw_out_char(o, ':');
+	bw_out_json(o, x);
+	jv_free(k);
+	jv_free(x);
+}
+
+/* Keys in insertion order; with jsorder, as a JavaScript object holds
+   them: array-index keys first, ascending. */
+static void
+out_object(struct bw_out *o, jv v)
+{
+	int first = 1, nidx = 0, cap = 0;
+	struct ik { double v; int i; } *ix = NULL, tmp;
+
+	bw_out_char(o, '{');
+	if (o->jsorder) {
+		for (int i = jv_object_iter(v); jv_object_iter_valid(v, i);
+		    i = jv_object_iter_next(v, i)) {
+			jv k = jv_object_iter_key(v, i);
+			double d;
+			if (index_key(jv_string_value(k), &d)) {
+				if (nidx == cap) {
+					cap = cap ? cap * 2 : 8;
+					if (!(ix = realloc(ix, cap * sizeof *ix)))
+						bw_die(BW_EX_IOERR, "out of memory");
+				}
+				ix[nidx].v = d;
+				ix[nidx++].i = i;
+			}
+			jv_free(k);
+		}
+		for (int a = 1; a < nidx; a++)	/* few keys: insertion sort */
+			for (int b = a; b > 0 && ix[b - 1].v > ix[b].v; b--)
+				tmp = ix[b], ix[b] = ix[b - 1], ix[b - 1] = tmp;
+		for (int a = 0; a < nidx; a++)
+			out_member(o, v, ix[a].i, &first);
+	}
+	for (int i = jv_object_iter(v); jv_object_iter_valid(v, i);
+	    i = jv_object_iter_next(v, i)) {
+		int skip = 0;
+		for (int a = 0; a < nidx && !skip; a++)
+			skip = ix[a].i == i;
+		if (!skip)
+			out_member(o, v, i, &first);
+	}
+	free(ix);
+	bw_out_char(o, '}');
+}
+
 void
 bw_out_json(struct bw_out *o, jv v)
 {
@@ -554,26 +629,9 @@ bw_out_json(struct bw_out *o, jv v)
 		bw_out_char(o, ']');
 		break;
 	}
-	case JV_KIND_OBJECT: {
-		int first = 1;
-		bw_out_char(o, '{');
-		for (int i = jv_object_iter(v); jv_object_iter_valid(v, i);
-		    i = jv_object_iter_next(v, i)) {
-			jv k = jv_object_iter_key(v, i);
-			jv x = jv_object_iter_value(v, i);
-			if (!first)
-				bw_out_char(o, ',');
-			first = 0;
-			bw_out_jstr(o, jv_string_value(k),
-			    jv_string_length_bytes(jv_copy(k)));
-			bw_out_char(o, ':');
-			bw_out_json(o, x);
-			jv_free(k);
-			jv_free(x);
-		}
-		bw_out_char(o, '}');
+	case JV_KIND_OBJECT:
+		out_object(o, v);
 		break;
-	}
 	}
 }
 

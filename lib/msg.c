@@ -15,6 +15,38 @@
 #endif
 
 const char *bw_prog = "bw";
+volatile sig_atomic_t bw_interrupted;
+static volatile sig_atomic_t caught;
+
+static void
+on_signal(int sig)
+{
+	bw_interrupted = 1;
+	caught = sig;
+}
+
+void
+bw_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void
+bw_reraise(void)
+{
+	int sig = caught ? caught : SIGTERM;
+
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(128 + sig);
+}
 
 static const char **cleanup;
 static size_t ncleanup;

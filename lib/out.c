@@ -19,6 +19,7 @@ bw_out_open(struct bw_out *o, int fd, const char *name, int spool)
 	o->total = 0;
 	o->spool = -1;
 	o->spooling = spool;
+	o->jsorder = 0;
 	if (!(o->buf = malloc(o->cap)))
 		bw_die(BW_EX_IOERR, "out of memory");
 }

@@ -12,6 +12,7 @@
  * context (c->keep), freed when the request is done; so an error can
  * return from anywhere.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,6 +176,7 @@ dump(jv v)
 	jv s;
 
 	bw_out_open(&o, -1, "json", 0);
+	o.jsorder = 1;
 	bw_out_json(&o, v);
 	s = jv_string_sized(o.buf, o.n);
 	bw_out_discard(&o);
@@ -1417,6 +1419,75 @@ provider_options(struct ctx *c, jv req)
 	return c->failed ? jv_invalid() : o;
 }
 
+/* Number(s) as JavaScript reads a string: blanks around, "" is 0,
+   0x/0o/0b integers, [+-]Infinity, decimal literals; else NaN (-1). */
+static int
+js_number(const char *s, double *d)
+{
+	const char *ws = " \t\n\r\v\f", *p, *end;
+	size_t n;
+	char buf[512];
+
+	s += strspn(s, ws);
+	n = strlen(s);
+	while (n > 0 && strchr(ws, s[n - 1]))
+		n--;
+	if (n == 0) {
+		*d = 0;
+		return 0;
+	}
+	if (n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	p = buf;
+	if (p[0] == '0' && strchr("xXoObB", p[1]) && p[1]) {
+		int base = strchr("xX", p[1]) ? 16 : strchr("oO", p[1]) ? 8 : 2;
+		double v = 0;
+		if (!p[2])
+			return -1;
+		for (p += 2; *p; p++) {
+			int dig = isdigit((unsigned char)*p) ? *p - '0' :
+			    isalpha((unsigned char)*p) ? tolower(*p) - 'a' + 10 : 99;
+			if (dig >= base)
+				return -1;
+			v = v * base + dig;
+		}
+		*d = v;
+		return 0;
+	}
+	p = buf + (buf[0] == '+' || buf[0] == '-');
+	if (!strcmp(p, "Infinity")) {
+		*d = buf[0] == '-' ? -INFINITY : INFINITY;
+		return 0;
+	}
+	/* digits [. digits] [e [+-] digits], or . digits [e ...] */
+	end = p;
+	int digits = 0;
+	while (isdigit((unsigned char)*end))
+		end++, digits++;
+	if (*end == '.') {
+		end++;
+		while (isdigit((unsigned char)*end))
+			end++, digits++;
+	}
+	if (!digits)
+		return -1;
+	if (*end == 'e' || *end == 'E') {
+		end++;
+		if (*end == '+' || *end == '-')
+			end++;
+		if (!isdigit((unsigned char)*end))
+			return -1;
+		while (isdigit((unsigned char)*end))
+			end++;
+	}
+	if (*end)
+		return -1;
+	*d = strtod(buf, NULL);
+	return 0;
+}
+
 /* logitBias: keys as Number() reads them (chat), values numbers. */
 static jv
 logit_bias(struct ctx *c, jv lb, int coerce)
@@ -1424,31 +1495,27 @@ logit_bias(struct ctx *c, jv lb, int coerce)
 	jv out = jv_object();
 
 	jv_object_foreach(lb, k, v) {
-		const char *s = jv_string_value(k);
 		if (!isnum(v))
 			fail(c, "providerOptions.openai.logitBias: values must "
 			    "be numbers");
 		if (coerce) {
-			char *end;
 			double d;
-			while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-				s++;
-			if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
-				d = (double)strtoull(s + 2, &end, 16);
-			else
-				d = *s ? strtod(s, &end) : (end = (char *)s, 0);
-			while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-				end++;
-			if (*end || (s[0] && (s[0] == 'i' || s[0] == 'I' ||
-			    s[0] == 'n' || s[0] == 'N')))
+			jv nk;
+			if (js_number(jv_string_value(k), &d) < 0) {
 				fail(c, "providerOptions.openai.logitBias: key %s "
 				    "is not a number", bw_quote(jv_string_value(k),
 				    strlen(jv_string_value(k)), 40));
-			struct bw_out o;
-			bw_out_open(&o, -1, "key", 0);
-			bw_out_number(&o, d);
-			jv nk = jv_string_sized(o.buf, o.n);
-			bw_out_discard(&o);
+				d = 0;
+			}
+			if (isinf(d)) {
+				nk = jv_string(d < 0 ? "-Infinity" : "Infinity");
+			} else {
+				struct bw_out o;
+				bw_out_open(&o, -1, "key", 0);
+				bw_out_number(&o, d);
+				nk = jv_string_sized(o.buf, o.n);
+				bw_out_discard(&o);
+			}
 			jv_free(k);
 			k = nk;
 		}
@@ -1644,7 +1711,7 @@ chat_messages(struct ctx *c, jv msgs)
 		} else if (streq(role, "user")) {
 			jv u = chat_user(c, m);
 			if (c->failed)
-				return jv_free(out), jv_invalid();
+				return jv_free(u), jv_free(out), jv_invalid();
 			jv name = get(c, get(c, get(c, m, "providerOptions"),
 			    "openai"), "name");
 			put(&u, "name", name);
@@ -1725,7 +1792,7 @@ drop(struct ctx *c, jv *v, const char *field, const char *why)
 static jv
 map_chat(struct ctx *c, jv req, jv msgs, jv po)
 {
-	jv body = jv_object();
+	jv body;
 	jv maxt = get(c, req, "maxOutputTokens");
 	jv temp = number_field(c, req, "temperature");
 	jv topp = number_field(c, req, "topP");
@@ -1823,6 +1890,8 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 	if ((streq(tier, "priority") || streq(tier, "fast")) && !c->m->priority)
 		drop(c, &tier, "providerOptions.openai.serviceTier",
 		    "priority processing is not available for this model");
+	if (c->failed)
+		return jv_invalid();
 	messages = keep(c, chat_messages(c, msgs));
 	if (c->failed)
 		return jv_invalid();
@@ -1830,7 +1899,7 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 	if (c->failed)
 		return jv_free(tools), jv_free(choice), jv_invalid();
 
-	set(&body, "model", jv_string(c->m->model));
+	body = JV_OBJECT(jv_string("model"), jv_string(c->m->model));
 	put(&body, "logit_bias", lb);
 	put(&body, "logprobs", lpv);
 	put(&body, "top_logprobs", toplp);
@@ -1976,7 +2045,7 @@ responses_input(struct ctx *c, jv msgs)
 		} else if (streq(role, "user")) {
 			jv u = responses_user(c, m);
 			if (c->failed)
-				return jv_free(out), jv_invalid();
+				return jv_free(u), jv_free(out), jv_invalid();
 			out = jv_array_append(out, u);
 		} else if (streq(role, "assistant")) {
 			jv ps = get(c, m, "content");
@@ -2063,7 +2132,7 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 {
 	static const char *const unsupported[] = { "topK", "seed",
 		"presencePenalty", "frequencyPenalty", "stopSequences", NULL };
-	jv body = jv_object();
+	jv body;
 	jv temp = number_field(c, req, "temperature");
 	jv topp = number_field(c, req, "topP");
 	jv maxt = get(c, req, "maxOutputTokens");
@@ -2246,7 +2315,7 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 	if (c->failed)
 		return jv_free(tools), jv_free(choice), jv_invalid();
 
-	set(&body, "model", jv_string(c->m->model));
+	body = JV_OBJECT(jv_string("model"), jv_string(c->m->model));
 	put(&body, "input", input);
 	put(&body, "temperature", temp);
 	put(&body, "top_p", topp);
@@ -2324,9 +2393,9 @@ map_completions(struct ctx *c, jv req, jv msgs, jv po)
 			else if (!streq(t, "reasoning")) {
 				jv_free(text);
 				jv_free(body);
-				return fail(c, "messages[%d].content[%d]: %s parts "
-				    "cannot be sent to the completions endpoint",
-				    mi, k, str(t));
+				return fail(c, "messages[%d].content[%d]: image and "
+				    "file parts cannot be sent to the completions "
+				    "endpoint", mi, k);
 			}
 		}
 		text = jv_string_append_str(text, "\n\n");

@@ -182,7 +182,7 @@ bw_result_write(struct bw_out *o, jv line, int raw, const char **why)
 		rc = bad(why, "neither a response nor an error%s", "");
 	else if (!isnum(sc))
 		rc = bad(why, "response.status_code is %s, not a number",
-		    bw_kind(sc));
+		    jv_is_valid(sc) ? bw_kind(sc) : "missing");
 	else {
 		double code = jv_number_value(sc);
 		bw_out_str(o, "{\"customId\":");

@@ -83,7 +83,7 @@ check_bad "$T/b2" '^bw-parse: line 1: custom_id is a number, not a string$' "num
 printf '{"custom_id":"a","response":null,"error":null}\n' >"$T/b3"
 check_bad "$T/b3" '^bw-parse: line 1: neither a response nor an error$' "neither response nor error"
 printf '{"custom_id":"a","response":{"body":{}},"error":null}\n' >"$T/b4"
-check_bad "$T/b4" 'response.status_code is nothing, not a number' "no status code"
+check_bad "$T/b4" 'response.status_code is missing, not a number' "no status code"
 printf '[1,2]\n' >"$T/b5"
 check_bad "$T/b5" 'line 1: not a batch result: an array, not an object' "not an object"
 printf '{"custom_id":"\377"}\n' >"$T/b6"

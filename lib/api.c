@@ -1,0 +1,630 @@
+/*
+ * api.c: the OpenAI API over libcurl.
+ *
+ * One easy handle per process (connections are reused).  Retries as
+ * the official SDKs do, with more attempts.  TLS is always verified and
+ * redirects are never followed, so the key goes to no other host.  The
+ * key lives in one fixed buffer and in the header list, both wiped at
+ * exit; it is never printed.
+ */
+#define _XOPEN_SOURCE 700
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "bw.h"
+
+static struct bw_api *live;	/* for the exit handler */
+
+static void
+wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+static void
+wipe_headers(struct curl_slist *h)
+{
+	for (; h; h = h->next)
+		wipe(h->data, strlen(h->data));
+}
+
+static void
+atexit_wipe(void)
+{
+	if (!live)
+		return;
+	wipe(live->key, sizeof live->key);
+	wipe_headers(live->headers);
+}
+
+static void
+read_key_file(struct bw_api *a, const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+	size_t len = 0;
+
+	if (fd < 0)
+		bw_die(BW_EX_USAGE, "--api-key-file: %s: %s", path, strerror(errno));
+	while (len < sizeof a->key - 1 &&
+	    (n = read(fd, a->key + len, sizeof a->key - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	a->key[len] = 0;
+	a->key[strcspn(a->key, "\r\n")] = 0;
+}
+
+int
+bw_api_option(struct bw_api *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case BW_OPT_KEYFILE:
+		a->keyfile = arg;
+		return 1;
+	case 'H':
+		if (!strchr(arg, ':'))
+			bw_die(BW_EX_USAGE, "-H: not a header \"Name: value\"");
+		if (a->nextra < (int)(sizeof a->extra / sizeof *a->extra))
+			a->extra[a->nextra++] = arg;
+		return 1;
+	case BW_OPT_CACERT:
+		a->cacert = arg;
+		return 1;
+	case BW_OPT_RETRIES: {
+		char *end;
+		long n = strtol(arg, &end, 10);
+		if (*end || n < 0 || n > 100)
+			bw_die(BW_EX_USAGE, "--retries: not a number from 0 to 100");
+		a->retries = n;
+		return 1;
+	}
+	case BW_OPT_RETRYWAIT: {
+		char *end;
+		double d = strtod(arg, &end);
+		if (*end || !(d >= 0 && d <= 60))
+			bw_die(BW_EX_USAGE, "--retry-wait: not seconds from 0 to 60");
+		a->retry_wait = d;
+		return 1;
+	}
+	case 'v':
+		a->verbose = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void
+bw_api_defaults(struct bw_api *a)
+{
+	memset(a, 0, sizeof *a);
+	a->retries = 8;
+	a->retry_wait = 0.5;
+}
+
+static void
+add_header(struct bw_api *a, const char *name, const char *value)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof buf, "%s: %s", name, value);
+	a->headers = curl_slist_append(a->headers, buf);
+	wipe(buf, sizeof buf);
+	if (!a->headers)
+		bw_die(BW_EX_IOERR, "out of memory");
+}
+
+void
+bw_api_init(struct bw_api *a)
+{
+	const char *base = getenv("OPENAI_BASE_URL");
+	const char *env;
+	size_t n;
+
+	if (a->keyfile)
+		read_key_file(a, a->keyfile);
+	else if ((env = getenv("OPENAI_API_KEY")))
+		snprintf(a->key, sizeof a->key, "%s", env);
+	if (!a->key[0])
+		bw_die(BW_EX_NOPERM, "no API key: set OPENAI_API_KEY or "
+		    "give --api-key-file");
+	for (const char *p = a->key; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			bw_die(BW_EX_NOPERM, "the API key holds a space or a "
+			    "control character");
+	if (!base || !*base)
+		base = "https://api.openai.com/v1";
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (!(a->base = strndup(base, n)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	if (strncmp(a->base, "https://", 8) && strncmp(a->base, "http://", 7))
+		bw_die(BW_EX_USAGE, "OPENAI_BASE_URL: not an http or https URL");
+	const char *host = strstr(a->base, "://") + 3;
+	const char *path = strchr(host, '/');
+	a->basepath = path ? path : "";
+	if (!a->cacert)
+		a->cacert = getenv("CURL_CA_BUNDLE");
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    !(a->curl = curl_easy_init()))
+		bw_die(BW_EX_IOERR, "cannot start libcurl");
+	live = a;
+	atexit(atexit_wipe);
+	{
+		char auth[600];
+		snprintf(auth, sizeof auth, "Bearer %s", a->key);
+		add_header(a, "Authorization", auth);
+		wipe(auth, sizeof auth);
+	}
+	if ((env = getenv("OPENAI_ORG_ID")) && *env)
+		add_header(a, "OpenAI-Organization", env);
+	if ((env = getenv("OPENAI_PROJECT_ID")) && *env)
+		add_header(a, "OpenAI-Project", env);
+	for (int i = 0; i < a->nextra; i++) {
+		a->headers = curl_slist_append(a->headers, a->extra[i]);
+		if (!a->headers)
+			bw_die(BW_EX_IOERR, "out of memory");
+	}
+	wipe(a->key, sizeof a->key);
+}
+
+void
+bw_api_free(struct bw_api *a)
+{
+	if (a->curl)
+		curl_easy_cleanup(a->curl);
+	wipe_headers(a->headers);
+	curl_slist_free_all(a->headers);
+	a->headers = NULL;
+	free(a->base);
+	a->base = NULL;
+	live = NULL;
+}
+
+int
+bw_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 256 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* --- one attempt --- */
+
+struct attempt {
+	struct bw_api *a;
+	struct bw_call *call;
+	char *buf;		/* the reply body (errors, JSON) */
+	size_t n, cap;
+	uint64_t skip;		/* bytes of a 200 reply already written */
+	long status;
+	int sink_ok;		/* writing to the sink */
+	char reqid[128];
+	char retry_after[64], retry_after_ms[64], should_retry[16];
+	char location[256];
+	uint64_t upos;		/* upload position */
+};
+
+static size_t
+up_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct attempt *t = arg;
+	size_t want = size * nitems;
+	ssize_t r;
+
+	if (t->upos >= t->call->upload_size)
+		return 0;
+	if (want > t->call->upload_size - t->upos)
+		want = t->call->upload_size - t->upos;
+	do
+		r = pread(t->call->upload_fd, buf, want, (off_t)t->upos);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return CURL_READFUNC_ABORT;
+	t->upos += r;
+	return r;
+}
+
+static int
+up_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct attempt *t = arg;
+
+	if (origin != SEEK_SET || offset < 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	t->upos = offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct attempt *t = ud;
+	size_t n = size * nmemb, k;
+	static const struct { const char *name; size_t off, size; } want[] = {
+		{ "x-request-id", offsetof(struct attempt, reqid), 128 },
+		{ "retry-after", offsetof(struct attempt, retry_after), 64 },
+		{ "retry-after-ms", offsetof(struct attempt, retry_after_ms), 64 },
+		{ "x-should-retry", offsetof(struct attempt, should_retry), 16 },
+		{ "location", offsetof(struct attempt, location), 256 },
+	};
+
+	if (n > 5 && !strncmp(p, "HTTP/", 5)) {
+		/* a new response (after 100 Continue): forget the old */
+		t->reqid[0] = t->retry_after[0] = t->retry_after_ms[0] = 0;
+		t->should_retry[0] = t->location[0] = 0;
+		return n;
+	}
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		k = strlen(want[i].name);
+		if (n > k && p[k] == ':' && !strncasecmp(p, want[i].name, k)) {
+			const char *v = p + k + 1;
+			size_t vn = n - k - 1;
+			while (vn && (*v == ' ' || *v == '\t'))
+				v++, vn--;
+			while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' ||
+			    v[vn - 1] == ' '))
+				vn--;
+			if (vn >= want[i].size)
+				vn = want[i].size - 1;
+			char *dst = (char *)t + want[i].off;
+			memcpy(dst, v, vn);
+			dst[vn] = 0;
+		}
+	}
+	return n;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct attempt *t = ud;
+	size_t n = size * nmemb;
+
+	if (!t->status)
+		curl_easy_getinfo(t->a->curl, CURLINFO_RESPONSE_CODE, &t->status);
+	if (t->call->sink && (t->status == 200 || t->status == 206)) {
+		size_t drop = 0;
+		if (t->status == 200 && t->skip > 0) {
+			drop = t->skip < n ? t->skip : n;
+			t->skip -= drop;
+		}
+		if (n > drop) {
+			t->call->sink(t->call->sink_arg, p + drop, n - drop);
+			t->call->received += n - drop;
+		}
+		return n;
+	}
+	if (t->n + n > 64 << 20)
+		return 0;	/* no reply we read is this big */
+	if (t->n + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 16384;
+		while (cap < t->n + n + 1)
+			cap *= 2;
+		char *b = realloc(t->buf, cap);
+		if (!b)
+			return 0;
+		t->buf = b;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->n, p, n);
+	t->n += n;
+	t->buf[t->n] = 0;
+	return n;
+}
+
+static CURLcode
+perform(struct attempt *t, double *secs)
+{
+	struct bw_api *a = t->a;
+	struct bw_call *c = t->call;
+	CURL *h = a->curl;
+	char url[2048], range[64];
+	struct curl_slist *hdrs = NULL;
+	curl_mime *mime = NULL;
+	CURLcode cc;
+
+	curl_easy_reset(h);
+	snprintf(url, sizeof url, "%s%s", a->base, c->path);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (a->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, a->cacert);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "bw/" BW_VERSION);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, a->errbuf);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+	a->errbuf[0] = 0;
+	for (struct curl_slist *p = a->headers; p; p = p->next)
+		if (!(hdrs = curl_slist_append(hdrs, p->data)))
+			bw_die(BW_EX_IOERR, "out of memory");
+	if (c->json) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->json);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)strlen(c->json));
+	} else if (c->upload_fd > 0) {
+		curl_mimepart *part;
+		mime = curl_mime_init(h);
+		part = curl_mime_addpart(mime);
+		curl_mime_name(part, "purpose");
+		curl_mime_data(part, "batch", CURL_ZERO_TERMINATED);
+		part = curl_mime_addpart(mime);
+		curl_mime_name(part, "file");
+		t->upos = 0;
+		curl_mime_data_cb(part, (curl_off_t)c->upload_size, up_read,
+		    up_seek, NULL, t);
+		curl_mime_filename(part, c->upload_name);
+		curl_mime_type(part, "application/jsonl");
+		curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+	} else if (!strcmp(c->method, "POST")) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (!hdrs)
+		bw_die(BW_EX_IOERR, "out of memory");
+	if (c->sink && c->received > 0) {
+		snprintf(range, sizeof range, "%llu-",
+		    (unsigned long long)c->received);
+		curl_easy_setopt(h, CURLOPT_RANGE, range);
+		t->skip = c->received;
+	}
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t->status);
+	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, secs);
+	wipe_headers(hdrs);
+	curl_slist_free_all(hdrs);
+	curl_mime_free(mime);
+	return cc;
+}
+
+/* --- messages --- */
+
+static const char *
+reason(struct attempt *t)
+{
+	static char msg[512];
+	const char *why;
+	size_t col;
+	jv v, e, m;
+
+	msg[0] = 0;
+	if (!t->buf)
+		return msg;
+	v = bw_parse_line(t->buf, t->n, &why, &col);
+	e = bw_get(v, "error");
+	m = bw_get(e, "message");
+	if (jv_get_kind(m) == JV_KIND_STRING)
+		snprintf(msg, sizeof msg, ": %s", jv_string_value(m));
+	jv_free(m);
+	jv_free(e);
+	jv_free(v);
+	/* the API's messages are one line; keep ours one line too */
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return msg;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+nap(double secs)
+{
+	struct timespec ts;
+
+	if (secs <= 0)
+		return;
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		if (bw_interrupted)
+			return;
+}
+
+/* Seconds the server asks us to wait, or -1 (retry-after-ms, then
+   retry-after as seconds or an HTTP date); only 0 to 60 s counts. */
+static double
+server_wait(struct attempt *t)
+{
+	char *end;
+	double d = -1;
+
+	if (t->retry_after_ms[0]) {
+		d = strtod(t->retry_after_ms, &end) / 1000;
+		if (*end)
+			d = -1;
+	}
+	if (d < 0 && t->retry_after[0]) {
+		d = strtod(t->retry_after, &end);
+		if (*end) {
+			struct tm tm = { 0 };
+			if (strptime(t->retry_after, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+				d = difftime(timegm(&tm), time(NULL));
+			else
+				d = -1;
+		}
+	}
+	return d >= 0 && d <= 60 ? d : -1;
+}
+
+static int
+retryable_status(long s)
+{
+	return s == 408 || s == 409 || s == 429 || s >= 500;
+}
+
+static int
+retryable_curl(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+bw_api_call(struct bw_api *a, struct bw_call *c)
+{
+	double secs, wait;
+
+	for (int n = 0;; n++) {
+		struct attempt t = { .a = a, .call = c };
+		CURLcode cc = perform(&t, &secs);
+		int retry;
+
+		c->status = t.status;
+		snprintf(c->reqid, sizeof c->reqid, "%s", t.reqid);
+		if (a->verbose)
+			bw_warn("%s %s%s %ld %.3fs%s%s", c->method, a->basepath,
+			    c->path, t.status, secs, t.reqid[0] ? " " : "",
+			    t.reqid);
+		if (cc == CURLE_OK && t.status >= 200 && t.status < 300) {
+			c->body = t.buf;
+			c->len = t.n;
+			return BW_CALL_OK;
+		}
+		if (cc == CURLE_OK) {
+			retry = retryable_status(t.status);
+			if (!strcasecmp(t.should_retry, "true"))
+				retry = 1;
+			else if (!strcasecmp(t.should_retry, "false"))
+				retry = 0;
+			snprintf(c->why, sizeof c->why, "%ld%s", t.status,
+			    reason(&t));
+			if (t.status >= 300 && t.status < 400) {
+				snprintf(c->why, sizeof c->why, "%ld: a redirect "
+				    "(not followed)", t.status);
+				retry = 0;
+			}
+		} else {
+			retry = retryable_curl(cc);
+			snprintf(c->why, sizeof c->why, "%s",
+			    a->errbuf[0] ? a->errbuf : curl_easy_strerror(cc));
+			c->why[strcspn(c->why, "\n")] = 0;
+		}
+		/* a connection lost after the request went out: it may have
+		   been acted on */
+		c->unknown = cc == CURLE_OK ? t.status >= 500 || t.status == 408 :
+		    cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST;
+		free(t.buf);
+		if (!retry || n >= a->retries || bw_interrupted)
+			return cc == CURLE_OK ? BW_CALL_HTTP : BW_CALL_NET;
+		if (c->unknown && c->on_unknown && c->on_unknown(c) == 0)
+			return BW_CALL_OK;
+		wait = server_wait(&t);
+		if (wait < 0) {
+			wait = a->retry_wait * pow(2, n);
+			if (wait > a->retry_wait * 16)
+				wait = a->retry_wait * 16;
+			wait *= 1 - 0.25 * (rand() / (RAND_MAX + 1.0));
+		}
+		bw_warn("%s %s%s: %s%s%s%s; retry %d of %d in %.1fs", c->method,
+		    a->basepath, c->path, c->why, c->reqid[0] ? " (request " : "",
+		    c->reqid, c->reqid[0] ? ")" : "", n + 1, a->retries, wait);
+		double until = now() + wait;
+		while (!bw_interrupted && now() < until)
+			nap(until - now());
+	}
+}
+
+void
+bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
+{
+	int code;
+
+	if (rc == BW_CALL_NET)
+		code = BW_EX_TEMPFAIL;
+	else if (c->status == 401 || c->status == 403)
+		code = BW_EX_NOPERM;
+	else if (retryable_status(c->status))
+		code = BW_EX_TEMPFAIL;
+	else if (c->status >= 300 && c->status < 400)
+		code = BW_EX_PROTOCOL;
+	else
+		code = BW_EX_DATAERR;
+	if (c->reqid[0])
+		bw_die(code, "%s %s%s: %s (request %s)", c->method, a->basepath,
+		    c->path, c->why, c->reqid);
+	bw_die(code, "%s %s%s: %s", c->method, a->basepath, c->path, c->why);
+}
+
+jv
+bw_api_json(struct bw_api *a, const char *method, const char *path, jv body)
+{
+	struct bw_call c = { .method = method, .path = path };
+	struct bw_out o;
+	const char *why;
+	size_t col;
+	int rc;
+	jv v;
+
+	if (jv_is_valid(body)) {
+		bw_out_open(&o, -1, "json", 0);
+		bw_out_json(&o, body);
+		bw_out_char(&o, 0);
+		c.json = o.buf;
+	}
+	rc = bw_api_call(a, &c);
+	if (jv_is_valid(body))
+		bw_out_discard(&o);
+	jv_free(body);
+	if (rc != BW_CALL_OK)
+		bw_api_fail(a, &c, rc);
+	v = bw_parse_line(c.body ? c.body : "", c.len, &why, &col);
+	free(c.body);
+	if (!jv_is_valid(v) || jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		bw_die(BW_EX_PROTOCOL, "%s %s%s: the reply is not a JSON "
+		    "object%s%s%s", method, a->basepath, path,
+		    c.reqid[0] ? " (request " : "", c.reqid,
+		    c.reqid[0] ? ")" : "");
+	}
+	return v;
+}

@@ -1,0 +1,1054 @@
+#!/usr/bin/env python3
+"""fake-openai.py: a faithful fake of the OpenAI Files and Batch API, for tests.
+
+Usage: tests/fake-openai.py --port-file FILE [--dir DIR] [--steps K] [--verbose]
+
+Binds 127.0.0.1 on a free port, writes "PORT\\n" to FILE (via FILE.tmp and a
+rename) once listening, and serves until SIGTERM or SIGINT, then exits 0.
+Standard library only.  See the comments at the handlers for the API, and
+POST /__control, GET /__log for the test controls.
+
+Batches advance one step per `GET /v1/batches/{id}` (K GETs per step with
+--steps K or {"steps":K}): validating -> in_progress -> finalizing -> terminal,
+or validating -> failed for the "failed" scenario, or cancelling -> cancelled.
+No wall clock is involved in the progress.
+"""
+
+import argparse
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import string
+import struct
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+ALNUM = string.ascii_letters + string.digits
+ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/completions",
+             "/v1/embeddings")
+SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed")
+FAULT_KINDS = ("status", "reset", "cut", "after", "redirect", "slow",
+               "bad_id", "no_range", "garbage")
+TERMINAL = ("completed", "failed", "expired", "cancelled")
+MAX_LINES = 50000
+
+
+def alnum(n):
+    return "".join(secrets.choice(ALNUM) for _ in range(n))
+
+
+def hexid():
+    return secrets.token_hex(16)
+
+
+def now():
+    return int(time.time())
+
+
+class ApiError(Exception):
+    """An error answered with the OpenAI error envelope."""
+
+    def __init__(self, status, message, type_="invalid_request_error",
+                 param=None, code=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type_
+        self.param = param
+        self.code = code
+        self.headers = headers or {}
+
+    def body(self):
+        return {"error": {"message": self.message, "type": self.type,
+                          "param": self.param, "code": self.code}}
+
+
+class BadFraming(Exception):
+    """The request body could not be read (bad chunked encoding, ...)."""
+
+
+# --------------------------------------------------------------------------
+# State
+
+class State:
+    def __init__(self, directory, steps):
+        self.dir = directory
+        self.default_steps = steps
+        self.lock = threading.RLock()
+        self.files = {}        # id -> {"meta": File object, "path", "requests"}
+        self.batches = {}      # id -> internal batch record
+        self.batch_order = []  # ids, oldest first
+        self.log = []
+        self.control = {"scenario": "ok", "steps": steps, "faults": []}
+
+    # ---- files
+
+    def add_file(self, data, filename, purpose, requests=None):
+        fid = "file-" + alnum(24)
+        path = os.path.join(self.dir, fid)
+        with open(path, "wb") as f:
+            f.write(data)
+        meta = {"id": fid, "object": "file", "bytes": len(data),
+                "created_at": now(), "filename": filename, "purpose": purpose,
+                "status": "processed", "expires_at": None,
+                "status_details": None}
+        self.files[fid] = {"meta": meta, "path": path, "requests": requests}
+        return meta
+
+    def get_file(self, fid):
+        f = self.files.get(fid)
+        if f is None:
+            raise ApiError(404, "No such File object: %s" % fid,
+                           param="id", code=None)
+        return f
+
+    # ---- batches
+
+    def get_batch(self, bid):
+        b = self.batches.get(bid)
+        if b is None:
+            raise ApiError(404, "No batch found with id '%s'." % bid,
+                           param=None, code=None)
+        return b
+
+    def create_batch(self, req):
+        if not isinstance(req, dict):
+            raise ApiError(400, "The request body must be a JSON object.")
+        fid = req.get("input_file_id")
+        if not isinstance(fid, str) or not fid:
+            raise ApiError(400, "Missing required parameter: 'input_file_id'.",
+                           param="input_file_id", code="missing_required_parameter")
+        endpoint = req.get("endpoint")
+        if endpoint is None:
+            raise ApiError(400, "Missing required parameter: 'endpoint'.",
+                           param="endpoint", code="missing_required_parameter")
+        if endpoint not in ENDPOINTS:
+            raise ApiError(400, "Invalid value for 'endpoint': must be one of %s."
+                           % ", ".join(ENDPOINTS), param="endpoint",
+                           code="invalid_value")
+        cw = req.get("completion_window")
+        if cw is None:
+            raise ApiError(400, "Missing required parameter: 'completion_window'.",
+                           param="completion_window",
+                           code="missing_required_parameter")
+        if cw != "24h":
+            raise ApiError(400, "Invalid value for 'completion_window': "
+                           "only '24h' is supported.",
+                           param="completion_window", code="invalid_value")
+        md = req.get("metadata")
+        if md is not None:
+            if not isinstance(md, dict):
+                raise ApiError(400, "Invalid type for 'metadata': expected an object.",
+                               param="metadata", code="invalid_type")
+            if len(md) > 16:
+                raise ApiError(400, "Invalid 'metadata': too many properties "
+                               "(%d); at most 16 are allowed." % len(md),
+                               param="metadata", code="object_above_max_properties")
+            for k, v in md.items():
+                if len(k) > 64:
+                    raise ApiError(400, "Invalid 'metadata': a key is longer "
+                                   "than 64 characters.", param="metadata",
+                                   code="invalid_value")
+                if not isinstance(v, str):
+                    raise ApiError(400, "Invalid type for 'metadata.%s': "
+                                   "expected a string." % k[:64],
+                                   param="metadata", code="invalid_type")
+                if len(v) > 512:
+                    raise ApiError(400, "Invalid 'metadata.%s': the value is "
+                                   "longer than 512 characters." % k[:64],
+                                   param="metadata", code="invalid_value")
+        f = self.files.get(fid)
+        if f is None:
+            raise ApiError(404, "No such File object: %s" % fid,
+                           param="input_file_id", code=None)
+        if f["meta"]["purpose"] != "batch" or f["requests"] is None:
+            raise ApiError(400, "The input file %s does not have purpose "
+                           "'batch'." % fid, param="input_file_id",
+                           code="invalid_value")
+        url = f["requests"][0]["url"]
+        if url != endpoint:
+            raise ApiError(400, "The endpoint %s does not match the url %s "
+                           "of the requests in the input file." % (endpoint, url),
+                           param="endpoint", code="invalid_value")
+        bid = "batch_" + alnum(24)
+        t = now()
+        obj = {
+            "id": bid, "object": "batch", "endpoint": endpoint,
+            "errors": None, "input_file_id": fid, "completion_window": "24h",
+            "status": "validating", "output_file_id": None,
+            "error_file_id": None, "created_at": t, "in_progress_at": None,
+            "expires_at": t + 86400, "finalizing_at": None,
+            "completed_at": None, "failed_at": None, "expired_at": None,
+            "cancelling_at": None, "cancelled_at": None,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+            "metadata": md,
+            "model": f["requests"][0]["model"],
+            "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
+                      "input_tokens_details": {"cached_tokens": 0},
+                      "output_tokens_details": {"reasoning_tokens": 0}},
+        }
+        self.batches[bid] = {"obj": obj, "scenario": self.control["scenario"],
+                             "gets": 0, "outcome": None,
+                             "requests": f["requests"]}
+        self.batch_order.append(bid)
+        return obj
+
+    def outcome(self, b, mode):
+        """Compute the result lines: mode is "normal", "expired", "cancelled"."""
+        reqs = b["requests"]
+        scen = b["scenario"]
+        n = len(reqs)
+        half = n // 2
+        out, err = [], []
+        for i, r in enumerate(reqs):
+            cid = r["custom_id"]
+            if mode != "normal" and i >= half:
+                if mode == "expired":
+                    e = {"code": "batch_expired", "message": "This request could "
+                         "not be executed before the completion window expired."}
+                else:
+                    e = {"code": "batch_cancelled", "message": "This request was "
+                         "not executed because the batch was cancelled."}
+                err.append({"id": "batch_req_" + hexid(), "custom_id": cid,
+                            "response": None, "error": e})
+                continue
+            fails = scen == "all_fail" or (scen == "some_fail" and "fail" in cid)
+            if fails:
+                err.append({"id": "batch_req_" + hexid(), "custom_id": cid,
+                            "response": {"status_code": 400,
+                                         "request_id": "req_" + hexid(),
+                                         "body": {"error": {
+                                             "message": "Invalid request for %s." % cid,
+                                             "type": "invalid_request_error",
+                                             "param": None,
+                                             "code": "invalid_value"}}},
+                            "error": None})
+            else:
+                out.append({"id": "batch_req_" + hexid(), "custom_id": cid,
+                            "response": {"status_code": 200,
+                                         "request_id": "req_" + hexid(),
+                                         "body": result_body(r)},
+                            "error": None})
+        return out, err
+
+    def finish_files(self, b, out, err):
+        obj = b["obj"]
+        bid = obj["id"]
+        if out:
+            data = "".join(json.dumps(x) + "\n" for x in out).encode()
+            obj["output_file_id"] = self.add_file(
+                data, "%s_output.jsonl" % bid, "batch_output")["id"]
+        if err:
+            data = "".join(json.dumps(x) + "\n" for x in err).encode()
+            obj["error_file_id"] = self.add_file(
+                data, "%s_error.jsonl" % bid, "batch_output")["id"]
+        obj["request_counts"] = {"total": len(out) + len(err),
+                                 "completed": len(out), "failed": len(err)}
+        k = len(out)
+        obj["usage"] = {"input_tokens": 10 * k, "output_tokens": 2 * k,
+                        "total_tokens": 12 * k,
+                        "input_tokens_details": {"cached_tokens": 0},
+                        "output_tokens_details": {"reasoning_tokens": 0}}
+
+    def advance(self, b):
+        obj = b["obj"]
+        st = obj["status"]
+        if st in TERMINAL:
+            return
+        b["gets"] += 1
+        steps = max(1, int(self.control.get("steps") or 1))
+        if b["gets"] < steps:
+            return
+        b["gets"] = 0
+        t = now()
+        n = len(b["requests"])
+        if st == "cancelling":
+            out, err = self.outcome(b, "cancelled")
+            self.finish_files(b, out, err)
+            obj["status"] = "cancelled"
+            obj["cancelled_at"] = t
+        elif st == "validating":
+            if b["scenario"] == "failed":
+                obj["status"] = "failed"
+                obj["failed_at"] = t
+                obj["errors"] = {"object": "list", "data": [{
+                    "code": "token_limit_exceeded",
+                    "message": "Enqueued token limit reached for gpt-4o-mini "
+                               "in organization org-x.",
+                    "param": None, "line": None}]}
+            else:
+                obj["status"] = "in_progress"
+                obj["in_progress_at"] = t
+                obj["request_counts"] = {"total": n, "completed": 0, "failed": 0}
+        elif st == "in_progress":
+            mode = "expired" if b["scenario"] == "expired" else "normal"
+            b["outcome"] = self.outcome(b, mode)
+            out, err = b["outcome"]
+            obj["status"] = "finalizing"
+            obj["finalizing_at"] = t
+            obj["request_counts"] = {"total": n, "completed": len(out),
+                                     "failed": len(err)}
+        elif st == "finalizing":
+            out, err = b["outcome"]
+            self.finish_files(b, out, err)
+            if b["scenario"] == "expired":
+                obj["status"] = "expired"
+                obj["expired_at"] = t
+            else:
+                obj["status"] = "completed"
+                obj["completed_at"] = t
+
+    def cancel(self, b):
+        obj = b["obj"]
+        if obj["status"] in TERMINAL:
+            raise ApiError(409, "Cannot cancel a batch with status '%s'."
+                           % obj["status"], code=None)
+        if obj["status"] != "cancelling":
+            obj["status"] = "cancelling"
+            obj["cancelling_at"] = now()
+            b["gets"] = 0
+        return obj
+
+    def list_batches(self, query):
+        q = parse_qs(query, keep_blank_values=True)
+        limit = 20
+        if "limit" in q:
+            try:
+                limit = int(q["limit"][-1])
+            except ValueError:
+                limit = -1
+            if not 1 <= limit <= 100:
+                raise ApiError(400, "Invalid 'limit': must be an integer "
+                               "between 1 and 100.", param="limit",
+                               code="invalid_value")
+        ids = list(reversed(self.batch_order))
+        if "after" in q:
+            after = q["after"][-1]
+            ids = ids[ids.index(after) + 1:] if after in ids else []
+        page = ids[:limit]
+        data = [self.batches[i]["obj"] for i in page]
+        return {"object": "list", "data": data,
+                "first_id": page[0] if page else None,
+                "last_id": page[-1] if page else None,
+                "has_more": len(ids) > limit}
+
+    # ---- control
+
+    def set_control(self, req):
+        if not isinstance(req, dict):
+            raise ApiError(400, "control: expected a JSON object")
+        new = dict(self.control)
+        for k, v in req.items():
+            if k == "scenario":
+                if v not in SCENARIOS:
+                    raise ApiError(400, "control: unknown scenario %r" % (v,))
+                new[k] = v
+            elif k == "steps":
+                if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                    raise ApiError(400, "control: steps must be an integer >= 1")
+                new[k] = v
+            elif k == "faults":
+                if not isinstance(v, list):
+                    raise ApiError(400, "control: faults must be a list")
+                faults = []
+                for fl in v:
+                    if not isinstance(fl, dict):
+                        raise ApiError(400, "control: a fault must be an object")
+                    fl = dict(fl)
+                    if fl.get("kind") not in FAULT_KINDS:
+                        raise ApiError(400, "control: unknown fault kind %r"
+                                       % (fl.get("kind"),))
+                    try:
+                        re.compile(fl.get("path", ""))
+                    except (re.error, TypeError) as e:
+                        raise ApiError(400, "control: bad path regex: %s" % e)
+                    fl.setdefault("path", "")
+                    fl.setdefault("times", 1)
+                    fl.setdefault("skip", 0)
+                    faults.append(fl)
+                new[k] = faults
+            else:
+                raise ApiError(400, "control: unknown key %r" % (k,))
+        self.control = new
+        return new
+
+    def take_fault(self, method, path):
+        for fl in self.control["faults"]:
+            if fl.get("method") and fl["method"].upper() != method:
+                continue
+            if not re.search(fl["path"], path):
+                continue
+            if fl["times"] == 0:
+                continue
+            if fl.get("skip", 0) > 0:
+                fl["skip"] -= 1
+                return None
+            if fl["times"] > 0:
+                fl["times"] -= 1
+            if fl["times"] == 0:
+                self.control["faults"] = [x for x in self.control["faults"]
+                                          if x is not fl]
+            return fl
+        return None
+
+
+def result_body(r):
+    cid = r["custom_id"]
+    model = r["model"]
+    text = "ok " + cid
+    t = now()
+    url = r["url"]
+    if url == "/v1/responses":
+        return {
+            "id": "resp_" + hexid(), "object": "response", "created_at": t,
+            "status": "completed", "error": None, "incomplete_details": None,
+            "model": model,
+            "output": [
+                {"id": "rs_" + hexid(), "type": "reasoning", "summary": []},
+                {"id": "msg_" + hexid(), "type": "message",
+                 "status": "completed", "role": "assistant",
+                 "content": [{"type": "output_text", "text": text,
+                              "annotations": []}]},
+            ],
+            "usage": {"input_tokens": 10, "output_tokens": 2,
+                      "total_tokens": 12,
+                      "input_tokens_details": {"cached_tokens": 0},
+                      "output_tokens_details": {"reasoning_tokens": 0}},
+        }
+    if url == "/v1/completions":
+        return {
+            "id": "cmpl-" + hexid(), "object": "text_completion",
+            "created": t, "model": model,
+            "choices": [{"text": text, "index": 0, "logprobs": None,
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 2,
+                      "total_tokens": 12},
+        }
+    if url == "/v1/embeddings":
+        return {
+            "object": "list", "model": model,
+            "data": [{"object": "embedding", "index": 0,
+                      "embedding": [0.1, 0.2, 0.3]}],
+            "usage": {"prompt_tokens": 10, "total_tokens": 10},
+        }
+    return {
+        "id": "chatcmpl-" + hexid(), "object": "chat.completion",
+        "created": t, "model": model,
+        "choices": [{"index": 0,
+                     "message": {"role": "assistant", "content": text,
+                                 "refusal": None, "annotations": []},
+                     "logprobs": None, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 2,
+                  "total_tokens": 12,
+                  "prompt_tokens_details": {"cached_tokens": 0},
+                  "completion_tokens_details": {"reasoning_tokens": 0}},
+        "system_fingerprint": "fp_fake",
+    }
+
+
+def validate_batch_file(data):
+    """Return the request list, or raise ApiError naming the bad line."""
+    def bad(msg):
+        return ApiError(400, "Invalid file: " + msg, code="invalid_file")
+    if not data:
+        raise bad("the file is empty.")
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    if len(lines) > MAX_LINES:
+        raise bad("line %d: more than %d requests in one file."
+                  % (MAX_LINES + 1, MAX_LINES))
+    reqs = []
+    seen = set()
+    url0 = None
+    for n, raw in enumerate(lines, 1):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        try:
+            s = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad("line %d is not valid UTF-8." % n)
+        if not s.strip():
+            raise bad("line %d is empty." % n)
+        try:
+            o = json.loads(s)
+        except ValueError:
+            raise bad("line %d is not valid JSON." % n)
+        if not isinstance(o, dict):
+            raise bad("line %d is not a JSON object." % n)
+        for k in ("custom_id", "method", "url"):
+            if not isinstance(o.get(k), str):
+                raise bad("line %d: '%s' is missing or not a string." % (n, k))
+        if not isinstance(o.get("body"), dict):
+            raise bad("line %d: 'body' is missing or not an object." % n)
+        cid = o["custom_id"]
+        if cid in seen:
+            raise bad("line %d: duplicate custom_id." % n)
+        seen.add(cid)
+        if url0 is None:
+            url0 = o["url"]
+        elif o["url"] != url0:
+            raise bad("line %d: url %s differs from %s; all requests in a "
+                      "file must use the same url." % (n, o["url"], url0))
+        model = o["body"].get("model")
+        reqs.append({"custom_id": cid, "url": o["url"],
+                     "model": model if isinstance(model, str) else "gpt-4o-mini"})
+    return reqs
+
+
+def parse_params(s):
+    """Parameters of a header value like `form-data; name="file"; filename="x"`."""
+    out = {}
+    for m in re.finditer(r';\s*([A-Za-z0-9_*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))',
+                         ";" + s.split(";", 1)[1] if ";" in s else ""):
+        v = m.group(2)
+        if v is not None:
+            v = re.sub(r"\\(.)", r"\1", v)
+        else:
+            v = m.group(3).strip()
+        out[m.group(1).lower()] = v
+    return out
+
+
+def parse_multipart(ctype, body):
+    """Return {name: (filename or None, bytes)}."""
+    if not ctype.lower().startswith("multipart/form-data"):
+        raise ApiError(400, "The request must be multipart/form-data.")
+    boundary = parse_params(ctype).get("boundary")
+    if not boundary:
+        raise ApiError(400, "The multipart request has no boundary.")
+    delim = b"\r\n--" + boundary.encode("latin-1")
+    chunks = (b"\r\n" + body).split(delim)
+    fields = {}
+    for part in chunks[1:]:
+        if part.startswith(b"--"):
+            break
+        nl = part.find(b"\r\n")  # transport padding up to the CRLF
+        if nl < 0:
+            raise ApiError(400, "Malformed multipart body.")
+        part = part[nl + 2:]
+        head, sep, content = part.partition(b"\r\n\r\n")
+        if not sep:
+            if head.startswith(b"\r\n") or head == b"":
+                head, content = b"", part[2:]
+            else:
+                raise ApiError(400, "Malformed multipart body.")
+        name = filename = None
+        for line in head.decode("latin-1").split("\r\n"):
+            k, _, v = line.partition(":")
+            if k.strip().lower() == "content-disposition":
+                p = parse_params(v.strip())
+                name = p.get("name")
+                filename = p.get("filename")
+        if name is not None:
+            fields[name] = (filename, content)
+    return fields
+
+
+# --------------------------------------------------------------------------
+# HTTP
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-openai/1"
+    sys_version = ""
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            sys.stderr.write("fake-openai: %s %s\n" % (self.address_string(),
+                                                       fmt % args))
+
+    # every method goes through one dispatcher
+    def do_GET(self):
+        self.dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+    # ---- request body
+
+    def read_body(self):
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if te:
+            codings = [c.strip() for c in te.split(",") if c.strip()]
+            if codings and codings[-1] == "chunked":
+                return self.read_chunked(), True
+            raise BadFraming("unsupported Transfer-Encoding")
+        cl = self.headers.get("Content-Length")
+        if cl is None:
+            return b"", False
+        try:
+            n = int(cl)
+            if n < 0:
+                raise ValueError
+        except ValueError:
+            raise BadFraming("bad Content-Length")
+        data = self.rfile.read(n) if n else b""
+        if len(data) != n:
+            raise BadFraming("body shorter than Content-Length")
+        return data, False
+
+    def read_chunked(self):
+        out = bytearray()
+        while True:
+            line = self.rfile.readline(65537)
+            if not line.endswith(b"\n"):
+                raise BadFraming("truncated chunk header")
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise BadFraming("bad chunk size")
+            if size < 0:
+                raise BadFraming("bad chunk size")
+            if size == 0:
+                while True:  # trailers
+                    t = self.rfile.readline(65537)
+                    if not t.endswith(b"\n"):
+                        raise BadFraming("truncated trailers")
+                    if t in (b"\r\n", b"\n"):
+                        return bytes(out)
+            data = self.rfile.read(size)
+            if len(data) != size:
+                raise BadFraming("truncated chunk")
+            out += data
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise BadFraming("chunk not followed by CRLF")
+
+    # ---- responses
+
+    def respond(self, status, body=b"", ctype="application/json",
+                headers=None, cut=None, close=False):
+        if isinstance(body, (dict, list)):
+            body = (json.dumps(body) + "\n").encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("x-request-id", "req_" + hexid())
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        if close or cut is not None:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        self.wfile.write(body if cut is None else body[:cut])
+        self.wfile.flush()
+        if cut is not None:
+            self.hard_close(rst=False)
+
+    def hard_close(self, rst):
+        """Close the connection now, without (more of) a response."""
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+        except OSError:
+            pass
+        sock = self.connection
+        if rst:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        else:
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+        for f in (self.wfile, self.rfile):
+            try:
+                f.close()
+            except OSError:
+                pass
+        try:
+            sock.close()
+        except OSError:
+            pass
+        # handle_one_request flushes wfile after us; give it something inert
+        self.wfile = io.BytesIO()
+        self.rfile = io.BytesIO()
+
+    # ---- dispatch
+
+    def dispatch(self):
+        st = self.server.state
+        url = urlsplit(self.path)
+        path, query = url.path, url.query
+        try:
+            body, chunked = self.read_body()
+        except BadFraming as e:
+            self.close_connection = True
+            entry = self.log_entry(path, query, b"", False)
+            entry["status"] = 400
+            with st.lock:
+                if path == "/v1" or path.startswith("/v1/"):
+                    st.log.append(entry)
+            self.respond(400, ApiError(400, "Malformed request body: %s" % e)
+                         .body(), close=True)
+            return
+
+        if path == "/__control" or path.startswith("/__control/") or \
+                path == "/__log" or path.startswith("/__log/"):
+            try:
+                status, out = self.control(path, body)
+                with st.lock:
+                    out = json.loads(json.dumps(out))
+            except ApiError as e:
+                status, out = e.status, e.body()
+            self.respond(status, out)
+            return
+
+        if not (path == "/v1" or path.startswith("/v1/")):
+            self.respond(404, ApiError(404, "Unknown path.",
+                                       code="unknown_url").body())
+            return
+
+        entry = self.log_entry(path, query, body, chunked)
+        method = self.command
+
+        # auth first: a request without a good key never reaches a fault
+        err = self.check_auth()
+        if err is not None:
+            entry["status"] = err.status
+            with st.lock:
+                st.log.append(entry)
+            self.respond(err.status, err.body())
+            return
+
+        with st.lock:
+            fault = st.take_fault(method, path)
+        kind = fault["kind"] if fault else None
+        entry["fault"] = kind
+
+        if kind == "slow":
+            time.sleep(float(fault.get("seconds", 1)))
+        if kind == "reset":
+            entry["status"] = None
+            with st.lock:
+                st.log.append(entry)
+            self.hard_close(rst=True)
+            return
+        if kind == "status":
+            code = int(fault.get("code", 500))
+            hdrs = {}
+            if "retry_after" in fault:
+                hdrs["Retry-After"] = str(fault["retry_after"])
+            if "retry_after_ms" in fault:
+                hdrs["retry-after-ms"] = str(fault["retry_after_ms"])
+            if "should_retry" in fault:
+                v = fault["should_retry"]
+                hdrs["x-should-retry"] = (("true" if v else "false")
+                                          if isinstance(v, bool) else str(v))
+            if code == 429:
+                e = ApiError(code, fault.get("message", "Rate limit reached. "
+                             "Please try again later."), type_="requests",
+                             code="rate_limit_exceeded")
+            elif code >= 500:
+                e = ApiError(code, fault.get("message", "The server had an "
+                             "error while processing your request."),
+                             type_="server_error", code=None)
+            else:
+                e = ApiError(code, fault.get("message", "Injected error %d."
+                                             % code))
+            entry["status"] = code
+            with st.lock:
+                st.log.append(entry)
+            self.respond(code, e.body(), headers=hdrs)
+            return
+        if kind == "redirect":
+            code = int(fault.get("code", 302))
+            loc = fault.get("location", "http://127.0.0.1:1/elsewhere")
+            entry["status"] = code
+            with st.lock:
+                st.log.append(entry)
+            self.respond(code, ApiError(code, "Moved.").body(),
+                         headers={"Location": loc})
+            return
+        if kind == "garbage":
+            code = int(fault.get("code", 200))
+            entry["status"] = code
+            with st.lock:
+                st.log.append(entry)
+            self.respond(code, fault.get("body", '{"id":'))
+            return
+
+        try:
+            with st.lock:
+                status, out, ctype, hdrs = self.route(method, path, query, body,
+                                                      kind == "no_range")
+                if isinstance(out, (dict, list)):  # a snapshot, never state
+                    out = json.loads(json.dumps(out))
+        except ApiError as e:
+            status, out, ctype, hdrs = e.status, e.body(), "application/json", \
+                e.headers
+        except Exception:
+            traceback.print_exc()
+            status, out, ctype, hdrs = 500, ApiError(
+                500, "Internal error in the fake server.",
+                type_="server_error").body(), "application/json", {}
+
+        if kind == "bad_id" and 200 <= status < 300 and isinstance(out, dict):
+            field = fault.get("field", "id")
+            value = fault.get("value", "../etc/passwd")
+            if field in out or out.get("object") != "list":
+                out[field] = value
+            else:
+                for item in out.get("data") or []:
+                    if isinstance(item, dict):
+                        item[field] = value
+
+        entry["status"] = status
+        with st.lock:
+            st.log.append(entry)
+        if kind == "after":
+            self.hard_close(rst=False)
+            return
+        cut = None
+        if kind == "cut":
+            n = fault.get("bytes")
+            if isinstance(out, (dict, list)):
+                out = (json.dumps(out) + "\n").encode()
+            cut = int(n) if n is not None else len(out) // 2
+        self.respond(status, out, ctype, hdrs, cut=cut)
+
+    def log_entry(self, path, query, body, chunked):
+        hdrs = {}
+        for k, v in self.headers.items():
+            k = k.lower()
+            if k == "authorization":
+                v = "<redacted>"
+            hdrs[k] = hdrs[k] + ", " + v if k in hdrs else v
+        js = None
+        if body and "json" in (self.headers.get("Content-Type") or "").lower():
+            try:
+                js = json.loads(body)
+            except ValueError:
+                js = None
+        return {"method": self.command, "path": path, "query": query,
+                "status": None, "range": self.headers.get("Range"),
+                "bytes": len(body), "chunked": chunked,
+                "auth": self.headers.get("Authorization") is not None,
+                "headers": hdrs, "json": js, "fault": None}
+
+    def check_auth(self):
+        h = self.headers.get("Authorization")
+        key = None
+        if h is not None:
+            parts = h.strip().split(None, 1)
+            if len(parts) == 2 and parts[0].lower() == "bearer":
+                key = parts[1].strip()
+        if not key:
+            return ApiError(401, "You didn't provide an API key. You need to "
+                            "provide your API key in an Authorization header "
+                            "using Bearer auth (i.e. Authorization: Bearer "
+                            "YOUR_KEY).", code="invalid_api_key")
+        if key == "sk-bad":
+            return ApiError(401, "Incorrect API key provided. You can find "
+                            "your API key at "
+                            "https://platform.openai.com/account/api-keys.",
+                            code="invalid_api_key")
+        if key == "sk-forbidden":
+            return ApiError(403, "You are not allowed to perform this "
+                            "request with this API key.",
+                            code="invalid_api_key")
+        return None
+
+    # ---- control endpoints (no auth)
+
+    def control(self, path, body):
+        st = self.server.state
+        m = self.command
+
+        def jbody():
+            try:
+                return json.loads(body or b"{}")
+            except ValueError:
+                raise ApiError(400, "control: the body is not JSON")
+        with st.lock:
+            if path == "/__control" and m == "GET":
+                return 200, st.control
+            if path == "/__control" and m == "POST":
+                return 200, st.set_control(jbody())
+            if path == "/__control/reset" and m == "POST":
+                st.control = {"scenario": "ok", "steps": st.default_steps,
+                              "faults": []}
+                return 200, st.control
+            if path == "/__log" and m == "GET":
+                return 200, st.log
+            if path == "/__log/clear" and m == "POST":
+                st.log = []
+                return 200, {"cleared": True}
+        raise ApiError(404, "control: unknown endpoint %s %s" % (m, path))
+
+    # ---- the API
+
+    def route(self, method, path, query, body, no_range):
+        st = self.server.state
+        json_ct = "application/json"
+
+        def jbody():
+            try:
+                return json.loads(body)
+            except ValueError:
+                raise ApiError(400, "We could not parse the JSON body of your "
+                               "request.", code=None)
+
+        if path == "/v1/files":
+            if method != "POST":
+                raise ApiError(405, "Method not allowed.")
+            fields = parse_multipart(self.headers.get("Content-Type") or "",
+                                     body)
+            if "purpose" not in fields:
+                raise ApiError(400, "Missing required parameter: 'purpose'.",
+                               param="purpose",
+                               code="missing_required_parameter")
+            purpose = fields["purpose"][1].decode("utf-8", "replace")
+            if purpose != "batch":
+                raise ApiError(400, "Invalid value for 'purpose': this fake "
+                               "only accepts 'batch'.", param="purpose",
+                               code="invalid_value")
+            if "file" not in fields:
+                raise ApiError(400, "Missing required parameter: 'file'.",
+                               param="file", code="missing_required_parameter")
+            filename, data = fields["file"]
+            reqs = validate_batch_file(data)
+            meta = st.add_file(data, filename or "upload.jsonl", "batch", reqs)
+            return 200, meta, json_ct, {}
+
+        m = re.fullmatch(r"/v1/files/([^/]+)(/content)?", path)
+        if m:
+            f = st.get_file(m.group(1))
+            if m.group(2):
+                if method != "GET":
+                    raise ApiError(405, "Method not allowed.")
+                with open(f["path"], "rb") as fh:
+                    data = fh.read()
+                return self.content(data, no_range)
+            if method == "GET":
+                return 200, f["meta"], json_ct, {}
+            if method == "DELETE":
+                del st.files[m.group(1)]
+                try:
+                    os.unlink(f["path"])
+                except OSError:
+                    pass
+                return 200, {"id": m.group(1), "object": "file",
+                             "deleted": True}, json_ct, {}
+            raise ApiError(405, "Method not allowed.")
+
+        if path == "/v1/batches":
+            if method == "POST":
+                return 200, st.create_batch(jbody()), json_ct, {}
+            if method == "GET":
+                return 200, st.list_batches(query), json_ct, {}
+            raise ApiError(405, "Method not allowed.")
+
+        m = re.fullmatch(r"/v1/batches/([^/]+)(/cancel)?", path)
+        if m:
+            b = st.get_batch(m.group(1))
+            if m.group(2):
+                if method != "POST":
+                    raise ApiError(405, "Method not allowed.")
+                return 200, st.cancel(b), json_ct, {}
+            if method != "GET":
+                raise ApiError(405, "Method not allowed.")
+            st.advance(b)
+            return 200, b["obj"], json_ct, {}
+
+        raise ApiError(404, "Invalid URL (%s %s)" % (method, path),
+                       code="unknown_url")
+
+    def content(self, data, no_range):
+        ct = "application/octet-stream"
+        rng = self.headers.get("Range")
+        total = len(data)
+        if rng and not no_range:
+            m = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", rng)
+            if m and (m.group(1) or m.group(2)):
+                if m.group(1):
+                    start = int(m.group(1))
+                    end = int(m.group(2)) if m.group(2) else total - 1
+                else:  # suffix range: the last N bytes
+                    start = max(0, total - int(m.group(2)))
+                    end = total - 1
+                end = min(end, total - 1)
+                if start >= total or start > end:
+                    raise ApiError(416, "Requested range not satisfiable.",
+                                   headers={"Content-Range": "bytes */%d" % total})
+                return 206, data[start:end + 1], ct, {
+                    "Content-Range": "bytes %d-%d/%d" % (start, end, total)}
+        return 200, data, ct, {}
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        e = sys.exc_info()[1]
+        if isinstance(e, (ConnectionError, socket.timeout)) and not self.verbose:
+            return
+        super().handle_error(request, client_address)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Fake OpenAI Batch API server")
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--dir")
+    ap.add_argument("--steps", type=int, default=1)
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    if args.steps < 1:
+        ap.error("--steps must be >= 1")
+
+    tmp = None
+    if args.dir:
+        os.makedirs(args.dir, exist_ok=True)
+        directory = args.dir
+    else:
+        tmp = directory = tempfile.mkdtemp(prefix="fake-openai.")
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+
+    server = Server(("127.0.0.1", 0), Handler)
+    server.state = State(directory, args.steps)
+    server.verbose = args.verbose
+    port = server.server_address[1]
+    t = threading.Thread(target=server.serve_forever,
+                         kwargs={"poll_interval": 0.1}, daemon=True)
+    t.start()
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write("%d\n" % port)
+    os.replace(args.port_file + ".tmp", args.port_file)
+    if args.verbose:
+        sys.stderr.write("fake-openai: listening on 127.0.0.1:%d\n" % port)
+
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,725 @@
+/* json.c: unit tests for bw_parse_line and the JSON writer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bw.h"
+
+/* a string literal and its length, NUL bytes included */
+#define L(s) s, sizeof s - 1
+
+static char *
+take(struct bw_out *o)
+{
+	char *s = malloc(o->n + 1);
+
+	assert_non_null(s);
+	memcpy(s, o->buf, o->n);
+	s[o->n] = 0;
+	bw_out_discard(o);
+	return s;
+}
+
+/* v (borrowed) as bw_out_json writes it */
+static char *
+dump(jv v)
+{
+	struct bw_out o;
+
+	bw_out_open(&o, -1, "x", 0);
+	bw_out_json(&o, v);
+	return take(&o);
+}
+
+static char *
+number(double d)
+{
+	struct bw_out o;
+
+	bw_out_open(&o, -1, "x", 0);
+	bw_out_number(&o, d);
+	return take(&o);
+}
+
+static jv
+parse(const char *s, size_t n)
+{
+	const char *why = NULL;
+	size_t col = 0;
+	jv v = bw_parse_line(s, n, &why, &col);
+
+	if (!jv_is_valid(v))
+		fail_msg("refused at column %zu: %s", col, why);
+	return v;
+}
+
+/* s parses, and writes back as want */
+static void
+parses_to(const char *s, size_t n, const char *want)
+{
+	jv v = parse(s, n);
+	char *got = dump(v);
+
+	assert_string_equal(got, want);
+	free(got);
+	jv_free(v);
+}
+
+static void
+refused(const char *s, size_t n, const char *why, size_t col)
+{
+	const char *gwhy = NULL;
+	size_t gcol = 0;
+	jv v = bw_parse_line(s, n, &gwhy, &gcol);
+
+	if (jv_is_valid(v)) {
+		char *got = dump(v);
+		fail_msg("accepted %s", got);
+	}
+	jv_free(v);
+	assert_non_null(gwhy);
+	assert_string_equal(gwhy, why);
+	assert_int_equal(gcol, col);
+}
+
+static void
+number_is(double d, const char *want)
+{
+	char *got = number(d);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* --- reading --- */
+
+static void
+test_literals(void **state)
+{
+	(void)state;
+	parses_to(L("null"), "null");
+	parses_to(L("true"), "true");
+	parses_to(L("false"), "false");
+	parses_to(L(" \t\r\n true \t\r\n "), "true");
+	parses_to(L("[]"), "[]");
+	parses_to(L("{}"), "{}");
+	parses_to(L("[ ]"), "[]");
+	parses_to(L("{ }"), "{}");
+	parses_to(L("[null,true,false]"), "[null,true,false]");
+	parses_to(L(" [ 1 , [ ] , { } ] "), "[1,[],{}]");
+	parses_to(L("{ \"a\" : 1 , \"b\" : [ 2 ] }"), "{\"a\":1,\"b\":[2]}");
+	parses_to(L("\"\""), "\"\"");
+	parses_to(L("{\"\":\"\"}"), "{\"\":\"\"}");
+}
+
+static void
+test_numbers(void **state)
+{
+	jv v;
+
+	(void)state;
+	parses_to(L("0"), "0");
+	parses_to(L("-0"), "0");
+	parses_to(L("-0.0"), "0");
+	parses_to(L("0e0"), "0");
+	parses_to(L("1"), "1");
+	parses_to(L("-1"), "-1");
+	parses_to(L("1.5"), "1.5");
+	parses_to(L("1e3"), "1000");
+	parses_to(L("1E3"), "1000");
+	parses_to(L("1e+3"), "1000");
+	parses_to(L("1e-3"), "0.001");
+	parses_to(L("2.50"), "2.5");
+	parses_to(L("0.1"), "0.1");
+	parses_to(L("4294967295"), "4294967295");
+	parses_to(L("1234567890123456"), "1234567890123456");
+	parses_to(L("-123456789012345"), "-123456789012345");
+	parses_to(L("9007199254740993"), "9007199254740992");
+	parses_to(L("12345678901234567890"), "12345678901234567000");
+	parses_to(L("1e21"), "1e+21");
+	parses_to(L("1e-400"), "0");
+	parses_to(L("1.7976931348623157e308"), "1.7976931348623157e+308");
+	parses_to(L("0.00000000000000000000000000000000000000000000000000000000"
+	    "000000000001"), "1e-68");
+	parses_to(L("100000000000000000000000000000000000000000000000000000000"
+	    "000000000000"), "1e+68");
+
+	v = parse(L("-0"));
+	assert_true(signbit(jv_number_value(v)));
+	jv_free(v);
+	v = parse(L("12345678901234567890"));
+	assert_true(jv_number_value(v) == 12345678901234567890.0);
+	jv_free(v);
+	v = parse(L("123.456"));
+	assert_true(jv_number_value(v) == 123.456);
+	jv_free(v);
+}
+
+static void
+test_strings(void **state)
+{
+	jv v;
+
+	(void)state;
+	parses_to(L("\"abc\""), "\"abc\"");
+	parses_to(L("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\""),
+	    "\"\\\"\\\\/\\b\\f\\n\\r\\t\"");
+	parses_to(L("\"\\u0041\\u00e9\\u20AC\""), "\"A\xc3\xa9\xe2\x82\xac\"");
+	parses_to(L("\"\\u0000\""), "\"\\u0000\"");
+	parses_to(L("\"\\u001F\\u007f\""), "\"\\u001f\x7f\"");
+	parses_to(L("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""),
+	    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	parses_to(L("\"\x7f\""), "\"\x7f\"");
+
+	v = parse(L("\"a\\u0000b\""));
+	assert_int_equal(jv_string_length_bytes(jv_copy(v)), 3);
+	assert_memory_equal(jv_string_value(v), "a\0b", 3);
+	jv_free(v);
+}
+
+static void
+test_utf8_boundaries(void **state)
+{
+	(void)state;
+	parses_to(L("\"\xc2\x80\""), "\"\xc2\x80\"");
+	parses_to(L("\"\xdf\xbf\""), "\"\xdf\xbf\"");
+	parses_to(L("\"\xe0\xa0\x80\""), "\"\xe0\xa0\x80\"");
+	parses_to(L("\"\xed\x9f\xbf\""), "\"\xed\x9f\xbf\"");
+	parses_to(L("\"\xee\x80\x80\""), "\"\xee\x80\x80\"");
+	parses_to(L("\"\xef\xbf\xbf\""), "\"\xef\xbf\xbf\"");
+	parses_to(L("\"\xf0\x90\x80\x80\""), "\"\xf0\x90\x80\x80\"");
+	parses_to(L("\"\xf4\x8f\xbf\xbf\""), "\"\xf4\x8f\xbf\xbf\"");
+	/* the same after an escape, on the slow path */
+	parses_to(L("\"\\n\xf4\x8f\xbf\xbf\xc2\x80\""),
+	    "\"\\n\xf4\x8f\xbf\xbf\xc2\x80\"");
+}
+
+static void
+test_surrogate_pairs(void **state)
+{
+	(void)state;
+	parses_to(L("\"\\ud83d\\ude00\""), "\"\xf0\x9f\x98\x80\"");
+	parses_to(L("\"\\uD83D\\uDE00\""), "\"\xf0\x9f\x98\x80\"");
+	parses_to(L("\"\\ud800\\udc00\""), "\"\xf0\x90\x80\x80\"");
+	parses_to(L("\"\\udbff\\udfff\""), "\"\xf4\x8f\xbf\xbf\"");
+	parses_to(L("\"a\\ud83d\\ude00b\\ud83d\\ude00\""),
+	    "\"a\xf0\x9f\x98\x80" "b\xf0\x9f\x98\x80\"");
+	parses_to(L("\"\\ud7ff\\ue000\""), "\"\xed\x9f\xbf\xee\x80\x80\"");
+}
+
+static void
+test_lone_surrogates(void **state)
+{
+	const char *why = "lone surrogate in a \\u escape";
+
+	(void)state;
+	refused(L("\"\\udc00\""), why, 2);
+	refused(L("\"\\udfff\""), why, 2);
+	refused(L("\"\\ud800\""), why, 2);
+	refused(L("\"\\ud800"), why, 2);
+	refused(L("\"\\ud800x\""), why, 2);
+	refused(L("\"\\ud800\\n\""), why, 2);
+	refused(L("\"\\ud800\\u0041\""), why, 2);
+	refused(L("\"\\ude00\\ud83d\""), why, 2);
+	refused(L("\"ab\\ud800\\ud800\""), why, 4);
+	refused(L("[\"ok\",\"\\ud83d\\ude00\\ud83d\"]"), why, 20);
+}
+
+static void
+test_escapes(void **state)
+{
+	(void)state;
+	refused(L("\"\\a\""), "invalid escape in a string", 3);
+	refused(L("\"\\'\""), "invalid escape in a string", 3);
+	refused(L("\"\\U0041\""), "invalid escape in a string", 3);
+	refused(L("\"\\x41\""), "invalid escape in a string", 3);
+	refused(L("\"\\u12g4\""), "invalid \\u escape", 4);
+	refused(L("\"\\u12\""), "invalid \\u escape", 4);
+	refused(L("\"\\u"), "invalid \\u escape", 4);
+	refused(L("\"\\"), "unterminated string", 3);
+	refused(L("\"abc"), "unterminated string", 5);
+	refused(L("\"a\\nbc"), "unterminated string", 7);
+	refused(L("\""), "unterminated string", 2);
+}
+
+static void
+test_invalid_utf8(void **state)
+{
+	const char *why = "invalid UTF-8";
+
+	(void)state;
+	/* overlong */
+	refused(L("\"\xc0\x80\""), why, 2);
+	refused(L("\"\xc1\xbf\""), why, 2);
+	refused(L("\"\xe0\x80\xaf\""), why, 2);
+	refused(L("\"\xe0\x9f\xbf\""), why, 2);
+	refused(L("\"\xf0\x80\x80\xaf\""), why, 2);
+	refused(L("\"\xf0\x8f\xbf\xbf\""), why, 2);
+	/* UTF-16 surrogates */
+	refused(L("\"\xed\xa0\x80\""), why, 2);
+	refused(L("\"\xed\xbf\xbf\""), why, 2);
+	refused(L("\"\xed\xa0\xbd\xed\xb8\x80\""), why, 2);
+	/* past U+10FFFF */
+	refused(L("\"\xf4\x90\x80\x80\""), why, 2);
+	refused(L("\"\xf5\x80\x80\x80\""), why, 2);
+	refused(L("\"\xf8\x88\x80\x80\x80\""), why, 2);
+	refused(L("\"\xff\""), why, 2);
+	refused(L("\"\xfe\""), why, 2);
+	/* truncated, or a lone continuation byte */
+	refused(L("\"\xe2\x82\""), why, 2);
+	refused(L("\"\xf0\x9f\x98\""), why, 2);
+	refused(L("\"\xc3\""), why, 2);
+	refused(L("\"\xc3"), why, 2);
+	refused(L("\"\xe2\x82"), why, 2);
+	refused(L("\"\xf0\x9f\x98"), why, 2);
+	refused(L("\"\x80\""), why, 2);
+	refused(L("\"\xc3\xa9\xbf\""), why, 4);
+	/* the column counts bytes */
+	refused(L("\"a\xc3\xa9\xff\""), why, 5);
+	/* on the slow path, after an escape */
+	refused(L("\"\\n\xc0\x80\""), why, 4);
+	refused(L("\"\\n\xed\xa0\x80\""), why, 4);
+	refused(L("\"\\n\xf4\x90\x80\x80\""), why, 4);
+	refused(L("\"\\n\xe2\x82"), why, 4);
+	/* in a key */
+	refused(L("{\"\xff\":1}"), why, 3);
+	/* outside strings */
+	refused(L("\xff"), why, 1);
+	refused(L("[\xc0\x80]"), why, 2);
+	refused(L("\xc3\xa9"), "unexpected character", 1);
+}
+
+static void
+test_controls(void **state)
+{
+	const char *ins = "control character in a string";
+
+	(void)state;
+	refused(L("\"a\x01\""), ins, 3);
+	refused(L("\"\t\""), ins, 2);
+	refused(L("\"\n\""), ins, 2);
+	refused(L("\"\r\""), ins, 2);
+	refused(L("\"\x1f\""), ins, 2);
+	refused(L("\"a\0b\""), ins, 3);
+	refused(L("\"\\n\x01\""), ins, 4);
+	refused(L("\"\\n\0\""), ins, 4);
+	refused(L("{\"a\tb\":1}"), ins, 4);
+	refused(L("\0"), "control character", 1);
+	refused(L(" \0"), "control character", 2);
+	refused(L("\x01"), "control character", 1);
+	refused(L("\x1f"), "control character", 1);
+	refused(L("\f1"), "control character", 1);
+	refused(L("\v1"), "control character", 1);
+	refused(L("1\0"), "control character", 2);
+	refused(L("1 \x01"), "control character", 3);
+	refused(L("[\0]"), "control character", 2);
+	refused(L("[1,\0]"), "control character", 4);
+	refused(L("{\"a\":\0}"), "control character", 6);
+	refused(L("\x7f"), "unexpected character", 1);
+}
+
+static void
+test_strict_numbers(void **state)
+{
+	(void)state;
+	refused(L("01"), "more than one JSON value", 2);
+	refused(L("00"), "more than one JSON value", 2);
+	refused(L("-01"), "more than one JSON value", 3);
+	refused(L("[01]"), "expected , or ] in an array", 3);
+	refused(L("nan"), "unexpected character", 1);
+	refused(L("NaN"), "unexpected character", 1);
+	refused(L("Infinity"), "unexpected character", 1);
+	refused(L("-Infinity"), "invalid number", 1);
+	refused(L("1."), "invalid number", 3);
+	refused(L("1.e5"), "invalid number", 3);
+	refused(L("[1.]"), "invalid number", 4);
+	refused(L(".5"), "unexpected character", 1);
+	refused(L("-.5"), "invalid number", 1);
+	refused(L("+1"), "unexpected character", 1);
+	refused(L("-"), "invalid number", 1);
+	refused(L("1e"), "invalid number", 3);
+	refused(L("1e+"), "invalid number", 4);
+	refused(L("1E-x"), "invalid number", 4);
+	refused(L("0x10"), "more than one JSON value", 2);
+	refused(L("1.5.3"), "more than one JSON value", 4);
+	refused(L("1e400"), "number out of range", 1);
+	refused(L("[-1e400]"), "number out of range", 2);
+}
+
+static void
+test_structure(void **state)
+{
+	(void)state;
+	refused(L(""), "unexpected end of line", 1);
+	refused(L("   "), "unexpected end of line", 4);
+	refused(L("["), "unexpected end of line", 2);
+	refused(L("[1"), "unexpected end of line", 3);
+	refused(L("[1,"), "unexpected end of line", 4);
+	refused(L("{"), "unexpected end of line", 2);
+	refused(L("{\"a\""), "unexpected end of line", 5);
+	refused(L("{\"a\":"), "unexpected end of line", 6);
+	refused(L("{\"a\":1"), "unexpected end of line", 7);
+	refused(L("[1,]"), "unexpected character", 4);
+	refused(L("[1 , ]"), "unexpected character", 6);
+	refused(L("[,1]"), "unexpected character", 2);
+	refused(L("{\"a\":1,}"), "expected a string key in an object", 8);
+	refused(L("{,}"), "expected a string key in an object", 2);
+	refused(L("{1:2}"), "expected a string key in an object", 2);
+	refused(L("{'a':2}"), "expected a string key in an object", 2);
+	refused(L("{\"a\" 1}"), "expected : after a key", 6);
+	refused(L("{\"a\":}"), "unexpected character", 6);
+	refused(L("{\"a\":1 \"b\":2}"), "expected , or } in an object", 8);
+	refused(L("[1 2]"), "expected , or ] in an array", 4);
+	refused(L("[1}"), "expected , or ] in an array", 3);
+	refused(L("{\"a\":1]"), "expected , or } in an object", 7);
+	refused(L("tru"), "unexpected character", 1);
+	refused(L("nul"), "unexpected character", 1);
+	refused(L("True"), "unexpected character", 1);
+	refused(L("'a'"), "unexpected character", 1);
+	refused(L("]"), "unexpected character", 1);
+}
+
+static void
+test_more_than_one(void **state)
+{
+	const char *why = "more than one JSON value";
+
+	(void)state;
+	refused(L("1 2"), why, 3);
+	refused(L("{}{}"), why, 3);
+	refused(L("[] []"), why, 4);
+	refused(L("\"a\"\"b\""), why, 4);
+	refused(L("null null"), why, 6);
+	refused(L("true,"), why, 5);
+	refused(L("{} x"), why, 4);
+	refused(L("truex"), why, 5);
+	refused(L("{}]"), why, 3);
+}
+
+static char *
+nest(int depth, const char *open, const char *inner, const char *close)
+{
+	size_t lo = strlen(open), li = strlen(inner), lc = strlen(close);
+	char *s = malloc(depth * (lo + lc) + li + 1), *p = s;
+
+	assert_non_null(s);
+	for (int i = 0; i < depth; i++, p += lo)
+		memcpy(p, open, lo);
+	memcpy(p, inner, li);
+	p += li;
+	for (int i = 0; i < depth; i++, p += lc)
+		memcpy(p, close, lc);
+	*p = 0;
+	return s;
+}
+
+static void
+test_depth(void **state)
+{
+	const char *why = "nested deeper than 256 levels";
+	char *s;
+
+	(void)state;
+	s = nest(256, "[", "", "]");
+	parses_to(s, strlen(s), s);
+	free(s);
+	s = nest(256, "{\"a\":", "1", "}");
+	parses_to(s, strlen(s), s);
+	free(s);
+	s = nest(128, "[{\"k\":", "1", "}]");
+	parses_to(s, strlen(s), s);
+	free(s);
+
+	s = nest(257, "[", "", "]");
+	refused(s, strlen(s), why, 257);
+	free(s);
+	s = nest(257, "{\"a\":", "1", "}");
+	refused(s, strlen(s), why, 5 * 256 + 1);
+	free(s);
+	s = nest(256, "[", "{}", "]");
+	refused(s, strlen(s), why, 257);
+	free(s);
+	s = nest(128, "[{\"k\":", "[]", "}]");
+	refused(s, strlen(s), why, 6 * 128 + 1);
+	free(s);
+	/* deep but not nested: siblings do not add up */
+	s = nest(200, "[", "", "]");
+	size_t n = strlen(s);
+	char *t = malloc(2 * n + 4);
+	assert_non_null(t);
+	sprintf(t, "[%s,%s]", s, s);
+	parses_to(t, strlen(t), t);
+	free(t);
+	free(s);
+}
+
+static void
+test_no_column(void **state)
+{
+	const char *why = NULL;
+	jv v;
+
+	(void)state;
+	v = bw_parse_line(L("[1,]"), &why, NULL);
+	assert_false(jv_is_valid(v));
+	assert_string_equal(why, "unexpected character");
+	jv_free(v);
+}
+
+static void
+test_length_not_nul(void **state)
+{
+	(void)state;
+	/* the length, not a NUL, ends the input */
+	parses_to("[1,2]garbage", 5, "[1,2]");
+	parses_to("12345", 2, "12");
+	refused("\"ab\"", 3, "unterminated string", 4);
+	refused("truest", 3, "unexpected character", 1);
+}
+
+/* --- writing --- */
+
+static void
+test_number_format(void **state)
+{
+	(void)state;
+	number_is(0, "0");
+	number_is(-0.0, "0");
+	number_is(1, "1");
+	number_is(-5, "-5");
+	number_is(0.5, "0.5");
+	number_is(100, "100");
+	number_is(1e-7, "1e-7");
+	number_is(-1e-7, "-1e-7");
+	number_is(1.2e-7, "1.2e-7");
+	number_is(1e-6, "0.000001");
+	number_is(1.5e-6, "0.0000015");
+	number_is(1e21, "1e+21");
+	number_is(1e20, "100000000000000000000");
+	number_is(1e16, "10000000000000000");
+	number_is(1e100, "1e+100");
+	number_is(0.1, "0.1");
+	number_is(1.0 / 3, "0.3333333333333333");
+	number_is(4294967295.0, "4294967295");
+	number_is(9007199254740992.0, "9007199254740992");
+	number_is(12345678901234567890.0, "12345678901234567000");
+	number_is(123456789012345680000.0, "123456789012345680000");
+	number_is(5e-324, "5e-324");
+	number_is(1.7976931348623157e308, "1.7976931348623157e+308");
+	number_is(-1.7976931348623157e308, "-1.7976931348623157e+308");
+	number_is(123.456, "123.456");
+	number_is(-2.5e-10, "-2.5e-10");
+	number_is(NAN, "null");
+}
+
+static void
+test_number_in_json(void **state)
+{
+	jv v = JV_ARRAY(jv_number(-0.0), jv_number(1e21), jv_number(0.1),
+	    jv_number(5e-324));
+	char *got = dump(v);
+
+	(void)state;
+	assert_string_equal(got, "[0,1e+21,0.1,5e-324]");
+	free(got);
+	jv_free(v);
+}
+
+static void
+test_string_escaping(void **state)
+{
+	char all[33];
+	char *got;
+	jv v;
+
+	(void)state;
+	for (int i = 0; i < 32; i++)
+		all[i] = i;
+	all[32] = 0x7f;
+	v = jv_string_sized(all, sizeof all);
+	got = dump(v);
+	assert_string_equal(got, "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005"
+	    "\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e\\u000f\\u0010\\u0011"
+	    "\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001a"
+	    "\\u001b\\u001c\\u001d\\u001e\\u001f\x7f\"");
+	free(got);
+	jv_free(v);
+
+	v = jv_string("say \"hi\" \\ / caf\xc3\xa9 \xf0\x9f\x98\x80");
+	got = dump(v);
+	assert_string_equal(got,
+	    "\"say \\\"hi\\\" \\\\ / caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+	free(got);
+	jv_free(v);
+
+	v = JV_OBJECT(jv_string("a\"\n"), jv_string("\t"));
+	got = dump(v);
+	assert_string_equal(got, "{\"a\\\"\\n\":\"\\t\"}");
+	free(got);
+	jv_free(v);
+}
+
+static void
+test_jstr(void **state)
+{
+	struct bw_out o;
+	char *got;
+
+	(void)state;
+	bw_out_open(&o, -1, "x", 0);
+	bw_out_jstr(&o, "a\0b\"", 4);
+	bw_out_jstr(&o, "", 0);
+	got = take(&o);
+	assert_string_equal(got, "\"a\\u0000b\\\"\"\"\"");
+	free(got);
+}
+
+static void
+test_kinds(void **state)
+{
+	jv v = JV_ARRAY(jv_null(), jv_true(), jv_false(), jv_number(1),
+	    jv_string("s"), jv_array(), jv_object(), jv_invalid());
+	char *got = dump(v);
+
+	(void)state;
+	assert_string_equal(got, "[null,true,false,1,\"s\",[],{},null]");
+	free(got);
+	jv_free(v);
+}
+
+static void
+test_key_order(void **state)
+{
+	char in[4096];
+	size_t n = 0;
+
+	(void)state;
+	parses_to(L("{\"z\":1,\"a\":2,\"m\":{\"y\":1,\"b\":2},\"b\":3}"),
+	    "{\"z\":1,\"a\":2,\"m\":{\"y\":1,\"b\":2},\"b\":3}");
+	/* a repeated key keeps its first place and its last value,
+	   as JSON.parse does */
+	parses_to(L("{\"a\":1,\"b\":2,\"a\":3}"), "{\"a\":3,\"b\":2}");
+
+	/* enough keys to make the object grow */
+	in[n++] = '{';
+	for (int i = 199; i >= 0; i--)
+		n += snprintf(in + n, sizeof in - n, "%s\"k%d\":%d",
+		    i == 199 ? "" : ",", i, i);
+	in[n++] = '}';
+	in[n] = 0;
+	parses_to(in, n, in);
+}
+
+static void
+test_round_trip(void **state)
+{
+	static const char doc[] =
+	    "{\"id\":\"req-1\",\"z\":{\"b\":1,\"a\":2},\"\":\"\","
+	    "\"n\":[0,-1,1.5,-2.5e-10,1e-7,1e+21,123.456,4294967295,"
+	    "12345678901234567000,5e-324,1.7976931348623157e+308,0.1,"
+	    "0.000001,100000000000000000000],"
+	    "\"s\":[\"a\\\"b\\\\c\",\"\\n\\r\\t\\b\\f\",\"\\u0000\\u001f\","
+	    "\"\x7f/\",\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"],"
+	    "\"\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87\":[true,false,null],"
+	    "\"deep\":[[[{\"k\":[{},[]]}]]],\"last\":-0.5}";
+	jv v = parse(doc, sizeof doc - 1);
+	char *got = dump(v);
+
+	(void)state;
+	assert_string_equal(got, doc);
+	free(got);
+	jv_free(v);
+}
+
+/* --- helpers --- */
+
+static void
+test_get_has_kind(void **state)
+{
+	jv o = parse(L("{\"a\":1,\"n\":null}"));
+	jv a = jv_array();
+	jv v;
+
+	(void)state;
+	v = bw_get(o, "a");
+	assert_int_equal(jv_get_kind(v), JV_KIND_NUMBER);
+	jv_free(v);
+	v = bw_get(o, "n");
+	assert_int_equal(jv_get_kind(v), JV_KIND_NULL);
+	jv_free(v);
+	v = bw_get(o, "x");
+	assert_false(jv_is_valid(v));
+	jv_free(v);
+	v = bw_get(a, "a");
+	assert_false(jv_is_valid(v));
+	jv_free(v);
+	v = bw_get(jv_invalid(), "a");
+	assert_false(jv_is_valid(v));
+	jv_free(v);
+	assert_true(bw_has(o, "a"));
+	assert_true(bw_has(o, "n"));
+	assert_false(bw_has(o, "x"));
+	assert_false(bw_has(a, "a"));
+	assert_string_equal(bw_kind(o), "an object");
+	assert_string_equal(bw_kind(a), "an array");
+	assert_string_equal(bw_kind(jv_null()), "null");
+	assert_string_equal(bw_kind(jv_true()), "a boolean");
+	assert_string_equal(bw_kind(jv_false()), "a boolean");
+	assert_string_equal(bw_kind(jv_number(1)), "a number");
+	v = jv_string("s");
+	assert_string_equal(bw_kind(v), "a string");
+	jv_free(v);
+	assert_string_equal(bw_kind(jv_invalid()), "nothing");
+	jv_free(a);
+	jv_free(o);
+}
+
+static void
+test_quote(void **state)
+{
+	(void)state;
+	assert_string_equal(bw_quote(L("a\"b\\c\n\x7f"), 40),
+	    "\"a\\\"b\\\\c\\u000a\\u007f\"");
+	assert_string_equal(bw_quote(L("abcd"), 5), "\"abcd\"");
+	assert_string_equal(bw_quote(L("abcdefghij"), 5), "\"abcd...\"");
+	assert_string_equal(bw_quote(L(""), 5), "\"\"");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_literals),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_utf8_boundaries),
+		cmocka_unit_test(test_surrogate_pairs),
+		cmocka_unit_test(test_lone_surrogates),
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_controls),
+		cmocka_unit_test(test_strict_numbers),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_more_than_one),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_no_column),
+		cmocka_unit_test(test_length_not_nul),
+		cmocka_unit_test(test_number_format),
+		cmocka_unit_test(test_number_in_json),
+		cmocka_unit_test(test_string_escaping),
+		cmocka_unit_test(test_jstr),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_key_order),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_get_has_kind),
+		cmocka_unit_test(test_quote),
+	};
+
+	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
+}

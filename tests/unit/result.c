@@ -1,0 +1,430 @@
+/* result.c: unit tests for bw_result_write. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bw.h"
+
+static const char chat_body[] =
+    "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","
+    "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":"
+    "{\"role\":\"assistant\",\"content\":\"Paris\",\"refusal\":null},"
+    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,"
+    "\"completion_tokens\":1,\"total_tokens\":13,"
+    "\"prompt_tokens_details\":{\"cached_tokens\":0}}}";
+
+static const char responses_body[] =
+    "{\"id\":\"resp_1\",\"object\":\"response\",\"output\":["
+    "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[{\"type\":"
+    "\"summary_text\",\"text\":\"thinking\"}],\"content\":[{\"type\":"
+    "\"output_text\",\"text\":\"SECRET\"}]},"
+    "{\"type\":\"message\",\"role\":\"assistant\",\"content\":["
+    "{\"type\":\"output_text\",\"text\":\"Hel\",\"annotations\":[]},"
+    "{\"type\":\"refusal\",\"refusal\":\"no\"},"
+    "{\"type\":\"output_text\",\"text\":\"lo\"}]},"
+    "{\"type\":\"function_call\",\"name\":\"f\",\"arguments\":\"{}\"},"
+    "{\"type\":\"message\",\"role\":\"assistant\",\"content\":["
+    "{\"type\":\"output_text\",\"text\":\", w\xc3\xb6rld\\n\"}]}],"
+    "\"usage\":{\"input_tokens\":5,\"output_tokens\":7,\"total_tokens\":12,"
+    "\"output_tokens_details\":{\"reasoning_tokens\":3}}}";
+
+static const char completions_body[] =
+    "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"choices\":["
+    "{\"text\":\" Paris\",\"index\":0,\"logprobs\":null,"
+    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":4,"
+    "\"completion_tokens\":2,\"total_tokens\":6}}";
+
+static char line[8192];
+
+/* A batch output line for custom_id "r" with status code and body. */
+static const char *
+ok_line(int code, const char *body)
+{
+	snprintf(line, sizeof line, "{\"id\":\"batch_req_1\",\"custom_id\":"
+	    "\"r\",\"response\":{\"status_code\":%d,\"request_id\":\"req_1\","
+	    "\"body\":%s},\"error\":null}", code, body);
+	return line;
+}
+
+static const char *
+error_line(const char *error)
+{
+	snprintf(line, sizeof line, "{\"id\":\"batch_req_2\",\"custom_id\":"
+	    "\"r\",\"response\":null,\"error\":%s}", error);
+	return line;
+}
+
+static jv
+parse(const char *s)
+{
+	const char *why = NULL;
+	size_t col = 0;
+	jv v = bw_parse_line(s, strlen(s), &why, &col);
+
+	if (!jv_is_valid(v))
+		fail_msg("test input refused at column %zu: %s: %s", col, why, s);
+	return v;
+}
+
+static void
+result_is(const char *s, int raw, const char *want)
+{
+	struct bw_out o;
+	const char *why = NULL;
+	char *got;
+
+	bw_out_open(&o, -1, "x", 0);
+	if (bw_result_write(&o, parse(s), raw, &why) != 0)
+		fail_msg("rejected: %s", why);
+	got = malloc(o.n + 1);
+	assert_non_null(got);
+	memcpy(got, o.buf, o.n);
+	got[o.n] = 0;
+	bw_out_discard(&o);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* v is rejected with why, and nothing is written */
+static void
+rejected_jv(jv v, const char *want)
+{
+	struct bw_out o;
+	const char *why = NULL;
+
+	bw_out_open(&o, -1, "x", 0);
+	bw_out_str(&o, "before\n");
+	assert_int_equal(bw_result_write(&o, v, 1, &why), -1);
+	assert_non_null(why);
+	assert_string_equal(why, want);
+	assert_int_equal(o.n, 7);
+	assert_memory_equal(o.buf, "before\n", 7);
+	bw_out_discard(&o);
+}
+
+static void
+rejected(const char *s, const char *want)
+{
+	rejected_jv(parse(s), want);
+}
+
+static void
+test_chat(void **state)
+{
+	(void)state;
+	result_is(ok_line(200, chat_body), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"Paris\","
+	    "\"usage\":{\"inputTokens\":12,\"outputTokens\":1,"
+	    "\"totalTokens\":13}}\n");
+	/* the first choice only; escapes written back */
+	result_is(ok_line(200, "{\"choices\":[{\"message\":{\"content\":"
+	    "\"a \\\"b\\\"\\n\\u00e9\\u0001\"}},{\"message\":"
+	    "{\"content\":\"x\"}}]}"),
+	    0, "{\"customId\":\"r\",\"status\":\"succeeded\","
+	    "\"text\":\"a \\\"b\\\"\\n\xc3\xa9\\u0001\"}\n");
+	/* tool calls only: no text */
+	result_is(ok_line(200, "{\"choices\":[{\"message\":{\"role\":"
+	    "\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c\","
+	    "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
+	    "\"{}\"}}]}}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":"
+	    "2,\"total_tokens\":3}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"usage\":{\"inputTokens\":1,\"outputTokens\":2,"
+	    "\"totalTokens\":3}}\n");
+	result_is(ok_line(200, "{\"choices\":[]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+}
+
+static void
+test_responses(void **state)
+{
+	(void)state;
+	result_is(ok_line(200, responses_body), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\","
+	    "\"text\":\"Hello, w\xc3\xb6rld\\n\",\"usage\":{\"inputTokens\":5,"
+	    "\"outputTokens\":7,\"totalTokens\":12}}\n");
+	result_is(ok_line(200, "{\"output\":[]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	result_is(ok_line(200, "{\"output\":[{\"type\":\"reasoning\","
+	    "\"summary\":[]},{\"type\":\"message\",\"content\":[{\"type\":"
+	    "\"refusal\",\"refusal\":\"I can't\"}]}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+}
+
+static void
+test_completions(void **state)
+{
+	(void)state;
+	result_is(ok_line(200, completions_body), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\" Paris\","
+	    "\"usage\":{\"inputTokens\":4,\"outputTokens\":2,"
+	    "\"totalTokens\":6}}\n");
+}
+
+static void
+test_status_codes(void **state)
+{
+	(void)state;
+	result_is(ok_line(201, completions_body), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\" Paris\","
+	    "\"usage\":{\"inputTokens\":4,\"outputTokens\":2,"
+	    "\"totalTokens\":6}}\n");
+	result_is(ok_line(299, "{}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	result_is(ok_line(300, "{}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 300\",\"type\":null,\"code\":null}}\n");
+	result_is(ok_line(199, "{}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 199\",\"type\":null,\"code\":null}}\n");
+}
+
+static void
+usage_is(const char *usage, const char *want)
+{
+	char body[512], out[512];
+
+	snprintf(body, sizeof body, "{\"choices\":[{\"message\":{\"content\":"
+	    "\"t\"}}],\"usage\":%s}", usage);
+	snprintf(out, sizeof out, "{\"customId\":\"r\",\"status\":\"succeeded\","
+	    "\"text\":\"t\"%s}\n", want);
+	result_is(ok_line(200, body), 0, out);
+}
+
+static void
+test_usage(void **state)
+{
+	(void)state;
+	usage_is("{\"prompt_tokens\":3,\"completion_tokens\":4}",
+	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":4,"
+	    "\"totalTokens\":7}");
+	usage_is("{\"input_tokens\":3,\"output_tokens\":4}",
+	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":4,"
+	    "\"totalTokens\":7}");
+	usage_is("{\"prompt_tokens\":0,\"completion_tokens\":0,"
+	    "\"total_tokens\":0}",
+	    ",\"usage\":{\"inputTokens\":0,\"outputTokens\":0,"
+	    "\"totalTokens\":0}");
+	usage_is("{\"prompt_tokens\":3,\"completion_tokens\":4,"
+	    "\"total_tokens\":9}",
+	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":4,"
+	    "\"totalTokens\":9}");
+	usage_is("{\"prompt_tokens\":3}",
+	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":null,"
+	    "\"totalTokens\":null}");
+	usage_is("{\"output_tokens\":4}",
+	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":4,"
+	    "\"totalTokens\":null}");
+	usage_is("{\"completion_tokens\":4,\"total_tokens\":9}",
+	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":4,"
+	    "\"totalTokens\":9}");
+	usage_is("{\"prompt_tokens\":\"3\",\"completion_tokens\":4}",
+	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":4,"
+	    "\"totalTokens\":null}");
+	usage_is("{}",
+	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":null,"
+	    "\"totalTokens\":null}");
+	usage_is("null", "");
+	usage_is("[]", "");
+	result_is(ok_line(200, "{\"choices\":[{\"text\":\"t\"}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"t\"}\n");
+}
+
+static void
+test_http_errors(void **state)
+{
+	(void)state;
+	result_is(ok_line(400, "{\"error\":{\"message\":\"Invalid model\","
+	    "\"type\":\"invalid_request_error\",\"param\":\"model\","
+	    "\"code\":\"model_not_found\"}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"Invalid model\",\"type\":\"invalid_request_error\","
+	    "\"code\":\"model_not_found\"}}\n");
+	result_is(ok_line(400, "{\"error\":{\"message\":\"m\",\"type\":\"t\","
+	    "\"code\":null}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"m\",\"type\":\"t\",\"code\":null}}\n");
+	result_is(ok_line(429,
+	    "{\"error\":{\"type\":\"rate_limit_exceeded\"}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 429\",\"type\":\"rate_limit_exceeded\","
+	    "\"code\":null}}\n");
+	result_is(ok_line(500, "{}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 500\",\"type\":null,\"code\":null}}\n");
+	result_is(ok_line(500, "\"Internal Server Error\""), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 500\",\"type\":null,\"code\":null}}\n");
+	/* a body's batch_expired does not make a refusal expired */
+	result_is(ok_line(400, "{\"error\":{\"code\":\"batch_expired\"}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 400\",\"type\":null,\"code\":\"batch_expired\"}}\n");
+}
+
+static void
+test_line_errors(void **state)
+{
+	(void)state;
+	result_is(error_line("{\"code\":\"batch_expired\",\"message\":\"This "
+	    "request could not be executed before the completion window "
+	    "expired.\"}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"expired\",\"error\":{\"message\":"
+	    "\"This request could not be executed before the completion "
+	    "window expired.\",\"type\":null,\"code\":\"batch_expired\"}}\n");
+	result_is(error_line("{\"code\":\"batch_cancelled\",\"message\":"
+	    "\"c\"}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"canceled\",\"error\":{\"message\":"
+	    "\"c\",\"type\":null,\"code\":\"batch_cancelled\"}}\n");
+	result_is(error_line("{\"code\":\"batch_canceled\"}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"canceled\",\"error\":{\"message\":"
+	    "null,\"type\":null,\"code\":\"batch_canceled\"}}\n");
+	result_is(error_line("{\"code\":\"server_error\",\"message\":\"x\","
+	    "\"type\":\"server\"}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"x\",\"type\":\"server\",\"code\":\"server_error\"}}\n");
+	result_is(error_line("{}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "null,\"type\":null,\"code\":null}}\n");
+	result_is(error_line("{\"code\":\"BATCH_EXPIRED\"}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "null,\"type\":null,\"code\":\"BATCH_EXPIRED\"}}\n");
+	/* the line's error wins over a response */
+	result_is("{\"custom_id\":\"r\",\"response\":{\"status_code\":200,"
+	    "\"body\":{\"choices\":[{\"text\":\"t\"}]}},\"error\":{\"code\":"
+	    "\"batch_expired\"}}", 0,
+	    "{\"customId\":\"r\",\"status\":\"expired\",\"error\":{\"message\":"
+	    "null,\"type\":null,\"code\":\"batch_expired\"}}\n");
+}
+
+static void
+test_raw(void **state)
+{
+	char want[4096];
+
+	(void)state;
+	snprintf(want, sizeof want, "{\"customId\":\"r\",\"status\":"
+	    "\"succeeded\",\"text\":\"Paris\",\"usage\":{\"inputTokens\":12,"
+	    "\"outputTokens\":1,\"totalTokens\":13},\"response\":%s}\n",
+	    chat_body);
+	result_is(ok_line(200, chat_body), 1, want);
+	snprintf(want, sizeof want, "{\"customId\":\"r\",\"status\":"
+	    "\"succeeded\",\"text\":\"Hello, w\xc3\xb6rld\\n\",\"usage\":"
+	    "{\"inputTokens\":5,\"outputTokens\":7,\"totalTokens\":12},"
+	    "\"response\":%s}\n", responses_body);
+	result_is(ok_line(200, responses_body), 1, want);
+	result_is(ok_line(500, "{\"error\":{\"message\":\"m\"}}"), 1,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"m\",\"type\":null,\"code\":null},\"response\":{\"error\":"
+	    "{\"message\":\"m\"}}}\n");
+	result_is(error_line("{\"code\":\"batch_expired\"}"), 1,
+	    "{\"customId\":\"r\",\"status\":\"expired\",\"error\":{\"message\":"
+	    "null,\"type\":null,\"code\":\"batch_expired\"},"
+	    "\"response\":null}\n");
+	result_is("{\"custom_id\":\"r\",\"response\":{\"status_code\":200}}", 1,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"response\":null}\n");
+}
+
+static void
+test_ids(void **state)
+{
+	(void)state;
+	result_is("{\"custom_id\":\"\",\"error\":{}}", 0,
+	    "{\"customId\":\"\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "null,\"type\":null,\"code\":null}}\n");
+	result_is("{\"custom_id\":\"007 \\\"q\\\" \xc3\xa9\",\"error\":{}}", 0,
+	    "{\"customId\":\"007 \\\"q\\\" \xc3\xa9\",\"status\":\"errored\","
+	    "\"error\":{\"message\":null,\"type\":null,\"code\":null}}\n");
+}
+
+static void
+test_rejected(void **state)
+{
+	(void)state;
+	rejected("[1]", "not a batch result: an array, not an object");
+	rejected("\"x\"", "not a batch result: a string, not an object");
+	rejected("null", "not a batch result: null, not an object");
+	rejected("1", "not a batch result: a number, not an object");
+	rejected("true", "not a batch result: a boolean, not an object");
+	rejected_jv(jv_invalid(), "not a batch result: nothing, not an object");
+	rejected("{}", "no custom_id");
+	rejected("{\"response\":{\"status_code\":200,\"body\":{}}}",
+	    "no custom_id");
+	rejected("{\"custom_id\":1,\"error\":{}}",
+	    "custom_id is a number, not a string");
+	rejected("{\"custom_id\":null,\"error\":{}}",
+	    "custom_id is null, not a string");
+	rejected("{\"custom_id\":[\"a\"],\"error\":{}}",
+	    "custom_id is an array, not a string");
+	rejected("{\"custom_id\":\"a\",\"error\":\"boom\"}",
+	    "error is a string, not an object or null");
+	rejected("{\"custom_id\":\"a\",\"error\":[]}",
+	    "error is an array, not an object or null");
+	rejected("{\"custom_id\":\"a\",\"error\":false,\"response\":"
+	    "{\"status_code\":200}}", "error is a boolean, not an object or null");
+	rejected("{\"custom_id\":\"a\"}", "neither a response nor an error");
+	rejected("{\"custom_id\":\"a\",\"response\":null,\"error\":null}",
+	    "neither a response nor an error");
+	rejected("{\"custom_id\":\"a\",\"response\":\"ok\"}",
+	    "neither a response nor an error");
+	rejected("{\"custom_id\":\"a\",\"response\":[]}",
+	    "neither a response nor an error");
+	rejected("{\"custom_id\":\"a\",\"response\":{}}",
+	    "response.status_code is missing, not a number");
+	rejected("{\"custom_id\":\"a\",\"response\":{\"status_code\":\"200\"}}",
+	    "response.status_code is a string, not a number");
+	rejected("{\"custom_id\":\"a\",\"response\":{\"status_code\":null}}",
+	    "response.status_code is null, not a number");
+}
+
+static void
+test_appends(void **state)
+{
+	struct bw_out o;
+	const char *why;
+	char *got;
+
+	(void)state;
+	bw_out_open(&o, -1, "x", 0);
+	assert_int_equal(bw_result_write(&o, parse(error_line("{}")), 0, &why),
+	    0);
+	assert_int_equal(bw_result_write(&o, parse("{}"), 0, &why), -1);
+	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{}")), 0, &why),
+	    0);
+	got = malloc(o.n + 1);
+	assert_non_null(got);
+	memcpy(got, o.buf, o.n);
+	got[o.n] = 0;
+	bw_out_discard(&o);
+	assert_string_equal(got,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "null,\"type\":null,\"code\":null}}\n"
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	free(got);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chat),
+		cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_completions),
+		cmocka_unit_test(test_status_codes),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_http_errors),
+		cmocka_unit_test(test_line_errors),
+		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_rejected),
+		cmocka_unit_test(test_appends),
+	};
+
+	return cmocka_run_group_tests_name("result", tests, NULL, NULL);
+}
