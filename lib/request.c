@@ -616,9 +616,10 @@ file_data(struct ctx *c, jv data, const char *mt, const char *where,
 			f->fileid = ref;
 			return 0;
 		}
-		if (streq(type, "url") && isstr(get(c, data, "url")))
-			data = get(c, data, "url");
-		else if (streq(type, "data") && isstr(get(c, data, "data")))
+		if (streq(type, "url") && isstr(get(c, data, "url"))) {
+			f->url = get(c, data, "url");	/* taken as it is */
+			return 0;
+		} else if (streq(type, "data") && isstr(get(c, data, "data")))
 			data = get(c, data, "data");
 		else {
 			fail(c, "%s: data is an object but not {\"type\":\"url\","
