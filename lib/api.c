@@ -232,7 +232,8 @@ up_read(char *buf, size_t size, size_t nitems, void *arg)
 	if (want > t->call->upload_size - t->upos)
 		want = t->call->upload_size - t->upos;
 	do
-		r = pread(t->call->upload_fd, buf, want, (off_t)t->upos);
+		r = pread(t->call->upload_fd, buf, want,
+		    (off_t)(t->call->upload_offset + t->upos));
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
 		return CURL_READFUNC_ABORT;
@@ -367,7 +368,7 @@ perform(struct attempt *t, double *secs)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->json);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)strlen(c->json));
-	} else if (c->upload_fd > 0) {
+	} else if (c->upload_name) {
 		curl_mimepart *part;
 		mime = curl_mime_init(h);
 		part = curl_mime_addpart(mime);

@@ -87,6 +87,8 @@ static inline void bw_out_char(struct bw_out *o, char c)
 	else
 		o->buf[o->n++] = c;
 }
+/* Writes what is buffered now (not for a spooling writer). */
+void bw_out_flush(struct bw_out *o);
 /* Writes everything to fd (copying the spool), checks it, frees.
    Dies with 74 on any write error. */
 void bw_out_commit(struct bw_out *o);
@@ -245,9 +247,9 @@ struct bw_api {
 struct bw_call {
 	const char *method, *path;	/* path below the base URL: "/batches" */
 	const char *json;		/* a JSON body, or NULL */
-	int upload_fd;			/* > 0: a multipart batch file upload */
-	uint64_t upload_size;
-	const char *upload_name;
+	const char *upload_name;	/* set: a multipart upload of a batch */
+	int upload_fd;			/* file: upload_size bytes of upload_fd */
+	uint64_t upload_offset, upload_size;	/* from upload_offset */
 	/* with sink, a 2xx body goes there as it arrives, and a cut
 	   transfer resumes after the bytes received */
 	void (*sink)(void *arg, const char *p, size_t n);
@@ -311,6 +313,65 @@ const char *bw_records_where(struct bw_records *r);
    webhook event's data.id; dies (65 for a bare id, 76 for an id in an
    object) when it is missing or not a valid id.  Borrowed from rec. */
 const char *bw_batch_id(struct bw_records *r, jv rec);
+
+/* --- uploading (upload.c) --- */
+
+struct bw_limits {
+	uint64_t max_requests, max_file;
+	size_t max_line;
+};
+
+/* Checks a batch input file (path, or stdin when NULL) whole before
+   sending a byte: JSON lines with custom_id, method POST, url and body,
+   unique custom_ids, one url, one model, a newline after the last line,
+   within the limits.  A pipe is spooled to a temporary file as it is
+   read, so that a retry resends the same bytes.  Then uploads it and
+   writes the File object, with "endpoint" and "request_count" added,
+   as one line to o.  Dies 65 naming the line when the input is bad. */
+void bw_upload(struct bw_api *a, const char *path, const struct bw_limits *lim,
+	       struct bw_out *o);
+
+/* --- batches (batch.c) --- */
+
+struct bw_create_opts {
+	int endpoint;		/* BW_CHAT..., or -1: from the record */
+	jv metadata;		/* an object, or invalid */
+	int force;		/* create even when the file has a batch */
+	int lookback;		/* pages of 100 recent batches searched */
+};
+struct bw_poll_opts {
+	double interval, timeout;	/* seconds; timeout 0: none */
+	int once;
+};
+
+/* 1 if a Batch object's status is completed, failed, expired or
+   cancelled (borrowed). */
+int bw_batch_terminal(jv b);
+/* GET /batches/{id}: the Batch object (owned), its id checked. */
+jv bw_batch_get(struct bw_api *a, const char *id);
+/* Creates a batch for the file a record names (a File object from
+   bw-upload, or a file id), unless one that has not failed exists for
+   it among the recent batches; retries safely: when an attempt's fate
+   is unknown, looks for the batch before sending again.  Writes the
+   Batch object to o.  rec is borrowed. */
+void bw_create(struct bw_api *a, struct bw_records *r, jv rec,
+	       const struct bw_create_opts *opt, struct bw_out *o);
+/* POST /batches/{id}/cancel; writes the Batch object to o. */
+void bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
+/* Polls every batch the records name until each has ended, writing
+   each Batch object when it ends; returns 0 if all completed, 1 if any
+   did not, 75 with --once when any is still running.  Dies 75 at the
+   timeout; dies of SIGINT or SIGTERM after writing what has ended. */
+int bw_poll(struct bw_api *a, struct bw_records *r,
+	    const struct bw_poll_opts *opt, struct bw_out *o);
+/* Writes the output file's lines, then the error file's, of the batch
+   a record names (a Batch object, a batch id, or a webhook event:
+   fetched when the record lacks the file ids); with dir, also keeps
+   each file there as FILE_ID.jsonl.  A transfer cut short resumes
+   where it stopped.  Returns 1 for a batch that failed with no files,
+   else 0; dies 75 for a batch still running.  rec is borrowed. */
+int bw_download(struct bw_api *a, struct bw_records *r, jv rec,
+		const char *dir, struct bw_out *o);
 
 /* --- writing a batch input file (build.c) --- */
 

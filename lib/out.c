@@ -105,6 +105,13 @@ bw_out_str(struct bw_out *o, const char *s)
 }
 
 void
+bw_out_flush(struct bw_out *o)
+{
+	if (!o->spooling && o->n)
+		flush(o);
+}
+
+void
 bw_out_commit(struct bw_out *o)
 {
 	if (o->spool >= 0) {

@@ -88,3 +88,44 @@ done_testing() {
 	echo "1..$ntest"
 	[ "$nfail" -eq 0 ]
 }
+
+# The fake OpenAI server, for the network stages:
+#   fake_start [ARGS]    starts it on a free loopback port and points
+#                        OPENAI_BASE_URL and OPENAI_API_KEY at it
+#   fake_ctl JSON        POST /__control (scenario, steps, faults)
+#   fake_log             the requests it has seen, as JSON
+#   fake_log_clear       forgets them
+fake_start() {
+	rm -f "$T/port"
+	python3 "$TOP/tests/fake-openai.py" --port-file "$T/port" "$@" \
+		2>"$T/fake.err" &
+	FAKE_PID=$!
+	trap 'kill $FAKE_PID 2>/dev/null; wait $FAKE_PID 2>/dev/null; rm -rf "$T"' EXIT
+	i=0
+	while [ ! -s "$T/port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 $FAKE_PID 2>/dev/null; then
+			echo "Bail out! the fake server did not start"
+			cat "$T/fake.err" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	FAKE=http://127.0.0.1:$(cat "$T/port")
+	OPENAI_BASE_URL=$FAKE/v1
+	OPENAI_API_KEY=sk-test-0123456789-secret
+	export OPENAI_BASE_URL OPENAI_API_KEY
+}
+
+fake_ctl() {
+	curl -sf -X POST -H 'Content-Type: application/json' -d "$1" \
+		"$FAKE/__control" >/dev/null || echo "# fake_ctl failed: $1"
+}
+
+fake_log() {
+	curl -sf "$FAKE/__log"
+}
+
+fake_log_clear() {
+	curl -sf -X POST "$FAKE/__log/clear" >/dev/null
+}

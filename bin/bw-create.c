@@ -1,0 +1,100 @@
+/*
+ * bw-create: File objects or file ids → POST /v1/batches.
+ *
+ * Reads File objects (from bw-upload) or file ids, as operands or one a
+ * line on stdin, and creates a batch for each with completion window
+ * 24h, the endpoint the File object names (else -e) and the metadata of
+ * -M, then writes the Batch object.  Never two batches for one file: a
+ * file that has a batch (not failed) gets that batch back, and a
+ * create whose fate is unknown is looked for before it is sent again.
+ * Exits 0, 2, 65, 75, 76 or 77 (see bw(7)).
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "bw.h"
+
+static const char synopsis[] =
+    "[-e chat|responses|completions] [-M key=value ...] [--force]\n"
+    "       " BW_API_SYNOPSIS "\n       [file-id | file-object ...]";
+
+static jv
+metadata(jv m, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg)
+		bw_die(BW_EX_USAGE, "-M: not key=value: %s",
+		    bw_quote(arg, strlen(arg), 60));
+	if (eq - arg > 64 || strlen(eq + 1) > 512)
+		bw_die(BW_EX_USAGE, "-M: keys are at most 64 characters and "
+		    "values at most 512");
+	if (!jv_is_valid(m))
+		m = jv_object();
+	m = jv_object_set(m, jv_string_sized(arg, eq - arg), jv_string(eq + 1));
+	if (jv_object_length(jv_copy(m)) > 16)
+		bw_die(BW_EX_USAGE, "-M: at most 16 pairs");
+	return m;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		BW_API_LONGOPTS,
+		{ "endpoint", required_argument, 0, 'e' },
+		{ "metadata", required_argument, 0, 'M' },
+		{ "force", no_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
+		{ 0 }
+	};
+	struct bw_create_opts o = { -1, jv_invalid(), 0, 1 };
+	struct bw_records r;
+	struct bw_api api;
+	struct bw_out out;
+	jv rec;
+	int c;
+
+	bw_init(argv);
+	bw_api_defaults(&api);
+	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "e:M:fh", opts,
+	    NULL)) != -1)
+		switch (c) {
+		case 'e':
+			if ((o.endpoint = bw_endpoint_parse(optarg)) < 0)
+				bw_die(BW_EX_USAGE, "-e: not chat, responses or "
+				    "completions: %s", bw_quote(optarg,
+				    strlen(optarg), 40));
+			break;
+		case 'M': o.metadata = metadata(o.metadata, optarg); break;
+		case 'f': o.force = 1; break;
+		case 'h':
+			bw_help(synopsis,
+			    "  -e, --endpoint NAME     chat, responses or completions, for\n"
+			    "                          file ids (File objects name their own)\n"
+			    "  -M, --metadata K=V      batch metadata (repeatable, 16 at most)\n"
+			    "  -f, --force             create even if the file has a batch\n"
+			    BW_API_HELP
+			    "  -h, --help              show this help\n"
+			    "      --version           show the version\n");
+			break;
+		case 'V': bw_version(); break;
+		default:
+			if (!bw_api_option(&api, c, optarg))
+				bw_usage(synopsis);
+		}
+	bw_api_init(&api);
+	bw_out_open(&out, 1, "stdout", 0);
+	bw_records_open(&r, argv + optind, argc - optind);
+	while (bw_records_next(&r, &rec)) {
+		bw_create(&api, &r, rec, &o, &out);
+		jv_free(rec);
+	}
+	if (r.n == 0)
+		bw_die(BW_EX_DATAERR, "no files in the input");
+	bw_out_commit(&out);
+	jv_free(o.metadata);
+	bw_api_free(&api);
+	return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * bw-download: Batch objects, batch ids or webhook events → result lines.
+ *
+ * For each batch named (operands, or one a line on stdin) writes the
+ * lines of its output file, then those of its error file, unchanged,
+ * fetching the batch first when the record does not carry the file ids.
+ * A transfer cut short resumes where it stopped.  Nothing is written
+ * unless every file arrived whole.  Exits 0; 1 if a batch failed with
+ * no files (the reason on stderr); 75 for a batch still running or a
+ * network failure; 65, 76, 77 (see bw(7)).
+ */
+#include <getopt.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <string.h>
+
+#include "bw.h"
+
+static const char synopsis[] = "[-o dir] " BW_API_SYNOPSIS "\n       [batch ...]";
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		BW_API_LONGOPTS,
+		{ "save", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
+		{ 0 }
+	};
+	struct bw_records r;
+	struct bw_api api;
+	struct bw_out out;
+	struct stat st;
+	const char *dir = NULL;
+	jv rec;
+	int c, rc = 0;
+
+	bw_init(argv);
+	bw_api_defaults(&api);
+	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "o:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'o': dir = optarg; break;
+		case 'h':
+			bw_help(synopsis,
+			    "  -o, --save DIR          also keep each file as DIR/FILE_ID.jsonl\n"
+			    BW_API_HELP
+			    "  -h, --help              show this help\n"
+			    "      --version           show the version\n");
+			break;
+		case 'V': bw_version(); break;
+		default:
+			if (!bw_api_option(&api, c, optarg))
+				bw_usage(synopsis);
+		}
+	if (dir && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		bw_die(BW_EX_USAGE, "-o: %s: %s", dir, errno ? strerror(errno) :
+		    "not a directory");
+	bw_api_init(&api);
+	bw_out_open(&out, 1, "stdout", 1);
+	bw_records_open(&r, argv + optind, argc - optind);
+	while (bw_records_next(&r, &rec)) {
+		rc |= bw_download(&api, &r, rec, dir, &out);
+		jv_free(rec);
+	}
+	if (r.n == 0)
+		bw_die(BW_EX_DATAERR, "no batches in the input");
+	bw_out_commit(&out);
+	bw_cleanup_forget();
+	bw_api_free(&api);
+	return rc;
+}
