@@ -395,6 +395,12 @@ perform(struct attempt *t, double *secs)
 		t->skip = c->received;
 	}
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	/* libcurl quietly sends a request again when a reused connection
+	   turns out dead; a POST may have been acted on, so it goes out on
+	   a connection of its own, and only our retries (which look before
+	   creating a batch twice) send it again */
+	if (strcmp(c->method, "GET"))
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 
 	cc = curl_easy_perform(h);

@@ -188,18 +188,6 @@ bw_create(struct bw_api *a, struct bw_records *r, jv rec,
 			    bw_records_where(r));
 	}
 	fid = jv_string_value(file);
-	if (jv_is_valid(endpoint)) {
-		ep = jv_string_value(endpoint);
-		if (o->endpoint >= 0 && strcmp(ep, bw_endpoint_url(o->endpoint)))
-			bw_die(BW_EX_DATAERR, "%s: the file's requests are for %s, "
-			    "not %s (-e)", bw_records_where(r), ep,
-			    bw_endpoint_url(o->endpoint));
-	} else if (o->endpoint >= 0) {
-		ep = bw_endpoint_url(o->endpoint);
-	} else {
-		bw_die(BW_EX_USAGE, "%s: %s: no endpoint; give -e", bw_records_where(r),
-		    fid);
-	}
 	l.file = fid;
 
 	jv existing = batches_for(a, fid, o->lookback);
@@ -225,6 +213,18 @@ bw_create(struct bw_api *a, struct bw_records *r, jv rec,
 		return;
 	}
 
+	if (jv_is_valid(endpoint)) {
+		ep = jv_string_value(endpoint);
+		if (o->endpoint >= 0 && strcmp(ep, bw_endpoint_url(o->endpoint)))
+			bw_die(BW_EX_DATAERR, "%s: the file's requests are for %s, "
+			    "not %s (-e)", bw_records_where(r), ep,
+			    bw_endpoint_url(o->endpoint));
+	} else if (o->endpoint >= 0) {
+		ep = bw_endpoint_url(o->endpoint);
+	} else {
+		bw_die(BW_EX_USAGE, "%s: %s: no endpoint; give -e", bw_records_where(r),
+		    fid);
+	}
 	body = JV_OBJECT(jv_string("input_file_id"), jv_copy(file),
 	    jv_string("endpoint"), jv_string(ep),
 	    jv_string("completion_window"), jv_string("24h"));

@@ -1,7 +1,6 @@
 #!/bin/sh
-# tests/fake-openai-selftest.sh: exercise tests/fake-openai.py with curl and jq.
-# Prints PASS/FAIL lines; exits non-zero when anything failed.
-# Run from anywhere: sh tests/fake-openai-selftest.sh
+# The fake OpenAI server the network tests use, exercised with curl and
+# jq: that it is faithful to the API where the tests rely on it.  TAP.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/fake-openai-selftest.XXXXXX")
@@ -21,16 +20,16 @@ check() { # check DESC CMD...
 	shift
 	if "$@"; then
 		npass=$((npass + 1))
-		echo "PASS: $desc"
+		echo "ok $((npass + nfail)) - $desc"
 	else
 		nfail=$((nfail + 1))
-		echo "FAIL: $desc"
+		echo "not ok $((npass + nfail)) - $desc"
 		if [ -s "$T/body" ]; then
-			echo "  last status $code, body: $(head -c 600 "$T/body")"
+			echo "# last status $code, body: $(head -c 600 "$T/body")"
 		fi
 	fi
 }
-eq() { [ "$1" = "$2" ] || { echo "  got [$1] want [$2]"; return 1; }; }
+eq() { [ "$1" = "$2" ] || { echo "# got [$1] want [$2]"; return 1; }; }
 jtrue() { jq -e "$1" "$T/body" >/dev/null; } # jtrue FILTER: true on last body
 jv() { jq -r "$1" "$T/body"; }                # jv FILTER: value from last body
 hdr() { # hdr NAME: a header of the last response
@@ -421,5 +420,5 @@ pid=
 check "exit status 0" eq "$rc" 0
 check "server quiet on stderr" sh -c "! [ -s '$T/server.err' ] || { cat '$T/server.err'; false; }"
 
-echo "$npass passed, $nfail failed"
+echo "1..$((npass + nfail))"
 [ "$nfail" -eq 0 ]

@@ -1,0 +1,127 @@
+#!/bin/sh
+# bw-upload: checked whole before a byte is sent, then POST /v1/files.
+. tests/lib.sh
+fake_start
+R="--retry-wait 0.01"
+
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl >"$T/in.jsonl"
+run bw-upload $R "$T/in.jsonl"
+exit_is 0 "a file: exit 0"
+ok 'python3 -c "import json,sys; f=json.load(open(sys.argv[1])); sys.exit(not (f[\"object\"]==\"file\" and f[\"purpose\"]==\"batch\" and f[\"id\"].startswith(\"file-\") and f[\"endpoint\"]==\"/v1/chat/completions\" and f[\"request_count\"]==4 and f[\"bytes\"]==$(wc -c <"$T/in.jsonl")))" "$T/out"' \
+	"the File object, with endpoint and request_count added"
+ok '[ "$(wc -l <"$T/out")" -eq 1 ]' "one line"
+fake_log >"$T/log"
+ok 'grep -q "\"purpose\"" "$T/log" || grep -q "\"path\": \"/v1/files\"" "$T/log"' "POST /v1/files reached the server"
+
+run sh -c 'cat "$1" | bw-upload' sh "$T/in.jsonl"
+exit_is 0 "a pipe: exit 0"
+ok 'grep -q "\"filename\": *\"batch.jsonl\"" "$T/out" || grep -q "\"filename\":\"batch.jsonl\"" "$T/out"' "a pipe is uploaded as batch.jsonl"
+run bw-upload <"$T/in.jsonl"
+exit_is 0 "stdin from a regular file: exit 0"
+
+cp "$T/in.jsonl" "$T/second.jsonl"
+run bw-upload "$T/in.jsonl" "$T/second.jsonl"
+ok '[ "$(wc -l <"$T/out")" -eq 2 ]' "two operands: two uploads, two records"
+
+# nothing is sent for bad input
+fake_log_clear
+check_bad() {	# input-file message-regex description
+	run bw-upload $R "$1"
+	exit_is 65 "$3: exit 65"
+	out_empty "$3: nothing on stdout"
+	err_like "$2" "$3: message"
+}
+head -c 300 "$T/in.jsonl" >"$T/cut.jsonl"
+check_bad "$T/cut.jsonl" "line 2: no newline at the end: the input looks cut short; nothing was sent" "a truncated input"
+: >"$T/empty.jsonl"
+check_bad "$T/empty.jsonl" "no requests in the input" "empty input"
+printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}' '' >"$T/blank.jsonl"
+check_bad "$T/blank.jsonl" "line 2: an empty line" "an empty line"
+printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}' >"$T/dup.jsonl"
+check_bad "$T/dup.jsonl" 'line 2: duplicate custom_id "a" \(first on line 1\)' "a duplicate custom_id"
+printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}' '{"custom_id":"b","method":"POST","url":"/v1/responses","body":{"model":"m"}}' >"$T/urls.jsonl"
+check_bad "$T/urls.jsonl" 'line 2: url "/v1/responses", but line 1 has /v1/chat/completions: one endpoint per batch' "two urls"
+printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}' '{"custom_id":"b","method":"POST","url":"/v1/chat/completions","body":{"model":"n"}}' >"$T/models.jsonl"
+check_bad "$T/models.jsonl" 'line 2: body.model "n", but line 1 has m: one model per batch' "two models"
+printf '%s\n' '{"custom_id":"a","method":"GET","url":"/v1/chat/completions","body":{"model":"m"}}' >"$T/get.jsonl"
+check_bad "$T/get.jsonl" 'line 1: method: not "POST"' "a GET"
+printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions"}' >"$T/nobody.jsonl"
+check_bad "$T/nobody.jsonl" 'line 1: body: missing, not an object' "no body"
+printf '%s\n' '{"custom_id":7,"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}' >"$T/numid.jsonl"
+check_bad "$T/numid.jsonl" 'line 1: custom_id: a number, not a non-empty string' "a numeric custom_id"
+printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}}' >"$T/nomodel.jsonl"
+check_bad "$T/nomodel.jsonl" 'line 1: body.model: missing, not a string' "no model"
+printf '%s\n' 'not json' >"$T/junk.jsonl"
+check_bad "$T/junk.jsonl" 'line 1: invalid JSON at column 1: unexpected character' "not JSON"
+run bw-upload --max-requests 3 "$T/in.jsonl"
+exit_is 65 "more lines than --max-requests: exit 65"
+err_like "line 4: past the limit of 3 requests in a batch \(--max-requests\)" "--max-requests: the line named"
+run bw-upload --max-file 500 "$T/in.jsonl"
+exit_is 65 "a file over --max-file: exit 65"
+err_like "line [0-9]: past the limit of 500 bytes in a batch file \(--max-file\)" "--max-file: the line named"
+ok '[ "$(fake_log | grep -c "/v1/files")" -eq 0 ]' "bad input: not a byte sent to the server"
+
+# retries: the same bytes again
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"status","code":503,"times":2},{"path":"^/v1/files$","kind":"reset","times":1}]}'
+fake_log_clear
+run sh -c 'cat "$1" | bw-upload --retry-wait 0.01' sh "$T/in.jsonl"
+exit_is 0 "503, 503, a reset, then success: exit 0"
+ok '[ "$(grep -c "; retry [0-9] of 8 in" "$T/err")" -eq 3 ]' "one stderr line per retry"
+err_like "^bw-upload: POST /v1/files: 503: .* \(request req_[0-9a-f]+\); retry 1 of 8 in 0.0s$" "a retry line names method, path, status, message and request id"
+ok 'fake_log | python3 -c "import json,sys; l=[e[\"bytes\"] for e in json.load(sys.stdin)]; sys.exit(not (len(l)==4 and len(set(l))==1))"' \
+	"each of the four attempts sent the same bytes (spooled pipe)"
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"status","code":429,"retry_after":"0","times":-1}]}'
+run bw-upload --retries 2 --retry-wait 0.01 "$T/in.jsonl"
+exit_is 75 "429 past the retries: exit 75"
+err_like "^bw-upload: POST /v1/files: 429: .*\(request req_[0-9a-f]+\)$" "429 past the retries: said"
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"status","code":500,"should_retry":"false"}]}'
+run bw-upload $R "$T/in.jsonl"
+exit_is 75 "x-should-retry: false: no retry, exit 75"
+ok '! grep -q retry "$T/err"' "x-should-retry: false: no retry line"
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"status","code":400}]}'
+run bw-upload $R "$T/in.jsonl"
+exit_is 65 "a 400: exit 65, no retry"
+fake_ctl '{"faults":[]}'
+
+# credentials
+run env OPENAI_API_KEY=sk-bad bw-upload $R "$T/in.jsonl"
+exit_is 77 "401: exit 77"
+run env OPENAI_API_KEY=sk-forbidden bw-upload $R "$T/in.jsonl"
+exit_is 77 "403: exit 77"
+run env -u OPENAI_API_KEY bw-upload "$T/in.jsonl"
+exit_is 77 "no key: exit 77"
+err_like "^bw-upload: no API key: set OPENAI_API_KEY or give --api-key-file$" "no key: said"
+printf 'sk-from-a-file\n' >"$T/key"
+run env -u OPENAI_API_KEY bw-upload --api-key-file "$T/key" "$T/in.jsonl"
+exit_is 0 "--api-key-file: exit 0"
+ok 'fake_log | python3 -c "import json,sys; e=json.load(sys.stdin)[-1]; sys.exit(not e[\"auth\"])"' "--api-key-file: the key was sent"
+
+# the server's word is checked
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"redirect","location":"http://127.0.0.1:9/steal"}]}'
+run bw-upload $R "$T/in.jsonl"
+exit_is 76 "a redirect: not followed, exit 76"
+err_like "302: a redirect \(not followed\)" "a redirect: said"
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"bad_id","value":"../../etc/passwd"}]}'
+run bw-upload $R "$T/in.jsonl"
+exit_is 76 "an invalid file id from the server: exit 76"
+out_empty "an invalid file id: nothing on stdout"
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"garbage"}]}'
+run bw-upload $R "$T/in.jsonl"
+exit_is 76 "a reply that is not JSON: exit 76"
+
+# the key never shows
+run bw-upload -v -H 'X-Trace: 1' $R "$T/in.jsonl"
+err_like "^bw-upload: POST /v1/files 200 [0-9.]+s req_[0-9a-f]+$" "-v: one line per request"
+ok 'fake_log | python3 -c "import json,sys; e=json.load(sys.stdin)[-1]; sys.exit(e[\"headers\"].get(\"x-trace\")!=\"1\")"' "-H: the header is sent"
+ok '! grep -rq "sk-test-0123456789-secret" "$T/out" "$T/err"' "the key is not in stdout or stderr"
+
+# usage
+run bw-upload --help
+exit_is 0 "--help: exit 0"
+ok 'grep -q -- "--api-key-file" "$T/out"' "--help lists --api-key-file"
+run bw-upload --version
+out_is "bw-upload 0.1.0" "--version"
+run bw-upload --retries lots "$T/in.jsonl"
+exit_is 2 "a bad --retries: usage error"
+
+done_testing

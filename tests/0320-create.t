@@ -1,0 +1,90 @@
+#!/bin/sh
+# bw-create: one batch per file, never two.
+. tests/lib.sh
+fake_start
+R="--retry-wait 0.01"
+count_batches() {	# the batches the server has for a file id
+	curl -sf -H "Authorization: Bearer x" "$OPENAI_BASE_URL/batches?limit=100" |
+		python3 -c "import json,sys; print(sum(b['input_file_id']==sys.argv[1] for b in json.load(sys.stdin)['data']))" "$1"
+}
+jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$@"; }
+
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file"
+fid=$(jget "$T/file" id)
+run bw-create -M project=q3 -M owner=me $R <"$T/file"
+exit_is 0 "a File object: exit 0"
+ok '[ "$(jget "$T/out" object)" = batch ] && [ "$(jget "$T/out" input_file_id)" = "$fid" ] && [ "$(jget "$T/out" endpoint)" = /v1/chat/completions ] && [ "$(jget "$T/out" completion_window)" = 24h ]' \
+	"the Batch object for the file, endpoint from the record, window 24h"
+ok 'fake_log | python3 -c "import json,sys; e=[x for x in json.load(sys.stdin) if x[\"path\"]==\"/v1/batches\" and x[\"method\"]==\"POST\"][-1]; sys.exit(e[\"json\"][\"metadata\"]!={\"project\":\"q3\",\"owner\":\"me\"})"' \
+	"-M: the metadata sent"
+
+run bw-create $R "$fid"
+exit_is 0 "the same file again: exit 0"
+err_like "^bw-create: $fid: batch batch_[A-Za-z0-9]+ \(validating\) exists for it already: not creating another \(--force to\)$" \
+	"the same file again: the existing batch, with a note"
+ok '[ "$(count_batches "$fid")" -eq 1 ]' "the same file again: still one batch"
+run bw-create --force -e chat $R "$fid"
+exit_is 0 "--force: exit 0"
+ok '[ "$(count_batches "$fid")" -eq 2 ]' "--force: a second batch"
+
+# the create went through, the reply was lost
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file2"
+fid2=$(jget "$T/file2" id)
+fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"after"}]}'
+run bw-create $R <"$T/file2"
+exit_is 0 "create accepted, connection dropped: exit 0"
+ok '[ "$(count_batches "$fid2")" -eq 1 ]' "create accepted, connection dropped: exactly one batch"
+ok '[ "$(jget "$T/out" input_file_id)" = "$fid2" ]' "create accepted, connection dropped: that batch printed"
+err_like "the request's fate was unknown, but batch batch_[A-Za-z0-9]+ was created for $fid2: not sending it again" \
+	"create accepted, connection dropped: said"
+
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file3"
+fid3=$(jget "$T/file3" id)
+fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"status","code":502,"times":2}]}'
+run bw-create $R <"$T/file3"
+exit_is 0 "502 twice (not created): exit 0"
+ok '[ "$(count_batches "$fid3")" -eq 1 ]' "502 twice: one batch"
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file4"
+fid4=$(jget "$T/file4" id)
+fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"status","code":429,"retry_after_ms":"10"}]}'
+run bw-create $R <"$T/file4"
+exit_is 0 "429 with retry-after-ms: exit 0"
+err_like "429: .*; retry 1 of 8 in 0.0s" "429: retried after the time asked"
+
+# input
+run bw-create $R file-doesnotexist123
+exit_is 2 "a file id without -e: usage error"
+err_like "argument 1: file-doesnotexist123: no endpoint; give -e" "a file id without -e: said"
+run bw-create -e chat $R file-doesnotexist123
+exit_is 65 "an unknown file: exit 65"
+err_like "POST /v1/batches: 404: " "an unknown file: the server's word"
+run bw-create -e chat $R '../etc'
+exit_is 65 "an invalid file id: exit 65"
+err_like "argument 1: not a valid file id" "an invalid file id: said"
+printf '%s\n' '{"id":"file-1","endpoint":"/v1/responses"}' >"$T/rec"
+run bw-create -e chat $R <"$T/rec"
+exit_is 65 "a record for another endpoint than -e: exit 65"
+run bw-create -M novalue $R "$fid"
+exit_is 2 "-M without =: usage error"
+run bw-create $(i=0; while [ $i -lt 17 ]; do printf -- '-M k%d=v ' $i; i=$((i + 1)); done) $R "$fid"
+exit_is 2 "17 metadata pairs: usage error"
+err_like "at most 16 pairs" "17 metadata pairs: said"
+run bw-create -M "$(printf '%065d' 0)=v" $R "$fid"
+exit_is 2 "a 65-character key: usage error"
+run bw-create $R </dev/null
+exit_is 65 "no input: exit 65"
+
+# the server's word
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file5"
+fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"bad_id","value":"batch_../../x"}]}'
+run bw-create $R <"$T/file5"
+exit_is 76 "an invalid batch id from the server: exit 76"
+out_empty "an invalid batch id: nothing printed"
+
+run bw-create --help
+exit_is 0 "--help: exit 0"
+run bw-create --version
+out_is "bw-create 0.1.0" "--version"
+ok '! grep -q "sk-test-0123456789-secret" "$T/out" "$T/err"' "the key is not shown"
+
+done_testing
