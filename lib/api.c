@@ -538,7 +538,8 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 			return BW_CALL_OK;
 		}
 		if (cc == CURLE_OK) {
-			retry = retryable_status(t.status);
+			retry = retryable_status(t.status) &&
+			    !(t.status == 409 && c->conflict_final);
 			if (!strcasecmp(t.should_retry, "true"))
 				retry = 1;
 			else if (!strcasecmp(t.should_retry, "false"))
@@ -590,7 +591,8 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 		code = BW_EX_TEMPFAIL;
 	else if (c->status == 401 || c->status == 403)
 		code = BW_EX_NOPERM;
-	else if (retryable_status(c->status))
+	else if (retryable_status(c->status) &&
+	    !(c->status == 409 && c->conflict_final))
 		code = BW_EX_TEMPFAIL;
 	else if (c->status >= 300 && c->status < 400)
 		code = BW_EX_PROTOCOL;

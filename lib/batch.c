@@ -268,11 +268,22 @@ bw_create(struct bw_api *a, struct bw_records *r, jv rec,
 void
 bw_cancel(struct bw_api *a, const char *id, struct bw_out *out)
 {
+	struct bw_call c = { .method = "POST", .conflict_final = 1 };
 	char path[512];
+	const char *why;
+	size_t col;
+	int rc;
 	jv b;
 
 	snprintf(path, sizeof path, "/batches/%s/cancel", id);
-	b = bw_api_json(a, "POST", path, jv_invalid());
+	c.path = path;
+	if ((rc = bw_api_call(a, &c)) != BW_CALL_OK)
+		bw_api_fail(a, &c, rc);
+	b = bw_parse_line(c.body ? c.body : "", c.len, &why, &col);
+	free(c.body);
+	if (jv_get_kind(b) != JV_KIND_OBJECT)
+		bw_die(BW_EX_PROTOCOL, "POST %s%s: the reply is not a Batch "
+		    "object (request %s)", a->basepath, path, c.reqid);
 	check_batch(a, b, id, path);
 	print(out, b);
 	jv_free(b);

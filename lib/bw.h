@@ -259,6 +259,7 @@ struct bw_call {
 	   on; returning 0 means it was (body set), and stops the retries */
 	int (*on_unknown)(struct bw_call *c);
 	void *arg;
+	int conflict_final;	/* a 409 is the resource's state: no retry */
 
 	long status;
 	char reqid[128];

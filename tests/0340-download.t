@@ -1,0 +1,109 @@
+#!/bin/sh
+# bw-download: the output file's lines, then the error file's, whole.
+. tests/lib.sh
+fake_start
+R="--retry-wait 0.01"
+jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$@"; }
+ids() {	# the custom_ids of stdout, in order
+	python3 -c "import json,sys; print(' '.join(json.loads(l)['custom_id'] for l in open(sys.argv[1])))" "$T/out"
+}
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "{\"customId\":\"r%03d%s\",\"prompt\":\"question %d\"}\n", i, i % 7 == 3 ? "-fail" : "", i }' |
+	bw-jsonl -m gpt-4o-mini >"$T/in.jsonl"
+finished() {	# scenario -> the finished Batch object in $T/batch
+	fake_ctl "{\"scenario\":\"$1\"}"
+	bw-upload <"$T/in.jsonl" | bw-create | bw-poll -i 0.01 >"$T/batch" 2>/dev/null
+}
+
+finished ok
+run bw-download $R <"$T/batch"
+exit_is 0 "completed: exit 0"
+ok '[ "$(wc -l <"$T/out")" -eq 300 ]' "completed: 300 lines"
+ok '[ "$(python3 -c "import json,sys; print(sum(json.loads(l)[\"response\"][\"status_code\"]==200 for l in open(sys.argv[1])))" "$T/out")" -eq 300 ]' \
+	"completed: the output file's lines, unchanged"
+cp "$T/out" "$T/full"
+fake_log_clear
+run bw-download $R "$(jget "$T/batch" id)"
+out_file_is "$T/full" "a batch id: the same lines"
+ok 'fake_log | grep -q "\"path\": *\"/v1/batches/batch_"' "a batch id: the batch fetched first"
+printf '{"id":"evt_1","object":"event","type":"batch.completed","created_at":1,"data":{"id":"%s"}}\n' "$(jget "$T/batch" id)" >"$T/event"
+run bw-download $R <"$T/event"
+out_file_is "$T/full" "a webhook event: the batch behind data.id"
+
+finished some_fail
+run bw-download $R <"$T/batch"
+exit_is 0 "some failed: exit 0"
+ok 'ids | tr " " "\n" | grep -n -- -fail | head -1 | grep -q "^258:"' "some failed: the 257 output lines, then the 43 error lines"
+ok '[ "$(wc -l <"$T/out")" -eq 300 ]' "some failed: every request once"
+
+finished all_fail
+ok '[ "$(jget "$T/batch" output_file_id)" = None ]' "all failed: no output file"
+run bw-download $R <"$T/batch"
+exit_is 0 "all failed: exit 0"
+ok '[ "$(wc -l <"$T/out")" -eq 300 ]' "all failed: the error file's 300 lines"
+
+finished expired
+run bw-download $R <"$T/batch"
+exit_is 0 "expired: exit 0"
+ok '[ "$(wc -l <"$T/out")" -eq 300 ]' "expired: partial output and the expired lines, 300 in all"
+err_like "^bw-download: batch_[A-Za-z0-9]+ expired: its output is partial: 150 of 300 requests completed$" "expired: said"
+
+finished failed
+run bw-download $R <"$T/batch"
+exit_is 1 "failed: exit 1"
+out_empty "failed: nothing written"
+err_like "failed: token_limit_exceeded: " "failed: the reason"
+
+fake_ctl '{"scenario":"ok"}'
+bw-upload <"$T/in.jsonl" | bw-create >"$T/new"
+run bw-download $R <"$T/new"
+exit_is 75 "a batch still running: exit 75"
+err_like "is in_progress: nothing to download yet; run again when it has ended" "a batch still running: said"
+
+# cut transfers resume, every line once
+finished ok
+bw-download <"$T/batch" >"$T/full"
+fake_log_clear
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":10000,"times":2}]}'
+run bw-download $R <"$T/batch"
+exit_is 0 "cut twice mid-file: exit 0"
+out_file_is "$T/full" "cut twice mid-file: every line exactly once"
+ok 'fake_log | grep -q "\"range\": *\"bytes=10000-\""' "cut mid-file: resumed with Range"
+ok '[ "$(grep -c "retry" "$T/err")" -eq 2 ]' "cut mid-file: one line per retry"
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":7777},{"path":"/content$","kind":"no_range","times":5}]}'
+run bw-download $R <"$T/batch"
+out_file_is "$T/full" "cut, and the server ignores Range: what was written is skipped, every line once"
+
+fake_ctl '{"faults":[{"path":"/content$","kind":"status","code":500,"times":-1}]}'
+run bw-download --retries 2 $R <"$T/batch"
+exit_is 75 "the file cannot be had: exit 75"
+out_empty "the file cannot be had: nothing written"
+fake_ctl '{"faults":[]}'
+
+# --save
+mkdir "$T/raw"
+run bw-download -o "$T/raw" $R <"$T/batch"
+exit_is 0 "-o: exit 0"
+ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/full"' "-o: the raw output file kept"
+ok '[ -z "$(find "$T/raw" -name "*.part")" ]' "-o: no partial file left"
+run bw-download -o "$T/nodir" $R <"$T/batch"
+exit_is 2 "-o with no such directory: usage error"
+
+# the server's word
+fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","field":"output_file_id","value":"file-../../etc"}]}'
+run bw-download $R "$(jget "$T/batch" id)"
+exit_is 76 "an invalid file id from the server: exit 76"
+out_empty "an invalid file id: nothing written"
+fake_ctl '{"faults":[]}'
+
+# output failures
+run sh -c 'bw-download "$@" >/dev/full' sh $R "$(jget "$T/batch" id)"
+exit_is 74 "a full disk: exit 74"
+(bw-download $R "$(jget "$T/batch" id)" 2>"$T/err"; echo $? >"$T/rc") | head -c 10 >/dev/null
+ok '[ "$(cat "$T/rc")" -eq 74 ]' "a closed pipe: exit 74"
+
+run bw-download --help
+exit_is 0 "--help: exit 0"
+run bw-download --version
+out_is "bw-download 0.1.0" "--version"
+
+done_testing
