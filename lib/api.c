@@ -527,6 +527,7 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 		int retry;
 
 		c->status = t.status;
+		c->curl_code = cc;
 		snprintf(c->reqid, sizeof c->reqid, "%s", t.reqid);
 		if (a->verbose)
 			bw_warn("%s %s%s %ld %.3fs%s%s", c->method, a->basepath,
@@ -587,8 +588,9 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 {
 	int code;
 
-	if (rc == BW_CALL_NET)
-		code = BW_EX_TEMPFAIL;
+	if (rc == BW_CALL_NET)	/* a bad certificate is no passing fault */
+		code = retryable_curl(c->curl_code) ? BW_EX_TEMPFAIL :
+		    BW_EX_PROTOCOL;
 	else if (c->status == 401 || c->status == 403)
 		code = BW_EX_NOPERM;
 	else if (retryable_status(c->status) &&

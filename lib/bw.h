@@ -262,6 +262,7 @@ struct bw_call {
 	int conflict_final;	/* a 409 is the resource's state: no retry */
 
 	long status;
+	int curl_code;		/* the libcurl error of the last attempt */
 	char reqid[128];
 	char why[600];
 	int unknown;

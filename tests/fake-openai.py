@@ -1013,6 +1013,8 @@ def main():
     ap.add_argument("--dir")
     ap.add_argument("--steps", type=int, default=1)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate")
+    ap.add_argument("--tls-key", help="and this key")
     args = ap.parse_args()
     if args.steps < 1:
         ap.error("--steps must be >= 1")
@@ -1029,6 +1031,11 @@ def main():
     signal.signal(signal.SIGINT, lambda *a: stop.set())
 
     server = Server(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.state = State(directory, args.steps)
     server.verbose = args.verbose
     port = server.server_address[1]
