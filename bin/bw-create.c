@@ -18,6 +18,16 @@ static const char synopsis[] =
     "[-e chat|responses|completions] [-M key=value ...] [--force]\n"
     "       " BW_API_SYNOPSIS "\n       [file-id | file-object ...]";
 
+static size_t
+chars(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
 static jv
 metadata(jv m, const char *arg)
 {
@@ -26,7 +36,7 @@ metadata(jv m, const char *arg)
 	if (!eq || eq == arg)
 		bw_die(BW_EX_USAGE, "-M: not key=value: %s",
 		    bw_quote(arg, strlen(arg), 60));
-	if (eq - arg > 64 || strlen(eq + 1) > 512)
+	if (chars(arg, eq - arg) > 64 || chars(eq + 1, strlen(eq + 1)) > 512)
 		bw_die(BW_EX_USAGE, "-M: keys are at most 64 characters and "
 		    "values at most 512");
 	if (!jv_is_valid(m))

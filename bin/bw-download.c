@@ -53,9 +53,10 @@ main(int argc, char *argv[])
 			if (!bw_api_option(&api, c, optarg))
 				bw_usage(synopsis);
 		}
-	if (dir && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
-		bw_die(BW_EX_USAGE, "-o: %s: %s", dir, errno ? strerror(errno) :
-		    "not a directory");
+	if (dir && stat(dir, &st) < 0)
+		bw_die(BW_EX_USAGE, "-o: %s: %s", dir, strerror(errno));
+	if (dir && !S_ISDIR(st.st_mode))
+		bw_die(BW_EX_USAGE, "-o: %s: not a directory", dir);
 	bw_api_init(&api);
 	bw_out_open(&out, 1, "stdout", 1);
 	bw_records_open(&r, argv + optind, argc - optind);
@@ -66,7 +67,6 @@ main(int argc, char *argv[])
 	if (r.n == 0)
 		bw_die(BW_EX_DATAERR, "no batches in the input");
 	bw_out_commit(&out);
-	bw_cleanup_forget();
 	bw_api_free(&api);
 	return rc;
 }

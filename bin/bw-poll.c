@@ -49,7 +49,10 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "i:t:h", opts,
 	    NULL)) != -1)
 		switch (c) {
-		case 'i': o.interval = seconds("-i", optarg); break;
+		case 'i':
+			if ((o.interval = seconds("-i", optarg)) < 0.001)
+				bw_die(BW_EX_USAGE, "-i: more than 0 seconds");
+			break;
 		case 't': o.timeout = seconds("-t", optarg); break;
 		case '1': o.once = 1; break;
 		case 'h':

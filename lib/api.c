@@ -75,10 +75,12 @@ bw_api_option(struct bw_api *a, int opt, const char *arg)
 		a->keyfile = arg;
 		return 1;
 	case 'H':
-		if (!strchr(arg, ':'))
+		if (!strchr(arg, ':') || strpbrk(arg, "\r\n"))
 			bw_die(BW_EX_USAGE, "-H: not a header \"Name: value\"");
-		if (a->nextra < (int)(sizeof a->extra / sizeof *a->extra))
-			a->extra[a->nextra++] = arg;
+		if (a->nextra == (int)(sizeof a->extra / sizeof *a->extra))
+			bw_die(BW_EX_USAGE, "-H: at most %d headers",
+			    (int)(sizeof a->extra / sizeof *a->extra));
+		a->extra[a->nextra++] = arg;
 		return 1;
 	case BW_OPT_CACERT:
 		a->cacert = arg;
@@ -217,7 +219,9 @@ struct attempt {
 	char reqid[128];
 	char retry_after[64], retry_after_ms[64], should_retry[16];
 	char location[256];
+	char crange[96];
 	uint64_t upos;		/* upload position */
+	int checked, badrange;
 };
 
 static size_t
@@ -263,12 +267,13 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		{ "retry-after-ms", offsetof(struct attempt, retry_after_ms), 64 },
 		{ "x-should-retry", offsetof(struct attempt, should_retry), 16 },
 		{ "location", offsetof(struct attempt, location), 256 },
+		{ "content-range", offsetof(struct attempt, crange), 96 },
 	};
 
 	if (n > 5 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response (after 100 Continue): forget the old */
 		t->reqid[0] = t->retry_after[0] = t->retry_after_ms[0] = 0;
-		t->should_retry[0] = t->location[0] = 0;
+		t->should_retry[0] = t->location[0] = t->crange[0] = 0;
 		return n;
 	}
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
@@ -299,6 +304,16 @@ on_body(char *p, size_t size, size_t nmemb, void *ud)
 
 	if (!t->status)
 		curl_easy_getinfo(t->a->curl, CURLINFO_RESPONSE_CODE, &t->status);
+	if (t->call->sink && t->status == 206 && !t->checked) {
+		/* the part must start where we stopped */
+		unsigned long long first = 0;
+		t->checked = 1;
+		if (sscanf(t->crange, "bytes %llu-", &first) != 1 ||
+		    first != t->call->received) {
+			t->badrange = 1;
+			return 0;
+		}
+	}
 	if (t->call->sink && (t->status == 200 || t->status == 206)) {
 		size_t drop = 0;
 		if (t->status == 200 && t->skip > 0) {
@@ -538,6 +553,18 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 			c->len = t.n;
 			return BW_CALL_OK;
 		}
+		if (cc == CURLE_OK && t.status == 416 && c->sink && c->received > 0) {
+			/* asked for the rest, and there was none */
+			free(t.buf);
+			return BW_CALL_OK;
+		}
+		if (t.badrange) {
+			free(t.buf);
+			snprintf(c->why, sizeof c->why, "206 for another part of "
+			    "the file (%s)", t.crange);
+			c->curl_code = CURLE_RANGE_ERROR;
+			return BW_CALL_NET;
+		}
 		if (cc == CURLE_OK) {
 			retry = retryable_status(t.status) &&
 			    !(t.status == 409 && c->conflict_final);
@@ -574,9 +601,9 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 				wait = a->retry_wait * 16;
 			wait *= 1 - 0.25 * (rand() / (RAND_MAX + 1.0));
 		}
-		bw_warn("%s %s%s: %s%s%s%s; retry %d of %d in %.1fs", c->method,
-		    a->basepath, c->path, c->why, c->reqid[0] ? " (request " : "",
-		    c->reqid, c->reqid[0] ? ")" : "", n + 1, a->retries, wait);
+		bw_warn("%s %s%s: %s%s; retry %d of %d in %.1fs", c->method,
+		    a->basepath, c->path, c->why, bw_api_reqid(c), n + 1,
+		    a->retries, wait);
 		double until = now() + wait;
 		while (!bw_interrupted && now() < until)
 			nap(until - now());
@@ -600,16 +627,26 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 		code = BW_EX_PROTOCOL;
 	else
 		code = BW_EX_DATAERR;
-	if (c->reqid[0])
-		bw_die(code, "%s %s%s: %s (request %s)", c->method, a->basepath,
-		    c->path, c->why, c->reqid);
-	bw_die(code, "%s %s%s: %s", c->method, a->basepath, c->path, c->why);
+	if (bw_interrupted)
+		bw_reraise();
+	bw_die(code, "%s %s%s: %s%s", c->method, a->basepath, c->path, c->why,
+	    bw_api_reqid(c));
+}
+
+const char *
+bw_api_reqid(const struct bw_call *c)
+{
+	static char buf[160];
+
+	if (!c->reqid[0])
+		return "";
+	snprintf(buf, sizeof buf, " (request %s)", c->reqid);
+	return buf;
 }
 
 jv
-bw_api_json(struct bw_api *a, const char *method, const char *path, jv body)
+bw_api_object(struct bw_api *a, struct bw_call *c, jv body)
 {
-	struct bw_call c = { .method = method, .path = path };
 	struct bw_out o;
 	const char *why;
 	size_t col;
@@ -620,22 +657,31 @@ bw_api_json(struct bw_api *a, const char *method, const char *path, jv body)
 		bw_out_open(&o, -1, "json", 0);
 		bw_out_json(&o, body);
 		bw_out_char(&o, 0);
-		c.json = o.buf;
+		c->json = o.buf;
 	}
-	rc = bw_api_call(a, &c);
+	rc = bw_api_call(a, c);
 	if (jv_is_valid(body))
 		bw_out_discard(&o);
+	c->json = NULL;
 	jv_free(body);
 	if (rc != BW_CALL_OK)
-		bw_api_fail(a, &c, rc);
-	v = bw_parse_line(c.body ? c.body : "", c.len, &why, &col);
-	free(c.body);
-	if (!jv_is_valid(v) || jv_get_kind(v) != JV_KIND_OBJECT) {
+		bw_api_fail(a, c, rc);
+	v = bw_parse_line(c->body ? c->body : "", c->len, &why, &col);
+	free(c->body);
+	c->body = NULL;
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv_free(v);
 		bw_die(BW_EX_PROTOCOL, "%s %s%s: the reply is not a JSON "
-		    "object%s%s%s", method, a->basepath, path,
-		    c.reqid[0] ? " (request " : "", c.reqid,
-		    c.reqid[0] ? ")" : "");
+		    "object%s", c->method, a->basepath, c->path,
+		    bw_api_reqid(c));
 	}
 	return v;
+}
+
+jv
+bw_api_json(struct bw_api *a, const char *method, const char *path, jv body)
+{
+	struct bw_call c = { .method = method, .path = path };
+
+	return bw_api_object(a, &c, body);
 }

@@ -159,6 +159,11 @@ after_unknown(struct bw_call *c)
 	    "was created for %s: not sending it again", l->a->basepath,
 	    jv_string_value(id), l->file);
 	jv_free(id);
+	struct bw_out o;	/* the reply we would have had */
+	bw_out_open(&o, -1, "json", 0);
+	bw_out_json(&o, l->found);
+	c->body = o.buf;
+	c->len = o.n;
 	return 0;
 }
 
@@ -234,27 +239,8 @@ bw_create(struct bw_api *a, struct bw_records *r, jv rec,
 
 	struct bw_call c = { .method = "POST", .path = "/batches",
 		.on_unknown = after_unknown, .arg = &l };
-	struct bw_out js;
-	const char *why;
-	size_t col;
-	bw_out_open(&js, -1, "json", 0);
-	bw_out_json(&js, body);
-	bw_out_char(&js, 0);
-	c.json = js.buf;
-	int rc = bw_api_call(a, &c);
-	bw_out_discard(&js);
-	jv_free(body);
-	if (rc != BW_CALL_OK)
-		bw_api_fail(a, &c, rc);
-	if (jv_is_valid(l.found)) {
-		batch = l.found;
-	} else {
-		batch = bw_parse_line(c.body ? c.body : "", c.len, &why, &col);
-		free(c.body);
-		if (jv_get_kind(batch) != JV_KIND_OBJECT)
-			bw_die(BW_EX_PROTOCOL, "POST %s/batches: the reply is not "
-			    "a Batch object (request %s)", a->basepath, c.reqid);
-	}
+	batch = bw_api_object(a, &c, body);
+	jv_free(l.found);
 	check_batch(a, batch, NULL, "/batches");
 	print(out, batch);
 	jv_free(batch);
@@ -270,20 +256,11 @@ bw_cancel(struct bw_api *a, const char *id, struct bw_out *out)
 {
 	struct bw_call c = { .method = "POST", .conflict_final = 1 };
 	char path[512];
-	const char *why;
-	size_t col;
-	int rc;
 	jv b;
 
 	snprintf(path, sizeof path, "/batches/%s/cancel", id);
 	c.path = path;
-	if ((rc = bw_api_call(a, &c)) != BW_CALL_OK)
-		bw_api_fail(a, &c, rc);
-	b = bw_parse_line(c.body ? c.body : "", c.len, &why, &col);
-	free(c.body);
-	if (jv_get_kind(b) != JV_KIND_OBJECT)
-		bw_die(BW_EX_PROTOCOL, "POST %s%s: the reply is not a Batch "
-		    "object (request %s)", a->basepath, path, c.reqid);
+	b = bw_api_object(a, &c, jv_invalid());
 	check_batch(a, b, id, path);
 	print(out, b);
 	jv_free(b);
@@ -537,7 +514,7 @@ fetch_file(struct bw_api *a, const char *id, const char *dir, struct bw_out *out
 {
 	struct bw_call c = { .method = "GET" };
 	struct sink s = { out, -1, NULL, '\n' };
-	char path[512], save[4096], tmp[4200];
+	char path[512], save[4096], *tmp = NULL;
 	int rc;
 
 	if (!bw_id_valid(id))
@@ -549,7 +526,9 @@ fetch_file(struct bw_api *a, const char *id, const char *dir, struct bw_out *out
 	c.sink_arg = &s;
 	if (dir) {
 		snprintf(save, sizeof save, "%s/%s.jsonl", dir, id);
-		snprintf(tmp, sizeof tmp, "%s.part", save);
+		if (!(tmp = malloc(strlen(save) + 6)))
+			bw_die(BW_EX_IOERR, "out of memory");
+		sprintf(tmp, "%s.part", save);
 		if ((s.save = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
 			bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
 		s.savename = tmp;
@@ -568,6 +547,8 @@ fetch_file(struct bw_api *a, const char *id, const char *dir, struct bw_out *out
 			bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
 		if (close(s.save) < 0 || rename(tmp, save) < 0)
 			bw_die(BW_EX_IOERR, "%s: %s", save, strerror(errno));
+		bw_cleanup_drop(tmp);
+		free(tmp);
 	}
 }
 

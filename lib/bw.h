@@ -51,6 +51,8 @@ void bw_help(const char *synopsis, const char *options);
 void bw_version(void);
 /* A path bw_die removes before exiting (borrowed: keep it alive). */
 void bw_cleanup_path(const char *path);
+/* Stops watching one path (the same pointer as registered). */
+void bw_cleanup_drop(const char *path);
 /* Keeps every registered path: the work they hold is done. */
 void bw_cleanup_forget(void);
 
@@ -287,8 +289,12 @@ int bw_api_call(struct bw_api *a, struct bw_call *c);
    what a retry may cure, 76 for a redirect, else 65), naming method,
    path, status, the API's message and the request id. */
 void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
-/* method path with an optional JSON body (consumed); the reply object
-   (owned).  Dies on any failure. */
+/* Makes the call with an optional JSON body (consumed) and returns the
+   reply, which must be a JSON object (owned).  Dies on any failure. */
+jv bw_api_object(struct bw_api *a, struct bw_call *c, jv body);
+/* " (request ID)" for messages, or "" when the server sent no id. */
+const char *bw_api_reqid(const struct bw_call *c);
+/* The same for a plain method and path. */
 jv bw_api_json(struct bw_api *a, const char *method, const char *path,
 	       jv body);
 /* 1 if s is an id that may go into a URL path: [A-Za-z0-9_-]{1,256}. */

@@ -100,6 +100,14 @@ bw_cleanup_path(const char *path)
 }
 
 void
+bw_cleanup_drop(const char *path)
+{
+	for (size_t i = 0; i < ncleanup; i++)
+		if (cleanup[i] == path)
+			cleanup[i] = cleanup[--ncleanup];
+}
+
+void
 bw_cleanup_forget(void)
 {
 	free(cleanup);

@@ -93,7 +93,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_limits *lim,
 	struct stat st;
 	const char *s, *name;
 	size_t n;
-	int regular, rc;
+	int regular;
 	uint64_t bytes = 0;
 
 	bw_lines_open(&l, path, lim->max_line);
@@ -139,25 +139,20 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_limits *lim,
 	if (!regular)
 		bw_out_commit(&spool);
 	c.upload_size = bytes;
-	name = path ? strrchr(path, '/') : NULL;
-	name = name ? name + 1 : path ? path : "batch.jsonl";
+	if (!path || !strcmp(path, "-"))
+		name = "batch.jsonl";
+	else
+		name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	c.upload_name = name;
-	rc = bw_api_call(a, &c);
-	if (rc != BW_CALL_OK)
-		bw_api_fail(a, &c, rc);
-
-	const char *why;
-	size_t col;
-	jv file = bw_parse_line(c.body ? c.body : "", c.len, &why, &col);
+	jv file = bw_api_object(a, &c, jv_invalid());
 	jv id = bw_get(file, "id");
-	free(c.body);
-	if (jv_get_kind(file) != JV_KIND_OBJECT || jv_get_kind(id) != JV_KIND_STRING)
+	if (jv_get_kind(id) != JV_KIND_STRING)
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the reply is not a File "
-		    "object (request %s)", a->basepath, c.reqid);
+		    "object%s", a->basepath, bw_api_reqid(&c));
 	if (!bw_id_valid(jv_string_value(id)))
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the server sent an invalid "
-		    "file id %s (request %s)", a->basepath, bw_quote(
-		    jv_string_value(id), strlen(jv_string_value(id)), 80), c.reqid);
+		    "file id %s%s", a->basepath, bw_quote(jv_string_value(id),
+		    strlen(jv_string_value(id)), 80), bw_api_reqid(&c));
 	file = jv_object_set(file, jv_string("endpoint"), k.url);
 	file = jv_object_set(file, jv_string("request_count"),
 	    jv_number(k.count));
