@@ -12,7 +12,7 @@ LDLIBS = -ljq -lcurl -lbearssl -lm
 
 PROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 	bin/bw-download bin/bw-cancel
-MAN1 = man/bw-jsonl.1 man/bw-parse.1
+MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
 LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
 	lib/request.c lib/build.c lib/result.c lib/api.c lib/records.c lib/upload.c lib/batch.c
