@@ -31,8 +31,7 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'h':
 			bw_help(synopsis, BW_API_HELP
-			    "  -h, --help              show this help\n"
-			    "      --version           show the version\n");
+			    BW_HELP_TAIL);
 			break;
 		case 'V': bw_version(); break;
 		default:

@@ -86,8 +86,7 @@ main(int argc, char *argv[])
 			    "  -M, --metadata K=V      batch metadata (repeatable, 16 at most)\n"
 			    "  -f, --force             create even if the file has a batch\n"
 			    BW_API_HELP
-			    "  -h, --help              show this help\n"
-			    "      --version           show the version\n");
+			    BW_HELP_TAIL);
 			break;
 		case 'V': bw_version(); break;
 		default:

@@ -45,8 +45,7 @@ main(int argc, char *argv[])
 			bw_help(synopsis,
 			    "  -o, --save DIR          also keep each file as DIR/FILE_ID.jsonl\n"
 			    BW_API_HELP
-			    "  -h, --help              show this help\n"
-			    "      --version           show the version\n");
+			    BW_HELP_TAIL);
 			break;
 		case 'V': bw_version(); break;
 		default:

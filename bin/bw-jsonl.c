@@ -32,8 +32,7 @@ help(void)
 	    "      --max-body SIZE     bytes in one request body (default 20M)\n"
 	    "      --max-file SIZE     bytes in one batch file (default 200M)\n"
 	    "      --max-line SIZE     bytes in one input line (default 20M)\n"
-	    "  -h, --help              show this help\n"
-	    "      --version           show the version\n");
+			    BW_HELP_TAIL);
 }
 
 int

@@ -19,8 +19,7 @@ help(void)
 	bw_help(synopsis,
 	    "  -r, --raw            add the provider's response body as \"response\"\n"
 	    "  -L, --max-line SIZE  refuse lines longer than SIZE bytes (default 20M)\n"
-	    "  -h, --help           show this help\n"
-	    "      --version        show the version\n");
+	    BW_HELP_TAIL);
 }
 
 int

@@ -61,8 +61,7 @@ main(int argc, char *argv[])
 			    "  -t, --timeout S         give up after S seconds (exit 75)\n"
 			    "      --once              look once, print, exit 0/1 if ended, 75 if not\n"
 			    BW_API_HELP
-			    "  -h, --help              show this help\n"
-			    "      --version           show the version\n");
+			    BW_HELP_TAIL);
 			break;
 		case 'V': bw_version(); break;
 		default:

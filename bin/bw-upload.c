@@ -44,8 +44,7 @@ main(int argc, char *argv[])
 			    "      --max-requests N    requests in one batch file (default 50000)\n"
 			    "      --max-file SIZE     bytes in one batch file (default 200M)\n"
 			    "      --max-line SIZE     bytes in one line (default 20M)\n"
-			    "  -h, --help              show this help\n"
-			    "      --version           show the version\n");
+			    BW_HELP_TAIL);
 			break;
 		case 'V': bw_version(); break;
 		default:

@@ -47,6 +47,9 @@ void bw_catch_signals(void);
 void bw_reraise(void);
 /* Prints "usage: prog synopsis" and the option lines to stdout, exits 0. */
 void bw_help(const char *synopsis, const char *options);
+#define BW_HELP_TAIL \
+	"  -h, --help              show this help\n" \
+	"      --version           show the version\n"
 /* Prints "prog version" and exits 0. */
 void bw_version(void);
 /* A path bw_die removes before exiting (borrowed: keep it alive). */

@@ -463,7 +463,6 @@ struct file {
 	jv data;		/* base64, or invalid */
 	jv fileid;		/* an OpenAI file id, or invalid */
 	char mt[128];		/* media type ("image" when only the top level is known) */
-	jv filename;
 	jv detail;
 };
 
@@ -653,6 +652,24 @@ file_data(struct ctx *c, jv data, const char *mt, const char *where,
 	const char *img = sniff(jv_string_value(f->data));
 	if (img)
 		snprintf(f->mt, sizeof f->mt, "%s", img);
+	return 0;
+}
+
+/* An image or file part (after standardize: type "file"): its data,
+   media type and image detail. */
+static int
+file_part(struct ctx *c, jv p, const char *where, struct file *f)
+{
+	jv mt = get(c, p, "mediaType");
+
+	if (!isstr(mt)) {
+		fail(c, "%s.mediaType: %s, not a string", where, bw_kind(mt));
+		return -1;
+	}
+	if (file_data(c, get(c, p, "data"), str(mt), where, f) < 0)
+		return -1;
+	f->detail = get(c, get(c, get(c, p, "providerOptions"), "openai"),
+	    "imageDetail");
 	return 0;
 }
 
@@ -1561,18 +1578,11 @@ chat_user(struct ctx *c, jv m)
 			continue;
 		}
 		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
-		jv mt = get(c, p, "mediaType");
-		if (!isstr(mt)) {
-			jv_free(out);
-			return fail(c, "%s.mediaType: %s, not a string", where,
-			    bw_kind(mt));
-		}
-		if (file_data(c, get(c, p, "data"), str(mt), where, &f) < 0) {
+		if (file_part(c, p, where, &f) < 0) {
 			jv_free(out);
 			return jv_invalid();
 		}
-		jv detail = get(c, get(c, get(c, p, "providerOptions"), "openai"),
-		    "imageDetail");
+		jv detail = f.detail;
 		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/') &&
 		    present(f.fileid)) {
 			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
@@ -1951,22 +1961,14 @@ responses_user(struct ctx *c, jv m)
 			continue;
 		}
 		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
-		jv mt = get(c, p, "mediaType");
-		if (!isstr(mt)) {
-			jv_free(out);
-			return fail(c, "%s.mediaType: %s, not a string", where,
-			    bw_kind(mt));
-		}
-		if (file_data(c, get(c, p, "data"), str(mt), where, &f) < 0) {
+		if (file_part(c, p, where, &f) < 0) {
 			jv_free(out);
 			return jv_invalid();
 		}
 		if (present(f.data) && !strncmp(str(f.data), "file-", 5) &&
 		    !sniff(str(f.data)))
 			f.fileid = f.data, f.data = jv_invalid();
-		jv detail = get(c, get(c, get(c, p, "providerOptions"), "openai"),
-		    "imageDetail");
-		jv item;
+		jv detail = f.detail, item;
 		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
 			item = JV_OBJECT(jv_string("type"), jv_string("input_image"));
 			if (present(f.url))
