@@ -17,8 +17,8 @@ static void
 help(void)
 {
 	bw_help(synopsis,
-	    "  -r, --raw            add the provider's response body as \"response\"\n"
-	    "  -L, --max-line SIZE  refuse lines longer than SIZE bytes (default 20M)\n"
+	    "  -r, --raw               add the provider's response body as \"response\"\n"
+	    "  -L, --max-line SIZE     refuse lines longer than SIZE bytes (default 20M)\n"
 	    BW_HELP_TAIL);
 }
 
