@@ -11,11 +11,11 @@ CFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
 LDLIBS = -ljq -lcurl -lbearssl -lm
 
 PROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
-	bin/bw-download bin/bw-cancel
+	bin/bw-download bin/bw-cancel bin/bw-webhook
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
 LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
-	lib/request.c lib/build.c lib/result.c lib/api.c lib/records.c lib/upload.c lib/batch.c
+	lib/request.c lib/build.c lib/result.c lib/api.c lib/records.c lib/upload.c lib/batch.c lib/webhook.c
 LIBOBJ = $(LIBSRC:.c=.o)
 UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
 	tests/unit/request

@@ -384,6 +384,51 @@ int bw_poll(struct bw_api *a, struct bw_records *r,
 int bw_download(struct bw_api *a, struct bw_records *r, jv rec,
 		const char *dir, struct bw_out *o);
 
+/* --- webhooks (webhook.c) --- */
+
+/* Decodes standard base64 (padding optional) into out; -1 if s is not
+   base64 or does not fit in cap bytes. */
+int bw_base64_decode(const char *s, size_t n, unsigned char *out, size_t cap,
+		     size_t *len);
+/* Encodes n bytes as base64 with padding; out needs 4*((n+2)/3)+1. */
+size_t bw_base64_encode(const unsigned char *in, size_t n, char *out);
+/* 1 if a and b are equal, in time that does not depend on where they
+   differ. */
+int bw_ct_equal(const void *a, const void *b, size_t n);
+
+struct bw_webhook {
+	unsigned char key[256];	/* wiped by bw_webhook_wipe */
+	size_t keylen;
+	const char *id, *timestamp, *signature;	/* the headers, borrowed */
+	long long now, tolerance;
+};
+/* The key of a secret: base64-decoded after a whsec_ prefix, else the
+   bytes themselves.  Dies (2) on a bad whsec_ secret. */
+void bw_webhook_key(struct bw_webhook *w, const char *secret);
+void bw_webhook_wipe(struct bw_webhook *w);
+/* NULL if body is signed by the key (HMAC-SHA256 of id.timestamp.body,
+   any v1 entry of the signature header, compared in constant time) and
+   the timestamp is within the tolerance of now; else why not. */
+const char *bw_webhook_verify(const struct bw_webhook *w, const char *body,
+			      size_t n);
+/* Records a delivery id in dir (one file per id, made with O_EXCL, so
+   that of two deliveries at once exactly one wins) after removing
+   entries older than window seconds; returns 1 if the id was there. */
+int bw_webhook_seen(const char *dir, const char *id, long window);
+
+struct bw_webhook_opts {
+	const char *id, *timestamp, *signature;	/* else the CGI variables */
+	const char *secret_file;		/* else OPENAI_WEBHOOK_SECRET */
+	const char *replay_dir, *exec;
+	long long tolerance;
+	size_t max_body;
+};
+/* Verifies the delivery on stdin and writes the event as one line;
+   with REQUEST_METHOD set, as a CGI response (200, 400, 405, 413,
+   500).  Returns 0; dies 1 when it does not verify (or was seen
+   already), 65 on a bad body, 77 without a secret. */
+int bw_webhook_run(const struct bw_webhook_opts *opt);
+
 /* --- writing a batch input file (build.c) --- */
 
 struct bw_build {

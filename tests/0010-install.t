@@ -4,7 +4,7 @@
 
 run make -s install DESTDIR="$T/root" PREFIX=/opt/bw
 exit_is 0 "make install: exit 0"
-for p in bw-jsonl bw-parse bw-upload bw-create bw-poll bw-download bw-cancel; do
+for p in bw-jsonl bw-parse bw-upload bw-create bw-poll bw-download bw-cancel bw-webhook; do
 	ok '[ -x "$T/root/opt/bw/bin/'$p'" ]' "$p installed in PREFIX/bin"
 	ok '[ -f "$T/root/opt/bw/share/man/man1/'$p'.1" ]' "$p.1 installed in man1"
 done

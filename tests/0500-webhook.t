@@ -1,0 +1,180 @@
+#!/bin/sh
+# bw-webhook: Standard Webhooks signatures, replays, CGI.
+. tests/lib.sh
+
+V1_SECRET='whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c='
+V1_ID=wh_685c059ae39c8190af8c71ed1022a24d
+V1_TS=1750861210
+V1_SIG='v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY='
+printf '%s' '{"id": "evt_685c059ae3a481909bdc86819b066fb6", "object": "event", "created_at": 1750861210, "type": "response.completed", "data": {"id": "resp_123"}}' >"$T/v1"
+V2_SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+V2_ID=msg_p5jXN8AQM9LWM0D4loKWxJek
+V2_TS=1614265330
+V2_SIG='v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
+printf '%s' '{"test": 2432232314}' >"$T/v2"
+
+hook() {	# secret now id timestamp signature [options] <body
+	s=$1 n=$2 i=$3 t=$4 g=$5
+	shift 5
+	OPENAI_WEBHOOK_SECRET=$s BW_NOW=$n run bw-webhook --id "$i" --timestamp "$t" --signature "$g" "$@"
+}
+sign() {	# key-hex id timestamp bodyfile -> v1,base64
+	{ printf '%s.%s.' "$2" "$3"; cat "$4"; } |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -binary | base64 | sed 's/^/v1,/'
+}
+hexkey() {	# whsec_ secret -> hex key
+	printf '%s' "${1#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n'
+}
+
+hook "$V1_SECRET" $V1_TS $V1_ID $V1_TS "$V1_SIG" <"$T/v1"
+exit_is 0 "the first published vector verifies"
+out_is '{"id":"evt_685c059ae3a481909bdc86819b066fb6","object":"event","created_at":1750861210,"type":"response.completed","data":{"id":"resp_123"}}' \
+	"the event on one line, unchanged otherwise (not a batch.* event: passed through)"
+err_empty "nothing on stderr"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS "$V2_SIG" <"$T/v2"
+exit_is 0 "the second published vector verifies"
+out_is '{"test":2432232314}' "the second vector's body, the number kept exactly"
+
+refused() {	# description regex
+	exit_is 1 "$1: exit 1"
+	out_empty "$1: nothing on stdout"
+	err_like "^bw-webhook: $2$" "$1: said"
+}
+printf '%s' '{"test": 2432232315}' >"$T/tampered"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS "$V2_SIG" <"$T/tampered"
+refused "a tampered body" "no signature matches"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=' <"$T/v2"
+refused "a tampered signature" "no signature matches"
+hook 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSx' $V2_TS $V2_ID $V2_TS "$V2_SIG" <"$T/v2"
+refused "another secret" "no signature matches"
+hook "$V2_SECRET" $V2_TS msg_p5jXN8AQM9LWM0D4loKWxJel $V2_TS "$V2_SIG" <"$T/v2"
+refused "another id" "no signature matches"
+hook "$V2_SECRET" $((V2_TS + 301)) $V2_ID $V2_TS "$V2_SIG" <"$T/v2"
+refused "301 s old" "webhook-timestamp is too old"
+hook "$V2_SECRET" $((V2_TS - 301)) $V2_ID $V2_TS "$V2_SIG" <"$T/v2"
+refused "301 s in the future" "webhook-timestamp is in the future"
+hook "$V2_SECRET" $((V2_TS + 300)) $V2_ID $V2_TS "$V2_SIG" <"$T/v2"
+exit_is 0 "300 s old: within the tolerance"
+hook "$V2_SECRET" $((V2_TS + 1000)) $V2_ID $V2_TS "$V2_SIG" --tolerance 1000 <"$T/v2"
+exit_is 0 "--tolerance 1000: 1000 s old passes"
+hook "$V2_SECRET" $V2_TS "" $V2_TS "$V2_SIG" <"$T/v2"
+refused "no webhook-id" "no webhook-id header"
+hook "$V2_SECRET" $V2_TS $V2_ID "" "$V2_SIG" <"$T/v2"
+refused "no webhook-timestamp" "no webhook-timestamp header"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS "" <"$T/v2"
+refused "no webhook-signature" "no webhook-signature header"
+hook "$V2_SECRET" $V2_TS $V2_ID 16142653x0 "$V2_SIG" <"$T/v2"
+refused "a timestamp that is not a number" "webhook-timestamp is not a number of seconds"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS 'v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' <"$T/v2"
+refused "only another version" "webhook-signature has no v1 signature"
+
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS "v1,b2xkIHNlY3JldA== v1,bad $V2_SIG" <"$T/v2"
+exit_is 0 "rotation: any of several v1 entries may match"
+
+# a raw secret, and a 1 MB body
+printf 'a raw secret, not base64' >"$T/raw"
+key=$(od -An -tx1 <"$T/raw" | tr -d ' \n')
+awk 'BEGIN { printf "{\"object\":\"event\",\"type\":\"batch.completed\",\"data\":{\"id\":\"batch_1\"},\"pad\":\""; for (i = 0; i < 1048576; i++) printf "x"; printf "\"}" }' >"$T/big"
+sig=$(sign "$key" wh_big 1700000000 "$T/big")
+hook "a raw secret, not base64" 1700000000 wh_big 1700000000 "$sig" <"$T/big"
+exit_is 0 "a raw secret, used as bytes; a 1 MB body"
+ok '[ "$(wc -c <"$T/out")" -gt 1048576 ]' "a 1 MB body: the whole event"
+printf '%s\n' "a raw secret, not base64" >"$T/secret"
+BW_NOW=1700000000 run bw-webhook --secret-file "$T/secret" --id wh_big --timestamp 1700000000 --signature "$sig" <"$T/big"
+exit_is 0 "--secret-file"
+hook "whsec_!!!notbase64" 1 a 1 v1,x <"$T/v2"
+exit_is 2 "a whsec_ secret that is not base64: usage error"
+run env -u OPENAI_WEBHOOK_SECRET bw-webhook --id a --timestamp 1 --signature v1,x <"$T/v2"
+exit_is 77 "no secret: exit 77"
+ok '! grep -rq "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\|RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24\|a raw secret" "$T/out" "$T/err"' \
+	"the secret is in no output or message"
+
+# replays
+mkdir "$T/seen"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS "$V2_SIG" --replay-dir "$T/seen" <"$T/v2"
+exit_is 0 "--replay-dir: the first delivery"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS "$V2_SIG" --replay-dir "$T/seen" <"$T/v2"
+refused "--replay-dir: the same id again" "webhook-id \"$V2_ID\": already received"
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS 'v1,AAAA' --replay-dir "$T/seen" <"$T/tampered"
+refused "--replay-dir: a forgery is refused for its signature" "no signature matches"
+touch -d '2 hours ago' "$T/seen/"*
+: >"$T/seen/0000000000000000000000000000000000000000000000000000000000000000"
+touch -d '2 hours ago' "$T/seen/0000000000000000000000000000000000000000000000000000000000000000"
+hook "$V1_SECRET" $V1_TS $V1_ID $V1_TS "$V1_SIG" --replay-dir "$T/seen" <"$T/v1"
+exit_is 0 "another id"
+ok '[ "$(ls "$T/seen" | wc -l)" -eq 1 ]' "entries older than the window pruned"
+
+# the same delivery eight times at once: exactly one taken
+mkdir "$T/race"
+i=0
+while [ $i -lt 8 ]; do
+	(OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS bw-webhook --id $V2_ID --timestamp $V2_TS \
+		--signature "$V2_SIG" --replay-dir "$T/race" <"$T/v2" >"$T/race.out.$i" 2>/dev/null
+	 echo $? >"$T/race.rc.$i") &
+	i=$((i + 1))
+done
+wait
+ok '[ "$(cat "$T"/race.rc.* | grep -c "^0$")" -eq 1 ] && [ "$(cat "$T"/race.rc.* | grep -c "^1$")" -eq 7 ]' \
+	"eight at once: exactly one accepted"
+ok '[ "$(cat "$T"/race.out.* | wc -l)" -eq 1 ]' "eight at once: one event printed"
+
+# CGI
+cgi() {	# method body-file [env ...]
+	m=$1 f=$2
+	shift 2
+	env REQUEST_METHOD=$m CONTENT_LENGTH=$(wc -c <"$f") HTTP_WEBHOOK_ID=$V2_ID \
+		HTTP_WEBHOOK_TIMESTAMP=$V2_TS HTTP_WEBHOOK_SIGNATURE="$V2_SIG" \
+		OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS "$@" bw-webhook <"$f" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+cgi POST "$T/v2"
+exit_is 0 "CGI: a good delivery"
+ok 'head -1 "$T/out" | grep -q "^Status: 200 OK" && grep -q "^Content-Type: application/json" "$T/out" && tail -1 "$T/out" | grep -qx "{\"test\":2432232314}"' \
+	"CGI: 200, JSON, the event"
+cgi POST "$T/tampered"
+exit_is 1 "CGI: a bad signature: exit 1"
+ok 'head -1 "$T/out" | grep -q "^Status: 400 Bad Request" && tail -1 "$T/out" | grep -qx "no signature matches"' "CGI: 400 and why"
+cgi GET "$T/v2"
+ok 'head -1 "$T/out" | grep -q "^Status: 405 Method Not Allowed" && grep -q "^Allow: POST" "$T/out"' "CGI: 405 for a GET"
+{ cat "$T/v2"; printf 'trailing bytes past CONTENT_LENGTH'; } >"$T/longer"
+env REQUEST_METHOD=POST CONTENT_LENGTH=$(wc -c <"$T/v2") HTTP_WEBHOOK_ID=$V2_ID HTTP_WEBHOOK_TIMESTAMP=$V2_TS \
+	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS bw-webhook <"$T/longer" >"$T/out"
+ok 'head -1 "$T/out" | grep -q "^Status: 200"' "CGI: exactly CONTENT_LENGTH bytes read"
+cgi POST "$T/v2" CONTENT_LENGTH=100
+ok 'head -1 "$T/out" | grep -q "^Status: 400"' "CGI: a body shorter than CONTENT_LENGTH: 400"
+cgi POST "$T/v2" OPENAI_WEBHOOK_SECRET=
+ok 'head -1 "$T/out" | grep -q "^Status: 500"' "CGI: no secret: 500"
+mkdir "$T/cgiseen"
+cgi POST "$T/v2"
+env REQUEST_METHOD=POST CONTENT_LENGTH=$(wc -c <"$T/v2") HTTP_WEBHOOK_ID=$V2_ID HTTP_WEBHOOK_TIMESTAMP=$V2_TS \
+	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS bw-webhook --replay-dir "$T/cgiseen" <"$T/v2" >/dev/null
+env REQUEST_METHOD=POST CONTENT_LENGTH=$(wc -c <"$T/v2") HTTP_WEBHOOK_ID=$V2_ID HTTP_WEBHOOK_TIMESTAMP=$V2_TS \
+	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS bw-webhook --replay-dir "$T/cgiseen" <"$T/v2" >"$T/out"
+ok 'head -1 "$T/out" | grep -q "^Status: 200" && tail -1 "$T/out" | grep -qx "already received"' \
+	"CGI: a repeated delivery gets 200 (so OpenAI stops), and nothing is done twice"
+
+# --exec, and the pipeline it starts
+hook "$V2_SECRET" $V2_TS $V2_ID $V2_TS "$V2_SIG" --exec "cat >'$T/execd'" <"$T/v2"
+i=0
+while [ ! -s "$T/execd" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+ok '[ "$(cat "$T/execd")" = "{\"test\":2432232314}" ]' "--exec: the command gets the event on stdin"
+
+fake_start
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload | bw-create | bw-poll -i 0.01 >"$T/batch" 2>/dev/null
+bid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$T/batch")
+printf '{"id":"evt_1","object":"event","created_at":1700000000,"type":"batch.completed","data":{"id":"%s"}}' "$bid" >"$T/event"
+sig=$(sign "$(hexkey "$V2_SECRET")" wh_evt 1700000000 "$T/event")
+OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=1700000000 bw-webhook --id wh_evt --timestamp 1700000000 \
+	--signature "$sig" <"$T/event" | bw-download | bw-parse >"$T/results"
+ok '[ "$(grep -c "\"status\":\"succeeded\"" "$T/results")" -eq 4 ]' "bw-webhook | bw-download | bw-parse: the batch behind the event"
+
+run bw-webhook --help
+exit_is 0 "--help: exit 0"
+run bw-webhook --version
+out_is "bw-webhook 0.1.0" "--version"
+run bw-webhook extra-operand
+exit_is 2 "an operand: usage error"
+run bw-webhook --tolerance soon
+exit_is 2 "a bad --tolerance: usage error"
+
+done_testing
