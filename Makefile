@@ -18,7 +18,7 @@ LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
 	lib/request.c lib/build.c lib/result.c lib/api.c lib/records.c lib/upload.c lib/batch.c lib/webhook.c
 LIBOBJ = $(LIBSRC:.c=.o)
 UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
-	tests/unit/request
+	tests/unit/request tests/unit/webhook
 
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones when run as root.
