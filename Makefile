@@ -3,6 +3,7 @@ VERSION = 0.1.0
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+COMPDIR = $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -10,8 +11,9 @@ CFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
 	-DBW_VERSION='"$(VERSION)"' -Ilib
 LDLIBS = -ljq -lcurl -lbearssl -lm
 
-PROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
+CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 	bin/bw-download bin/bw-cancel bin/bw-webhook
+PROGS = $(CPROGS) bin/bw-run
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
 LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
@@ -23,7 +25,7 @@ UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones when run as root.
 DEPS = gcc make libc6-dev libcurl4-openssl-dev libjq-dev libbearssl-dev \
-	libcmocka-dev mandoc python3 jq perl
+	libcmocka-dev mandoc python3 jq perl curl openssl
 
 all: $(PROGS)
 
@@ -41,13 +43,16 @@ deps:
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 
-$(LIBOBJ) $(PROGS:=.o) $(UNITS:=.o): lib/bw.h | deps
+$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): lib/bw.h | deps
 
 lib/libbw.a: $(LIBOBJ)
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(PROGS): %: %.o lib/libbw.a
+$(CPROGS): %: %.o lib/libbw.a
 	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS)
+
+bin/bw-run: bin/bw-run.sh
+	sed 's/@VERSION@/$(VERSION)/' bin/bw-run.sh >$@ && chmod +x $@
 
 $(UNITS): %: %.o lib/libbw.a
 	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS) -lcmocka
@@ -57,13 +62,18 @@ check: $(PROGS) $(UNITS)
 	@for m in $(MAN1) $(MAN7); do mandoc -Tlint -Wwarning $$m || exit 1; done
 
 install: $(PROGS)
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(COMPDIR)
 	cp $(PROGS) $(DESTDIR)$(BINDIR)/
 	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	for p in $(PROGS); do \
+		cp completion/bw.bash $(DESTDIR)$(COMPDIR)/$${p#bin/} || exit 1; \
+	done
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/} \
+		$(DESTDIR)$(COMPDIR)/$${p#bin/}; done
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 	rm -f $(DESTDIR)$(MANDIR)/man7/bw.7
 
@@ -71,6 +81,6 @@ demo: $(PROGS)
 	@sh examples/demo.sh
 
 clean:
-	rm -f $(PROGS) $(PROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
+	rm -f $(PROGS) $(CPROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
 
 .PHONY: all deps check install uninstall demo clean

@@ -13,7 +13,8 @@
 
 static const char synopsis[] =
     BW_API_SYNOPSIS "\n"
-    "       [--max-requests n] [--max-file size] [--max-line size] [file ...]";
+    "       [--max-requests n] [--max-file size] [--max-line size] [--reuse]\n"
+    "       [file ...]";
 
 int
 main(int argc, char *argv[])
@@ -23,11 +24,12 @@ main(int argc, char *argv[])
 		{ "max-requests", required_argument, 0, 'R' },
 		{ "max-file", required_argument, 0, 'F' },
 		{ "max-line", required_argument, 0, 'L' },
+		{ "reuse", no_argument, 0, 'r' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
 	};
-	struct bw_limits lim = { 50000, 200 << 20, 20 << 20 };
+	struct bw_upload_opts lim = { 50000, 200 << 20, 20 << 20, 0 };
 	struct bw_api api;
 	struct bw_out out;
 	int c;
@@ -39,11 +41,14 @@ main(int argc, char *argv[])
 		case 'R': lim.max_requests = bw_parse_size("--max-requests", optarg); break;
 		case 'F': lim.max_file = bw_parse_size("--max-file", optarg); break;
 		case 'L': lim.max_line = bw_parse_size("--max-line", optarg); break;
+		case 'r': lim.reuse = 1; break;
 		case 'h':
 			bw_help(synopsis, BW_API_HELP
 			    "      --max-requests N    requests in one batch file (default 50000)\n"
 			    "      --max-file SIZE     bytes in one batch file (default 200M)\n"
 			    "      --max-line SIZE     bytes in one line (default 20M)\n"
+			    "      --reuse             print the server's batch file of the same\n"
+			    "                          name and size instead of uploading again\n"
 			    BW_HELP_TAIL);
 			break;
 		case 'V': bw_version(); break;

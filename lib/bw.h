@@ -327,20 +327,24 @@ const char *bw_batch_id(struct bw_records *r, jv rec);
 
 /* --- uploading (upload.c) --- */
 
-struct bw_limits {
+struct bw_upload_opts {
 	uint64_t max_requests, max_file;
 	size_t max_line;
+	int reuse;		/* a file of the same name and size is the one */
 };
 
 /* Checks a batch input file (path, or stdin when NULL) whole before
    sending a byte: JSON lines with custom_id, method POST, url and body,
    unique custom_ids, one url, one model, a newline after the last line,
    within the limits.  A pipe is spooled to a temporary file as it is
-   read, so that a retry resends the same bytes.  Then uploads it and
-   writes the File object, with "endpoint" and "request_count" added,
-   as one line to o.  Dies 65 naming the line when the input is bad. */
-void bw_upload(struct bw_api *a, const char *path, const struct bw_limits *lim,
-	       struct bw_out *o);
+   read, so that a retry resends the same bytes.  Then uploads it (with
+   reuse, unless a batch file of the same name and size is on the
+   server already, and looking for it before sending again when an
+   attempt's fate is unknown) and writes the File object, with
+   "endpoint" and "request_count" added, as one line to o.  Dies 65
+   naming the line when the input is bad. */
+void bw_upload(struct bw_api *a, const char *path,
+	       const struct bw_upload_opts *opt, struct bw_out *o);
 
 /* --- batches (batch.c) --- */
 

@@ -82,8 +82,71 @@ check_line(struct bw_lines *l, struct check *k, const char *s, size_t n)
 	jv_free(v);
 }
 
+struct same {
+	struct bw_api *a;
+	const char *name;
+	uint64_t bytes;
+	jv seen;		/* ids of such files before we sent */
+	jv found;
+};
+
+/* The newest batch file of this name and size that is not in seen
+   (owned), or invalid. */
+static jv
+find_same(struct same *m)
+{
+	jv list = bw_api_json(m->a, "GET", "/files?purpose=batch&limit=1000",
+	    jv_invalid());
+	jv data = bw_get(list, "data"), found = jv_invalid();
+
+	if (jv_get_kind(data) == JV_KIND_ARRAY) {
+		jv_array_foreach(data, i, f) {
+			jv name = bw_get(f, "filename"), bytes = bw_get(f, "bytes");
+			jv id = bw_get(f, "id");
+			int old = 0;
+			if (jv_is_valid(m->seen)) {
+				jv_array_foreach(m->seen, k, s) {
+					old |= jv_equal(jv_copy(s), jv_copy(id));
+					jv_free(s);
+				}
+			}
+			if (!jv_is_valid(found) && !old &&
+			    jv_get_kind(name) == JV_KIND_STRING &&
+			    !strcmp(jv_string_value(name), m->name) &&
+			    jv_get_kind(bytes) == JV_KIND_NUMBER &&
+			    jv_number_value(bytes) == (double)m->bytes)
+				found = jv_copy(f);
+			jv_free(name);
+			jv_free(bytes);
+			jv_free(id);
+			jv_free(f);
+		}
+	}
+	jv_free(data);
+	jv_free(list);
+	return found;
+}
+
+static int
+upload_unknown(struct bw_call *c)
+{
+	struct same *m = c->arg;
+	struct bw_out o;
+
+	m->found = find_same(m);
+	if (!jv_is_valid(m->found))
+		return -1;
+	bw_warn("POST %s/files: the request's fate was unknown, but %s is on "
+	    "the server: not sending it again", m->a->basepath, m->name);
+	bw_out_open(&o, -1, "json", 0);
+	bw_out_json(&o, m->found);
+	c->body = o.buf;
+	c->len = o.n;
+	return 0;
+}
+
 void
-bw_upload(struct bw_api *a, const char *path, const struct bw_limits *lim,
+bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
     struct bw_out *o)
 {
 	struct bw_lines l;
@@ -144,7 +207,25 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_limits *lim,
 	else
 		name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	c.upload_name = name;
-	jv file = bw_api_object(a, &c, jv_invalid());
+	struct same same = { a, name, bytes, jv_array(), jv_invalid() };
+	jv file = jv_invalid();
+	if (lim->reuse) {
+		jv had = find_same(&same);
+		if (jv_is_valid(had)) {
+			jv hid = bw_get(had, "id");
+			bw_warn("%s: on the server already as %s: not uploading "
+			    "it again", name, jv_get_kind(hid) == JV_KIND_STRING ?
+			    jv_string_value(hid) : "?");
+			jv_free(hid);
+			file = had;
+		}
+		c.on_unknown = upload_unknown;
+		c.arg = &same;
+	}
+	if (!jv_is_valid(file))
+		file = bw_api_object(a, &c, jv_invalid());
+	jv_free(same.seen);
+	jv_free(same.found);
 	jv id = bw_get(file, "id");
 	if (jv_get_kind(id) != JV_KIND_STRING)
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the reply is not a File "

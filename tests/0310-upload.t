@@ -115,6 +115,24 @@ err_like "^bw-upload: POST /v1/files 200 [0-9.]+s req_[0-9a-f]+$" "-v: one line 
 ok 'fake_log | python3 -c "import json,sys; e=json.load(sys.stdin)[-1]; sys.exit(e[\"headers\"].get(\"x-trace\")!=\"1\")"' "-H: the header is sent"
 ok '! grep -rq "sk-test-0123456789-secret" "$T/out" "$T/err"' "the key is not in stdout or stderr"
 
+# --reuse: a file of the same name and size is the one
+cp "$T/in.jsonl" "$T/run-4242.jsonl"
+run bw-upload --reuse $R "$T/run-4242.jsonl"
+exit_is 0 "--reuse, first: uploaded"
+cp "$T/out" "$T/first"
+fake_log_clear
+run bw-upload --reuse $R "$T/run-4242.jsonl"
+exit_is 0 "--reuse, again: exit 0"
+out_file_is "$T/first" "--reuse, again: the same record"
+err_like "run-4242.jsonl: on the server already as file-[A-Za-z0-9]+: not uploading it again" "--reuse, again: said"
+ok '! fake_log | grep -q "\"method\": *\"POST\""' "--reuse, again: nothing uploaded"
+cp "$T/in.jsonl" "$T/run-4243.jsonl"
+fake_ctl '{"faults":[{"method":"POST","path":"^/v1/files$","kind":"after"}]}'
+run bw-upload --reuse $R "$T/run-4243.jsonl"
+exit_is 0 "--reuse, the reply lost after the upload: exit 0"
+ok '[ "$(curl -sf -H "Authorization: Bearer x" "$OPENAI_BASE_URL/files?purpose=batch" | grep -o "run-4243.jsonl" | wc -l)" -eq 1 ]' \
+	"--reuse, the reply lost: one file on the server"
+
 # usage
 run bw-upload --help
 exit_is 0 "--help: exit 0"

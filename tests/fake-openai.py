@@ -909,6 +909,28 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(400, "We could not parse the JSON body of your "
                                "request.", code=None)
 
+        if path == "/v1/files" and method == "GET":
+            # newest first; purpose, limit (1..10000) and after as the API has
+            q = {k: v[-1] for k, v in parse_qs(query).items()}
+            files = [f["meta"] for f in reversed(list(st.files.values()))]
+            if q.get("purpose"):
+                files = [f for f in files if f["purpose"] == q["purpose"]]
+            if q.get("after"):
+                ids = [f["id"] for f in files]
+                files = files[ids.index(q["after"]) + 1:] \
+                    if q["after"] in ids else []
+            try:
+                limit = int(q.get("limit", "10000"))
+            except ValueError:
+                raise ApiError(400, "Invalid 'limit'.", param="limit")
+            if not 1 <= limit <= 10000:
+                raise ApiError(400, "Invalid 'limit'.", param="limit")
+            page = files[:limit]
+            return 200, {"object": "list", "data": page,
+                         "first_id": page[0]["id"] if page else None,
+                         "last_id": page[-1]["id"] if page else None,
+                         "has_more": len(files) > limit}, json_ct, {}
+
         if path == "/v1/files":
             if method != "POST":
                 raise ApiError(405, "Method not allowed.")

@@ -1,0 +1,139 @@
+#!/bin/sh
+#
+# bw-run: requests in, results out, through every stage, resumable.
+#
+# Keeps each stage's output in a work directory and runs only the stages
+# not finished yet, so a run cut short anywhere (a crash, a reboot, ^C)
+# goes on from the last finished stage when started again with the same
+# directory, never uploading or creating a batch twice.  Exits as the
+# stage that stopped it: 0 when every request's result is in, 1 when the
+# batch did not complete, 75 to be run again later.
+#
+set -u
+prog=bw-run
+
+usage() {
+	echo "usage: $prog -d dir [-m model] [-e chat|responses|completions] [-i seconds]" >&2
+	echo "       [-D defaults-json] [-q] [requests.jsonl]" >&2
+	exit 2
+}
+
+die() {	# code message
+	echo "$prog: $2" >&2
+	exit "$1"
+}
+
+help() {
+	cat <<'EOF'
+usage: bw-run -d dir [-m model] [-e chat|responses|completions] [-i seconds]
+       [-D defaults-json] [-q] [requests.jsonl]
+
+  -d DIR        the work directory: every stage's output, kept (required)
+  -m MODEL      the model (the first run; later runs take it from DIR)
+  -e ENDPOINT   chat (default), responses or completions
+  -i SECONDS    seconds between looks at the batch (default 15)
+  -D JSON       request fields under every request (bw-jsonl -d)
+  -q            do not print the results at the end
+  -h, --help    show this help
+      --version show the version
+EOF
+	exit 0
+}
+
+dir= model= endpoint= interval=15 defaults= quiet=
+case ${1-} in
+--help) help ;;
+--version) echo "$prog @VERSION@"; exit 0 ;;
+esac
+while getopts d:m:e:i:D:qh opt; do
+	case $opt in
+	d) dir=$OPTARG ;;
+	m) model=$OPTARG ;;
+	e) endpoint=$OPTARG ;;
+	i) interval=$OPTARG ;;
+	D) defaults=$OPTARG ;;
+	q) quiet=1 ;;
+	h) help ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ -n "$dir" ] || usage
+[ $# -le 1 ] || usage
+
+# the settings of the first run are the run's
+mkdir -p "$dir" || die 74 "$dir: cannot make it"
+exec 9>>"$dir/lock"
+flock -n 9 || die 75 "another bw-run is working in $dir"
+if [ -f "$dir/settings" ]; then
+	. "$dir/settings"
+	[ -z "$model" ] || [ "$model" = "$run_model" ] ||
+		die 2 "$dir holds a run for $run_model, not $model"
+	[ -z "$endpoint" ] || [ "$endpoint" = "$run_endpoint" ] ||
+		die 2 "$dir holds a run for the $run_endpoint endpoint, not $endpoint"
+	[ $# -eq 0 ] || cmp -s "$1" "$dir/requests.jsonl" ||
+		die 2 "$dir holds a run of other requests"
+else
+	[ -n "$model" ] || die 2 "-m: the first run in $dir needs a model"
+	run_model=$model
+	run_endpoint=${endpoint:-chat}
+	run_defaults=$defaults
+	# a name no other run has, so that a resumed upload finds its file
+	run_token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	if [ $# -eq 1 ]; then
+		cp "$1" "$dir/requests.jsonl.tmp" || die 2 "$1: cannot be read"
+	else
+		cat >"$dir/requests.jsonl.tmp" || die 74 "stdin: cannot be read"
+	fi
+	mv "$dir/requests.jsonl.tmp" "$dir/requests.jsonl"
+	{
+		printf "run_model='%s'\n" "$(printf '%s' "$run_model" | sed "s/'/'\\\\''/g")"
+		printf "run_endpoint='%s'\n" "$run_endpoint"
+		printf "run_defaults='%s'\n" "$(printf '%s' "$run_defaults" | sed "s/'/'\\\\''/g")"
+		printf "run_token='%s'\n" "$run_token"
+	} >"$dir/settings.tmp" && mv "$dir/settings.tmp" "$dir/settings"
+fi
+batchfile=$dir/batch-$run_token.jsonl
+
+# stage OUTPUT COMMAND...: runs COMMAND with its stdout to OUTPUT, unless
+# OUTPUT exists (the stage finished before); OUTPUT appears only whole.
+# Statuses in $ok (besides 0) count as finished too.
+stage() {
+	out=$1
+	shift
+	[ -e "$out" ] && return 0
+	"$@" >"$out.tmp"
+	rc=$?
+	case " 0 $ok " in
+	*" $rc "*)
+		mv "$out.tmp" "$out"
+		echo $rc >"$out.status"
+		return 0 ;;
+	esac
+	rm -f "$out.tmp"
+	exit $rc
+}
+
+ok=
+if [ -n "$run_defaults" ]; then
+	stage "$batchfile" bw-jsonl -m "$run_model" -e "$run_endpoint" -d "$run_defaults" "$dir/requests.jsonl"
+else
+	stage "$batchfile" bw-jsonl -m "$run_model" -e "$run_endpoint" "$dir/requests.jsonl"
+fi
+create() { bw-create <"$dir/file.json"; }
+poll() { bw-poll -i "$interval" <"$dir/batch.json"; }
+download() { bw-download -o "$dir/raw" <"$dir/done.json"; }
+stage "$dir/file.json" bw-upload --reuse "$batchfile"
+stage "$dir/batch.json" create
+ok=1	# a batch that failed, expired or was cancelled has ended too
+stage "$dir/done.json" poll
+mkdir -p "$dir/raw"
+stage "$dir/output.jsonl" download
+ok=
+if [ -s "$dir/output.jsonl" ]; then
+	stage "$dir/results.jsonl" bw-parse "$dir/output.jsonl"
+else
+	: >"$dir/results.jsonl"
+fi
+[ -n "$quiet" ] || cat "$dir/results.jsonl" || exit 74
+exit "$(cat "$dir/done.json.status")"

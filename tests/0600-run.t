@@ -1,0 +1,109 @@
+#!/bin/sh
+# bw-run: every stage kept in a work directory; killed anywhere, resumed,
+# never uploading or creating twice.
+. tests/lib.sh
+fake_start
+count() {	# what the server holds: files named like the run's, batches
+	python3 - "$OPENAI_BASE_URL" <<'E'
+import json, sys, urllib.request
+def get(path):
+    r = urllib.request.Request(sys.argv[1] + path, headers={"Authorization": "Bearer x"})
+    return json.load(urllib.request.urlopen(r))
+files = [f for f in get("/files?purpose=batch")["data"] if f["filename"].startswith("batch-")]
+ids = {f["id"] for f in files}
+batches = [b for b in get("/batches?limit=100")["data"] if b["input_file_id"] in ids]
+print(len(files), len(batches))
+E
+}
+reset_server() {
+	python3 - "$OPENAI_BASE_URL" <<'E'
+import json, sys, urllib.request
+def call(method, path):
+    r = urllib.request.Request(sys.argv[1] + path, method=method, headers={"Authorization": "Bearer x"})
+    return json.load(urllib.request.urlopen(r))
+for f in call("GET", "/files?purpose=batch")["data"]:
+    call("DELETE", "/files/" + f["id"])
+E
+}
+nresults() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['status']=='succeeded'))" "$1"; }
+
+run bw-run -d "$T/w1" -m gpt-4o-mini -i 0.01 examples/requests.jsonl
+exit_is 0 "a whole run: exit 0"
+ok '[ "$(wc -l <"$T/out")" -eq 4 ] && [ "$(nresults "$T/out")" -eq 4 ]' "a whole run: the four results on stdout"
+ok 'for f in settings requests.jsonl file.json batch.json done.json output.jsonl results.jsonl; do [ -s "$T/w1/$f" ] || exit 1; done; ls "$T/w1"/batch-*.jsonl "$T/w1"/raw/file-*.jsonl >/dev/null' \
+	"every stage's output kept for an audit"
+ok '[ "$(count)" = "1 1" ]' "one upload, one batch"
+run bw-run -d "$T/w1"
+exit_is 0 "run again when done: exit 0"
+ok '[ "$(wc -l <"$T/out")" -eq 4 ]' "run again when done: the results again"
+ok '[ "$(count)" = "1 1" ]' "run again when done: nothing sent again"
+run bw-run -d "$T/w1" -m gpt-5.5
+exit_is 2 "resuming with another model: usage error"
+run bw-run -d "$T/w2" examples/requests.jsonl
+exit_is 2 "a first run without -m: usage error"
+run bw-run -m gpt-4o-mini examples/requests.jsonl
+exit_is 2 "no -d: usage error"
+
+# killed at each network stage, then resumed
+killed_at() {	# description fault-json next-output previous-output
+	reset_server
+	rm -rf "$T/w"
+	fake_ctl "{\"faults\":[$2]}"
+	setsid bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	until ls "$T/w"/$4 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || break
+		sleep 0.05
+	done
+	sleep 0.5	# into the slow request
+	kill -KILL -$pid
+	wait $pid 2>/dev/null
+	next=$3
+	ok '[ ! -e "$T/w/$next" ]' "killed during $1: $next not there yet"
+	sleep 1.7	# the slow reply finishes on the server's side
+	fake_ctl '{"faults":[]}'
+	fake_log_clear
+	run bw-run -d "$T/w" -i 0.01
+	exit_is 0 "killed during $1, resumed: exit 0"
+	ok '[ "$(nresults "$T/out")" -eq 4 ]' "killed during $1, resumed: every result"
+	ok '[ "$(count)" = "1 1" ]' "killed during $1, resumed: one upload, one batch"
+}
+killed_at "the upload" '{"method":"POST","path":"^/v1/files$","kind":"slow","seconds":2}' file.json 'batch-*.jsonl'
+killed_at "the create" '{"method":"POST","path":"^/v1/batches$","kind":"slow","seconds":2}' batch.json file.json
+killed_at "the polling" '{"method":"GET","path":"^/v1/batches/","kind":"slow","seconds":2}' done.json batch.json
+killed_at "the download" '{"method":"GET","path":"/content$","kind":"slow","seconds":2}' output.jsonl done.json
+rm "$T/w/results.jsonl"
+run bw-run -d "$T/w" -q
+exit_is 0 "cut before the parse: exit 0"
+ok '[ "$(nresults "$T/w/results.jsonl")" -eq 4 ] && [ ! -s "$T/out" ]' "cut before the parse: results made again; -q prints nothing"
+
+# ^C, and a batch that does not complete
+reset_server
+fake_ctl '{"steps":1000}'
+setsid bw-run -d "$T/w3" -m gpt-4o-mini -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -INT -$pid	# as a terminal's ^C does: to the whole group
+wait $pid
+rc=$?
+ok '[ $rc -ne 0 ] && [ -s "$T/w3/batch.json" ] && [ ! -e "$T/w3/done.json" ]' "^C while polling: stops, the batch kept"
+fake_ctl '{"steps":1}'
+run bw-run -d "$T/w3" -i 0.01
+exit_is 0 "^C while polling, resumed: exit 0"
+ok '[ "$(count)" = "1 1" ]' "^C, resumed: one upload, one batch"
+
+fake_ctl '{"scenario":"expired"}'
+run bw-run -d "$T/w4" -m gpt-4o-mini -i 0.01 examples/requests.jsonl
+exit_is 1 "an expired batch: exit 1"
+ok '[ "$(grep -c "\"status\":\"expired\"" "$T/out")" -eq 2 ] && [ "$(nresults "$T/out")" -eq 2 ]' "an expired batch: the partial results and the expired ones"
+fake_ctl '{"scenario":"ok"}'
+
+run bw-run --help
+exit_is 0 "--help: exit 0"
+ok 'grep -q "^usage: bw-run -d dir" "$T/out"' "--help: the usage"
+run bw-run --version
+out_is "bw-run 0.1.0" "--version"
+
+done_testing
