@@ -8,7 +8,8 @@ COMPDIR = $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
-	-DBW_VERSION='"$(VERSION)"' -Ilib
+	-DBW_VERSION='"$(VERSION)"' -Ilib $(SAN)
+LDFLAGS += $(SAN)
 LDLIBS = -ljq -lcurl -lbearssl -lm
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
@@ -61,6 +62,26 @@ check: $(PROGS) $(UNITS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVEFLAGS) $(UNITS) tests/*.t
 	@for m in $(MAN1) $(MAN7); do mandoc -Tlint -Wwarning $$m || exit 1; done
 
+# The whole suite with AddressSanitizer and UBSan, in a copy of the tree
+# (.asan/) so that the normal build is left alone.
+check-asan:
+	rm -rf .asan && mkdir .asan
+	cp -R Makefile bin lib tests man examples completion .asan/
+	$(MAKE) -C .asan clean >/dev/null
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) -C .asan check \
+		SAN="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+# The tests that need no server, each C program run under valgrind:
+# any memory error or definite leak makes it exit 99 and the test fail.
+check-valgrind: $(PROGS) $(UNITS)
+	@command -v valgrind >/dev/null || { echo "check-valgrind: apt-get install valgrind" >&2; exit 1; }
+	for u in $(UNITS); do \
+		CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite ./$$u >/dev/null || exit 1; done
+	BW_VALGRIND=1 prove $(PROVEFLAGS) tests/0100-jsonl.t tests/0110-jsonl-sdk.t \
+		tests/0200-parse.t tests/0500-webhook.t
+
 install: $(PROGS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(COMPDIR)
@@ -82,5 +103,6 @@ demo: $(PROGS)
 
 clean:
 	rm -f $(PROGS) $(CPROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
+	rm -rf .asan
 
-.PHONY: all deps check install uninstall demo clean
+.PHONY: all deps check check-asan check-valgrind install uninstall demo clean

@@ -18,6 +18,19 @@ unset OPENAI_API_KEY OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID \
 	OPENAI_WEBHOOK_SECRET
 T=$(mktemp -d "${TMPDIR:-/tmp}/bw-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+
+# make check-valgrind: each C program through valgrind, which makes it
+# exit 99 on a memory error or a definite leak
+if [ -n "${BW_VALGRIND-}" ]; then
+	mkdir "$T/vg"
+	for p in "$TOP"/bin/bw-*; do
+		case $p in *.c|*.o|*.sh|*/bw-run) continue ;; esac
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite %s "$@"\n' \
+			"$p" >"$T/vg/${p##*/}"
+		chmod +x "$T/vg/${p##*/}"
+	done
+	PATH=$T/vg:$PATH
+fi
 ntest=0
 nfail=0
 

@@ -1,0 +1,79 @@
+/*
+ * result.c: libFuzzer target for the result normalizer (bw_result_write).
+ *
+ * The first input byte picks raw (byte & 1); the rest is one batch
+ * output or error line, parsed with bw_parse_line.  Property: on
+ * success exactly one line is written, and it parses as a JSON object
+ * whose customId is the input's custom_id and whose status is one of
+ * succeeded, errored, expired, canceled (with "response" iff raw); on
+ * failure there is a reason and nothing is written.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bw.h"
+
+static struct bw_out out;
+
+static void
+bad(const char *what)
+{
+	fprintf(stderr, "result: %s: %.*s\n", what,
+	    (int)(out.n > 500 ? 500 : out.n), out.buf);
+	abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *why = NULL;
+	size_t col;
+	jv line, id, res, st;
+	int raw;
+
+	if (!out.buf)
+		bw_out_open(&out, -1, "x", 0);
+	if (size < 1)
+		return 0;
+	raw = data[0] & 1;
+	line = bw_parse_line((const char *)data + 1, size - 1, &why, &col);
+	if (!jv_is_valid(line))
+		return 0;
+	id = bw_get(line, "custom_id");
+	out.n = 0;
+	why = NULL;
+	if (bw_result_write(&out, line, raw, &why) < 0) {
+		if (!why)
+			bad("failed without a reason");
+		if (out.n)
+			bad("failed but wrote");
+		jv_free(id);
+		return 0;
+	}
+	if (out.n < 2 || out.buf[out.n - 1] != '\n')
+		bad("the result does not end with a newline");
+	if (memchr(out.buf, '\n', out.n - 1))
+		bad("the result is more than one line");
+	res = bw_parse_line(out.buf, out.n - 1, &why, &col);
+	if (!jv_is_valid(res))
+		bad("the result does not parse");
+	if (jv_get_kind(res) != JV_KIND_OBJECT)
+		bad("the result is not an object");
+	if (!jv_equal(bw_get(res, "customId"), jv_copy(id)))
+		bad("customId is not the input's custom_id");
+	st = bw_get(res, "status");
+	if (jv_get_kind(st) != JV_KIND_STRING)
+		bad("status is not a string");
+	const char *s = jv_string_value(st);
+	if (strcmp(s, "succeeded") && strcmp(s, "errored") &&
+	    strcmp(s, "expired") && strcmp(s, "canceled"))
+		bad("status is none of the four");
+	if (bw_has(res, "response") != raw)
+		bad("response present iff raw: not so");
+	jv_free(st);
+	jv_free(res);
+	jv_free(id);
+	return 0;
+}
