@@ -11,6 +11,7 @@
 #
 set -u
 prog=bw-run
+trap '' PIPE	# a closed stdout is a write error, said, not a silent death
 
 usage() {
 	echo "usage: $prog -d dir [-m model] [-e chat|responses|completions] [-i seconds]" >&2
@@ -135,5 +136,7 @@ if [ -s "$dir/output.jsonl" ]; then
 else
 	: >"$dir/results.jsonl"
 fi
-[ -n "$quiet" ] || cat "$dir/results.jsonl" || exit 74
+if [ -z "$quiet" ]; then
+	{ msg=$(cat "$dir/results.jsonl" 2>&1 >&3) || die 74 "stdout: ${msg#cat: }"; } 3>&1
+fi
 exit "$(cat "$dir/done.json.status")"

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Every program: a full disk or a closed pipe on stdout is exit 74 and a
+# message, never silence, and never a death by SIGPIPE.
+. tests/lib.sh
+fake_start
+cat >"$T/closed.py" <<'E'
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)            # nobody will ever read: every write is EPIPE
+stdin = open(sys.argv[1], 'rb')
+p = subprocess.run(sys.argv[2:], stdin=stdin, stdout=w, stderr=open(sys.argv[1] + '.err', 'wb'))
+print(p.returncode)
+E
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl >"$T/in.jsonl"
+bw-upload "$T/in.jsonl" >"$T/file"
+bw-create <"$T/file" >"$T/created"
+bw-poll -i 0.01 <"$T/created" >"$T/done" 2>/dev/null
+bw-download <"$T/done" >"$T/lines"
+printf '%s' '{"test": 2432232314}' >"$T/event"
+bw-upload "$T/in.jsonl" | bw-create >"$T/tocancel"
+
+check() {	# name stdin-file command...
+	name=$1 input=$2
+	shift 2
+	"$@" <"$input" >/dev/full 2>"$T/err"
+	rc=$?
+	exit_is 74 "$name: a full disk: exit 74"
+	err_like "(stdout|write error).*No space left on device" "$name: a full disk: said"
+	got=$(python3 "$T/closed.py" "$input" "$@")
+	ok '[ "$got" = 74 ]' "$name: a closed pipe: exit 74 (got $got)"
+	ok 'grep -q "Broken pipe" "$input.err"' "$name: a closed pipe: said"
+}
+check bw-jsonl examples/requests.jsonl bw-jsonl -m gpt-4o-mini
+check bw-parse "$T/lines" bw-parse
+check bw-upload "$T/in.jsonl" bw-upload
+check bw-create "$T/file" bw-create
+check bw-poll "$T/done" bw-poll -i 0.01
+check bw-download "$T/done" bw-download
+check bw-cancel "$T/tocancel" bw-cancel
+check bw-webhook "$T/event" env OPENAI_WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw BW_NOW=1614265330 \
+	bw-webhook --id msg_p5jXN8AQM9LWM0D4loKWxJek --timestamp 1614265330 --signature v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
+bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null
+: >"$T/nothing"
+check bw-run "$T/nothing" bw-run -d "$T/w"
+for v in --help --version; do
+	bw-jsonl $v >/dev/full 2>/dev/null
+	rc=$?
+	exit_is 74 "bw-jsonl $v to a full disk: exit 74"
+done
+
+done_testing
