@@ -65,8 +65,9 @@ check: $(PROGS) $(UNITS)
 # The whole suite with AddressSanitizer and UBSan, in a copy of the tree
 # (.asan/) so that the normal build is left alone.
 check-asan:
-	rm -rf .asan && mkdir .asan
+	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work && mkdir .asan
 	cp -R Makefile bin lib tests man examples completion .asan/
+	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work/tests/fuzz/work .asan/tests/fuzz/obj
 	$(MAKE) -C .asan clean >/dev/null
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) -C .asan check \
@@ -103,6 +104,15 @@ demo: $(PROGS)
 
 clean:
 	rm -f $(PROGS) $(CPROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
-	rm -rf .asan
+	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work
 
-.PHONY: all deps check check-asan check-valgrind install uninstall demo clean
+# make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
+FUZZ_DEPS = clang libclang-rt-14-dev
+fuzz-deps:
+	@$(MAKE) -s deps DEPS="$(FUZZ_DEPS)"
+
+include tests/fuzz/fuzz.mk
+$(FUZZ_BINS) $(FUZZ_LIBOBJ): | fuzz-deps
+
+.PHONY: all deps check check-asan check-valgrind install uninstall demo clean \
+	fuzz-deps
