@@ -31,6 +31,7 @@ main(int argc, char *argv[])
 	struct bw_records r;
 	struct bw_api api;
 	struct bw_out out;
+	struct bw_strset *seen;
 	struct stat st;
 	const char *dir = NULL;
 	jv rec;
@@ -59,10 +60,16 @@ main(int argc, char *argv[])
 	bw_api_init(&api);
 	bw_out_open(&out, 1, "stdout", 1);
 	bw_records_open(&r, argv + optind, argc - optind);
+	seen = bw_strset_new();
 	while (bw_records_next(&r, &rec)) {
-		rc |= bw_download(&api, &r, rec, dir, &out);
+		const char *id = bw_batch_id(&r, rec);
+		if (bw_strset_add(seen, id, strlen(id), r.n))
+			bw_warn("%s: named again; its lines are written once", id);
+		else
+			rc |= bw_download(&api, &r, rec, dir, &out);
 		jv_free(rec);
 	}
+	bw_strset_free(seen);
 	if (r.n == 0)
 		bw_die(BW_EX_DATAERR, "no batches in the input");
 	bw_out_commit(&out);

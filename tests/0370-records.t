@@ -1,0 +1,41 @@
+#!/bin/sh
+# The records the network stages read: bad ones refused with the line
+# named, and nothing sent for them.
+. tests/lib.sh
+fake_start
+R="--retry-wait 0.01"
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload | bw-create | bw-poll -i 0.01 >"$T/batch" 2>/dev/null
+bid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$T/batch")
+
+for prog in bw-create bw-poll bw-download bw-cancel; do
+	bad() {	# input-file exit regex description
+		fake_log_clear
+		run $prog $R <"$1"
+		exit_is $2 "$prog, $4: exit $2"
+		out_empty "$prog, $4: nothing written"
+		err_like "$3" "$prog, $4: said"
+		ok '! fake_log | grep -q "\"method\": *\"POST\""' "$prog, $4: nothing created or cancelled"
+	}
+	printf '{"id":\n' >"$T/b1"
+	bad "$T/b1" 65 "^$prog: line 1: invalid JSON at column 7: unexpected end of line$" "malformed JSON"
+	printf 'batch one\n' >"$T/b2"
+	bad "$T/b2" 65 "^$prog: line 1: not an id or a JSON object$" "two words"
+	printf '"\377"\n' >"$T/b3"
+	bad "$T/b3" 65 "^$prog: line 1: not a valid .* id" "invalid UTF-8"
+	printf '{"id":"batch\000x"}\n' >"$T/b4"
+	bad "$T/b4" 65 "^$prog: line 1: invalid JSON at column 13: control character in a string$" "a NUL byte"
+	awk 'BEGIN { for (i = 0; i < 300; i++) printf "{\"a\":"; print "1" }' >"$T/b5"
+	bad "$T/b5" 65 "^$prog: line 1: invalid JSON at column 1281: nested deeper than 256 levels$" "nesting past 256"
+	head -c 21000000 /dev/zero | tr '\0' 'x' >"$T/b6"
+	bad "$T/b6" 65 "^$prog: line 1: longer than the limit of 20971520 bytes$" "a line past the cap"
+	bad /dev/null 65 "^$prog: no (files|batches) in the input$" "empty input"
+	printf '{"id":5}\n' >"$T/b7"
+	bad "$T/b7" 76 "^$prog: line 1: a record without a (valid file|batch) id" "an id that is a number"
+done
+printf '%s\n%s' "$bid" "$bid" >"$T/twice"
+run bw-download $R <"$T/twice"
+exit_is 0 "bw-download: one batch named twice, the last line cut short of its newline: exit 0"
+ok '[ "$(wc -l <"$T/out")" -eq 4 ]' "bw-download: a batch named twice is written once"
+err_like "^bw-download: $bid: named again; its lines are written once$" "bw-download: said"
+
+done_testing
