@@ -65,9 +65,9 @@ check: $(PROGS) $(UNITS)
 # The whole suite with AddressSanitizer and UBSan, in a copy of the tree
 # (.asan/) so that the normal build is left alone.
 check-asan:
-	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work && mkdir .asan
+	rm -rf .asan && mkdir .asan
 	cp -R Makefile bin lib tests man examples completion .asan/
-	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work/tests/fuzz/work .asan/tests/fuzz/obj
+	rm -rf .asan/tests/fuzz/work .asan/tests/fuzz/obj
 	$(MAKE) -C .asan clean >/dev/null
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) -C .asan check \
