@@ -66,7 +66,7 @@ check: $(PROGS) $(UNITS)
 # (.asan/) so that the normal build is left alone.
 check-asan:
 	rm -rf .asan && mkdir .asan
-	cp -R Makefile bin lib tests man examples completion .asan/
+	cp -R Makefile README.md bin lib tests man examples completion .asan/
 	rm -rf .asan/tests/fuzz/work .asan/tests/fuzz/obj
 	$(MAKE) -C .asan clean >/dev/null
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
