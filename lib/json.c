@@ -253,6 +253,44 @@ number(struct jp *j)
 
 static jv value(struct jp *j);
 
+/* Object keys repeat from line to line ("role", "content", ...): the
+   short ones are made once and shared, which spares libjq's allocation,
+   UTF-8 check and hashing of each copy. */
+enum { NKEYS = 512, KEYMAX = 24 };
+static struct key {
+	unsigned char len;
+	char s[KEYMAX];
+	jv v;
+	int used;
+} keys[NKEYS];
+
+static jv
+key_string(struct jp *j)
+{
+	const unsigned char *s = j->p + 1, *p = s;
+	unsigned h = 2166136261u;
+
+	while (p < j->end && p - s < KEYMAX && *p != '"' && *p != '\\' &&
+	    *p >= 0x20 && *p < 0x80) {
+		h = (h ^ *p) * 16777619u;
+		p++;
+	}
+	if (p == j->end || *p != '"' || p - s >= KEYMAX)
+		return string(j);	/* long, escaped, non-ASCII: as any string */
+	struct key *k = &keys[h % NKEYS];
+	size_t n = p - s;
+	j->p = p + 1;
+	if (k->used && k->len == n && !memcmp(k->s, s, n))
+		return jv_copy(k->v);
+	if (k->used)
+		jv_free(k->v);
+	k->used = 1;
+	k->len = n;
+	memcpy(k->s, s, n);
+	k->v = jv_string_sized((const char *)s, n);
+	return jv_copy(k->v);
+}
+
 static jv
 array(struct jp *j)
 {
@@ -302,7 +340,7 @@ object(struct jp *j)
 			return fail(j, j->p == j->end ? "unexpected end of line" :
 			    "expected a string key in an object");
 		}
-		jv k = string(j);
+		jv k = key_string(j);
 		if (!jv_is_valid(k))
 			return jv_free(o), k;
 		ws(j);
@@ -411,6 +449,14 @@ bw_parse_line(const char *s, size_t n, const char **why, size_t *col)
 
 static const char hexd[] = "0123456789abcdef";
 
+/* 1 for the bytes a JSON string must escape */
+static const unsigned char needs_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	['\\'] = 1,
+};
+
 void
 bw_out_jstr(struct bw_out *o, const char *s, size_t n)
 {
@@ -419,7 +465,7 @@ bw_out_jstr(struct bw_out *o, const char *s, size_t n)
 	bw_out_char(o, '"');
 	while (p < end) {
 		run = p;
-		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\')
+		while (p < end && !needs_escape[*p])
 			p++;
 		if (p > run)
 			bw_out_write(o, run, p - run);
@@ -665,19 +711,37 @@ bw_quote(const char *s, size_t n, size_t max)
 	return buf;
 }
 
+/* The jv of a key the code names, made once and kept (looked up by
+   address, and checked by content, as an address can be reused). */
+static jv
+named(const char *key)
+{
+	static struct { const char *p; jv v; } cache[256];
+	uintptr_t h = (uintptr_t)key;
+	size_t i = (h >> 3 ^ h >> 11) % 256;
+
+	if (cache[i].p != key || strcmp(jv_string_value(cache[i].v), key)) {
+		if (cache[i].p)
+			jv_free(cache[i].v);
+		cache[i].p = key;
+		cache[i].v = jv_string(key);
+	}
+	return jv_copy(cache[i].v);
+}
+
 jv
 bw_get(jv obj, const char *key)
 {
 	if (jv_get_kind(obj) != JV_KIND_OBJECT)
 		return jv_invalid();
-	return jv_object_get(jv_copy(obj), jv_string(key));
+	return jv_object_get(jv_copy(obj), named(key));
 }
 
 int
 bw_has(jv obj, const char *key)
 {
 	return jv_get_kind(obj) == JV_KIND_OBJECT &&
-	    jv_object_has(jv_copy(obj), jv_string(key));
+	    jv_object_has(jv_copy(obj), named(key));
 }
 
 const char *
