@@ -576,8 +576,8 @@ index_key(const char *s, double *v)
 {
 	char *end;
 
-	if (!s[0] || (s[0] == '0' && s[1]) || strlen(s) > 10 ||
-	    strspn(s, "0123456789") != strlen(s))
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1]) ||
+	    strlen(s) > 10 || strspn(s, "0123456789") != strlen(s))
 		return 0;
 	*v = strtod(s, &end);
 	return !*end && *v <= 4294967294.0;
