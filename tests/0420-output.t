@@ -39,7 +39,7 @@ check bw-download "$T/done" bw-download
 check bw-cancel "$T/tocancel" bw-cancel
 check bw-webhook "$T/event" env OPENAI_WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw BW_NOW=1614265330 \
 	bw-webhook --id msg_p5jXN8AQM9LWM0D4loKWxJek --timestamp 1614265330 --signature v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
-bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null
+bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null 2>&1
 : >"$T/nothing"
 check bw-run "$T/nothing" bw-run -d "$T/w"
 for v in --help --version; do

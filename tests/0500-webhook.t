@@ -157,7 +157,7 @@ cgi POST "$T/v2"
 env REQUEST_METHOD=POST CONTENT_LENGTH=$(wc -c <"$T/v2") HTTP_WEBHOOK_ID=$V2_ID HTTP_WEBHOOK_TIMESTAMP=$V2_TS \
 	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS bw-webhook --replay-dir "$T/cgiseen" <"$T/v2" >/dev/null
 env REQUEST_METHOD=POST CONTENT_LENGTH=$(wc -c <"$T/v2") HTTP_WEBHOOK_ID=$V2_ID HTTP_WEBHOOK_TIMESTAMP=$V2_TS \
-	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS bw-webhook --replay-dir "$T/cgiseen" <"$T/v2" >"$T/out"
+	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET BW_NOW=$V2_TS bw-webhook --replay-dir "$T/cgiseen" <"$T/v2" >"$T/out" 2>/dev/null
 ok 'head -1 "$T/out" | grep -q "^Status: 200" && tail -1 "$T/out" | grep -qx "already received"' \
 	"CGI: a repeated delivery gets 200 (so OpenAI stops), and nothing is done twice"
 
