@@ -106,6 +106,11 @@ clean:
 	rm -f $(PROGS) $(CPROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
 	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work
 
+# Speed and memory against jq, node and curl (bench/README.md); not part
+# of check.  BENCHFLAGS=--strict fails on a missed target.
+bench: $(PROGS)
+	bench/run $(BENCHFLAGS)
+
 # make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
 FUZZ_DEPS = clang libclang-rt-14-dev
 fuzz-deps:
@@ -115,4 +120,4 @@ include tests/fuzz/fuzz.mk
 $(FUZZ_BINS) $(FUZZ_LIBOBJ): | fuzz-deps
 
 .PHONY: all deps check check-asan check-valgrind install uninstall demo clean \
-	fuzz-deps
+	fuzz-deps bench
