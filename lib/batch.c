@@ -382,7 +382,6 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 	bw_catch_signals();
 	for (left = n;;) {
 		double tc = 0, tt = 0, tf = 0;
-		int ended = 0;
 		for (size_t i = 0; i < n && !bw_interrupted; i++) {
 			if (p[i].done)
 				continue;
@@ -392,7 +391,6 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 			if (bw_batch_terminal(b)) {
 				p[i].done = 1;
 				left--;
-				ended = 1;
 				if (tty && drawn)
 					fputs("\r\033[K", stderr);
 				drawn = 0;
@@ -420,7 +418,6 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 			tf += count(p[i].last, "failed");
 			tt += count(p[i].last, "total");
 		}
-		(void)ended;
 		if (left == 0)
 			break;
 		if (o->once) {

@@ -8,16 +8,14 @@
 
 #include "bw.h"
 
-struct shard {
-	uint64_t end;		/* offset in the spool where it ends */
-};
-
 static void
 limit(struct bw_lines *l, const char *what, uint64_t max, const char *flag)
 {
-	bw_lines_die(l, BW_EX_DATAERR, "%s the limit of %llu %s "
-	    "(use --split, or %s to change it)", "past", (unsigned long long)max,
-	    what, flag);
+	int body = !strcmp(flag, "--max-body");	/* shards do not help */
+
+	bw_lines_die(l, BW_EX_DATAERR, "past the limit of %llu %s (%s%s to "
+	    "change it)", (unsigned long long)max, what,
+	    body ? "" : "use --split, or ", flag);
 }
 
 static void

@@ -101,7 +101,7 @@ exit_is 65 "a file over --max-file: exit 65"
 err_like "line 3: past the limit of 300 bytes in a batch file" "the file limit: line named"
 run bw-jsonl -m gpt-4o-mini --max-body 60 "$T/five.jsonl"
 exit_is 65 "a body over --max-body: exit 65"
-err_like "line 1: past the limit of 60 bytes in a request body" "the body limit: line named"
+err_like "line 1: past the limit of 60 bytes in a request body \(--max-body to change it\)$" "the body limit: line named, no --split advice"
 
 mkdir "$T/sh"
 run bw-jsonl -m gpt-4o-mini --split "$T/sh/part" --max-requests 2 "$T/five.jsonl"
