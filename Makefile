@@ -7,17 +7,17 @@ COMPDIR = $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
+CFLAGS += -std=c99 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
 	-DBW_VERSION='"$(VERSION)"' -Ilib $(SAN)
 LDFLAGS += $(SAN)
-LDLIBS = -ljq -lcurl -lbearssl -lm
+LDLIBS = -ljq -lcurl -lbearssl -lm -lpthread
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 	bin/bw-download bin/bw-cancel bin/bw-webhook
 PROGS = $(CPROGS) bin/bw-run
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
-LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/strset.c \
+LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/par.c lib/strset.c \
 	lib/request.c lib/build.c lib/result.c lib/api.c lib/records.c lib/upload.c lib/batch.c lib/webhook.c
 LIBOBJ = $(LIBSRC:.c=.o)
 UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \

@@ -9,12 +9,13 @@
 #include "bw.h"
 
 static void
-limit(struct bw_lines *l, const char *what, uint64_t max, const char *flag)
+limit(const char *name, unsigned long lineno, const char *what, uint64_t max,
+    const char *flag)
 {
 	int body = !strcmp(flag, "--max-body");	/* shards do not help */
 
-	bw_lines_die(l, BW_EX_DATAERR, "past the limit of %llu %s (%s%s to "
-	    "change it)", (unsigned long long)max, what,
+	bw_die_line(name, lineno, BW_EX_DATAERR, "past the limit of %llu %s "
+	    "(%s%s to change it)", (unsigned long long)max, what,
 	    body ? "" : "use --split, or ", flag);
 }
 
@@ -53,104 +54,158 @@ save_shards(struct bw_out *spool, const char *prefix, uint64_t *ends,
 	free(paths);
 }
 
+/* What the calling thread keeps: the output and the limits. */
+struct taker {
+	struct bw_build *b;
+	struct bw_out out;
+	struct bw_strset *ids;
+	unsigned long count, inshard;
+	uint64_t *ends, shardstart;
+	size_t nshards;
+};
+
+static void
+job_warn(void *job, const char *msg)
+{
+	bw_job_warn(job, msg);
+}
+
+static void *
+init(void *arg)
+{
+	struct bw_build *b = ((struct taker *)arg)->b;
+	struct bw_mapper *m = malloc(sizeof *m);
+
+	if (!m)
+		bw_die(BW_EX_IOERR, "out of memory");
+	bw_mapper_init(m, b->map.model, b->map.endpoint, b->map.defaults_text);
+	m->warn = job_warn;
+	return m;
+}
+
+static void
+fini(void *state)
+{
+	bw_mapper_free(state);
+	free(state);
+}
+
+/* Maps one request to its batch line (out), its custom_id (aux) and
+   the size of its body (num). */
+static int
+work(void *state, struct bw_job *j, char *why, size_t whysize)
+{
+	struct bw_mapper *m = state;
+	struct bw_out *o = j->out;
+	const char *w, *id;
+	char idbuf[32];
+	size_t col, idlen;
+	jv req, body, cid;
+	uint64_t bodystart;
+
+	if (j->blank)
+		return 1;
+	req = bw_parse_line(j->s, j->n, &w, &col);
+	if (!jv_is_valid(req))
+		return snprintf(why, whysize, "invalid JSON at column %zu: %s",
+		    col, w), -1;
+	m->warn_arg = j;
+	body = bw_map_request(m, req, &cid, &w);
+	if (!jv_is_valid(body))
+		return snprintf(why, whysize, "%s", w), -1;
+	if (jv_is_valid(cid)) {
+		id = jv_string_value(cid);
+		idlen = jv_string_length_bytes(jv_copy(cid));
+	} else {
+		idlen = snprintf(idbuf, sizeof idbuf, "request-%lu", j->index);
+		id = idbuf;
+	}
+	bw_out_write(j->aux, id, idlen);
+	bw_out_str(o, "{\"custom_id\":");
+	bw_out_jstr(o, id, idlen);
+	bw_out_str(o, ",\"method\":\"POST\",\"url\":\"");
+	bw_out_str(o, bw_endpoint_url(m->endpoint));
+	bw_out_str(o, "\",\"body\":");
+	bodystart = o->n;
+	bw_out_json(o, body);
+	j->num = o->n - bodystart;
+	bw_out_str(o, "}\n");
+	jv_free(body);
+	jv_free(cid);
+	return 0;
+}
+
+/* Checks a mapped line against the ids before it and the limits, and
+   writes it out. */
+static void
+take(void *arg, struct bw_job *j, const char *name)
+{
+	struct taker *t = arg;
+	struct bw_build *b = t->b;
+	unsigned long first = bw_strset_add(t->ids, j->auxp, j->auxn, j->lineno);
+
+	if (first)
+		bw_die_line(name, j->lineno, BW_EX_DATAERR, "duplicate customId "
+		    "%s (first on line %lu)", bw_quote(j->auxp, j->auxn, 200),
+		    first);
+	if (j->num > b->max_body)
+		limit(name, j->lineno, "bytes in a request body", b->max_body,
+		    "--max-body");
+	if (b->split && (t->inshard + 1 > b->max_requests ||
+	    t->out.total - t->shardstart + j->outn > b->max_file) &&
+	    t->inshard > 0) {
+		t->ends = realloc(t->ends, (t->nshards + 1) * sizeof *t->ends);
+		if (!t->ends)
+			bw_die(BW_EX_IOERR, "out of memory");
+		t->ends[t->nshards++] = t->out.total;
+		t->shardstart = t->out.total;
+		t->inshard = 0;
+	}
+	if (t->inshard + 1 > b->max_requests)
+		limit(name, j->lineno, "requests in a batch", b->max_requests,
+		    "--max-requests");
+	if (t->out.total - t->shardstart + j->outn > b->max_file)
+		limit(name, j->lineno, "bytes in a batch file", b->max_file,
+		    "--max-file");
+	bw_out_write(&t->out, j->outp, j->outn);
+	t->inshard++;
+	t->count++;
+}
+
+static void
+warn(void *arg, const char *msg)
+{
+	bw_mapper_warn(&((struct taker *)arg)->b->map, msg);
+}
+
 void
 bw_build(struct bw_build *b, char **files, int nfiles)
 {
-	struct bw_out out, line;
-	struct bw_strset *ids = bw_strset_new();
+	struct taker t = { .b = b, .ids = bw_strset_new() };
+	struct bw_par_ops ops = { init, work, take, warn, fini, &t, 1 };
+	struct bw_par *p;
 	struct bw_lines l;
-	const char *s, *why, *url = bw_endpoint_url(b->map.endpoint);
-	size_t n, col;
-	unsigned long index = 0, inshard = 0;
-	uint64_t *ends = NULL, shardstart = 0;
-	size_t nshards = 0;
-	char idbuf[32];
 
-	bw_out_open(&out, 1, "stdout", 1);
-	bw_out_open(&line, -1, "line", 0);
-	line.jsorder = 1;
+	bw_out_open(&t.out, 1, "stdout", 1);
+	p = bw_par_new(&ops, bw_par_threads());
 	for (int f = 0; f < (nfiles ? nfiles : 1); f++) {
 		bw_lines_open(&l, nfiles ? files[f] : NULL, b->max_line);
-		while (bw_lines_next(&l, &s, &n)) {
-			jv req, body, cid;
-			const char *id;
-			size_t idlen;
-			uint64_t bodystart, bodylen;
-			unsigned long first;
-
-			if (bw_blank(s, n))
-				continue;
-			req = bw_parse_line(s, n, &why, &col);
-			if (!jv_is_valid(req))
-				bw_lines_die(&l, BW_EX_DATAERR,
-				    "invalid JSON at column %zu: %s", col, why);
-			body = bw_map_request(&b->map, req, &cid, &why);
-			if (!jv_is_valid(body))
-				bw_lines_die(&l, BW_EX_DATAERR, "%s", why);
-			if (jv_is_valid(cid)) {
-				id = jv_string_value(cid);
-				idlen = jv_string_length_bytes(jv_copy(cid));
-			} else {
-				idlen = snprintf(idbuf, sizeof idbuf,
-				    "request-%lu", index);
-				id = idbuf;
-			}
-			first = bw_strset_add(ids, id, idlen, l.lineno);
-			if (first)
-				bw_lines_die(&l, BW_EX_DATAERR,
-				    "duplicate customId %s (first on line %lu)",
-				    bw_quote(id, idlen, 200), first);
-			line.n = 0;
-			bw_out_str(&line, "{\"custom_id\":");
-			bw_out_jstr(&line, id, idlen);
-			bw_out_str(&line, ",\"method\":\"POST\",\"url\":\"");
-			bw_out_str(&line, url);
-			bw_out_str(&line, "\",\"body\":");
-			bodystart = line.n;
-			bw_out_json(&line, body);
-			bodylen = line.n - bodystart;
-			bw_out_str(&line, "}\n");
-			jv_free(body);
-			jv_free(cid);
-			index++;
-
-			if (bodylen > b->max_body)
-				limit(&l, "bytes in a request body", b->max_body,
-				    "--max-body");
-			if (b->split && (inshard + 1 > b->max_requests ||
-			    out.total - shardstart + line.n > b->max_file) &&
-			    inshard > 0) {
-				ends = realloc(ends, (nshards + 1) * sizeof *ends);
-				if (!ends)
-					bw_die(BW_EX_IOERR, "out of memory");
-				ends[nshards++] = out.total;
-				shardstart = out.total;
-				inshard = 0;
-			}
-			if (inshard + 1 > b->max_requests)
-				limit(&l, "requests in a batch", b->max_requests,
-				    "--max-requests");
-			if (out.total - shardstart + line.n > b->max_file)
-				limit(&l, "bytes in a batch file", b->max_file,
-				    "--max-file");
-			bw_out_write(&out, line.buf, line.n);
-			inshard++;
-		}
+		bw_par_lines(p, &l);
 		bw_lines_close(&l);
 	}
-	if (index == 0)
+	bw_par_free(p);
+	if (t.count == 0)
 		bw_die(BW_EX_DATAERR, "no requests in the input");
-	bw_strset_free(ids);
-	bw_out_discard(&line);
+	bw_strset_free(t.ids);
 	if (b->split) {
-		ends = realloc(ends, (nshards + 1) * sizeof *ends);
-		if (!ends)
+		t.ends = realloc(t.ends, (t.nshards + 1) * sizeof *t.ends);
+		if (!t.ends)
 			bw_die(BW_EX_IOERR, "out of memory");
-		ends[nshards++] = out.total;
-		save_shards(&out, b->split, ends, nshards);
-		bw_out_discard(&out);
+		t.ends[t.nshards++] = t.out.total;
+		save_shards(&t.out, b->split, t.ends, t.nshards);
+		bw_out_discard(&t.out);
 	} else {
-		bw_out_commit(&out);
+		bw_out_commit(&t.out);
 	}
-	free(ends);
+	free(t.ends);
 }

@@ -15,6 +15,11 @@
 #include <curl/curl.h>
 #include <jv.h>
 
+/* Storage of which each thread has its own copy (a GCC and Clang
+   keyword; C99 has none): the scratch space and caches of the JSON
+   reader, and the static buffers messages are made in. */
+#define BW_TLS __thread
+
 /* --- messages and exit codes (msg.c) --- */
 
 enum {
@@ -112,7 +117,8 @@ void bw_out_json(struct bw_out *o, jv v);
 void bw_out_jstr(struct bw_out *o, const char *s, size_t n);
 void bw_out_number(struct bw_out *o, double d);
 /* A JSON string for a message: quoted, escaped, cut to max bytes
-   with "..." after.  Static buffer: valid until the next call. */
+   with "..." after.  Static buffer (per thread): valid until the next
+   call. */
 const char *bw_quote(const char *s, size_t n, size_t max);
 
 /* --- JSON reading helpers (json.c) --- */
@@ -139,6 +145,7 @@ struct bw_lines {
 	unsigned long lineno;
 	int eof;
 	int unterminated;	/* the last line read had no newline */
+	int soft;		/* return -1 for a line past the cap */
 };
 
 /* Opens path ("-" or NULL for stdin); dies with a usage error (2)
@@ -146,12 +153,15 @@ struct bw_lines {
 void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
 /* Sets *line and *len to the next line without its newline and
    returns 1, or returns 0 at the end.  The line is valid until the
-   next call.  Dies (65) when a line passes the cap, (74 for read
-   errors). */
+   next call.  Dies (65) when a line passes the cap, or with soft set
+   returns -1 then (lineno counts it); dies (74) on read errors. */
 int bw_lines_next(struct bw_lines *l, const char **line, size_t *len);
 void bw_lines_close(struct bw_lines *l);
 /* Dies with code, prefixing "name: line N: " to the message. */
 void bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...);
+/* The same for line lineno of file name (NULL for stdin). */
+void bw_die_line(const char *name, unsigned long lineno, int code,
+		 const char *fmt, ...);
 /* 1 if the line holds nothing but blanks. */
 int bw_blank(const char *s, size_t n);
 
@@ -160,8 +170,62 @@ int bw_blank(const char *s, size_t n);
    control bytes, more than one value.  On error returns jv_invalid()
    points *why at a static message that never quotes the input, and
    *col (if not NULL) at the 1-based byte column where it went wrong.
-   Not reentrant (one scratch buffer). */
+   Not reentrant (one scratch buffer per thread). */
 jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
+/* Frees the calling thread's scratch buffer and key caches. */
+void bw_json_thread_end(void);
+
+/* --- lines worked on in parallel, taken in order (par.c) --- */
+
+/* One line of input, as work() gets it and take() gets it back. */
+struct bw_job {
+	const char *s;		/* the line, without its newline */
+	size_t n;
+	unsigned long lineno;	/* its number in its input */
+	unsigned long index;	/* lines not blank before it, all inputs */
+	int blank;		/* it holds nothing but blanks */
+	/* work() appends the line's output to out and anything else
+	   take() needs to aux (memory buffers), may set num, and sets
+	   code when the exit code of its refusal is not 65. */
+	struct bw_out *out, *aux, *warn;
+	uint64_t num;
+	int code;
+	/* take() finds the bytes appended here */
+	const char *outp, *auxp;
+	size_t outn, auxn;
+};
+
+struct bw_par_ops {
+	/* A worker's state, made in the thread that uses it (or NULL). */
+	void *(*init)(void *arg);
+	/* Works on one line: returns 0 (take it), 1 (skip it) or -1
+	   (refused, with a message of at most whysize bytes in why). */
+	int (*work)(void *state, struct bw_job *j, char *why, size_t whysize);
+	/* Takes one line, in input order, in the calling thread; name is
+	   the input's file name (NULL for stdin), for messages. */
+	void (*take)(void *arg, struct bw_job *j, const char *name);
+	/* A warning work() gave (bw_job_warn), in order, calling thread. */
+	void (*warn)(void *arg, const char *msg);
+	void (*fini)(void *state);
+	void *arg;
+	int jsorder;		/* out and aux order keys as JavaScript does */
+};
+
+/* Worker threads to use: $BW_THREADS, else the online CPUs (at most
+   8).  Dies (2) when BW_THREADS is not a number from 1 to 64. */
+int bw_par_threads(void);
+/* Starts threads workers (none when threads is 1: then the lines are
+   worked on in the calling thread). */
+struct bw_par *bw_par_new(const struct bw_par_ops *ops, int threads);
+/* Runs every line of l through work() and take(), with l's per-line
+   cap.  What take() sees, and the first error (which dies naming the
+   line, after every line before it was taken), are as if the lines
+   went one by one. */
+void bw_par_lines(struct bw_par *p, struct bw_lines *l);
+/* Stops the workers, frees. */
+void bw_par_free(struct bw_par *p);
+/* Gives a warning for the line, told when the line is taken. */
+void bw_job_warn(struct bw_job *j, const char *msg);
 
 /* --- a set of strings (strset.c) --- */
 
@@ -186,7 +250,11 @@ struct bw_mapper {
 	int endpoint;
 	const char *model;	/* without any "openai/" prefix, borrowed */
 	jv defaults;		/* an object merged under each request, or invalid */
+	const char *defaults_text;	/* its JSON text, borrowed, or NULL */
 	struct bw_strset *warned_set;	/* warnings already given */
+	/* When set, warnings go here instead (each time, not once). */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
 	/* what the SDK's model catalog says of the model */
 	int reasoning, effort_none_sampling, flex, priority, gpt6,
 	    search_preview, tools_need_no_effort;
@@ -199,6 +267,8 @@ struct bw_mapper {
 void bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 		    const char *defaults);
 void bw_mapper_free(struct bw_mapper *m);
+/* Prints "warning: msg" on stderr unless m printed it before. */
+void bw_mapper_warn(struct bw_mapper *m, const char *msg);
 /* 1 if model (no prefix) is one the SDK treats as a reasoning model. */
 int bw_model_is_reasoning(const char *model);
 /* Maps one request (AI SDK shape, or a raw line with custom_id and

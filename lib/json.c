@@ -14,8 +14,9 @@ struct jp {
 	int depth;
 };
 
-static char *scratch;
-static size_t scratchcap;
+/* Per thread, so that workers (par.c) can parse at the same time. */
+static BW_TLS char *scratch;
+static BW_TLS size_t scratchcap;
 
 static void
 grow(size_t n)
@@ -119,25 +120,50 @@ put8(char *o, unsigned cp)
 	return 4;
 }
 
-static jv
-string(struct jp *j)
+/* The end of the run of plain string bytes at p (not '"', '\\' or a
+   control byte; whole, valid UTF-8 sequences), or NULL with the error
+   set.  Eight bytes at a time while they are plain ASCII. */
+static const unsigned char *
+plain(struct jp *j, const unsigned char *p)
 {
-	const unsigned char *s = ++j->p, *p = s;
-	size_t o;
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
 
-	/* the common case: no escapes, copied once by jv */
-	while (p < j->end && *p != '"' && *p != '\\') {
+	for (;;) {
+		while (j->end - p >= 8) {
+			uint64_t w, q, b;
+			memcpy(&w, p, 8);
+			q = w ^ ones * '"';
+			b = w ^ ones * '\\';
+			if (((w - ones * 0x20) | (q - ones) | (b - ones) | w) &
+			    high)
+				break;
+			p += 8;
+		}
+		if (p == j->end || *p == '"' || *p == '\\')
+			return p;
 		if (*p < 0x20)
-			return j->p = p, fail(j, "control character in a string");
+			return j->p = p, fail(j, "control character in a string"),
+			    NULL;
 		if (*p < 0x80) {
 			p++;
 			continue;
 		}
 		int n = utf8len(p, j->end);
 		if (!n)
-			return j->p = p, fail(j, "invalid UTF-8");
+			return j->p = p, fail(j, "invalid UTF-8"), NULL;
 		p += n;
 	}
+}
+
+static jv
+string(struct jp *j)
+{
+	const unsigned char *s = ++j->p, *p;
+	size_t o;
+
+	/* the common case: no escapes, copied once */
+	if (!(p = plain(j, s)))
+		return jv_invalid();
 	if (p == j->end)
 		return j->p = p, fail(j, "unterminated string");
 	if (*p == '"') {
@@ -180,14 +206,11 @@ string(struct jp *j)
 			o += put8(scratch + o, cp);
 			continue;
 		}
-		if (*p < 0x20)
-			return j->p = p, fail(j, "control character in a string");
-		int n = *p < 0x80 ? 1 : utf8len(p, j->end);
-		if (!n)
-			return j->p = p, fail(j, "invalid UTF-8");
-		memcpy(scratch + o, p, n);
-		o += n;
-		p += n;
+		const unsigned char *run = p;
+		if (!(p = plain(j, p)))
+			return jv_invalid();
+		memcpy(scratch + o, run, p - run);
+		o += p - run;
 	}
 	if (p == j->end)
 		return j->p = p, fail(j, "unterminated string");
@@ -257,12 +280,13 @@ static jv value(struct jp *j);
    short ones are made once and shared, which spares libjq's allocation,
    UTF-8 check and hashing of each copy. */
 enum { NKEYS = 512, KEYMAX = 24 };
-static struct key {
+struct key {
 	unsigned char len;
 	char s[KEYMAX];
 	jv v;
 	int used;
-} keys[NKEYS];
+};
+static BW_TLS struct key keys[NKEYS];
 
 static jv
 key_string(struct jp *j)
@@ -684,7 +708,7 @@ bw_out_json(struct bw_out *o, jv v)
 const char *
 bw_quote(const char *s, size_t n, size_t max)
 {
-	static char buf[512];
+	static BW_TLS char buf[512];
 	size_t o = 0;
 
 	if (max > 64 * 1024 || max > sizeof buf - 16)
@@ -713,10 +737,11 @@ bw_quote(const char *s, size_t n, size_t max)
 
 /* The jv of a key the code names, made once and kept (looked up by
    address, and checked by content, as an address can be reused). */
+static BW_TLS struct named { const char *p; jv v; } cache[256];
+
 static jv
 named(const char *key)
 {
-	static struct { const char *p; jv v; } cache[256];
 	uintptr_t h = (uintptr_t)key;
 	size_t i = (h >> 3 ^ h >> 11) % 256;
 
@@ -727,6 +752,22 @@ named(const char *key)
 		cache[i].v = jv_string(key);
 	}
 	return jv_copy(cache[i].v);
+}
+
+void
+bw_json_thread_end(void)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].used)
+			jv_free(keys[i].v);
+	for (size_t i = 0; i < 256; i++)
+		if (cache[i].p)
+			jv_free(cache[i].v);
+	memset(keys, 0, sizeof keys);
+	memset(cache, 0, sizeof cache);
+	free(scratch);
+	scratch = NULL;
+	scratchcap = 0;
 }
 
 jv

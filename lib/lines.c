@@ -38,18 +38,35 @@ bw_lines_close(struct bw_lines *l)
 	l->buf = NULL;
 }
 
+static void
+vdie(const char *name, unsigned long lineno, int code, const char *fmt,
+    va_list ap)
+{
+	char msg[768];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (name)
+		bw_die(code, "%s: line %lu: %s", name, lineno, msg);
+	bw_die(code, "line %lu: %s", lineno, msg);
+}
+
 void
 bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (l->name)
-		bw_die(code, "%s: line %lu: %s", l->name, l->lineno, msg);
-	bw_die(code, "line %lu: %s", l->lineno, msg);
+	vdie(l->name, l->lineno, code, fmt, ap);
+}
+
+void
+bw_die_line(const char *name, unsigned long lineno, int code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdie(name, lineno, code, fmt, ap);
 }
 
 int
@@ -95,6 +112,17 @@ fill(struct bw_lines *l)
 	l->end += r;
 }
 
+static int
+toolong(struct bw_lines *l)
+{
+	if (!l->soft)
+		bw_lines_die(l, BW_EX_DATAERR,
+		    "longer than the limit of %zu bytes", l->max);
+	l->eof = 1;
+	l->start = l->scan = l->end;	/* nothing more from this input */
+	return -1;
+}
+
 int
 bw_lines_next(struct bw_lines *l, const char **line, size_t *len)
 {
@@ -109,16 +137,14 @@ bw_lines_next(struct bw_lines *l, const char **line, size_t *len)
 			l->scan = nl + 1 - l->buf;
 			l->lineno++;
 			if (*len > l->max)
-				bw_lines_die(l, BW_EX_DATAERR,
-				    "longer than the limit of %zu bytes", l->max);
+				return toolong(l);
 			l->unterminated = 0;
 			return 1;
 		}
 		l->scan = l->end;
 		if (l->end - l->start > l->max) {
 			l->lineno++;
-			bw_lines_die(l, BW_EX_DATAERR,
-			    "longer than the limit of %zu bytes", l->max);
+			return toolong(l);
 		}
 		if (l->eof) {
 			if (l->end == l->start)

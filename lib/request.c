@@ -192,9 +192,18 @@ warn_once(struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (!c->m->warned_set)
-		c->m->warned_set = bw_strset_new();
-	if (!bw_strset_add(c->m->warned_set, msg, strlen(msg), 1))
+	if (c->m->warn)
+		c->m->warn(c->m->warn_arg, msg);
+	else
+		bw_mapper_warn(c->m, msg);
+}
+
+void
+bw_mapper_warn(struct bw_mapper *m, const char *msg)
+{
+	if (!m->warned_set)
+		m->warned_set = bw_strset_new();
+	if (!bw_strset_add(m->warned_set, msg, strlen(msg), 1))
 		bw_warn("warning: %s", msg);
 }
 
@@ -352,6 +361,7 @@ bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 		    bw_quote(model, strlen(model), 60));
 	m->model = model;
 	m->endpoint = endpoint;
+	m->defaults_text = defaults;
 	classify(m, model);
 	m->defaults = jv_invalid();
 	if (defaults) {
@@ -2573,7 +2583,7 @@ out:
 		jv_free(c.keep[i]);
 	free(c.keep);
 	if (c.failed) {
-		static char whybuf[512];
+		static BW_TLS char whybuf[512];
 		jv_free(body);
 		jv_free(*custom_id);
 		*custom_id = jv_invalid();

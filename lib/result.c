@@ -4,7 +4,7 @@
 
 #include "bw.h"
 
-static char whybuf[256];
+static BW_TLS char whybuf[256];
 
 static int
 bad(const char **why, const char *fmt, const char *arg)
@@ -216,26 +216,58 @@ bw_result_write(struct bw_out *o, jv line, int raw, const char **why)
 	return rc;
 }
 
+struct parsing {
+	struct bw_out *o;
+	int raw;
+	unsigned long count;
+};
+
+static void *
+init(void *arg)
+{
+	return arg;
+}
+
+static int
+work(void *state, struct bw_job *j, char *why, size_t whysize)
+{
+	struct parsing *ps = state;
+	const char *w;
+	size_t col;
+	jv v;
+
+	if (j->blank)
+		return 1;
+	v = bw_parse_line(j->s, j->n, &w, &col);
+	if (!jv_is_valid(v))
+		return snprintf(why, whysize, "invalid JSON at column %zu: %s",
+		    col, w), -1;
+	if (bw_result_write(j->out, v, ps->raw, &w) < 0)
+		return snprintf(why, whysize, "%s", w), -1;
+	return 0;
+}
+
+static void
+take(void *arg, struct bw_job *j, const char *name)
+{
+	struct parsing *ps = arg;
+
+	(void)name;
+	bw_out_write(ps->o, j->outp, j->outn);
+	ps->count++;
+}
+
 unsigned long
 bw_parse_file(struct bw_out *o, const char *path, size_t max, int raw)
 {
+	struct parsing ps = { o, raw, 0 };
+	struct bw_par_ops ops = { init, work, take, NULL, NULL, &ps, 0 };
+	struct bw_par *p = bw_par_new(&ops, bw_par_threads());
 	struct bw_lines l;
-	const char *s, *why;
-	size_t n, col;
-	unsigned long count = 0;
 
 	bw_lines_open(&l, path, max);
-	while (bw_lines_next(&l, &s, &n)) {
-		if (bw_blank(s, n))
-			continue;
-		jv v = bw_parse_line(s, n, &why, &col);
-		if (!jv_is_valid(v))
-			bw_lines_die(&l, BW_EX_DATAERR,
-			    "invalid JSON at column %zu: %s", col, why);
-		if (bw_result_write(o, v, raw, &why) < 0)
-			bw_lines_die(&l, BW_EX_DATAERR, "%s", why);
-		count++;
-	}
+	bw_par_lines(p, &l);
 	bw_lines_close(&l);
-	return count;
+	bw_par_free(p);
+	return ps.count;
 }
