@@ -183,7 +183,9 @@ struct bw_job {
 	size_t n;
 	unsigned long lineno;	/* its number in its input */
 	unsigned long index;	/* lines not blank before it, all inputs */
+	uint64_t offset;	/* the byte where it starts in its input */
 	int blank;		/* it holds nothing but blanks */
+	int unterminated;	/* it is the last and has no newline */
 	/* work() appends the line's output to out and anything else
 	   take() needs to aux (memory buffers), may set num, and sets
 	   code when the exit code of its refusal is not 65. */

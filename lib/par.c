@@ -32,7 +32,8 @@ enum { EMPTY, READY, BUSY, DONE };
 struct rec {
 	size_t in, n;		/* the line in the chunk's input */
 	unsigned long lineno, index;
-	int blank, skip;
+	uint64_t offset;
+	int blank, skip, unterminated;
 	size_t out, outn, aux, auxn, warn, warnn;
 	uint64_t num;
 };
@@ -62,6 +63,7 @@ struct bw_par {
 	struct chunk *c;
 	int nc;
 	unsigned long seq, index;
+	uint64_t offset;	/* where the next line starts in its input */
 	size_t max;
 	void *inline_state;	/* the state when there is no worker */
 };
@@ -112,7 +114,9 @@ work(struct bw_par *p, void *state, struct chunk *c)
 		j.n = r->n;
 		j.lineno = r->lineno;
 		j.index = r->index;
+		j.offset = r->offset;
 		j.blank = r->blank;
+		j.unterminated = r->unterminated;
 		j.out = &c->out;
 		j.aux = &c->aux;
 		j.warn = &c->warn;
@@ -222,7 +226,9 @@ take(struct bw_par *p, struct chunk *c)
 		j.n = r->n;
 		j.lineno = r->lineno;
 		j.index = r->index;
+		j.offset = r->offset;
 		j.blank = r->blank;
+		j.unterminated = r->unterminated;
 		j.outp = c->out.buf + r->out;
 		j.outn = r->outn;
 		j.auxp = c->aux.buf + r->aux;
@@ -267,6 +273,9 @@ fill(struct bw_par *p, struct chunk *c, struct bw_lines *l)
 		r->n = n;
 		c->inn += n;
 		r->lineno = l->lineno;
+		r->offset = p->offset;
+		p->offset += n + 1;
+		r->unterminated = l->unterminated;
 		r->blank = bw_blank(s, n);
 		r->index = p->index;
 		p->index += !r->blank;
@@ -283,6 +292,7 @@ bw_par_lines(struct bw_par *p, struct bw_lines *l)
 
 	l->soft = 1;
 	p->max = l->max;
+	p->offset = 0;
 	if (!p->nth) {
 		while (fill(p, &p->c[0], l)) {
 			work(p, p->inline_state, &p->c[0]);

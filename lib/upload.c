@@ -1,6 +1,7 @@
 /* upload.c: check a batch input file whole, then POST /files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,77 +10,156 @@
 
 #include "bw.h"
 
+/* What the calling thread keeps while the workers check lines. */
 struct check {
+	const struct bw_upload_opts *lim;
 	struct bw_strset *ids;
-	jv url, model;
-	unsigned long count;
-	unsigned long url_line, model_line;
+	struct bw_out *spool;	/* a copy of stdin, or NULL */
+	char *url, *model;	/* those of the first line */
+	size_t urln, modeln;
+	unsigned long count, first;
+	uint64_t bytes;
 };
 
-static void
-check_line(struct bw_lines *l, struct check *k, const char *s, size_t n)
+static int
+refuse(char *why, size_t whysize, const char *fmt, ...)
 {
-	const char *why;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whysize, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *
+kind_of(jv v)
+{
+	return jv_is_valid(v) ? bw_kind(v) : "missing";
+}
+
+/* Checks one line on its own (in a worker): custom_id to aux, url and
+   model to out (num is the url's length). */
+static int
+check_line(void *state, struct bw_job *j, char *why, size_t whysize)
+{
+	const struct bw_upload_opts *lim = ((struct check *)state)->lim;
+	const char *w;
 	size_t col;
+	int rc = -1;
 	jv v, id, method, url, body, model;
 
-	if (bw_blank(s, n))
-		bw_lines_die(l, BW_EX_DATAERR, "an empty line");
-	v = bw_parse_line(s, n, &why, &col);
+	if (j->unterminated)
+		return refuse(why, whysize, "no newline at the end: the input "
+		    "looks cut short; nothing was sent");
+	if (j->lineno > lim->max_requests)
+		return refuse(why, whysize, "past the limit of %llu requests "
+		    "in a batch (--max-requests)",
+		    (unsigned long long)lim->max_requests);
+	if (j->offset + j->n + 1 > lim->max_file)
+		return refuse(why, whysize, "past the limit of %llu bytes in "
+		    "a batch file (--max-file)",
+		    (unsigned long long)lim->max_file);
+	if (j->blank)
+		return refuse(why, whysize, "an empty line");
+	v = bw_parse_line(j->s, j->n, &w, &col);
 	if (!jv_is_valid(v))
-		bw_lines_die(l, BW_EX_DATAERR, "invalid JSON at column %zu: %s",
-		    col, why);
-	if (jv_get_kind(v) != JV_KIND_OBJECT)
-		bw_lines_die(l, BW_EX_DATAERR, "%s, not a batch request object",
+		return refuse(why, whysize, "invalid JSON at column %zu: %s",
+		    col, w);
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		refuse(why, whysize, "%s, not a batch request object",
 		    bw_kind(v));
+		jv_free(v);
+		return -1;
+	}
 	id = bw_get(v, "custom_id");
 	method = bw_get(v, "method");
 	url = bw_get(v, "url");
 	body = bw_get(v, "body");
 	model = bw_get(body, "model");
-	if (jv_get_kind(id) != JV_KIND_STRING || !jv_string_length_bytes(jv_copy(id)))
-		bw_lines_die(l, BW_EX_DATAERR, "custom_id: %s, not a non-empty "
-		    "string", jv_is_valid(id) ? bw_kind(id) : "missing");
-	if (jv_get_kind(method) != JV_KIND_STRING ||
+	if (jv_get_kind(id) != JV_KIND_STRING ||
+	    !jv_string_length_bytes(jv_copy(id)))
+		refuse(why, whysize, "custom_id: %s, not a non-empty string",
+		    kind_of(id));
+	else if (jv_get_kind(method) != JV_KIND_STRING ||
 	    strcmp(jv_string_value(method), "POST"))
-		bw_lines_die(l, BW_EX_DATAERR, "method: not \"POST\"");
-	if (jv_get_kind(url) != JV_KIND_STRING ||
+		refuse(why, whysize, "method: not \"POST\"");
+	else if (jv_get_kind(url) != JV_KIND_STRING ||
 	    strncmp(jv_string_value(url), "/v1/", 4))
-		bw_lines_die(l, BW_EX_DATAERR, "url: not a /v1/ path");
-	if (jv_get_kind(body) != JV_KIND_OBJECT)
-		bw_lines_die(l, BW_EX_DATAERR, "body: %s, not an object",
-		    jv_is_valid(body) ? bw_kind(body) : "missing");
-	if (jv_get_kind(model) != JV_KIND_STRING)
-		bw_lines_die(l, BW_EX_DATAERR, "body.model: %s, not a string",
-		    jv_is_valid(model) ? bw_kind(model) : "missing");
-	unsigned long first = bw_strset_add(k->ids, jv_string_value(id),
-	    jv_string_length_bytes(jv_copy(id)), l->lineno);
-	if (first)
-		bw_lines_die(l, BW_EX_DATAERR, "duplicate custom_id %s (first "
-		    "on line %lu)", bw_quote(jv_string_value(id),
-		    jv_string_length_bytes(jv_copy(id)), 200), first);
-	if (!jv_is_valid(k->url)) {
-		k->url = jv_copy(url);
-		k->model = jv_copy(model);
-		k->url_line = l->lineno;
-	} else if (!jv_equal(jv_copy(k->url), jv_copy(url))) {
-		bw_lines_die(l, BW_EX_DATAERR, "url %s, but line %lu has %s: "
-		    "one endpoint per batch", bw_quote(jv_string_value(url),
-		    strlen(jv_string_value(url)), 60), k->url_line,
-		    jv_string_value(k->url));
-	} else if (!jv_equal(jv_copy(k->model), jv_copy(model))) {
-		bw_lines_die(l, BW_EX_DATAERR, "body.model %s, but line %lu has "
-		    "%s: one model per batch", bw_quote(jv_string_value(model),
-		    strlen(jv_string_value(model)), 60), k->url_line,
-		    jv_string_value(k->model));
+		refuse(why, whysize, "url: not a /v1/ path");
+	else if (jv_get_kind(body) != JV_KIND_OBJECT)
+		refuse(why, whysize, "body: %s, not an object", kind_of(body));
+	else if (jv_get_kind(model) != JV_KIND_STRING)
+		refuse(why, whysize, "body.model: %s, not a string",
+		    kind_of(model));
+	else {
+		bw_out_write(j->aux, jv_string_value(id),
+		    jv_string_length_bytes(jv_copy(id)));
+		j->num = jv_string_length_bytes(jv_copy(url));
+		bw_out_write(j->out, jv_string_value(url), j->num);
+		bw_out_write(j->out, jv_string_value(model),
+		    jv_string_length_bytes(jv_copy(model)));
+		rc = 0;
 	}
-	k->count++;
 	jv_free(id);
 	jv_free(method);
 	jv_free(url);
 	jv_free(body);
 	jv_free(model);
 	jv_free(v);
+	return rc;
+}
+
+static void *
+check_init(void *arg)
+{
+	return arg;
+}
+
+static char *
+copy(const char *s, size_t n)
+{
+	char *c = malloc(n + 1);
+
+	if (!c)
+		bw_die(BW_EX_IOERR, "out of memory");
+	memcpy(c, s, n);
+	c[n] = 0;
+	return c;
+}
+
+/* Checks a line against those before it (in order). */
+static void
+check_take(void *arg, struct bw_job *j, const char *name)
+{
+	struct check *k = arg;
+	const char *url = j->outp, *model = j->outp + j->num;
+	size_t urln = j->num, modeln = j->outn - j->num;
+	unsigned long first = bw_strset_add(k->ids, j->auxp, j->auxn, j->lineno);
+
+	if (first)
+		bw_die_line(name, j->lineno, BW_EX_DATAERR, "duplicate "
+		    "custom_id %s (first on line %lu)",
+		    bw_quote(j->auxp, j->auxn, 200), first);
+	if (!k->url) {
+		k->url = copy(url, k->urln = urln);
+		k->model = copy(model, k->modeln = modeln);
+		k->first = j->lineno;
+	} else if (urln != k->urln || memcmp(url, k->url, urln)) {
+		bw_die_line(name, j->lineno, BW_EX_DATAERR, "url %s, but line "
+		    "%lu has %s: one endpoint per batch", bw_quote(url, urln,
+		    60), k->first, k->url);
+	} else if (modeln != k->modeln || memcmp(model, k->model, modeln)) {
+		bw_die_line(name, j->lineno, BW_EX_DATAERR, "body.model %s, "
+		    "but line %lu has %s: one model per batch",
+		    bw_quote(model, modeln, 60), k->first, k->model);
+	}
+	k->count++;
+	k->bytes += j->n + 1;
+	if (k->spool) {
+		bw_out_write(k->spool, j->s, j->n);
+		bw_out_char(k->spool, '\n');
+	}
 }
 
 struct same {
@@ -150,12 +230,14 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
     struct bw_out *o)
 {
 	struct bw_lines l;
-	struct check k = { bw_strset_new(), jv_invalid(), jv_invalid(), 0, 0, 0 };
+	struct check k = { .lim = lim, .ids = bw_strset_new() };
+	struct bw_par_ops ops = { check_init, check_line, check_take, NULL,
+		NULL, &k, 0 };
+	struct bw_par *p;
 	struct bw_call c = { .method = "POST", .path = "/files" };
 	struct bw_out spool;
 	struct stat st;
-	const char *s, *name;
-	size_t n;
+	const char *name;
 	int regular;
 	uint64_t bytes = 0;
 
@@ -177,25 +259,11 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		unlink(tmp);
 		bw_out_open(&spool, c.upload_fd, "temporary file", 0);
 	}
-	while (bw_lines_next(&l, &s, &n)) {
-		bytes += n + 1;
-		if (l.unterminated)
-			bw_lines_die(&l, BW_EX_DATAERR, "no newline at the end: "
-			    "the input looks cut short; nothing was sent");
-		if (k.count + 1 > lim->max_requests)
-			bw_lines_die(&l, BW_EX_DATAERR, "past the limit of %llu "
-			    "requests in a batch (--max-requests)",
-			    (unsigned long long)lim->max_requests);
-		if (bytes > lim->max_file)
-			bw_lines_die(&l, BW_EX_DATAERR, "past the limit of %llu "
-			    "bytes in a batch file (--max-file)",
-			    (unsigned long long)lim->max_file);
-		check_line(&l, &k, s, n);
-		if (!regular) {
-			bw_out_write(&spool, s, n);
-			bw_out_char(&spool, '\n');
-		}
-	}
+	k.spool = regular ? NULL : &spool;
+	p = bw_par_new(&ops, bw_par_threads());
+	bw_par_lines(p, &l);
+	bw_par_free(p);
+	bytes = k.bytes;
 	if (k.count == 0)
 		bw_die(BW_EX_DATAERR, "%s%sno requests in the input",
 		    path ? path : "", path ? ": " : "");
@@ -234,14 +302,16 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the server sent an invalid "
 		    "file id %s%s", a->basepath, bw_quote(jv_string_value(id),
 		    strlen(jv_string_value(id)), 80), bw_api_reqid(&c));
-	file = jv_object_set(file, jv_string("endpoint"), k.url);
+	file = jv_object_set(file, jv_string("endpoint"),
+	    jv_string_sized(k.url, k.urln));
 	file = jv_object_set(file, jv_string("request_count"),
 	    jv_number(k.count));
 	bw_out_json(o, file);
 	bw_out_char(o, '\n');
 	jv_free(file);
 	jv_free(id);
-	jv_free(k.model);
+	free(k.url);
+	free(k.model);
 	bw_strset_free(k.ids);
 	if (!regular)
 		close(c.upload_fd);

@@ -106,6 +106,32 @@ exit_is 65 "bw-parse, two bad lines: exit 65"
 err_like "^bw-parse: $T/resbad.jsonl: line 4500: no custom_id$" "bw-parse: the first bad line is named"
 out_empty "bw-parse, bad lines: nothing on stdout"
 
+# bw-upload's check: the first bad line wins, before anything is sent
+# (no server runs here: a check that passed would fail to connect).
+export OPENAI_API_KEY=sk-test OPENAI_BASE_URL=http://127.0.0.1:9/v1
+BW_THREADS=1 bw-jsonl -m gpt-4o-mini "$T/req.jsonl" >"$T/up.jsonl"
+bad "$T/up.jsonl" 19500 'x' >"$T/up1.jsonl"
+bad "$T/up1.jsonl" 8000 "$(sed -n 8p "$T/up.jsonl")" >"$T/updup.jsonl"
+for t in 1 2 8; do
+	BW_THREADS=$t run bw-upload --retries 0 "$T/updup.jsonl"
+	exit_is 65 "bw-upload, $t threads, two bad lines: exit 65"
+	err_like "^bw-upload: $T/updup.jsonl: line 8000: duplicate custom_id \"c7\" \(first on line 8\)$" \
+		"bw-upload, $t threads: the first bad line is named"
+done
+bad "$T/up.jsonl" 15000 '{"custom_id":"z","method":"POST","url":"/v1/embeddings","body":{"model":"gpt-4o-mini"}}' >"$T/upurl.jsonl"
+BW_THREADS=2 run bw-upload --retries 0 "$T/upurl.jsonl"
+err_like "line 15000: url \"/v1/embeddings\", but line 1 has /v1/chat/completions: one endpoint per batch$" \
+	"bw-upload: a second endpoint in a later chunk"
+BW_THREADS=2 run bw-upload --retries 0 --max-requests 12000 "$T/up1.jsonl"
+err_like "line 12001: past the limit of 12000 requests in a batch \(--max-requests\)$" \
+	"bw-upload: --max-requests in a later chunk"
+head -c -30 "$T/up.jsonl" >"$T/upcut.jsonl"
+BW_THREADS=2 run sh -c 'bw-upload --retries 0 <"$1"' sh "$T/upcut.jsonl"
+err_like "^bw-upload: line $(wc -l <"$T/up.jsonl" | tr -d ' '): no newline at the end: the input looks cut short; nothing was sent$" \
+	"bw-upload: a cut input, named at its last line"
+BW_THREADS=2 run bw-upload --retries 0 "$T/up.jsonl"
+exit_is 75 "bw-upload: a good file passes the check and then fails to connect (75)"
+
 # BW_THREADS itself.
 for v in 0 65 x; do
 	BW_THREADS=$v run bw-parse "$T/res.jsonl"
