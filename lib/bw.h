@@ -172,6 +172,11 @@ int bw_blank(const char *s, size_t n);
    *col (if not NULL) at the 1-based byte column where it went wrong.
    Not reentrant (one scratch buffer per thread). */
 jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
+/* The same, building only the values nested at most depth deep (the
+   line's own value is 1 deep): deeper ones are checked as strictly
+   but read as null.  Spares the work of values nobody looks at. */
+jv bw_parse_shallow(const char *s, size_t n, int depth, const char **why,
+		    size_t *col);
 /* Frees the calling thread's scratch buffer and key caches. */
 void bw_json_thread_end(void);
 

@@ -1,4 +1,5 @@
 /* json.c: a strict JSON reader building jv values, and a lean writer. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@ struct jp {
 	const unsigned char *p, *end;
 	const char *why;
 	int depth;
+	int keep;		/* values nested deeper are checked, not built */
 };
 
 /* Per thread, so that workers (par.c) can parse at the same time. */
@@ -168,7 +170,8 @@ string(struct jp *j)
 		return j->p = p, fail(j, "unterminated string");
 	if (*p == '"') {
 		j->p = p + 1;
-		return jv_string_sized((const char *)s, p - s);
+		return j->depth > j->keep ? jv_null() :
+		    jv_string_sized((const char *)s, p - s);
 	}
 	grow(j->end - s);
 	memcpy(scratch, s, p - s);
@@ -215,7 +218,7 @@ string(struct jp *j)
 	if (p == j->end)
 		return j->p = p, fail(j, "unterminated string");
 	j->p = p + 1;
-	return jv_string_sized(scratch, o);
+	return j->depth > j->keep ? jv_null() : jv_string_sized(scratch, o);
 }
 
 static jv
@@ -318,7 +321,7 @@ key_string(struct jp *j)
 static jv
 array(struct jp *j)
 {
-	jv a = jv_array();
+	jv a = j->depth > j->keep ? jv_null() : jv_array();
 
 	j->p++;
 	ws(j);
@@ -330,7 +333,10 @@ array(struct jp *j)
 		jv v = value(j);
 		if (!jv_is_valid(v))
 			return jv_free(a), v;
-		a = jv_array_append(a, v);
+		if (j->depth > j->keep)
+			jv_free(v);
+		else
+			a = jv_array_append(a, v);
 		ws(j);
 		if (j->p < j->end && *j->p == ',') {
 			j->p++;
@@ -349,7 +355,8 @@ array(struct jp *j)
 static jv
 object(struct jp *j)
 {
-	jv o = jv_object();
+	int build = j->depth <= j->keep;
+	jv o = build ? jv_object() : jv_null();
 
 	j->p++;
 	ws(j);
@@ -364,7 +371,7 @@ object(struct jp *j)
 			return fail(j, j->p == j->end ? "unexpected end of line" :
 			    "expected a string key in an object");
 		}
-		jv k = key_string(j);
+		jv k = build ? key_string(j) : string(j);
 		if (!jv_is_valid(k))
 			return jv_free(o), k;
 		ws(j);
@@ -378,7 +385,10 @@ object(struct jp *j)
 		jv v = value(j);
 		if (!jv_is_valid(v))
 			return jv_free(o), jv_free(k), v;
-		o = jv_object_set(o, k, v);
+		if (build)
+			o = jv_object_set(o, k, v);
+		else
+			jv_free(k), jv_free(v);
 		ws(j);
 		if (j->p < j->end && *j->p == ',') {
 			j->p++;
@@ -449,8 +459,15 @@ value(struct jp *j)
 jv
 bw_parse_line(const char *s, size_t n, const char **why, size_t *col)
 {
+	return bw_parse_shallow(s, n, INT_MAX, why, col);
+}
+
+jv
+bw_parse_shallow(const char *s, size_t n, int depth, const char **why,
+    size_t *col)
+{
 	struct jp j = { (const unsigned char *)s, (const unsigned char *)s + n,
-	    NULL, 0 };
+	    NULL, 0, depth };
 	jv v = value(&j);
 
 	if (jv_is_valid(v)) {

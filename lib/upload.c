@@ -62,7 +62,8 @@ check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 		    (unsigned long long)lim->max_file);
 	if (j->blank)
 		return refuse(why, whysize, "an empty line");
-	v = bw_parse_line(j->s, j->n, &w, &col);
+	/* the line, and body's members: what is deeper is only checked */
+	v = bw_parse_shallow(j->s, j->n, 2, &w, &col);
 	if (!jv_is_valid(v))
 		return refuse(why, whysize, "invalid JSON at column %zu: %s",
 		    col, w);

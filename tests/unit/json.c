@@ -459,6 +459,52 @@ test_depth(void **state)
 	free(s);
 }
 
+/* bw_parse_shallow builds depth levels and checks the rest alike */
+static void
+shallow_is(const char *s, int depth, const char *want)
+{
+	const char *why = NULL;
+	jv v = bw_parse_shallow(s, strlen(s), depth, &why, NULL);
+	char *got;
+
+	if (!jv_is_valid(v))
+		fail_msg("refused: %s", why);
+	got = dump(v);
+	assert_string_equal(got, want);
+	free(got);
+	jv_free(v);
+}
+
+static void
+test_shallow(void **state)
+{
+	const char *s = "{\"a\":{\"b\":[1,\"x\\n\",{\"k\":2}],\"c\":\"y\"},"
+	    "\"d\":\"z\",\"e\":[]}";
+	const char *why = NULL;
+	size_t col = 0;
+	jv v;
+
+	(void)state;
+	shallow_is(s, 3, "{\"a\":{\"b\":[1,\"x\\n\",null],\"c\":\"y\"},"
+	    "\"d\":\"z\",\"e\":[]}");
+	shallow_is(s, 2, "{\"a\":{\"b\":null,\"c\":\"y\"},\"d\":\"z\","
+	    "\"e\":[]}");
+	shallow_is(s, 1, "{\"a\":null,\"d\":\"z\",\"e\":null}");
+	shallow_is(s, 0, "null");
+	shallow_is("\"top\"", 0, "\"top\"");
+	/* what is not built is checked all the same, at the same column */
+	v = bw_parse_shallow("{\"a\":[\"\\ud800\"]}", 16, 1, &why, &col);
+	assert_false(jv_is_valid(v));
+	assert_string_equal(why, "lone surrogate in a \\u escape");
+	assert_int_equal(col, 8);
+	v = bw_parse_shallow("{\"a\":{\"\xff\":1}}", 13, 1, &why, &col);
+	assert_false(jv_is_valid(v));
+	assert_string_equal(why, "invalid UTF-8");
+	v = bw_parse_shallow("{\"a\":[1,]}", 10, 1, &why, &col);
+	assert_false(jv_is_valid(v));
+	assert_int_equal(col, 9);
+}
+
 static void
 test_no_column(void **state)
 {
@@ -708,6 +754,7 @@ main(void)
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_more_than_one),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_shallow),
 		cmocka_unit_test(test_no_column),
 		cmocka_unit_test(test_length_not_nul),
 		cmocka_unit_test(test_number_format),
