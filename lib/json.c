@@ -754,13 +754,15 @@ bw_quote(const char *s, size_t n, size_t max)
 
 /* The jv of a key the code names, made once and kept (looked up by
    address, and checked by content, as an address can be reused). */
-static BW_TLS struct named { const char *p; jv v; } cache[256];
+enum { NNAMED = 1024 };
+static BW_TLS struct named { const char *p; jv v; } cache[NNAMED];
 
 static jv
 named(const char *key)
 {
-	uintptr_t h = (uintptr_t)key;
-	size_t i = (h >> 3 ^ h >> 11) % 256;
+	/* literals sit close together: mix the address's bits well */
+	uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15ULL;
+	size_t i = h >> 54;
 
 	if (cache[i].p != key || strcmp(jv_string_value(cache[i].v), key)) {
 		if (cache[i].p)
@@ -771,13 +773,19 @@ named(const char *key)
 	return jv_copy(cache[i].v);
 }
 
+jv
+bw_lit(const char *s)
+{
+	return named(s);
+}
+
 void
 bw_json_thread_end(void)
 {
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].used)
 			jv_free(keys[i].v);
-	for (size_t i = 0; i < 256; i++)
+	for (size_t i = 0; i < NNAMED; i++)
 		if (cache[i].p)
 			jv_free(cache[i].v);
 	memset(keys, 0, sizeof keys);

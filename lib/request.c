@@ -158,14 +158,14 @@ static void
 put(jv *obj, const char *key, jv v)
 {
 	if (present(v))
-		*obj = jv_object_set(*obj, jv_string(key), jv_copy(v));
+		*obj = jv_object_set(*obj, bw_lit(key), jv_copy(v));
 }
 
 /* Sets key in *obj, consuming v. */
 static void
 set(jv *obj, const char *key, jv v)
 {
-	*obj = jv_object_set(*obj, jv_string(key), v);
+	*obj = jv_object_set(*obj, bw_lit(key), v);
 }
 
 /* JSON.stringify of v (borrowed), as an owned jv string. */
@@ -546,7 +546,7 @@ has_scheme(const char *s)
 static jv
 normalize_url(const char *u)
 {
-	jv out = jv_string("");
+	jv out = bw_lit("");
 	const char *p = u, *hostend;
 	char buf[16];
 	int special, lower = 1;
@@ -701,14 +701,14 @@ static jv
 system_message(struct ctx *c, jv v, const char *where, int index)
 {
 	if (isstr(v))
-		return JV_OBJECT(jv_string("role"), jv_string("system"),
-		    jv_string("content"), jv_copy(v), jv_string("index"),
+		return JV_OBJECT(bw_lit("role"), bw_lit("system"),
+		    bw_lit("content"), jv_copy(v), bw_lit("index"),
 		    jv_number(index));
 	if (isobj(v) && streq(get(c, v, "role"), "system") &&
 	    isstr(get(c, v, "content")))
-		return JV_OBJECT(jv_string("role"), jv_string("system"),
-		    jv_string("content"), jv_copy(get(c, v, "content")),
-		    jv_string("index"), jv_number(index));
+		return JV_OBJECT(bw_lit("role"), bw_lit("system"),
+		    bw_lit("content"), jv_copy(get(c, v, "content")),
+		    bw_lit("index"), jv_number(index));
 	return fail(c, "%s: not a string or a system message", where);
 }
 
@@ -722,8 +722,8 @@ parts(struct ctx *c, jv content, const char *role, int mi)
 	jv out = jv_array();
 
 	if (isstr(content))
-		return jv_array_append(out, JV_OBJECT(jv_string("type"),
-		    jv_string("text"), jv_string("text"), jv_copy(content)));
+		return jv_array_append(out, JV_OBJECT(bw_lit("type"),
+		    bw_lit("text"), bw_lit("text"), jv_copy(content)));
 	if (!isarr(content)) {
 		jv_free(out);
 		return fail(c, "messages[%d].content: %s, not a string or an array",
@@ -778,13 +778,13 @@ parts(struct ctx *c, jv content, const char *role, int mi)
 		}
 		if (!strcmp(type, "image")) {
 			jv mt = get(c, p, "mediaType");
-			p = JV_OBJECT(jv_string("type"), jv_string("file"),
-			    jv_string("data"), jv_copy(get(c, p, "image")),
-			    jv_string("mediaType"),
-			    isstr(mt) ? jv_copy(mt) : jv_string("image"));
+			p = JV_OBJECT(bw_lit("type"), bw_lit("file"),
+			    bw_lit("data"), jv_copy(get(c, p, "image")),
+			    bw_lit("mediaType"),
+			    isstr(mt) ? jv_copy(mt) : bw_lit("image"));
 			jv po = get(c, idx(c, content, i), "providerOptions");
 			if (present(po))
-				p = jv_object_set(p, jv_string("providerOptions"),
+				p = jv_object_set(p, bw_lit("providerOptions"),
 				    jv_copy(po));
 			out = jv_array_append(out, p);
 			continue;
@@ -836,8 +836,8 @@ standardize(struct ctx *c, jv req)
 	}
 	if (present(prompt)) {
 		if (isstr(prompt)) {
-			msgs = keep(c, JV_ARRAY(JV_OBJECT(jv_string("role"),
-			    jv_string("user"), jv_string("content"),
+			msgs = keep(c, JV_ARRAY(JV_OBJECT(bw_lit("role"),
+			    bw_lit("user"), bw_lit("content"),
 			    jv_copy(prompt))));
 		} else if (isarr(prompt)) {
 			msgs = prompt;
@@ -879,7 +879,7 @@ standardize(struct ctx *c, jv req)
 			jv sm = system_message(c, m, "", i);
 			jv po = get(c, m, "providerOptions");
 			if (present(po))
-				sm = jv_object_set(sm, jv_string("providerOptions"),
+				sm = jv_object_set(sm, bw_lit("providerOptions"),
 				    jv_copy(po));
 			out = keep(c, jv_array_append(jv_copy(out), sm));
 			continue;
@@ -887,11 +887,11 @@ standardize(struct ctx *c, jv req)
 		jv ps = parts(c, get(c, m, "content"), str(role), i);
 		if (c->failed)
 			return jv_invalid();
-		jv nm = JV_OBJECT(jv_string("role"), jv_copy(role),
-		    jv_string("content"), ps, jv_string("index"), jv_number(i));
+		jv nm = JV_OBJECT(bw_lit("role"), jv_copy(role),
+		    bw_lit("content"), ps, bw_lit("index"), jv_number(i));
 		jv po = get(c, m, "providerOptions");
 		if (present(po))
-			nm = jv_object_set(nm, jv_string("providerOptions"),
+			nm = jv_object_set(nm, bw_lit("providerOptions"),
 			    jv_copy(po));
 		out = keep(c, jv_array_append(jv_copy(out), nm));
 	}
@@ -1058,13 +1058,13 @@ normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la)
 		jv a = jv_array_get(jv_copy(all), 0);
 		jv ref = bw_get(a, "$ref");
 		if (isobj(a) && jv_object_length(jv_copy(a)) == 1 && isstr(ref)) {
-			jv rest = jv_object_delete(jv_copy(out), jv_string("allOf"));
+			jv rest = jv_object_delete(jv_copy(out), bw_lit("allOf"));
 			jv target = jv_invalid();
 			const char *r = jv_string_value(ref);
 			if (root && (!strncmp(r, "#/definitions/", 14) ||
 			    !strncmp(r, "#/$defs/", 8))) {
 				int defs = r[2] == 'd';
-				jv name = jv_string("");
+				jv name = bw_lit("");
 				for (const char *p = r + (defs ? 14 : 8); *p; p++) {
 					if (p[0] == '~' && p[1] == '1')
 						name = jv_string_append_str(name, "/"), p++;
@@ -1084,7 +1084,7 @@ normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la)
 			}
 			if (!root) {
 				jv_free(out);
-				out = jv_object_set(rest, jv_string("$ref"), jv_copy(ref));
+				out = jv_object_set(rest, bw_lit("$ref"), jv_copy(ref));
 			} else if (present(target)) {
 				jv_free(out);
 				out = target;
@@ -1229,7 +1229,7 @@ map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
 			return;
 		jv fn = jv_object();
 		if (flat)
-			set(&fn, "type", jv_string("function"));
+			set(&fn, "type", bw_lit("function"));
 		put(&fn, "name", name);
 		put(&fn, "description", desc);
 		put(&fn, "parameters", params);
@@ -1239,8 +1239,8 @@ map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
 		else
 			put(&fn, "strict", strict);
 		*tools = jv_array_append(*tools, flat ? fn :
-		    JV_OBJECT(jv_string("type"), jv_string("function"),
-		    jv_string("function"), fn));
+		    JV_OBJECT(bw_lit("type"), bw_lit("function"),
+		    bw_lit("function"), fn));
 	}
 	if (pn)
 		warn_once(c, "tools: JSON Schema propertyNames is not supported "
@@ -1270,21 +1270,21 @@ map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
 				    "%s is not in tools; sent anyway",
 				    bw_quote(str(idx(c, tn, i)),
 				    strlen(str(idx(c, tn, i))), 60));
-			list = jv_array_append(list, JV_OBJECT(jv_string("type"),
-			    jv_string("function"), jv_string("name"),
+			list = jv_array_append(list, JV_OBJECT(bw_lit("type"),
+			    bw_lit("function"), bw_lit("name"),
 			    jv_copy(idx(c, tn, i))));
 		}
-		*choice = JV_OBJECT(jv_string("type"), jv_string("allowed_tools"),
-		    jv_string("mode"), present(mode) ? jv_copy(mode) :
-		    jv_string("auto"), jv_string("tools"), list);
+		*choice = JV_OBJECT(bw_lit("type"), bw_lit("allowed_tools"),
+		    bw_lit("mode"), present(mode) ? jv_copy(mode) :
+		    bw_lit("auto"), bw_lit("tools"), list);
 	} else if (!present(tc) || kind(tc) == JV_KIND_NULL || isstr(tc))
-		*choice = present(tc) && isstr(tc) ? jv_copy(tc) : jv_string("auto");
+		*choice = present(tc) && isstr(tc) ? jv_copy(tc) : bw_lit("auto");
 	else if (flat)
-		*choice = JV_OBJECT(jv_string("type"), jv_string("function"),
-		    jv_string("name"), jv_copy(get(c, tc, "toolName")));
+		*choice = JV_OBJECT(bw_lit("type"), bw_lit("function"),
+		    bw_lit("name"), jv_copy(get(c, tc, "toolName")));
 	else
-		*choice = JV_OBJECT(jv_string("type"), jv_string("function"),
-		    jv_string("function"), JV_OBJECT(jv_string("name"),
+		*choice = JV_OBJECT(bw_lit("type"), bw_lit("function"),
+		    bw_lit("function"), JV_OBJECT(bw_lit("name"),
 		    jv_copy(get(c, tc, "toolName"))));
 }
 
@@ -1573,8 +1573,8 @@ chat_user(struct ctx *c, jv m)
 	jv out;
 
 	if (len(ps) == 1 && streq(get(c, idx(c, ps, 0), "type"), "text"))
-		return JV_OBJECT(jv_string("role"), jv_string("user"),
-		    jv_string("content"), jv_copy(get(c, idx(c, ps, 0), "text")));
+		return JV_OBJECT(bw_lit("role"), bw_lit("user"),
+		    bw_lit("content"), jv_copy(get(c, idx(c, ps, 0), "text")));
 	out = jv_array();
 	for (int i = 0; i < len(ps); i++) {
 		jv p = idx(c, ps, i);
@@ -1582,8 +1582,8 @@ chat_user(struct ctx *c, jv m)
 		struct file f;
 		int mi = (int)jv_number_value(get(c, m, "index"));
 		if (streq(get(c, p, "type"), "text")) {
-			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
-			    jv_string("text"), jv_string("text"),
+			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
+			    bw_lit("text"), bw_lit("text"),
 			    jv_copy(get(c, p, "text"))));
 			continue;
 		}
@@ -1595,9 +1595,9 @@ chat_user(struct ctx *c, jv m)
 		jv detail = f.detail;
 		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/') &&
 		    present(f.fileid)) {
-			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
-			    jv_string("file"), jv_string("file"), JV_OBJECT(
-			    jv_string("file_id"), jv_copy(f.fileid))));
+			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
+			    bw_lit("file"), bw_lit("file"), JV_OBJECT(
+			    bw_lit("file_id"), jv_copy(f.fileid))));
 		} else if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
 			jv url;
 			if (present(f.data) && !f.mt[5]) {
@@ -1613,10 +1613,10 @@ chat_user(struct ctx *c, jv m)
 				    "can be sent", where);
 			}
 			url = present(f.url) ? f.url : data_url(c, &f);
-			jv iu = JV_OBJECT(jv_string("url"), jv_copy(url));
+			jv iu = JV_OBJECT(bw_lit("url"), jv_copy(url));
 			put(&iu, "detail", detail);
-			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
-			    jv_string("image_url"), jv_string("image_url"), iu));
+			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
+			    bw_lit("image_url"), bw_lit("image_url"), iu));
 		} else if (!strncmp(f.mt, "audio/", 6)) {
 			const char *fmt = !strcmp(f.mt, "audio/wav") ? "wav" :
 			    !strcmp(f.mt, "audio/mp3") || !strcmp(f.mt, "audio/mpeg") ?
@@ -1626,10 +1626,10 @@ chat_user(struct ctx *c, jv m)
 				return fail(c, "%s: only wav and mp3 audio, as data, "
 				    "can be sent", where);
 			}
-			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
-			    jv_string("input_audio"), jv_string("input_audio"),
-			    JV_OBJECT(jv_string("data"), jv_copy(f.data),
-			    jv_string("format"), jv_string(fmt))));
+			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
+			    bw_lit("input_audio"), bw_lit("input_audio"),
+			    JV_OBJECT(bw_lit("data"), jv_copy(f.data),
+			    bw_lit("format"), jv_string(fmt))));
 		} else if (!strcmp(f.mt, "application/pdf")) {
 			jv file;
 			if (present(f.url)) {
@@ -1638,15 +1638,15 @@ chat_user(struct ctx *c, jv m)
 				    "give the data or an OpenAI file id)", where);
 			}
 			if (present(f.fileid)) {
-				file = JV_OBJECT(jv_string("file_id"), jv_copy(f.fileid));
+				file = JV_OBJECT(bw_lit("file_id"), jv_copy(f.fileid));
 			} else {
 				jv fn = get(c, p, "filename");
-				file = JV_OBJECT(jv_string("filename"), isstr(fn) ?
+				file = JV_OBJECT(bw_lit("filename"), isstr(fn) ?
 				    jv_copy(fn) : jv_string_fmt("part-%d.pdf", i),
-				    jv_string("file_data"), jv_copy(data_url(c, &f)));
+				    bw_lit("file_data"), jv_copy(data_url(c, &f)));
 			}
-			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
-			    jv_string("file"), jv_string("file"), file));
+			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
+			    bw_lit("file"), bw_lit("file"), file));
 		} else {
 			jv_free(out);
 			return fail(c, "%s: files of type %s cannot be sent to "
@@ -1654,8 +1654,8 @@ chat_user(struct ctx *c, jv m)
 			    strlen(f.mt), 60));
 		}
 	}
-	return JV_OBJECT(jv_string("role"), jv_string("user"),
-	    jv_string("content"), out);
+	return JV_OBJECT(bw_lit("role"), bw_lit("user"),
+	    bw_lit("content"), out);
 }
 
 /* chat: a tool call's input as arguments: a JSON object, else "{}" */
@@ -1669,10 +1669,10 @@ chat_arguments(struct ctx *c, jv input)
 		    jv_copy(input)), &why, &col);
 		int obj = isobj(v);
 		jv_free(v);
-		return obj ? jv_copy(input) : jv_string("{}");
+		return obj ? jv_copy(input) : bw_lit("{}");
 	}
 	(void)c;
-	return isobj(input) ? dump(input) : jv_string("{}");
+	return isobj(input) ? dump(input) : bw_lit("{}");
 }
 
 /* The text a tool result sends (chat), owned. */
@@ -1687,14 +1687,14 @@ tool_output_text(struct ctx *c, jv out, const char *where)
 		return dump(value);
 	if ((streq(type, "error-text") && isstr(value)) ||
 	    (streq(type, "error-json") && present(value))) {
-		jv e = JV_OBJECT(jv_string("error"), jv_copy(value));
+		jv e = JV_OBJECT(bw_lit("error"), jv_copy(value));
 		jv s = dump(e);
 		jv_free(e);
 		return s;
 	}
 	if (streq(type, "execution-denied")) {
 		jv r = get(c, out, "reason");
-		return isstr(r) ? jv_copy(r) : jv_string("Tool call execution denied.");
+		return isstr(r) ? jv_copy(r) : bw_lit("Tool call execution denied.");
 	}
 	if (streq(type, "content") && isarr(value)) {
 		for (int i = 0; i < len(value); i++) {
@@ -1724,7 +1724,7 @@ chat_messages(struct ctx *c, jv msgs)
 				    "this model (systemMessageMode remove)");
 				continue;
 			}
-			jv sm = JV_OBJECT(jv_string("role"), jv_string(c->sysrole));
+			jv sm = JV_OBJECT(bw_lit("role"), bw_lit(c->sysrole));
 			put(&sm, "name", get(c, get(c, get(c, m, "providerOptions"),
 			    "openai"), "name"));
 			set(&sm, "content", jv_copy(get(c, m, "content")));
@@ -1739,7 +1739,7 @@ chat_messages(struct ctx *c, jv msgs)
 			out = jv_array_append(out, u);
 		} else if (streq(role, "assistant")) {
 			jv ps = get(c, m, "content");
-			jv text = jv_string(""), calls = jv_array();
+			jv text = bw_lit(""), calls = jv_array();
 			for (int k = 0; k < len(ps); k++) {
 				jv p = idx(c, ps, k), t = get(c, p, "type");
 				if (streq(t, "text"))
@@ -1759,15 +1759,15 @@ chat_messages(struct ctx *c, jv msgs)
 						    ".toolName: not a string", mi, k);
 					}
 					calls = jv_array_append(calls, JV_OBJECT(
-					    jv_string("id"), jv_copy(get(c, p, "toolCallId")),
-					    jv_string("type"), jv_string("function"),
-					    jv_string("function"), JV_OBJECT(
-					    jv_string("name"), jv_copy(name),
-					    jv_string("arguments"), chat_arguments(c,
+					    bw_lit("id"), jv_copy(get(c, p, "toolCallId")),
+					    bw_lit("type"), bw_lit("function"),
+					    bw_lit("function"), JV_OBJECT(
+					    bw_lit("name"), jv_copy(name),
+					    bw_lit("arguments"), chat_arguments(c,
 					    get(c, p, "input")))));
 				}
 			}
-			jv a = JV_OBJECT(jv_string("role"), jv_string("assistant"));
+			jv a = JV_OBJECT(bw_lit("role"), bw_lit("assistant"));
 			if (len(calls) > 0) {
 				int empty = !*jv_string_value(text);
 				set(&a, "content", empty ? (jv_free(text), jv_null()) : text);
@@ -1788,10 +1788,10 @@ chat_messages(struct ctx *c, jv msgs)
 				if (c->failed)
 					return jv_free(out), jv_invalid();
 				out = jv_array_append(out, JV_OBJECT(
-				    jv_string("role"), jv_string("tool"),
-				    jv_string("tool_call_id"),
+				    bw_lit("role"), bw_lit("tool"),
+				    bw_lit("tool_call_id"),
 				    jv_copy(get(c, p, "toolCallId")),
-				    jv_string("content"), s));
+				    bw_lit("content"), s));
 			}
 		}
 	}
@@ -1840,7 +1840,7 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 			warn_once(c, "reasoning: %s does not take function tools "
 			    "with reasoning on the chat endpoint; reasoning "
 			    "effort set to none", c->m->model);
-		eff = keep(c, jv_string("none"));
+		eff = keep(c, bw_lit("none"));
 	} else {
 		eff = effort(c, req, po, 1);
 	}
@@ -1920,7 +1920,7 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 	if (c->failed)
 		return jv_free(tools), jv_free(choice), jv_invalid();
 
-	body = JV_OBJECT(jv_string("model"), jv_string(c->m->model));
+	body = JV_OBJECT(bw_lit("model"), bw_lit(c->m->model));
 	put(&body, "logit_bias", lb);
 	put(&body, "logprobs", lpv);
 	put(&body, "top_logprobs", toplp);
@@ -1965,8 +1965,8 @@ responses_user(struct ctx *c, jv m)
 		char where[64];
 		struct file f;
 		if (streq(get(c, p, "type"), "text")) {
-			out = jv_array_append(out, JV_OBJECT(jv_string("type"),
-			    jv_string("input_text"), jv_string("text"),
+			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
+			    bw_lit("input_text"), bw_lit("text"),
 			    jv_copy(get(c, p, "text"))));
 			continue;
 		}
@@ -1980,7 +1980,7 @@ responses_user(struct ctx *c, jv m)
 			f.fileid = f.data, f.data = jv_invalid();
 		jv detail = f.detail, item;
 		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
-			item = JV_OBJECT(jv_string("type"), jv_string("input_image"));
+			item = JV_OBJECT(bw_lit("type"), bw_lit("input_image"));
 			if (present(f.url))
 				put(&item, "image_url", f.url);
 			else if (present(f.fileid))
@@ -1996,10 +1996,10 @@ responses_user(struct ctx *c, jv m)
 			}
 			put(&item, "detail", detail);
 		} else if (present(f.url)) {
-			item = JV_OBJECT(jv_string("type"), jv_string("input_file"),
-			    jv_string("file_url"), jv_copy(f.url));
+			item = JV_OBJECT(bw_lit("type"), bw_lit("input_file"),
+			    bw_lit("file_url"), jv_copy(f.url));
 		} else if (!strcmp(f.mt, "application/pdf")) {
-			item = JV_OBJECT(jv_string("type"), jv_string("input_file"));
+			item = JV_OBJECT(bw_lit("type"), bw_lit("input_file"));
 			if (present(f.fileid)) {
 				put(&item, "file_id", f.fileid);
 			} else {
@@ -2016,8 +2016,8 @@ responses_user(struct ctx *c, jv m)
 		}
 		out = jv_array_append(out, item);
 	}
-	return JV_OBJECT(jv_string("role"), jv_string("user"),
-	    jv_string("content"), out);
+	return JV_OBJECT(bw_lit("role"), bw_lit("user"),
+	    bw_lit("content"), out);
 }
 
 /* responses: a tool call's input as arguments */
@@ -2034,7 +2034,7 @@ responses_arguments(jv input)
 		return ok ? jv_copy(input) : dump(input);
 	}
 	if (!jv_is_valid(input))
-		return jv_string("{}");
+		return bw_lit("{}");
 	return dump(input);
 }
 
@@ -2052,8 +2052,8 @@ responses_input(struct ctx *c, jv msgs)
 				    "this model (systemMessageMode remove)");
 				continue;
 			}
-			out = jv_array_append(out, JV_OBJECT(jv_string("role"),
-			    jv_string(c->sysrole), jv_string("content"),
+			out = jv_array_append(out, JV_OBJECT(bw_lit("role"),
+			    bw_lit(c->sysrole), bw_lit("content"),
 			    jv_copy(get(c, m, "content"))));
 		} else if (streq(role, "user")) {
 			jv u = responses_user(c, m);
@@ -2075,8 +2075,8 @@ responses_input(struct ctx *c, jv msgs)
 				}
 				if (streq(t, "text")) {
 					out = jv_array_append(out, JV_OBJECT(
-					    jv_string("role"), jv_string("assistant"),
-					    jv_string("content"),
+					    bw_lit("role"), bw_lit("assistant"),
+					    bw_lit("content"),
 					    jv_copy(get(c, p, "text"))));
 				} else if (streq(t, "tool-call")) {
 					jv name = get(c, p, "toolName");
@@ -2086,11 +2086,11 @@ responses_input(struct ctx *c, jv msgs)
 						    ".toolName: not a string", mi, k);
 					}
 					out = jv_array_append(out, JV_OBJECT(
-					    jv_string("type"), jv_string("function_call"),
-					    jv_string("call_id"),
+					    bw_lit("type"), bw_lit("function_call"),
+					    bw_lit("call_id"),
 					    jv_copy(get(c, p, "toolCallId")),
-					    jv_string("name"), jv_copy(name),
-					    jv_string("arguments"),
+					    bw_lit("name"), jv_copy(name),
+					    bw_lit("arguments"),
 					    responses_arguments(get(c, p, "input"))));
 				} else if (streq(t, "file")) {
 					warn_once(c, "messages: assistant file parts are "
@@ -2121,8 +2121,8 @@ responses_input(struct ctx *c, jv msgs)
 							    "text content is supported", where, q);
 						}
 						s = jv_array_append(s, JV_OBJECT(
-						    jv_string("type"), jv_string("input_text"),
-						    jv_string("text"),
+						    bw_lit("type"), bw_lit("input_text"),
+						    bw_lit("text"),
 						    jv_copy(get(c, item, "text"))));
 					}
 				} else {
@@ -2131,9 +2131,9 @@ responses_input(struct ctx *c, jv msgs)
 				if (c->failed)
 					return jv_free(out), jv_invalid();
 				out = jv_array_append(out, JV_OBJECT(
-				    jv_string("type"), jv_string("function_call_output"),
-				    jv_string("call_id"), jv_copy(get(c, p, "toolCallId")),
-				    jv_string("output"), s));
+				    bw_lit("type"), bw_lit("function_call_output"),
+				    bw_lit("call_id"), jv_copy(get(c, p, "toolCallId")),
+				    bw_lit("output"), s));
 			}
 		}
 	}
@@ -2186,9 +2186,9 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 	if (present(toplp) || (kind(store) == JV_KIND_FALSE && c->reasoning)) {
 		jv inc = isarr(include) ? jv_copy(include) : jv_array();
 		jv add[2] = { present(toplp) ?
-		    jv_string("message.output_text.logprobs") : jv_invalid(),
+		    bw_lit("message.output_text.logprobs") : jv_invalid(),
 		    kind(store) == JV_KIND_FALSE && c->reasoning ?
-		    jv_string("reasoning.encrypted_content") : jv_invalid() };
+		    bw_lit("reasoning.encrypted_content") : jv_invalid() };
 		for (int a = 0; a < 2; a++) {
 			if (!present(add[a]))
 				continue;
@@ -2229,8 +2229,8 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 				return fail(c, "providerOptions.openai.contextManagement[%d]: "
 				    "not {\"type\":\"compaction\",\"compactThreshold\":N}", i);
 			}
-			o = jv_array_append(o, JV_OBJECT(jv_string("type"),
-			    jv_string("compaction"), jv_string("compact_threshold"),
+			o = jv_array_append(o, JV_OBJECT(bw_lit("type"),
+			    bw_lit("compaction"), bw_lit("compact_threshold"),
 			    jv_copy(th)));
 		}
 		cm = keep(c, o);
@@ -2246,11 +2246,11 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 		    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789_-") == strlen(n);
 		if (streq(type, "text")) {
-			set(&f, "type", jv_string("text"));
+			set(&f, "type", bw_lit("text"));
 		} else if (streq(type, "json_schema") && nameok && isobj(schema) &&
 		    (!present(desc) || isstr(desc)) &&
 		    (!present(strict) || isbool(strict))) {
-			set(&f, "type", jv_string("json_schema"));
+			set(&f, "type", bw_lit("json_schema"));
 			put(&f, "name", name);
 			set(&f, "schema", normalize_schema(c, schema, 1, &pn, &la));
 			put(&f, "description", desc);
@@ -2266,11 +2266,11 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 			warn_once(c, "providerOptions.openai.textFormat: schema "
 			    "keywords OpenAI does not support (propertyNames, "
 			    "regex lookaround) removed");
-		text = keep(c, JV_OBJECT(jv_string("format"), f));
+		text = keep(c, JV_OBJECT(bw_lit("format"), f));
 	}
 	if (present(verbosity) && kind(verbosity) != JV_KIND_NULL)
 		text = keep(c, jv_object_set(present(text) ? jv_copy(text) :
-		    jv_object(), jv_string("verbosity"), jv_copy(verbosity)));
+		    jv_object(), bw_lit("verbosity"), jv_copy(verbosity)));
 	if (c->reasoning) {
 		jv r = jv_object();
 		int e = present(eff);
@@ -2279,7 +2279,7 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 			if (kind(summary) != JV_KIND_NULL)
 				put(&r, "summary", summary);
 		} else if (e && !streq(eff, "none")) {
-			set(&r, "summary", jv_string("detailed"));
+			set(&r, "summary", bw_lit("detailed"));
 		}
 		put(&r, "mode", rmode);
 		put(&r, "context", rctx);
@@ -2323,12 +2323,12 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 		return jv_invalid();
 	if (kind(get(c, po, "compactionTrigger")) == JV_KIND_TRUE)
 		input = keep(c, jv_array_append(jv_copy(input), JV_OBJECT(
-		    jv_string("type"), jv_string("compaction_trigger"))));
+		    bw_lit("type"), bw_lit("compaction_trigger"))));
 	map_tools(c, req, 1, &tools, &choice);
 	if (c->failed)
 		return jv_free(tools), jv_free(choice), jv_invalid();
 
-	body = JV_OBJECT(jv_string("model"), jv_string(c->m->model));
+	body = JV_OBJECT(bw_lit("model"), bw_lit(c->m->model));
 	put(&body, "input", input);
 	put(&body, "temperature", temp);
 	put(&body, "top_p", topp);
@@ -2365,7 +2365,7 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 static jv
 map_completions(struct ctx *c, jv req, jv msgs, jv po)
 {
-	jv body = jv_object(), text = jv_string(""), stop;
+	jv body = jv_object(), text = bw_lit(""), stop;
 	jv lp = get(c, po, "logprobs"), lb = get(c, po, "logitBias");
 	jv ss = get(c, req, "stopSequences");
 	int first = 0;
@@ -2414,10 +2414,10 @@ map_completions(struct ctx *c, jv req, jv msgs, jv po)
 		text = jv_string_append_str(text, "\n\n");
 	}
 	text = jv_string_append_str(text, "assistant:\n");
-	stop = jv_array_append(jv_array(), jv_string("\nuser:"));
+	stop = jv_array_append(jv_array(), bw_lit("\nuser:"));
 	if (isarr(ss))
 		stop = jv_array_concat(stop, jv_copy(ss));
-	set(&body, "model", jv_string(c->m->model));
+	set(&body, "model", bw_lit(c->m->model));
 	put(&body, "echo", get(c, po, "echo"));
 	put(&body, "logit_bias", lb);
 	if (kind(lp) == JV_KIND_TRUE)
@@ -2476,7 +2476,7 @@ map_raw(struct ctx *c, jv req, jv *custom_id)
 	*custom_id = jv_copy(id);
 	if (present(model))
 		return jv_copy(body);
-	jv out = JV_OBJECT(jv_string("model"), jv_string(c->m->model));
+	jv out = JV_OBJECT(bw_lit("model"), bw_lit(c->m->model));
 	jv_object_foreach(body, k, v)
 		out = jv_object_set(out, k, v);
 	return out;
