@@ -168,18 +168,63 @@ void bw_die_line(const char *name, unsigned long lineno, int code,
 /* 1 if the line holds nothing but blanks. */
 int bw_blank(const char *s, size_t n);
 
-/* Parses one line of JSON.  Rejects what libjq would accept but JSON
-   forbids or would silently alter: invalid UTF-8, NUL and other
-   control bytes, more than one value.  On error returns jv_invalid()
-   points *why at a static message that never quotes the input, and
-   *col (if not NULL) at the 1-based byte column where it went wrong.
-   Not reentrant (one scratch buffer per thread). */
+/* --- JSON values of our own (json.c) --- */
+
+/* libjq's values cost most of the time of bw-parse and bw-jsonl
+   (allocation, reference counts, a second UTF-8 check of every
+   string), so the reader builds these instead, in an arena. */
+enum { BW_NULL, BW_FALSE, BW_TRUE, BW_NUM, BW_STR, BW_ARR, BW_OBJ };
+struct bw_m;
+struct bw_v {
+	unsigned char kind;
+	uint32_t n;		/* bytes of a string; items of an array or object */
+	union {
+		double num;
+		const char *s;		/* a NUL after its n bytes */
+		struct bw_m *m;		/* the items; an array's have no key */
+	} u;
+};
+struct bw_m {
+	const char *k;		/* a NUL after its kn bytes */
+	uint32_t kn;
+	struct bw_v v;
+};
+
+/* Memory handed out in order and freed all at once. */
+struct bw_arena {
+	struct blk *blk;
+	size_t used, cap;
+};
+void *bw_alloc(struct bw_arena *a, size_t n);
+/* Frees everything allocated (keeping one block for what follows). */
+void bw_arena_reset(struct bw_arena *a);
+void bw_arena_free(struct bw_arena *a);
+
+/* Reads one line of JSON into a.  Rejects what libjq would accept but
+   JSON forbids or would silently alter: invalid UTF-8, NUL and other
+   control bytes, more than one value; a repeated key keeps its first
+   place and its last value, as in JavaScript.  Values nested deeper
+   than depth (the line's own value is 1 deep) are checked as strictly
+   but read as null.  On error returns NULL, points *why at a static
+   message that never quotes the input, and *col (if not NULL) at the
+   1-based byte column where it went wrong. */
+const struct bw_v *bw_read(struct bw_arena *a, const char *s, size_t n,
+			   int depth, const char **why, size_t *col);
+/* obj[key] (NULL when obj is NULL, no object or has no such key);
+   arr[i] likewise. */
+const struct bw_v *bw_vget(const struct bw_v *obj, const char *key);
+const struct bw_v *bw_vidx(const struct bw_v *arr, uint32_t i);
+/* 1 if v is the string s. */
+int bw_vis(const struct bw_v *v, const char *s);
+/* The kind as a person says it ("a string"), "missing" for NULL. */
+const char *bw_vkind(const struct bw_v *v);
+/* v as JSON (NULL as null), keys in order (JavaScript's with jsorder). */
+void bw_out_v(struct bw_out *o, const struct bw_v *v);
+/* v as a jv (jv_invalid() for NULL). */
+jv bw_v_jv(const struct bw_v *v);
+
+/* bw_read of everything, as a jv, for the code that works on jv. */
 jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
-/* The same, building only the values nested at most depth deep (the
-   line's own value is 1 deep): deeper ones are checked as strictly
-   but read as null.  Spares the work of values nobody looks at. */
-jv bw_parse_shallow(const char *s, size_t n, int depth, const char **why,
-		    size_t *col);
 /* Frees the calling thread's scratch buffer and key caches. */
 void bw_json_thread_end(void);
 
@@ -534,9 +579,10 @@ void bw_build(struct bw_build *b, char **files, int nfiles);
 /* Turns one batch output or error line into a result object
    {customId,status,text,usage} or {customId,status,error}; with raw,
    adds "response" (the provider's body).  Writes it as one line to o.
-   Returns 0, or -1 with *why set when the line is not a batch result.
-   line is consumed. */
-int bw_result_write(struct bw_out *o, jv line, int raw, const char **why);
+   Returns 0, or -1 with *why set when the line is not a batch result
+   (then nothing was written). */
+int bw_result_write(struct bw_out *o, const struct bw_v *line, int raw,
+		    const char **why);
 /* Normalizes every line of path (NULL for stdin) to o, skipping blank
    lines; dies (65) naming the line at the first bad one.  Returns the
    number of results written. */

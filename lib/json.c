@@ -9,16 +9,72 @@
 
 enum { MAXDEPTH = 256 };
 
+/* The reader builds struct bw_v trees in an arena: a block of memory
+ * bumped through and freed all at once.  Containers collect their items
+ * on a stack first (one per thread) and move to the arena when they
+ * end, so that each is one array of the right size. */
+
+struct blk {
+	struct blk *next;
+	size_t cap;
+	/* then the memory */
+};
+
+void *
+bw_alloc(struct bw_arena *a, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	if (!a->blk || a->cap - a->used < n) {
+		size_t cap = a->blk ? a->blk->cap * 2 : 1 << 16;
+		while (cap < n)
+			cap *= 2;
+		struct blk *b = malloc(sizeof *b + cap);
+		if (!b)
+			bw_die(BW_EX_IOERR, "out of memory");
+		b->next = a->blk;
+		b->cap = cap;
+		a->blk = b;
+		a->cap = cap;
+		a->used = 0;
+	}
+	a->used += n;
+	return (char *)(a->blk + 1) + a->used - n;
+}
+
+void
+bw_arena_reset(struct bw_arena *a)
+{
+	if (!a->blk)
+		return;
+	for (struct blk *b = a->blk->next, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->blk->next = NULL;	/* keep the newest, largest block */
+	a->used = 0;
+}
+
+void
+bw_arena_free(struct bw_arena *a)
+{
+	bw_arena_reset(a);
+	free(a->blk);
+	a->blk = NULL;
+}
+
 struct jp {
 	const unsigned char *p, *end;
 	const char *why;
 	int depth;
 	int keep;		/* values nested deeper are checked, not built */
+	struct bw_arena *a;
 };
 
-/* Per thread, so that workers (par.c) can parse at the same time. */
+/* per thread, so that workers (par.c) can read at the same time */
 static BW_TLS char *scratch;
 static BW_TLS size_t scratchcap;
+static BW_TLS struct bw_m *stack;
+static BW_TLS size_t nstack, capstack;
 
 static void
 grow(size_t n)
@@ -31,12 +87,23 @@ grow(size_t n)
 		bw_die(BW_EX_IOERR, "out of memory");
 }
 
-static jv
+static struct bw_m *
+push(void)
+{
+	if (nstack == capstack) {
+		capstack = capstack ? capstack * 2 : 256;
+		if (!(stack = realloc(stack, capstack * sizeof *stack)))
+			bw_die(BW_EX_IOERR, "out of memory");
+	}
+	return &stack[nstack++];
+}
+
+static int
 fail(struct jp *j, const char *why)
 {
 	if (!j->why)
 		j->why = why;
-	return jv_invalid();
+	return -1;
 }
 
 static void
@@ -157,21 +224,35 @@ plain(struct jp *j, const unsigned char *p)
 	}
 }
 
-static jv
-string(struct jp *j)
+static const char *
+keep_string(struct jp *j, const char *s, size_t n)
+{
+	char *c = bw_alloc(j->a, n + 1);
+
+	memcpy(c, s, n);
+	c[n] = 0;
+	return c;
+}
+
+/* A string at j->p into *v (kind, n and u.s). */
+static int
+string(struct jp *j, struct bw_v *v)
 {
 	const unsigned char *s = ++j->p, *p;
 	size_t o;
+	int build = j->depth <= j->keep;
 
 	/* the common case: no escapes, copied once */
 	if (!(p = plain(j, s)))
-		return jv_invalid();
+		return -1;
 	if (p == j->end)
 		return j->p = p, fail(j, "unterminated string");
+	v->kind = BW_STR;
 	if (*p == '"') {
 		j->p = p + 1;
-		return j->depth > j->keep ? jv_null() :
-		    jv_string_sized((const char *)s, p - s);
+		v->n = p - s;
+		v->u.s = build ? keep_string(j, (const char *)s, p - s) : "";
+		return 0;
 	}
 	grow(j->end - s);
 	memcpy(scratch, s, p - s);
@@ -211,18 +292,20 @@ string(struct jp *j)
 		}
 		const unsigned char *run = p;
 		if (!(p = plain(j, p)))
-			return jv_invalid();
+			return -1;
 		memcpy(scratch + o, run, p - run);
 		o += p - run;
 	}
 	if (p == j->end)
 		return j->p = p, fail(j, "unterminated string");
 	j->p = p + 1;
-	return j->depth > j->keep ? jv_null() : jv_string_sized(scratch, o);
+	v->n = o;
+	v->u.s = build ? keep_string(j, scratch, o) : "";
+	return 0;
 }
 
-static jv
-number(struct jp *j)
+static int
+number(struct jp *j, struct bw_v *v)
 {
 	const unsigned char *s = j->p, *p = s;
 	int plain = 1;
@@ -255,12 +338,14 @@ number(struct jp *j)
 			p++;
 	}
 	j->p = p;
+	v->kind = BW_NUM;
 	if (plain && p - s <= 16) {
 		const unsigned char *q = s + (*s == '-');
-		long long v = 0;
+		long long n = 0;
 		while (q < p)
-			v = v * 10 + (*q++ - '0');
-		return jv_number(*s == '-' ? -(double)v : (double)v);
+			n = n * 10 + (*q++ - '0');
+		v->u.num = *s == '-' ? -(double)n : (double)n;
+		return 0;
 	}
 	if ((size_t)(p - s) < sizeof buf) {
 		memcpy(buf, s, p - s);
@@ -274,69 +359,48 @@ number(struct jp *j)
 	}
 	if (isinf(d))
 		return j->p = s, fail(j, "number out of range");
-	return jv_number(d);
+	v->u.num = d;
+	return 0;
 }
 
-static jv value(struct jp *j);
+static int value(struct jp *j, struct bw_v *v);
 
-/* Object keys repeat from line to line ("role", "content", ...): the
-   short ones are made once and shared, which spares libjq's allocation,
-   UTF-8 check and hashing of each copy. */
-enum { NKEYS = 512, KEYMAX = 24 };
-struct key {
-	unsigned char len;
-	char s[KEYMAX];
-	jv v;
-	int used;
-};
-static BW_TLS struct key keys[NKEYS];
-
-static jv
-key_string(struct jp *j)
+/* Moves the items stacked since base into the arena as v's. */
+static void
+collect(struct jp *j, struct bw_v *v, size_t base)
 {
-	const unsigned char *s = j->p + 1, *p = s;
-	unsigned h = 2166136261u;
+	size_t n = nstack - base;
 
-	while (p < j->end && p - s < KEYMAX && *p != '"' && *p != '\\' &&
-	    *p >= 0x20 && *p < 0x80) {
-		h = (h ^ *p) * 16777619u;
-		p++;
-	}
-	if (p == j->end || *p != '"' || p - s >= KEYMAX)
-		return string(j);	/* long, escaped, non-ASCII: as any string */
-	struct key *k = &keys[h % NKEYS];
-	size_t n = p - s;
-	j->p = p + 1;
-	if (k->used && k->len == n && !memcmp(k->s, s, n))
-		return jv_copy(k->v);
-	if (k->used)
-		jv_free(k->v);
-	k->used = 1;
-	k->len = n;
-	memcpy(k->s, s, n);
-	k->v = jv_string_sized((const char *)s, n);
-	return jv_copy(k->v);
+	v->n = n;
+	v->u.m = n ? bw_alloc(j->a, n * sizeof *stack) : NULL;
+	if (n)
+		memcpy(v->u.m, stack + base, n * sizeof *stack);
+	nstack = base;
 }
 
-static jv
-array(struct jp *j)
+static int
+array(struct jp *j, struct bw_v *v)
 {
-	jv a = j->depth > j->keep ? jv_null() : jv_array();
+	size_t base = nstack;
+	int build = j->depth <= j->keep;
+	struct bw_v x;
 
+	v->kind = build ? BW_ARR : BW_NULL;
 	j->p++;
 	ws(j);
 	if (j->p < j->end && *j->p == ']') {
 		j->p++;
-		return a;
+		return collect(j, v, base), 0;
 	}
 	for (;;) {
-		jv v = value(j);
-		if (!jv_is_valid(v))
-			return jv_free(a), v;
-		if (j->depth > j->keep)
-			jv_free(v);
-		else
-			a = jv_array_append(a, v);
+		if (value(j, &x) < 0)
+			return nstack = base, -1;
+		if (build) {
+			struct bw_m *m = push();
+			m->k = NULL;
+			m->kn = 0;
+			m->v = x;
+		}
 		ws(j);
 		if (j->p < j->end && *j->p == ',') {
 			j->p++;
@@ -344,51 +408,104 @@ array(struct jp *j)
 		}
 		if (j->p < j->end && *j->p == ']') {
 			j->p++;
-			return a;
+			return collect(j, v, base), 0;
 		}
-		jv_free(a);
+		nstack = base;
 		return fail(j, j->p == j->end ? "unexpected end of line" :
 		    "expected , or ] in an array");
 	}
 }
 
-static jv
-object(struct jp *j)
+/* JSON.parse keeps the first place of a repeated key and its last
+   value, as libjq does: so must we. */
+static void
+dedupe(size_t base)
 {
-	int build = j->depth <= j->keep;
-	jv o = build ? jv_object() : jv_null();
+	size_t n = nstack - base, out = base;
+	struct bw_m *m = stack;
 
+	if (n < 2)
+		return;
+	if (n <= 16) {
+		for (size_t i = base; i < nstack; i++) {
+			size_t k;
+			for (k = base; k < out; k++)
+				if (m[k].kn == m[i].kn &&
+				    !memcmp(m[k].k, m[i].k, m[i].kn))
+					break;
+			if (k < out)
+				m[k].v = m[i].v;
+			else
+				m[out++] = m[i];
+		}
+		nstack = out;
+		return;
+	}
+	/* many keys: an open-addressing table of indexes */
+	size_t cap = 32;
+	while (cap < 2 * n)
+		cap *= 2;
+	size_t *t = malloc(cap * sizeof *t);
+	if (!t)
+		bw_die(BW_EX_IOERR, "out of memory");
+	memset(t, 0xff, cap * sizeof *t);
+	for (size_t i = base; i < nstack; i++) {
+		uint64_t h = 1469598103934665603ULL;
+		for (size_t b = 0; b < m[i].kn; b++)
+			h = (h ^ (unsigned char)m[i].k[b]) * 1099511628211ULL;
+		size_t s = h & (cap - 1);
+		while (t[s] != (size_t)-1 && !(m[t[s]].kn == m[i].kn &&
+		    !memcmp(m[t[s]].k, m[i].k, m[i].kn)))
+			s = (s + 1) & (cap - 1);
+		if (t[s] != (size_t)-1) {
+			m[t[s]].v = m[i].v;
+		} else {
+			t[s] = out;
+			m[out++] = m[i];
+		}
+	}
+	free(t);
+	nstack = out;
+}
+
+static int
+object(struct jp *j, struct bw_v *v)
+{
+	size_t base = nstack;
+	int build = j->depth <= j->keep;
+	struct bw_v k, x;
+
+	v->kind = build ? BW_OBJ : BW_NULL;
 	j->p++;
 	ws(j);
 	if (j->p < j->end && *j->p == '}') {
 		j->p++;
-		return o;
+		return collect(j, v, base), 0;
 	}
 	for (;;) {
 		ws(j);
 		if (j->p == j->end || *j->p != '"') {
-			jv_free(o);
+			nstack = base;
 			return fail(j, j->p == j->end ? "unexpected end of line" :
 			    "expected a string key in an object");
 		}
-		jv k = build ? key_string(j) : string(j);
-		if (!jv_is_valid(k))
-			return jv_free(o), k;
+		if (string(j, &k) < 0)
+			return nstack = base, -1;
 		ws(j);
 		if (j->p == j->end || *j->p != ':') {
-			jv_free(o);
-			jv_free(k);
+			nstack = base;
 			return fail(j, j->p == j->end ? "unexpected end of line" :
 			    "expected : after a key");
 		}
 		j->p++;
-		jv v = value(j);
-		if (!jv_is_valid(v))
-			return jv_free(o), jv_free(k), v;
-		if (build)
-			o = jv_object_set(o, k, v);
-		else
-			jv_free(k), jv_free(v);
+		if (value(j, &x) < 0)
+			return nstack = base, -1;
+		if (build) {
+			struct bw_m *m = push();
+			m->k = k.u.s;
+			m->kn = k.n;
+			m->v = x;
+		}
 		ws(j);
 		if (j->p < j->end && *j->p == ',') {
 			j->p++;
@@ -396,9 +513,10 @@ object(struct jp *j)
 		}
 		if (j->p < j->end && *j->p == '}') {
 			j->p++;
-			return o;
+			dedupe(base);
+			return collect(j, v, base), 0;
 		}
-		jv_free(o);
+		nstack = base;
 		return fail(j, j->p == j->end ? "unexpected end of line" :
 		    "expected , or } in an object");
 	}
@@ -414,40 +532,41 @@ word(struct jp *j, const char *w, size_t n)
 	return 0;
 }
 
-static jv
-value(struct jp *j)
+static int
+value(struct jp *j, struct bw_v *v)
 {
-	jv v;
+	int rc;
 
 	ws(j);
+	v->n = 0;
 	if (j->p == j->end)
 		return fail(j, "unexpected end of line");
 	switch (*j->p) {
 	case '"':
-		return string(j);
+		return string(j, v);
 	case '{':
 	case '[':
 		if (++j->depth > MAXDEPTH)
 			return fail(j, "nested deeper than 256 levels");
-		v = *j->p == '{' ? object(j) : array(j);
+		rc = *j->p == '{' ? object(j, v) : array(j, v);
 		j->depth--;
-		return v;
+		return rc;
 	case 't':
 		if (word(j, "true", 4))
-			return jv_true();
+			return v->kind = BW_TRUE, 0;
 		break;
 	case 'f':
 		if (word(j, "false", 5))
-			return jv_false();
+			return v->kind = BW_FALSE, 0;
 		break;
 	case 'n':
 		if (word(j, "null", 4))
-			return jv_null();
+			return v->kind = BW_NULL, 0;
 		break;
 	case '-':
 	case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
-		return number(j);
+		return number(j, v);
 	}
 	if (*j->p < 0x20)
 		return fail(j, "control character");
@@ -456,34 +575,135 @@ value(struct jp *j)
 	return fail(j, "unexpected character");
 }
 
-jv
-bw_parse_line(const char *s, size_t n, const char **why, size_t *col)
-{
-	return bw_parse_shallow(s, n, INT_MAX, why, col);
-}
-
-jv
-bw_parse_shallow(const char *s, size_t n, int depth, const char **why,
-    size_t *col)
+const struct bw_v *
+bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
+    const char **why, size_t *col)
 {
 	struct jp j = { (const unsigned char *)s, (const unsigned char *)s + n,
-	    NULL, 0, depth };
-	jv v = value(&j);
+	    NULL, 0, depth, a };
+	struct bw_v *v = bw_alloc(a, sizeof *v);
+	int rc = value(&j, v);
 
-	if (jv_is_valid(v)) {
+	if (rc == 0) {
 		ws(&j);
-		if (j.p != j.end) {
-			jv_free(v);
-			v = fail(&j, *j.p < 0x20 ? "control character" :
+		if (j.p != j.end)
+			rc = fail(&j, *j.p < 0x20 ? "control character" :
 			    "more than one JSON value");
-		}
 	}
-	if (!jv_is_valid(v)) {
+	if (rc < 0) {
 		*why = j.why;
 		if (col)
 			*col = j.p - (const unsigned char *)s + 1;
+		return NULL;
 	}
 	return v;
+}
+
+/* Object keys repeat from line to line ("role", "content", ...): the
+   short ones are made once and shared, which spares libjq's allocation,
+   UTF-8 check and hashing of each copy. */
+enum { NKEYS = 512, KEYMAX = 24 };
+struct key {
+	unsigned char len;
+	char s[KEYMAX];
+	jv v;
+	int used;
+};
+static BW_TLS struct key keys[NKEYS];
+
+static jv
+key_jv(const char *s, size_t n)
+{
+	unsigned h = 2166136261u;
+
+	if (n >= KEYMAX)
+		return jv_string_sized(s, n);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	struct key *k = &keys[h % NKEYS];
+	if (k->used && k->len == n && !memcmp(k->s, s, n))
+		return jv_copy(k->v);
+	if (k->used)
+		jv_free(k->v);
+	k->used = 1;
+	k->len = n;
+	memcpy(k->s, s, n);
+	k->v = jv_string_sized(s, n);
+	return jv_copy(k->v);
+}
+
+jv
+bw_v_jv(const struct bw_v *v)
+{
+	jv r;
+
+	if (!v)
+		return jv_invalid();
+	switch (v->kind) {
+	case BW_FALSE: return jv_false();
+	case BW_TRUE: return jv_true();
+	case BW_NUM: return jv_number(v->u.num);
+	case BW_STR: return jv_string_sized(v->u.s, v->n);
+	case BW_ARR:
+		r = jv_array_sized(v->n);
+		for (uint32_t i = 0; i < v->n; i++)
+			r = jv_array_append(r, bw_v_jv(&v->u.m[i].v));
+		return r;
+	case BW_OBJ:
+		r = jv_object();
+		for (uint32_t i = 0; i < v->n; i++)
+			r = jv_object_set(r, key_jv(v->u.m[i].k, v->u.m[i].kn),
+			    bw_v_jv(&v->u.m[i].v));
+		return r;
+	default: return jv_null();
+	}
+}
+
+static BW_TLS struct bw_arena linearena;
+
+jv
+bw_parse_line(const char *s, size_t n, const char **why, size_t *col)
+{
+	const struct bw_v *v = bw_read(&linearena, s, n, INT_MAX, why, col);
+	jv r = bw_v_jv(v);
+
+	bw_arena_reset(&linearena);
+	return r;
+}
+
+const struct bw_v *
+bw_vget(const struct bw_v *obj, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (!obj || obj->kind != BW_OBJ)
+		return NULL;
+	for (uint32_t i = 0; i < obj->n; i++)
+		if (obj->u.m[i].kn == n && !memcmp(obj->u.m[i].k, key, n))
+			return &obj->u.m[i].v;
+	return NULL;
+}
+
+const struct bw_v *
+bw_vidx(const struct bw_v *arr, uint32_t i)
+{
+	return arr && arr->kind == BW_ARR && i < arr->n ? &arr->u.m[i].v : NULL;
+}
+
+int
+bw_vis(const struct bw_v *v, const char *s)
+{
+	return v && v->kind == BW_STR && v->n == strlen(s) &&
+	    !memcmp(v->u.s, s, v->n);
+}
+
+const char *
+bw_vkind(const struct bw_v *v)
+{
+	static const char *const names[] = { "null", "a boolean", "a boolean",
+		"a number", "a string", "an array", "an object" };
+
+	return v ? names[v->kind] : "missing";
 }
 
 /* --- writing --- */
@@ -613,12 +833,12 @@ bw_out_number(struct bw_out *o, double d)
 /* An array index as JavaScript sees a key: 0 or [1-9][0-9]* up to
    2^32 - 2. */
 static int
-index_key(const char *s, double *v)
+index_key(const char *s, size_t n, double *v)
 {
 	char *end;
 
-	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1]) ||
-	    strlen(s) > 10 || strspn(s, "0123456789") != strlen(s))
+	if (n == 0 || n > 10 || s[0] < '0' || s[0] > '9' ||
+	    (s[0] == '0' && n > 1) || strspn(s, "0123456789") != n)
 		return 0;
 	*v = strtod(s, &end);
 	return !*end && *v <= 4294967294.0;
@@ -654,7 +874,8 @@ out_object(struct bw_out *o, jv v)
 		    i = jv_object_iter_next(v, i)) {
 			jv k = jv_object_iter_key(v, i);
 			double d;
-			if (index_key(jv_string_value(k), &d)) {
+			if (index_key(jv_string_value(k),
+			    jv_string_length_bytes(jv_copy(k)), &d)) {
 				if (nidx == cap) {
 					cap = cap ? cap * 2 : 8;
 					if (!(ix = realloc(ix, cap * sizeof *ix)))
@@ -718,6 +939,78 @@ bw_out_json(struct bw_out *o, jv v)
 	}
 	case JV_KIND_OBJECT:
 		out_object(o, v);
+		break;
+	}
+}
+
+/* The same for our own values (NULL writes null). */
+static void
+out_vobject(struct bw_out *o, const struct bw_v *v)
+{
+	const struct bw_m *m = v->u.m;
+	int first = 1, nidx = 0;
+	uint32_t *ix = NULL;
+	double d, e;
+
+	bw_out_char(o, '{');
+	if (o->jsorder) {
+		for (uint32_t i = 0; i < v->n; i++) {
+			if (!index_key(m[i].k, m[i].kn, &d))
+				continue;
+			if (!ix && !(ix = malloc(v->n * sizeof *ix)))
+				bw_die(BW_EX_IOERR, "out of memory");
+			int b = nidx++;
+			for (; b > 0 && (index_key(m[ix[b - 1]].k,
+			    m[ix[b - 1]].kn, &e), e > d); b--)
+				ix[b] = ix[b - 1];
+			ix[b] = i;
+		}
+	}
+	for (int a = 0; a < nidx + (int)v->n; a++) {
+		uint32_t i = a < nidx ? ix[a] : (uint32_t)(a - nidx);
+		if (a >= nidx && nidx && index_key(m[i].k, m[i].kn, &d))
+			continue;	/* written first */
+		if (!first)
+			bw_out_char(o, ',');
+		first = 0;
+		bw_out_jstr(o, m[i].k, m[i].kn);
+		bw_out_char(o, ':');
+		bw_out_v(o, &m[i].v);
+	}
+	free(ix);
+	bw_out_char(o, '}');
+}
+
+void
+bw_out_v(struct bw_out *o, const struct bw_v *v)
+{
+	switch (v ? v->kind : BW_NULL) {
+	case BW_NULL:
+		bw_out_write(o, "null", 4);
+		break;
+	case BW_TRUE:
+		bw_out_write(o, "true", 4);
+		break;
+	case BW_FALSE:
+		bw_out_write(o, "false", 5);
+		break;
+	case BW_NUM:
+		bw_out_number(o, v->u.num);
+		break;
+	case BW_STR:
+		bw_out_jstr(o, v->u.s, v->n);
+		break;
+	case BW_ARR:
+		bw_out_char(o, '[');
+		for (uint32_t i = 0; i < v->n; i++) {
+			if (i)
+				bw_out_char(o, ',');
+			bw_out_v(o, &v->u.m[i].v);
+		}
+		bw_out_char(o, ']');
+		break;
+	case BW_OBJ:
+		out_vobject(o, v);
 		break;
 	}
 }
@@ -793,6 +1086,10 @@ bw_json_thread_end(void)
 	free(scratch);
 	scratch = NULL;
 	scratchcap = 0;
+	free(stack);
+	stack = NULL;
+	nstack = capstack = 0;
+	bw_arena_free(&linearena);
 }
 
 jv

@@ -1,5 +1,7 @@
 /* result.c: one batch output or error line → one normalized result. */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bw.h"
@@ -15,205 +17,186 @@ bad(const char **why, const char *fmt, const char *arg)
 }
 
 static int
-is(jv v, const char *s)
+isobj(const struct bw_v *v)
 {
-	return jv_get_kind(v) == JV_KIND_STRING && !strcmp(jv_string_value(v), s);
+	return v && v->kind == BW_OBJ;
 }
 
-/* The text of a chat, completion or Responses API body; "" if none.
-   body is borrowed; the result is owned. */
-static jv
-text(jv body)
+static int
+isnum(const struct bw_v *v)
 {
-	jv choices = bw_get(body, "choices");
-	jv output = bw_get(body, "output");
-	jv s = jv_string("");
+	return v && v->kind == BW_NUM;
+}
 
-	if (jv_get_kind(choices) == JV_KIND_ARRAY &&
-	    jv_array_length(jv_copy(choices)) > 0) {
-		jv c = jv_array_get(jv_copy(choices), 0);
-		jv msg = bw_get(c, "message");
-		jv t = jv_get_kind(msg) == JV_KIND_OBJECT ?
-		    bw_get(msg, "content") : bw_get(c, "text");
-		if (jv_get_kind(t) == JV_KIND_STRING)
-			s = jv_string_concat(s, jv_copy(t));
-		jv_free(t);
-		jv_free(msg);
-		jv_free(c);
-	} else if (jv_get_kind(output) == JV_KIND_ARRAY) {
-		jv_array_foreach(output, i, item) {
-			jv type = bw_get(item, "type");
-			jv content = bw_get(item, "content");
-			if (is(type, "message") &&
-			    jv_get_kind(content) == JV_KIND_ARRAY) {
-				jv_array_foreach(content, k, part) {
-					jv pt = bw_get(part, "type");
-					jv t = bw_get(part, "text");
-					if (is(pt, "output_text") &&
-					    jv_get_kind(t) == JV_KIND_STRING)
-						s = jv_string_concat(s, jv_copy(t));
-					jv_free(pt);
-					jv_free(t);
-					jv_free(part);
-				}
-			}
-			jv_free(type);
-			jv_free(content);
-			jv_free(item);
+static int
+isarr(const struct bw_v *v)
+{
+	return v && v->kind == BW_ARR;
+}
+
+/* The text of a chat, completion or Responses API body, as a JSON
+   string; "" if none. */
+static void
+text(struct bw_out *o, const struct bw_v *body)
+{
+	const struct bw_v *choices = bw_vget(body, "choices");
+	const struct bw_v *output = bw_vget(body, "output");
+	struct bw_out t;
+
+	if (isarr(choices) && choices->n > 0) {
+		const struct bw_v *c = bw_vidx(choices, 0);
+		const struct bw_v *msg = bw_vget(c, "message");
+		const struct bw_v *s = isobj(msg) ? bw_vget(msg, "content") :
+		    bw_vget(c, "text");
+		if (s && s->kind == BW_STR)
+			bw_out_jstr(o, s->u.s, s->n);
+		else
+			bw_out_str(o, "\"\"");
+		return;
+	}
+	bw_out_open(&t, -1, "text", 0);
+	for (uint32_t i = 0; isarr(output) && i < output->n; i++) {
+		const struct bw_v *item = bw_vidx(output, i);
+		const struct bw_v *content = bw_vget(item, "content");
+		if (!bw_vis(bw_vget(item, "type"), "message") || !isarr(content))
+			continue;
+		for (uint32_t k = 0; k < content->n; k++) {
+			const struct bw_v *part = bw_vidx(content, k);
+			const struct bw_v *s = bw_vget(part, "text");
+			if (bw_vis(bw_vget(part, "type"), "output_text") && s &&
+			    s->kind == BW_STR)
+				bw_out_write(&t, s->u.s, s->n);
 		}
 	}
-	jv_free(choices);
-	jv_free(output);
-	return s;
+	bw_out_jstr(o, t.buf, t.n);
+	bw_out_discard(&t);
 }
 
 static void
-field(struct bw_out *o, const char *name, jv v)
+field(struct bw_out *o, const char *name, const struct bw_v *v)
 {
 	bw_out_char(o, '"');
 	bw_out_str(o, name);
 	bw_out_str(o, "\":");
-	bw_out_json(o, v);
-	jv_free(v);
-}
-
-static int
-isnum(jv v)
-{
-	return jv_get_kind(v) == JV_KIND_NUMBER;
+	bw_out_v(o, v);
 }
 
 /* usage from prompt/completion (chat, completions) or input/output
-   (responses) token counts; body is borrowed. */
+   (responses) token counts. */
 static void
-usage(struct bw_out *o, jv body)
+usage(struct bw_out *o, const struct bw_v *body)
 {
-	jv u = bw_get(body, "usage");
+	const struct bw_v *u = bw_vget(body, "usage"), *in, *out, *total;
 
-	if (jv_get_kind(u) == JV_KIND_OBJECT) {
-		jv in = bw_get(u, "input_tokens");
-		jv out = bw_get(u, "output_tokens");
-		jv total = bw_get(u, "total_tokens");
-		if (!isnum(in) && !isnum(out)) {
-			jv_free(in);
-			jv_free(out);
-			in = bw_get(u, "prompt_tokens");
-			out = bw_get(u, "completion_tokens");
-		}
-		if (!isnum(total)) {
-			jv_free(total);
-			total = isnum(in) && isnum(out) ?
-			    jv_number(jv_number_value(in) + jv_number_value(out)) :
-			    jv_null();
-		}
-		bw_out_str(o, ",\"usage\":{");
-		field(o, "inputTokens", isnum(in) ? in : (jv_free(in), jv_null()));
-		bw_out_char(o, ',');
-		field(o, "outputTokens", isnum(out) ? out : (jv_free(out), jv_null()));
-		bw_out_char(o, ',');
-		field(o, "totalTokens", total);
-		bw_out_char(o, '}');
+	if (!isobj(u))
+		return;
+	in = bw_vget(u, "input_tokens");
+	out = bw_vget(u, "output_tokens");
+	total = bw_vget(u, "total_tokens");
+	if (!isnum(in) && !isnum(out)) {
+		in = bw_vget(u, "prompt_tokens");
+		out = bw_vget(u, "completion_tokens");
 	}
-	jv_free(u);
+	bw_out_str(o, ",\"usage\":{");
+	field(o, "inputTokens", isnum(in) ? in : NULL);
+	bw_out_char(o, ',');
+	field(o, "outputTokens", isnum(out) ? out : NULL);
+	bw_out_str(o, ",\"totalTokens\":");
+	if (isnum(total))
+		bw_out_v(o, total);
+	else if (isnum(in) && isnum(out))
+		bw_out_number(o, in->u.num + out->u.num);
+	else
+		bw_out_str(o, "null");
+	bw_out_char(o, '}');
 }
 
-/* {message,type,code} from an error object (borrowed), null where absent. */
+/* {message,type,code} from an error object, null where absent. */
 static void
-error(struct bw_out *o, jv e, const char *fallback)
+error(struct bw_out *o, const struct bw_v *e, const char *fallback)
 {
 	static const char *keys[] = { "message", "type", "code" };
 
 	bw_out_str(o, ",\"error\":{");
 	for (int i = 0; i < 3; i++) {
-		jv v = bw_get(e, keys[i]);
-		if (!jv_is_valid(v))
-			v = i == 0 && fallback ? jv_string(fallback) : jv_null();
+		const struct bw_v *v = bw_vget(e, keys[i]);
 		if (i)
 			bw_out_char(o, ',');
-		field(o, keys[i], v);
+		if (!v && i == 0 && fallback) {
+			bw_out_str(o, "\"message\":");
+			bw_out_jstr(o, fallback, strlen(fallback));
+		} else {
+			field(o, keys[i], v);
+		}
 	}
 	bw_out_char(o, '}');
 }
 
 static const char *
-status_of_error(jv code)
+status_of_error(const struct bw_v *code)
 {
-	if (is(code, "batch_expired"))
+	if (bw_vis(code, "batch_expired"))
 		return "expired";
-	if (is(code, "batch_cancelled") || is(code, "batch_canceled"))
+	if (bw_vis(code, "batch_cancelled") || bw_vis(code, "batch_canceled"))
 		return "canceled";
 	return "errored";
 }
 
 int
-bw_result_write(struct bw_out *o, jv line, int raw, const char **why)
+bw_result_write(struct bw_out *o, const struct bw_v *line, int raw,
+    const char **why)
 {
-	jv id, err, resp, body, sc;
-	int rc = 0;
+	const struct bw_v *id, *err, *resp, *body, *sc;
 
-	if (jv_get_kind(line) != JV_KIND_OBJECT) {
-		rc = bad(why, "not a batch result: %s, not an object",
-		    bw_kind(line));
-		jv_free(line);
-		return rc;
-	}
-	id = bw_get(line, "custom_id");
-	err = bw_get(line, "error");
-	resp = bw_get(line, "response");
-	body = bw_get(resp, "body");
-	sc = bw_get(resp, "status_code");
+	if (!isobj(line))
+		return bad(why, "not a batch result: %s, not an object",
+		    bw_vkind(line));
+	id = bw_vget(line, "custom_id");
+	err = bw_vget(line, "error");
+	resp = bw_vget(line, "response");
+	body = bw_vget(resp, "body");
+	sc = bw_vget(resp, "status_code");
 
-	if (!jv_is_valid(id))
-		rc = bad(why, "no custom_id%s", "");
-	else if (jv_get_kind(id) != JV_KIND_STRING)
-		rc = bad(why, "custom_id is %s, not a string", bw_kind(id));
-	else if (jv_get_kind(err) == JV_KIND_OBJECT) {
-		jv code = bw_get(err, "code");
+	if (!id)
+		return bad(why, "no custom_id%s", "");
+	if (id->kind != BW_STR)
+		return bad(why, "custom_id is %s, not a string", bw_vkind(id));
+	if (isobj(err)) {
 		bw_out_str(o, "{\"customId\":");
-		bw_out_json(o, id);
+		bw_out_v(o, id);
 		bw_out_str(o, ",\"status\":\"");
-		bw_out_str(o, status_of_error(code));
+		bw_out_str(o, status_of_error(bw_vget(err, "code")));
 		bw_out_char(o, '"');
 		error(o, err, NULL);
-		jv_free(code);
-	} else if (jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL)
-		rc = bad(why, "error is %s, not an object or null", bw_kind(err));
-	else if (jv_get_kind(resp) != JV_KIND_OBJECT)
-		rc = bad(why, "neither a response nor an error%s", "");
-	else if (!isnum(sc))
-		rc = bad(why, "response.status_code is %s, not a number",
-		    jv_is_valid(sc) ? bw_kind(sc) : "missing");
-	else {
-		double code = jv_number_value(sc);
+	} else if (err && err->kind != BW_NULL) {
+		return bad(why, "error is %s, not an object or null",
+		    bw_vkind(err));
+	} else if (!isobj(resp)) {
+		return bad(why, "neither a response nor an error%s", "");
+	} else if (!isnum(sc)) {
+		return bad(why, "response.status_code is %s, not a number",
+		    bw_vkind(sc));
+	} else {
+		double code = sc->u.num;
 		bw_out_str(o, "{\"customId\":");
-		bw_out_json(o, id);
+		bw_out_v(o, id);
 		if (code >= 200 && code < 300) {
-			bw_out_str(o, ",\"status\":\"succeeded\",");
-			field(o, "text", text(body));
+			bw_out_str(o, ",\"status\":\"succeeded\",\"text\":");
+			text(o, body);
 			usage(o, body);
 		} else {
 			char fb[64];
-			jv e = bw_get(body, "error");
 			snprintf(fb, sizeof fb, "HTTP status %.0f", code);
 			bw_out_str(o, ",\"status\":\"errored\"");
-			error(o, e, fb);
-			jv_free(e);
+			error(o, bw_vget(body, "error"), fb);
 		}
 	}
-	if (rc == 0) {
-		if (raw) {
-			bw_out_char(o, ',');
-			field(o, "response", jv_is_valid(body) ? jv_copy(body) : jv_null());
-		}
-		bw_out_str(o, "}\n");
+	if (raw) {
+		bw_out_char(o, ',');
+		field(o, "response", body);
 	}
-	jv_free(id);
-	jv_free(err);
-	jv_free(resp);
-	jv_free(body);
-	jv_free(sc);
-	jv_free(line);
-	return rc;
+	bw_out_str(o, "}\n");
+	return 0;
 }
 
 struct parsing {
@@ -222,29 +205,51 @@ struct parsing {
 	unsigned long count;
 };
 
+struct worker {
+	int raw;
+	struct bw_arena a;
+};
+
 static void *
 init(void *arg)
 {
-	return arg;
+	struct worker *w = calloc(1, sizeof *w);
+
+	if (!w)
+		bw_die(BW_EX_IOERR, "out of memory");
+	w->raw = ((struct parsing *)arg)->raw;
+	return w;
+}
+
+static void
+fini(void *state)
+{
+	struct worker *w = state;
+
+	bw_arena_free(&w->a);
+	free(w);
 }
 
 static int
 work(void *state, struct bw_job *j, char *why, size_t whysize)
 {
-	struct parsing *ps = state;
-	const char *w;
+	struct worker *w = state;
+	const struct bw_v *v;
+	const char *e;
 	size_t col;
-	jv v;
+	int rc = 0;
 
 	if (j->blank)
 		return 1;
-	v = bw_parse_line(j->s, j->n, &w, &col);
-	if (!jv_is_valid(v))
-		return snprintf(why, whysize, "invalid JSON at column %zu: %s",
-		    col, w), -1;
-	if (bw_result_write(j->out, v, ps->raw, &w) < 0)
-		return snprintf(why, whysize, "%s", w), -1;
-	return 0;
+	if (!(v = bw_read(&w->a, j->s, j->n, INT_MAX, &e, &col))) {
+		snprintf(why, whysize, "invalid JSON at column %zu: %s", col, e);
+		rc = -1;
+	} else if (bw_result_write(j->out, v, w->raw, &e) < 0) {
+		snprintf(why, whysize, "%s", e);
+		rc = -1;
+	}
+	bw_arena_reset(&w->a);
+	return rc;
 }
 
 static void
@@ -261,7 +266,7 @@ unsigned long
 bw_parse_file(struct bw_out *o, const char *path, size_t max, int raw)
 {
 	struct parsing ps = { o, raw, 0 };
-	struct bw_par_ops ops = { init, work, take, NULL, NULL, &ps, 0 };
+	struct bw_par_ops ops = { init, work, take, NULL, fini, &ps, 0 };
 	struct bw_par *p = bw_par_new(&ops, bw_par_threads());
 	struct bw_lines l;
 

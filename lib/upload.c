@@ -32,22 +32,22 @@ refuse(char *why, size_t whysize, const char *fmt, ...)
 	return -1;
 }
 
-static const char *
-kind_of(jv v)
-{
-	return jv_is_valid(v) ? bw_kind(v) : "missing";
-}
+struct checker {
+	const struct bw_upload_opts *lim;
+	struct bw_arena a;
+};
 
 /* Checks one line on its own (in a worker): custom_id to aux, url and
    model to out (num is the url's length). */
 static int
 check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 {
-	const struct bw_upload_opts *lim = ((struct check *)state)->lim;
-	const char *w;
+	struct checker *w = state;
+	const struct bw_upload_opts *lim = w->lim;
+	const struct bw_v *v, *id, *method, *url, *body, *model;
+	const char *e;
 	size_t col;
 	int rc = -1;
-	jv v, id, method, url, body, model;
 
 	if (j->unterminated)
 		return refuse(why, whysize, "no newline at the end: the input "
@@ -63,58 +63,58 @@ check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 	if (j->blank)
 		return refuse(why, whysize, "an empty line");
 	/* the line, and body's members: what is deeper is only checked */
-	v = bw_parse_shallow(j->s, j->n, 2, &w, &col);
-	if (!jv_is_valid(v))
+	if (!(v = bw_read(&w->a, j->s, j->n, 2, &e, &col)))
 		return refuse(why, whysize, "invalid JSON at column %zu: %s",
-		    col, w);
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		    col, e);
+	id = bw_vget(v, "custom_id");
+	method = bw_vget(v, "method");
+	url = bw_vget(v, "url");
+	body = bw_vget(v, "body");
+	model = bw_vget(body, "model");
+	if (v->kind != BW_OBJ)
 		refuse(why, whysize, "%s, not a batch request object",
-		    bw_kind(v));
-		jv_free(v);
-		return -1;
-	}
-	id = bw_get(v, "custom_id");
-	method = bw_get(v, "method");
-	url = bw_get(v, "url");
-	body = bw_get(v, "body");
-	model = bw_get(body, "model");
-	if (jv_get_kind(id) != JV_KIND_STRING ||
-	    !jv_string_length_bytes(jv_copy(id)))
+		    bw_vkind(v));
+	else if (!id || id->kind != BW_STR || !id->n)
 		refuse(why, whysize, "custom_id: %s, not a non-empty string",
-		    kind_of(id));
-	else if (jv_get_kind(method) != JV_KIND_STRING ||
-	    strcmp(jv_string_value(method), "POST"))
+		    bw_vkind(id));
+	else if (!bw_vis(method, "POST"))
 		refuse(why, whysize, "method: not \"POST\"");
-	else if (jv_get_kind(url) != JV_KIND_STRING ||
-	    strncmp(jv_string_value(url), "/v1/", 4))
+	else if (!url || url->kind != BW_STR || strncmp(url->u.s, "/v1/", 4))
 		refuse(why, whysize, "url: not a /v1/ path");
-	else if (jv_get_kind(body) != JV_KIND_OBJECT)
-		refuse(why, whysize, "body: %s, not an object", kind_of(body));
-	else if (jv_get_kind(model) != JV_KIND_STRING)
+	else if (!body || body->kind != BW_OBJ)
+		refuse(why, whysize, "body: %s, not an object", bw_vkind(body));
+	else if (!model || model->kind != BW_STR)
 		refuse(why, whysize, "body.model: %s, not a string",
-		    kind_of(model));
+		    bw_vkind(model));
 	else {
-		bw_out_write(j->aux, jv_string_value(id),
-		    jv_string_length_bytes(jv_copy(id)));
-		j->num = jv_string_length_bytes(jv_copy(url));
-		bw_out_write(j->out, jv_string_value(url), j->num);
-		bw_out_write(j->out, jv_string_value(model),
-		    jv_string_length_bytes(jv_copy(model)));
+		bw_out_write(j->aux, id->u.s, id->n);
+		bw_out_write(j->out, url->u.s, url->n);
+		bw_out_write(j->out, model->u.s, model->n);
+		j->num = url->n;
 		rc = 0;
 	}
-	jv_free(id);
-	jv_free(method);
-	jv_free(url);
-	jv_free(body);
-	jv_free(model);
-	jv_free(v);
+	bw_arena_reset(&w->a);
 	return rc;
 }
 
 static void *
 check_init(void *arg)
 {
-	return arg;
+	struct checker *w = calloc(1, sizeof *w);
+
+	if (!w)
+		bw_die(BW_EX_IOERR, "out of memory");
+	w->lim = ((struct check *)arg)->lim;
+	return w;
+}
+
+static void
+check_fini(void *state)
+{
+	struct checker *w = state;
+
+	bw_arena_free(&w->a);
+	free(w);
 }
 
 static char *
@@ -233,7 +233,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	struct bw_lines l;
 	struct check k = { .lim = lim, .ids = bw_strset_new() };
 	struct bw_par_ops ops = { check_init, check_line, check_take, NULL,
-		NULL, &k, 0 };
+		check_fini, &k, 0 };
 	struct bw_par *p;
 	struct bw_call c = { .method = "POST", .path = "/files" };
 	struct bw_out spool;

@@ -2,7 +2,7 @@
  * result.c: libFuzzer target for the result normalizer (bw_result_write).
  *
  * The first input byte picks raw (byte & 1); the rest is one batch
- * output or error line, parsed with bw_parse_line.  Property: on
+ * output or error line, read with bw_read.  Property: on
  * success exactly one line is written, and it parses as a JSON object
  * whose customId is the input's custom_id and whose status is one of
  * succeeded, errored, expired, canceled (with "response" iff raw); on
@@ -30,7 +30,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *why = NULL;
 	size_t col;
-	jv line, id, res, st;
+	static struct bw_arena arena;
+	const struct bw_v *line;
+	jv id, res, st;
 	int raw;
 
 	if (!out.buf)
@@ -38,10 +40,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	raw = data[0] & 1;
-	line = bw_parse_line((const char *)data + 1, size - 1, &why, &col);
-	if (!jv_is_valid(line))
+	bw_arena_reset(&arena);
+	line = bw_read(&arena, (const char *)data + 1, size - 1, 1000, &why,
+	    &col);
+	if (!line)
 		return 0;
-	id = bw_get(line, "custom_id");
+	id = bw_v_jv(bw_vget(line, "custom_id"));
 	out.n = 0;
 	why = NULL;
 	if (bw_result_write(&out, line, raw, &why) < 0) {

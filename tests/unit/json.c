@@ -459,20 +459,38 @@ test_depth(void **state)
 	free(s);
 }
 
-/* bw_parse_shallow builds depth levels and checks the rest alike */
+/* bw_read builds depth levels and checks the rest alike */
 static void
 shallow_is(const char *s, int depth, const char *want)
 {
+	struct bw_arena a = { 0 };
 	const char *why = NULL;
-	jv v = bw_parse_shallow(s, strlen(s), depth, &why, NULL);
+	const struct bw_v *v = bw_read(&a, s, strlen(s), depth, &why, NULL);
+	struct bw_out o;
 	char *got;
 
-	if (!jv_is_valid(v))
+	if (!v)
 		fail_msg("refused: %s", why);
-	got = dump(v);
+	bw_out_open(&o, -1, "x", 0);
+	bw_out_v(&o, v);
+	got = take(&o);
 	assert_string_equal(got, want);
 	free(got);
-	jv_free(v);
+	bw_arena_free(&a);
+}
+
+static void
+shallow_refused(const char *s, size_t n, int depth, const char *why,
+    size_t col)
+{
+	struct bw_arena a = { 0 };
+	const char *gwhy = NULL;
+	size_t gcol = 0;
+
+	assert_null(bw_read(&a, s, n, depth, &gwhy, &gcol));
+	assert_string_equal(gwhy, why);
+	assert_int_equal(gcol, col);
+	bw_arena_free(&a);
 }
 
 static void
@@ -480,9 +498,6 @@ test_shallow(void **state)
 {
 	const char *s = "{\"a\":{\"b\":[1,\"x\\n\",{\"k\":2}],\"c\":\"y\"},"
 	    "\"d\":\"z\",\"e\":[]}";
-	const char *why = NULL;
-	size_t col = 0;
-	jv v;
 
 	(void)state;
 	shallow_is(s, 3, "{\"a\":{\"b\":[1,\"x\\n\",null],\"c\":\"y\"},"
@@ -493,16 +508,40 @@ test_shallow(void **state)
 	shallow_is(s, 0, "null");
 	shallow_is("\"top\"", 0, "\"top\"");
 	/* what is not built is checked all the same, at the same column */
-	v = bw_parse_shallow("{\"a\":[\"\\ud800\"]}", 16, 1, &why, &col);
-	assert_false(jv_is_valid(v));
-	assert_string_equal(why, "lone surrogate in a \\u escape");
-	assert_int_equal(col, 8);
-	v = bw_parse_shallow("{\"a\":{\"\xff\":1}}", 13, 1, &why, &col);
-	assert_false(jv_is_valid(v));
-	assert_string_equal(why, "invalid UTF-8");
-	v = bw_parse_shallow("{\"a\":[1,]}", 10, 1, &why, &col);
-	assert_false(jv_is_valid(v));
-	assert_int_equal(col, 9);
+	shallow_refused("{\"a\":[\"\\ud800\"]}", 16, 1,
+	    "lone surrogate in a \\u escape", 8);
+	shallow_refused("{\"a\":{\"\xff\":1}}", 13, 1, "invalid UTF-8", 8);
+	shallow_refused("{\"a\":[1,]}", 10, 1, "unexpected character", 9);
+}
+
+/* a repeated key keeps its first place and its last value, also in an
+   object of many keys */
+static void
+test_repeated_keys(void **state)
+{
+	char big[4096];
+	size_t o = 0;
+
+	(void)state;
+	parses_to(L("{\"a\":1,\"b\":2,\"a\":3}"), "{\"a\":3,\"b\":2}");
+	shallow_is("{\"a\":1,\"b\":2,\"a\":3,\"b\":{\"c\":[]}}", 9,
+	    "{\"a\":3,\"b\":{\"c\":[]}}");
+	o += sprintf(big + o, "{");
+	for (int i = 0; i < 40; i++)
+		o += sprintf(big + o, "\"k%d\":%d,", i % 30, i);
+	o += sprintf(big + o, "\"k0\":\"last\"}");
+	struct bw_arena a = { 0 };
+	const char *why;
+	const struct bw_v *v = bw_read(&a, big, o, 9, &why, NULL);
+	assert_non_null(v);
+	assert_int_equal(v->n, 30);
+	assert_string_equal(v->u.m[0].k, "k0");
+	assert_string_equal(v->u.m[0].v.u.s, "last");
+	assert_string_equal(v->u.m[5].k, "k5");
+	assert_int_equal((int)v->u.m[5].v.u.num, 35);
+	assert_true(bw_vis(bw_vget(v, "k0"), "last"));
+	assert_null(bw_vget(v, "k30"));
+	bw_arena_free(&a);
 }
 
 static void
@@ -755,6 +794,7 @@ main(void)
 		cmocka_unit_test(test_more_than_one),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_shallow),
+		cmocka_unit_test(test_repeated_keys),
 		cmocka_unit_test(test_no_column),
 		cmocka_unit_test(test_length_not_nul),
 		cmocka_unit_test(test_number_format),
