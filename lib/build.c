@@ -1,6 +1,7 @@
 /* build.c: requests in, batch input lines (or shards of them) out. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,42 +98,45 @@ work(void *state, struct bw_job *j, char *why, size_t whysize)
 {
 	struct bw_mapper *m = state;
 	struct bw_out *o = j->out;
+	const struct bw_v *req;
+	struct bw_v body, cid;
 	const char *w, *id;
 	char idbuf[32];
 	size_t col, idlen;
-	jv req, body, cid;
 	uint64_t bodystart;
+	int rc = 0;
 
 	if (j->blank)
 		return 1;
-	req = bw_parse_line(j->s, j->n, &w, &col);
-	if (!jv_is_valid(req))
-		return snprintf(why, whysize, "invalid JSON at column %zu: %s",
-		    col, w), -1;
 	m->warn_arg = j;
-	body = bw_map_request(m, req, &cid, &w);
-	if (!jv_is_valid(body))
-		return snprintf(why, whysize, "%s", w), -1;
-	if (jv_is_valid(cid)) {
-		id = jv_string_value(cid);
-		idlen = jv_string_length_bytes(jv_copy(cid));
+	if (!(req = bw_read(&m->arena, j->s, j->n, INT_MAX, &w, &col))) {
+		snprintf(why, whysize, "invalid JSON at column %zu: %s", col, w);
+		rc = -1;
+	} else if ((body = bw_map_request(m, req, &cid, &w)).kind == BW_NONE) {
+		snprintf(why, whysize, "%s", w);
+		rc = -1;
 	} else {
-		idlen = snprintf(idbuf, sizeof idbuf, "request-%lu", j->index);
-		id = idbuf;
+		if (cid.kind == BW_STR) {
+			id = cid.u.s;
+			idlen = cid.n;
+		} else {
+			idlen = snprintf(idbuf, sizeof idbuf, "request-%lu",
+			    j->index);
+			id = idbuf;
+		}
+		bw_out_write(j->aux, id, idlen);
+		bw_out_str(o, "{\"custom_id\":");
+		bw_out_jstr(o, id, idlen);
+		bw_out_str(o, ",\"method\":\"POST\",\"url\":\"");
+		bw_out_str(o, bw_endpoint_url(m->endpoint));
+		bw_out_str(o, "\",\"body\":");
+		bodystart = o->n;
+		bw_out_v(o, &body);
+		j->num = o->n - bodystart;
+		bw_out_str(o, "}\n");
 	}
-	bw_out_write(j->aux, id, idlen);
-	bw_out_str(o, "{\"custom_id\":");
-	bw_out_jstr(o, id, idlen);
-	bw_out_str(o, ",\"method\":\"POST\",\"url\":\"");
-	bw_out_str(o, bw_endpoint_url(m->endpoint));
-	bw_out_str(o, "\",\"body\":");
-	bodystart = o->n;
-	bw_out_json(o, body);
-	j->num = o->n - bodystart;
-	bw_out_str(o, "}\n");
-	jv_free(body);
-	jv_free(cid);
-	return 0;
+	bw_arena_reset(&m->arena);
+	return rc;
 }
 
 /* Checks a mapped line against the ids before it and the limits, and

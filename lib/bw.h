@@ -173,10 +173,12 @@ int bw_blank(const char *s, size_t n);
 /* libjq's values cost most of the time of bw-parse and bw-jsonl
    (allocation, reference counts, a second UTF-8 check of every
    string), so the reader builds these instead, in an arena. */
-enum { BW_NULL, BW_FALSE, BW_TRUE, BW_NUM, BW_STR, BW_ARR, BW_OBJ };
+enum { BW_NONE, BW_NULL, BW_FALSE, BW_TRUE, BW_NUM, BW_STR, BW_ARR,
+	BW_OBJ };
 struct bw_m;
 struct bw_v {
-	unsigned char kind;
+	unsigned char kind;	/* BW_NONE: no value (a missing member) */
+	unsigned char flags;	/* for request.c: the block can grow */
 	uint32_t n;		/* bytes of a string; items of an array or object */
 	union {
 		double num;
@@ -304,7 +306,7 @@ const char *bw_endpoint_url(int e);
 struct bw_mapper {
 	int endpoint;
 	const char *model;	/* without any "openai/" prefix, borrowed */
-	jv defaults;		/* an object merged under each request, or invalid */
+	struct bw_v defaults;	/* an object merged under each request, or none */
 	const char *defaults_text;	/* its JSON text, borrowed, or NULL */
 	struct bw_strset *warned_set;	/* warnings already given */
 	/* When set, warnings go here instead (each time, not once). */
@@ -314,6 +316,8 @@ struct bw_mapper {
 	int reasoning, effort_none_sampling, flex, priority, gpt6,
 	    search_preview, tools_need_no_effort;
 	const char *const *efforts;	/* reasoning efforts, NULL for any */
+	struct bw_arena arena;	/* a request's values, bw_arena_reset after */
+	struct bw_arena dflarena;
 };
 
 /* Sets up a mapper for model and endpoint, with defaults (JSON text of
@@ -327,13 +331,15 @@ void bw_mapper_warn(struct bw_mapper *m, const char *msg);
 /* 1 if model (no prefix) is one the SDK treats as a reasoning model. */
 int bw_model_is_reasoning(const char *model);
 /* Maps one request (AI SDK shape, or a raw line with custom_id and
-   body) to the body of a batch input line, warning once per run on
-   stderr for each field the endpoint or model drops.  *custom_id
-   receives the request's own id (owned) or jv_invalid() when it has
-   none.  On bad input returns jv_invalid() with *why set to a message
-   naming the field (in a static buffer).  req is consumed. */
-jv bw_map_request(struct bw_mapper *m, jv req, jv *custom_id,
-		  const char **why);
+   body) to the body of a batch input line, warning (once per run on
+   stderr, or through m->warn) for each field the endpoint or model
+   drops.  *custom_id receives the request's own id or a BW_NONE value
+   when it has none.  On bad input returns a BW_NONE value with *why set
+   to a message naming the field (in a static buffer, per thread).  The
+   values made live in m->arena: reset it when done with them; req may
+   live there too. */
+struct bw_v bw_map_request(struct bw_mapper *m, const struct bw_v *req,
+			   struct bw_v *custom_id, const char **why);
 
 /* --- the OpenAI API (api.c) --- */
 

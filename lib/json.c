@@ -386,6 +386,7 @@ array(struct jp *j, struct bw_v *v)
 	struct bw_v x;
 
 	v->kind = build ? BW_ARR : BW_NULL;
+	v->flags = 0;
 	j->p++;
 	ws(j);
 	if (j->p < j->end && *j->p == ']') {
@@ -476,6 +477,7 @@ object(struct jp *j, struct bw_v *v)
 	struct bw_v k, x;
 
 	v->kind = build ? BW_OBJ : BW_NULL;
+	v->flags = 0;
 	j->p++;
 	ws(j);
 	if (j->p < j->end && *j->p == '}') {
@@ -539,6 +541,7 @@ value(struct jp *j, struct bw_v *v)
 
 	ws(j);
 	v->n = 0;
+	v->flags = 0;
 	if (j->p == j->end)
 		return fail(j, "unexpected end of line");
 	switch (*j->p) {
@@ -640,6 +643,7 @@ bw_v_jv(const struct bw_v *v)
 	if (!v)
 		return jv_invalid();
 	switch (v->kind) {
+	case BW_NONE: return jv_invalid();
 	case BW_FALSE: return jv_false();
 	case BW_TRUE: return jv_true();
 	case BW_NUM: return jv_number(v->u.num);
@@ -700,8 +704,8 @@ bw_vis(const struct bw_v *v, const char *s)
 const char *
 bw_vkind(const struct bw_v *v)
 {
-	static const char *const names[] = { "null", "a boolean", "a boolean",
-		"a number", "a string", "an array", "an object" };
+	static const char *const names[] = { "missing", "null", "a boolean",
+		"a boolean", "a number", "a string", "an array", "an object" };
 
 	return v ? names[v->kind] : "missing";
 }
@@ -985,6 +989,7 @@ void
 bw_out_v(struct bw_out *o, const struct bw_v *v)
 {
 	switch (v ? v->kind : BW_NULL) {
+	case BW_NONE:
 	case BW_NULL:
 		bw_out_write(o, "null", 4);
 		break;

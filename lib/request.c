@@ -8,7 +8,7 @@
  * drop a part or accept a value the API refuses, we stop with an error
  * instead (man/bw.7 lists these).
  *
- * Every jv a helper hands out here is borrowed from the per-request
+ * Every val a helper hands out here is borrowed from the per-request
  * context (c->keep), freed when the request is done; so an error can
  * return from anywhere.
  */
@@ -21,10 +21,393 @@
 
 #include "bw.h"
 
+/* --- values ---
+ *
+ * The mapping was written on libjq's jv; it now runs on struct bw_v,
+ * libbw's own values, which spare libjq's allocation, reference counts
+ * and second UTF-8 check of every string.  These helpers keep jv's
+ * rules: a value is never changed once made, so handing one around
+ * shares it safely.  Appending to an array, an object or a string
+ * writes in place only when nobody else can see the slot written
+ * (the block's fill equals the value's length, as for the newest copy);
+ * replacing or deleting a member copies.  Everything lives in the
+ * mapper's arena for one request; copying and freeing cost nothing.
+ */
+
+typedef struct bw_v val;
+
+static BW_TLS struct bw_arena *arena;	/* the request's */
+
+/* A growable block: containers' items and built strings. */
+struct blkhdr {
+	uint32_t cap, fill;
+};
+
+static struct blkhdr *
+hdr(const void *items)
+{
+	return (struct blkhdr *)items - 1;
+}
+
+static void *
+newblk(uint32_t cap, size_t size)
+{
+	struct blkhdr *h = bw_alloc(arena, sizeof *h + (size_t)cap * size);
+
+	h->cap = cap;
+	h->fill = 0;
+	return h + 1;
+}
+
+#define v_copy(x) (x)
+#define v_free(x) ((void)(x))
+
+static val
+v_invalid(void)
+{
+	val v = { 0 };
+
+	return v;
+}
+
+static val
+v_of(int kind)
+{
+	val v = { 0 };
+
+	v.kind = kind;
+	return v;
+}
+
+#define v_null() v_of(BW_NULL)
+#define v_true() v_of(BW_TRUE)
+#define v_false() v_of(BW_FALSE)
+#define v_array() v_of(BW_ARR)
+#define v_object() v_of(BW_OBJ)
+#define v_is_valid(x) ((x).kind != BW_NONE)
+#define v_get_kind(x) ((x).kind)
+#define v_number_value(x) ((x).u.num)
+#define v_string_length_bytes(x) ((x).n)
+#define v_object_length(x) ((x).n)
+
+static const char *
+v_string_value(val x)
+{
+	return x.kind == BW_STR ? x.u.s : "";
+}
+
+static int
+v_array_length(val x)
+{
+	return x.kind == BW_ARR ? (int)x.n : 0;
+}
+
+static val
+v_number(double d)
+{
+	val v = v_of(BW_NUM);
+
+	v.u.num = d;
+	return v;
+}
+
+/* s, which outlives the request (a literal, the model name) */
+static val
+v_lit(const char *s)
+{
+	val v = v_of(BW_STR);
+
+	v.n = strlen(s);
+	v.u.s = s;
+	return v;
+}
+
+/* a string of its own, with room to grow */
+static val
+v_string_sized(const char *s, size_t n)
+{
+	val v = v_of(BW_STR);
+	uint32_t cap = n < 16 ? 16 : n + 1;
+	char *p = newblk(cap, 1);
+
+	memcpy(p, s, n);
+	p[n] = 0;
+	hdr(p)->fill = n;
+	v.n = n;
+	v.u.s = p;
+	v.flags = 1;
+	return v;
+}
+
+static val
+v_string(const char *s)
+{
+	return v_string_sized(s, strlen(s));
+}
+
+static val
+v_string_append_buf(val a, const char *s, size_t n)
+{
+	char *p = (char *)a.u.s;
+
+	if (!a.flags || hdr(p)->fill != a.n || hdr(p)->cap < a.n + n + 1) {
+		uint32_t cap = 2 * (a.n + n) + 16;
+		char *q = newblk(cap, 1);
+		memcpy(q, a.u.s, a.n);
+		p = q;
+		a.u.s = p;
+		a.flags = 1;
+	}
+	memcpy(p + a.n, s, n);
+	a.n += n;
+	p[a.n] = 0;
+	hdr(p)->fill = a.n;
+	return a;
+}
+
+static val
+v_string_append_str(val a, const char *s)
+{
+	return v_string_append_buf(a, s, strlen(s));
+}
+
+static val
+v_string_concat(val a, val b)
+{
+	return v_string_append_buf(a, b.u.s, b.n);
+}
+
+static val
+v_string_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	p = newblk(n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(p, n + 1, fmt, ap);
+	va_end(ap);
+	hdr(p)->fill = n;
+	val v = v_of(BW_STR);
+	v.n = n;
+	v.u.s = p;
+	v.flags = 1;
+	return v;
+}
+
+/* a member slot at the end of a (array or object), written in place
+   when a is the newest view of its block, else in a copy */
+static struct bw_m *
+grow_slot(val *a)
+{
+	struct bw_m *m = a->u.m;
+
+	if (!a->flags || !m || hdr(m)->fill != a->n || hdr(m)->cap == a->n) {
+		struct bw_m *q = newblk(a->n < 4 ? 8 : 2 * a->n, sizeof *q);
+		if (a->n)
+			memcpy(q, m, a->n * sizeof *q);
+		a->u.m = m = q;
+		a->flags = 1;
+	}
+	hdr(m)->fill = a->n + 1;
+	return &m[a->n++];
+}
+
+static val
+v_array_append(val a, val x)
+{
+	struct bw_m *m = grow_slot(&a);
+
+	m->k = NULL;
+	m->kn = 0;
+	m->v = x;
+	return a;
+}
+
+static val
+v_array_concat(val a, val b)
+{
+	for (uint32_t i = 0; i < b.n; i++)
+		a = v_array_append(a, b.u.m[i].v);
+	return a;
+}
+
+static val
+v_array_get(val a, int i)
+{
+	if (a.kind != BW_ARR || i < 0 || (uint32_t)i >= a.n)
+		return v_invalid();
+	return a.u.m[i].v;
+}
+
+static int
+find(val o, const char *k, size_t kn)
+{
+	if (o.kind != BW_OBJ)
+		return -1;
+	for (uint32_t i = 0; i < o.n; i++)
+		if (o.u.m[i].kn == kn && !memcmp(o.u.m[i].k, k, kn))
+			return i;
+	return -1;
+}
+
+static val
+v_object_set(val o, val k, val x)
+{
+	int i = find(o, k.u.s, k.n);
+
+	if (i >= 0) {	/* a copy with the member replaced */
+		struct bw_m *q = newblk(o.n, sizeof *q);
+		memcpy(q, o.u.m, o.n * sizeof *q);
+		hdr(q)->fill = o.n;
+		q[i].v = x;
+		o.u.m = q;
+		o.flags = 1;
+		return o;
+	}
+	struct bw_m *m = grow_slot(&o);
+	m->k = k.u.s;
+	m->kn = k.n;
+	m->v = x;
+	return o;
+}
+
+static val
+v_object_delete(val o, val k)
+{
+	int i = find(o, k.u.s, k.n);
+
+	if (i < 0)
+		return o;
+	struct bw_m *q = newblk(o.n, sizeof *q);
+	memcpy(q, o.u.m, i * sizeof *q);
+	memcpy(q + i, o.u.m + i + 1, (o.n - i - 1) * sizeof *q);
+	o.n--;
+	hdr(q)->fill = o.n;
+	o.u.m = q;
+	o.flags = 1;
+	return o;
+}
+
+static val
+v_object_get(val o, val k)
+{
+	int i = find(o, k.u.s, k.n);
+
+	return i < 0 ? v_invalid() : o.u.m[i].v;
+}
+
+/* obj[key]; invalid when obj is no object or has no such key */
+static val
+v_get(val o, const char *key)
+{
+	int i = find(o, key, strlen(key));
+
+	return i < 0 ? v_invalid() : o.u.m[i].v;
+}
+
+static int
+v_has(val o, const char *key)
+{
+	return find(o, key, strlen(key)) >= 0;
+}
+
+static val
+v_key(const struct bw_m *m)
+{
+	val k = v_of(BW_STR);
+
+	k.n = m->kn;
+	k.u.s = m->k;
+	return k;
+}
+
+#define v_object_foreach(o, k, x) \
+	for (uint32_t k##_i = 0, k##_j = 1; k##_j; k##_j = 0) \
+		for (val k, x; k##_i < (o).n && (k = v_key(&(o).u.m[k##_i]), \
+		    x = (o).u.m[k##_i].v, 1); k##_i++)
+#define v_array_foreach(a, i, x) \
+	for (int i = 0, i##_j = 1; i##_j; i##_j = 0) \
+		for (val x; (uint32_t)i < (a).n && (x = (a).u.m[i].v, 1); i++)
+
+static int
+v_equal(val a, val b)
+{
+	if (a.kind != b.kind)
+		return 0;
+	switch (a.kind) {
+	case BW_NUM:
+		return a.u.num == b.u.num;
+	case BW_STR:
+		return a.n == b.n && !memcmp(a.u.s, b.u.s, a.n);
+	case BW_ARR:
+		if (a.n != b.n)
+			return 0;
+		for (uint32_t i = 0; i < a.n; i++)
+			if (!v_equal(a.u.m[i].v, b.u.m[i].v))
+				return 0;
+		return 1;
+	case BW_OBJ:
+		if (a.n != b.n)
+			return 0;
+		for (uint32_t i = 0; i < a.n; i++) {
+			int j = find(b, a.u.m[i].k, a.u.m[i].kn);
+			if (j < 0 || !v_equal(a.u.m[i].v, b.u.m[j].v))
+				return 0;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* JV_OBJECT(k1, v1, k2, v2, ...): up to 8 pairs */
+static val
+v_object_of(int n, ...)
+{
+	val o = v_object();
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		val k = va_arg(ap, val);
+		val x = va_arg(ap, val);
+		o = v_object_set(o, k, x);
+	}
+	va_end(ap);
+	return o;
+}
+
+#define V_NARGS(...) V_NARGS_(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, \
+	8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define V_NARGS_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, \
+	a14, a15, a16, n, ...) n
+#define V_OBJECT(...) v_object_of(V_NARGS(__VA_ARGS__) / 2, __VA_ARGS__)
+#define V_ARRAY(x) v_array_append(v_array(), (x))
+
+static const char *
+v_kind(val v)
+{
+	return v.kind == BW_NONE ? "nothing" : bw_vkind(&v);
+}
+
+/* JSON text in the request's arena, parsed; invalid when it is not
+   JSON (*why and *col say why). */
+static val
+v_parse(const char *s, size_t n, const char **why, size_t *col)
+{
+	const struct bw_v *v = bw_read(arena, s, n, INT_MAX, why, col);
+
+	return v ? *v : v_invalid();
+}
+
+
 struct ctx {
 	struct bw_mapper *m;
-	jv *keep;
-	size_t nkeep, capkeep;
 	char why[512];
 	int failed;
 	int reasoning;		/* after forceReasoning */
@@ -33,20 +416,16 @@ struct ctx {
 
 /* --- small helpers --- */
 
-static jv
-keep(struct ctx *c, jv v)
+/* What was once the list of jv to free at the end; values now live in
+   the request's arena. */
+static val
+keep(struct ctx *c, val v)
 {
-	if (c->nkeep == c->capkeep) {
-		c->capkeep = c->capkeep ? c->capkeep * 2 : 64;
-		c->keep = realloc(c->keep, c->capkeep * sizeof *c->keep);
-		if (!c->keep)
-			bw_die(BW_EX_IOERR, "out of memory");
-	}
-	c->keep[c->nkeep++] = v;
+	(void)c;
 	return v;
 }
 
-static jv
+static val
 fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -57,95 +436,95 @@ fail(struct ctx *c, const char *fmt, ...)
 		va_end(ap);
 		c->failed = 1;
 	}
-	return jv_invalid();
+	return v_invalid();
 }
 
-/* obj[key], borrowed; jv_invalid() when absent or obj is no object */
-static jv
-get(struct ctx *c, jv obj, const char *key)
+/* obj[key], borrowed; v_invalid() when absent or obj is no object */
+static val
+get(struct ctx *c, val obj, const char *key)
 {
-	return keep(c, bw_get(obj, key));
+	return keep(c, v_get(obj, key));
 }
 
-static int kind(jv v);
+static int kind(val v);
 
 /* A request field, with null read as absent. */
-static jv
-field(struct ctx *c, jv req, const char *key)
+static val
+field(struct ctx *c, val req, const char *key)
 {
-	jv v = get(c, req, key);
+	val v = get(c, req, key);
 
-	return kind(v) == JV_KIND_NULL ? jv_invalid() : v;
+	return kind(v) == BW_NULL ? v_invalid() : v;
 }
 
-static jv
-idx(struct ctx *c, jv arr, int i)
+static val
+idx(struct ctx *c, val arr, int i)
 {
-	return keep(c, jv_array_get(jv_copy(arr), i));
-}
-
-static int
-len(jv arr)
-{
-	return jv_array_length(jv_copy(arr));
+	return keep(c, v_array_get(v_copy(arr), i));
 }
 
 static int
-kind(jv v)
+len(val arr)
 {
-	return jv_get_kind(v);
+	return v_array_length(v_copy(arr));
 }
 
 static int
-isstr(jv v)
+kind(val v)
 {
-	return kind(v) == JV_KIND_STRING;
+	return v_get_kind(v);
 }
 
 static int
-isnum(jv v)
+isstr(val v)
 {
-	return kind(v) == JV_KIND_NUMBER;
+	return kind(v) == BW_STR;
 }
 
 static int
-isbool(jv v)
+isnum(val v)
 {
-	return kind(v) == JV_KIND_TRUE || kind(v) == JV_KIND_FALSE;
+	return kind(v) == BW_NUM;
 }
 
 static int
-isobj(jv v)
+isbool(val v)
 {
-	return kind(v) == JV_KIND_OBJECT;
+	return kind(v) == BW_TRUE || kind(v) == BW_FALSE;
 }
 
 static int
-isarr(jv v)
+isobj(val v)
 {
-	return kind(v) == JV_KIND_ARRAY;
+	return kind(v) == BW_OBJ;
 }
 
 static int
-present(jv v)
+isarr(val v)
 {
-	return jv_is_valid(v);
+	return kind(v) == BW_ARR;
+}
+
+static int
+present(val v)
+{
+	return v_is_valid(v);
 }
 
 static const char *
-str(jv v)
+str(val v)
 {
-	return isstr(v) ? jv_string_value(v) : "";
+	return isstr(v) ? v_string_value(v) : "";
 }
 
 static int
-streq(jv v, const char *s)
+streq(val v, const char *s)
 {
-	return isstr(v) && !strcmp(jv_string_value(v), s);
+	return isstr(v) && !strcmp(v_string_value(v), s);
 }
 
 static int
-oneof(jv v, const char *const *list)
+oneof(val v, const char *const *list)
 {
 	for (; *list; list++)
 		if (streq(v, *list))
@@ -155,30 +534,30 @@ oneof(jv v, const char *const *list)
 
 /* Sets key in *obj to a copy of v when v is present. */
 static void
-put(jv *obj, const char *key, jv v)
+put(val *obj, const char *key, val v)
 {
 	if (present(v))
-		*obj = jv_object_set(*obj, bw_lit(key), jv_copy(v));
+		*obj = v_object_set(*obj, v_lit(key), v_copy(v));
 }
 
 /* Sets key in *obj, consuming v. */
 static void
-set(jv *obj, const char *key, jv v)
+set(val *obj, const char *key, val v)
 {
-	*obj = jv_object_set(*obj, bw_lit(key), v);
+	*obj = v_object_set(*obj, v_lit(key), v);
 }
 
-/* JSON.stringify of v (borrowed), as an owned jv string. */
-static jv
-dump(jv v)
+/* JSON.stringify of v (borrowed), as an owned val string. */
+static val
+dump(val v)
 {
 	struct bw_out o;
-	jv s;
+	val s;
 
 	bw_out_open(&o, -1, "json", 0);
 	o.jsorder = 1;
-	bw_out_json(&o, v);
-	s = jv_string_sized(o.buf, o.n);
+	bw_out_v(&o, &v);
+	s = v_string_sized(o.buf, o.n);
 	bw_out_discard(&o);
 	return s;
 }
@@ -363,18 +742,19 @@ bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 	m->endpoint = endpoint;
 	m->defaults_text = defaults;
 	classify(m, model);
-	m->defaults = jv_invalid();
+	m->defaults = v_invalid();
 	if (defaults) {
 		const char *why;
 		size_t col;
-		m->defaults = bw_parse_line(defaults, strlen(defaults), &why, &col);
-		if (!jv_is_valid(m->defaults))
+		arena = &m->dflarena;
+		m->defaults = v_parse(defaults, strlen(defaults), &why, &col);
+		if (!v_is_valid(m->defaults))
 			bw_die(BW_EX_USAGE, "-d: invalid JSON at column %zu: %s",
 			    col, why);
-		if (jv_get_kind(m->defaults) != JV_KIND_OBJECT)
+		if (v_get_kind(m->defaults) != BW_OBJ)
 			bw_die(BW_EX_USAGE, "-d: %s, not an object",
-			    bw_kind(m->defaults));
-		if (bw_has(m->defaults, "customId"))
+			    v_kind(m->defaults));
+		if (v_has(m->defaults, "customId"))
 			bw_die(BW_EX_USAGE, "-d: customId cannot be a default");
 	}
 }
@@ -382,7 +762,8 @@ bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 void
 bw_mapper_free(struct bw_mapper *m)
 {
-	jv_free(m->defaults);
+	bw_arena_free(&m->arena);
+	bw_arena_free(&m->dflarena);
 	bw_strset_free(m->warned_set);
 	m->warned_set = NULL;
 }
@@ -402,18 +783,18 @@ static const char *const levels[] = { "minimal", "low", "medium", "high",
 /* The effort the SDK sends for the top-level reasoning option (or the
    provider option, which wins), borrowed; invalid for none.  With
    nomax, "max" is not offered (chat). */
-static jv
-effort(struct ctx *c, jv req, jv po, int nomax)
+static val
+effort(struct ctx *c, val req, val po, int nomax)
 {
-	jv pe = get(c, po, "reasoningEffort"), r = field(c, req, "reasoning");
+	val pe = get(c, po, "reasoningEffort"), r = field(c, req, "reasoning");
 	const char *const *list = c->m->efforts;
 	const char *want, *cand[8];
 	int n = 0, at = -1;
 
-	if (present(pe) && kind(pe) != JV_KIND_NULL)
+	if (present(pe) && kind(pe) != BW_NULL)
 		return pe;
 	if (!present(r) || streq(r, "provider-default"))
-		return jv_invalid();
+		return v_invalid();
 	want = str(r);
 	for (int i = 0; levels[i]; i++)
 		if (!strcmp(levels[i], want))
@@ -434,46 +815,46 @@ effort(struct ctx *c, jv req, jv po, int nomax)
 		if (strcmp(cand[i], want))
 			warn_once(c, "reasoning: %s is not supported by %s; "
 			    "sent as %s", want, c->m->model, cand[i]);
-		return keep(c, jv_string(cand[i]));
+		return keep(c, v_string(cand[i]));
 	}
 	warn_once(c, "reasoning: %s is not supported by %s; dropped", want,
 	    c->m->model);
-	return jv_invalid();
+	return v_invalid();
 }
 
 static int
-isint(jv v)
+isint(val v)
 {
 	double d;
 
 	if (!isnum(v))
 		return 0;
-	d = jv_number_value(v);
+	d = v_number_value(v);
 	return d == floor(d);
 }
 
 /* A sampling setting: absent → invalid; null is sent as null (as the
    SDK does); else it must be a number. */
-static jv
-number_field(struct ctx *c, jv req, const char *key)
+static val
+number_field(struct ctx *c, val req, const char *key)
 {
-	jv v = get(c, req, key);
+	val v = get(c, req, key);
 
-	if (!present(v) || kind(v) == JV_KIND_NULL)
+	if (!present(v) || kind(v) == BW_NULL)
 		return v;
 	if (!isnum(v))
-		return fail(c, "%s: %s, not a number", key, bw_kind(v));
+		return fail(c, "%s: %s, not a number", key, v_kind(v));
 	return v;
 }
 
 /* --- file data: URLs, data: URLs, base64, provider references --- */
 
 struct file {
-	jv url;			/* a URL other than data:, or invalid */
-	jv data;		/* base64, or invalid */
-	jv fileid;		/* an OpenAI file id, or invalid */
+	val url;			/* a URL other than data:, or invalid */
+	val data;		/* base64, or invalid */
+	val fileid;		/* an OpenAI file id, or invalid */
 	char mt[128];		/* media type ("image" when only the top level is known) */
-	jv detail;
+	val detail;
 };
 
 static int
@@ -543,10 +924,10 @@ has_scheme(const char *s)
 /* A URL as WHATWG URL.toString() writes the common cases: scheme and
    host lower-cased, default port dropped, "/" for an empty path,
    spaces, controls, quotes and non-ASCII bytes percent-encoded. */
-static jv
+static val
 normalize_url(const char *u)
 {
-	jv out = bw_lit("");
+	val out = v_lit("");
 	const char *p = u, *hostend;
 	char buf[16];
 	int special, lower = 1;
@@ -555,15 +936,15 @@ normalize_url(const char *u)
 		p++;
 	for (const char *q = u; q < p; q++) {
 		char ch = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
-		out = jv_string_append_buf(out, &ch, 1);
+		out = v_string_append_buf(out, &ch, 1);
 	}
-	out = jv_string_append_str(out, ":");
-	special = !strncmp(jv_string_value(out), "http:", 5) ||
-	    !strncmp(jv_string_value(out), "https:", 6);
-	int https = !strcmp(jv_string_value(out), "https:");
+	out = v_string_append_str(out, ":");
+	special = !strncmp(v_string_value(out), "http:", 5) ||
+	    !strncmp(v_string_value(out), "https:", 6);
+	int https = !strcmp(v_string_value(out), "https:");
 	p++;
 	if (special && p[0] == '/' && p[1] == '/') {
-		out = jv_string_append_str(out, "//");
+		out = v_string_append_str(out, "//");
 		p += 2;
 		hostend = p + strcspn(p, "/?#");
 		const char *colon = NULL;
@@ -576,18 +957,18 @@ normalize_url(const char *u)
 		const char *hend = colon ? colon : hostend;
 		for (const char *q = p; q < hend; q++) {
 			char ch = lower && *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
-			out = jv_string_append_buf(out, &ch, 1);
+			out = v_string_append_buf(out, &ch, 1);
 		}
 		if (colon) {
 			const char *port = colon + 1;
 			size_t n = hostend - port;
 			if (!((https && n == 3 && !strncmp(port, "443", 3)) ||
 			    (!https && n == 2 && !strncmp(port, "80", 2)) || n == 0))
-				out = jv_string_append_buf(out, colon, hostend - colon);
+				out = v_string_append_buf(out, colon, hostend - colon);
 		}
 		p = hostend;
 		if (*p != '/')
-			out = jv_string_append_str(out, "/");
+			out = v_string_append_str(out, "/");
 	}
 	int part = 0;		/* 0 path, 1 query, 2 fragment */
 	for (; *p; p++) {
@@ -603,9 +984,9 @@ normalize_url(const char *u)
 		    (part == 1 && special && ch == '\'');
 		if (enc) {
 			snprintf(buf, sizeof buf, "%%%02X", ch);
-			out = jv_string_append_str(out, buf);
+			out = v_string_append_str(out, buf);
 		} else {
-			out = jv_string_append_buf(out, (const char *)&ch, 1);
+			out = v_string_append_buf(out, (const char *)&ch, 1);
 		}
 	}
 	return out;
@@ -613,14 +994,14 @@ normalize_url(const char *u)
 
 /* Reads an image or file part's data into f. */
 static int
-file_data(struct ctx *c, jv data, const char *mt, const char *where,
+file_data(struct ctx *c, val data, const char *mt, const char *where,
     struct file *f)
 {
-	f->url = f->data = f->fileid = jv_invalid();
+	f->url = f->data = f->fileid = v_invalid();
 	snprintf(f->mt, sizeof f->mt, "%s", mt);
 	if (isobj(data)) {
-		jv type = get(c, data, "type");
-		jv ref = get(c, get(c, data, "reference"), "openai");
+		val type = get(c, data, "type");
+		val ref = get(c, get(c, data, "reference"), "openai");
 		if (streq(type, "reference") && isstr(ref)) {
 			f->fileid = ref;
 			return 0;
@@ -639,10 +1020,10 @@ file_data(struct ctx *c, jv data, const char *mt, const char *where,
 		}
 	}
 	if (!isstr(data)) {
-		fail(c, "%s: %s, not a string", where, bw_kind(data));
+		fail(c, "%s: %s, not a string", where, v_kind(data));
 		return -1;
 	}
-	const char *s = jv_string_value(data);
+	const char *s = v_string_value(data);
 	if (!strncmp(s, "data:", 5)) {
 		const char *comma = strchr(s, ',');
 		const char *semi = strstr(s, ";base64,");
@@ -652,14 +1033,14 @@ file_data(struct ctx *c, jv data, const char *mt, const char *where,
 		}
 		if (semi > s + 5)
 			snprintf(f->mt, sizeof f->mt, "%.*s", (int)(semi - s - 5), s + 5);
-		f->data = keep(c, jv_string(comma + 1));
+		f->data = keep(c, v_string(comma + 1));
 	} else if (has_scheme(s)) {
 		f->url = keep(c, normalize_url(s));
 		return 0;
 	} else {
 		f->data = data;
 	}
-	const char *img = sniff(jv_string_value(f->data));
+	const char *img = sniff(v_string_value(f->data));
 	if (img)
 		snprintf(f->mt, sizeof f->mt, "%s", img);
 	return 0;
@@ -668,12 +1049,12 @@ file_data(struct ctx *c, jv data, const char *mt, const char *where,
 /* An image or file part (after standardize: type "file"): its data,
    media type and image detail. */
 static int
-file_part(struct ctx *c, jv p, const char *where, struct file *f)
+file_part(struct ctx *c, val p, const char *where, struct file *f)
 {
-	jv mt = get(c, p, "mediaType");
+	val mt = get(c, p, "mediaType");
 
 	if (!isstr(mt)) {
-		fail(c, "%s.mediaType: %s, not a string", where, bw_kind(mt));
+		fail(c, "%s.mediaType: %s, not a string", where, v_kind(mt));
 		return -1;
 	}
 	if (file_data(c, get(c, p, "data"), str(mt), where, f) < 0)
@@ -683,11 +1064,11 @@ file_part(struct ctx *c, jv p, const char *where, struct file *f)
 	return 0;
 }
 
-static jv
+static val
 data_url(struct ctx *c, struct file *f)
 {
-	return keep(c, jv_string_fmt("data:%s;base64,%s", f->mt,
-	    jv_string_value(f->data)));
+	return keep(c, v_string_fmt("data:%s;base64,%s", f->mt,
+	    v_string_value(f->data)));
 }
 
 /* --- prompt standardization (ai/prompt) --- */
@@ -697,18 +1078,18 @@ data_url(struct ctx *c, struct file *f)
    others are arrays of parts; empty text parts removed. */
 static const char *const roles[] = { "system", "user", "assistant", "tool", NULL };
 
-static jv
-system_message(struct ctx *c, jv v, const char *where, int index)
+static val
+system_message(struct ctx *c, val v, const char *where, int index)
 {
 	if (isstr(v))
-		return JV_OBJECT(bw_lit("role"), bw_lit("system"),
-		    bw_lit("content"), jv_copy(v), bw_lit("index"),
-		    jv_number(index));
+		return V_OBJECT(v_lit("role"), v_lit("system"),
+		    v_lit("content"), v_copy(v), v_lit("index"),
+		    v_number(index));
 	if (isobj(v) && streq(get(c, v, "role"), "system") &&
 	    isstr(get(c, v, "content")))
-		return JV_OBJECT(bw_lit("role"), bw_lit("system"),
-		    bw_lit("content"), jv_copy(get(c, v, "content")),
-		    bw_lit("index"), jv_number(index));
+		return V_OBJECT(v_lit("role"), v_lit("system"),
+		    v_lit("content"), v_copy(get(c, v, "content")),
+		    v_lit("index"), v_number(index));
 	return fail(c, "%s: not a string or a system message", where);
 }
 
@@ -716,43 +1097,43 @@ static const char *const part_keys[] = { "type", "text", "image", "data",
 	"mediaType", "filename", "toolCallId", "toolName", "input", "output",
 	"providerOptions", "providerExecuted", NULL };
 
-static jv
-parts(struct ctx *c, jv content, const char *role, int mi)
+static val
+parts(struct ctx *c, val content, const char *role, int mi)
 {
-	jv out = jv_array();
+	val out = v_array();
 
 	if (isstr(content))
-		return jv_array_append(out, JV_OBJECT(bw_lit("type"),
-		    bw_lit("text"), bw_lit("text"), jv_copy(content)));
+		return v_array_append(out, V_OBJECT(v_lit("type"),
+		    v_lit("text"), v_lit("text"), v_copy(content)));
 	if (!isarr(content)) {
-		jv_free(out);
+		v_free(out);
 		return fail(c, "messages[%d].content: %s, not a string or an array",
-		    mi, bw_kind(content));
+		    mi, v_kind(content));
 	}
 	for (int i = 0; i < len(content); i++) {
-		jv p = idx(c, content, i), t = get(c, p, "type");
+		val p = idx(c, content, i), t = get(c, p, "type");
 		if (!isobj(p) || !isstr(t)) {
-			jv_free(out);
+			v_free(out);
 			return fail(c, "messages[%d].content[%d]: not a part "
 			    "with a type", mi, i);
 		}
-		jv_object_foreach(p, k, v) {
+		v_object_foreach(p, k, v) {
 			int known = 0;
 			for (const char *const *q = part_keys; *q; q++)
-				known |= !strcmp(*q, jv_string_value(k));
+				known |= !strcmp(*q, v_string_value(k));
 			if (!known) {
 				fail(c, "messages[%d].content[%d]: unknown field %s",
-				    mi, i, bw_quote(jv_string_value(k),
-				    jv_string_length_bytes(jv_copy(k)), 60));
+				    mi, i, bw_quote(v_string_value(k),
+				    v_string_length_bytes(v_copy(k)), 60));
 			}
-			jv_free(k);
-			jv_free(v);
+			v_free(k);
+			v_free(v);
 		}
 		if (c->failed) {
-			jv_free(out);
-			return jv_invalid();
+			v_free(out);
+			return v_invalid();
 		}
-		const char *type = jv_string_value(t);
+		const char *type = v_string_value(t);
 		int ok = !strcmp(role, "user") ?
 		    !strcmp(type, "text") || !strcmp(type, "image") ||
 		    !strcmp(type, "file") :
@@ -761,46 +1142,46 @@ parts(struct ctx *c, jv content, const char *role, int mi)
 		    !strcmp(type, "reasoning") || !strcmp(type, "file") :
 		    !strcmp(type, "tool-result");
 		if (!ok) {
-			jv_free(out);
+			v_free(out);
 			return fail(c, "messages[%d].content[%d].type: %s parts "
 			    "are not supported in %s messages", mi, i,
 			    bw_quote(type, strlen(type), 40), role);
 		}
 		if (!strcmp(type, "text") || !strcmp(type, "reasoning")) {
-			jv text = get(c, p, "text");
+			val text = get(c, p, "text");
 			if (!isstr(text)) {
-				jv_free(out);
+				v_free(out);
 				return fail(c, "messages[%d].content[%d].text: %s, "
-				    "not a string", mi, i, bw_kind(text));
+				    "not a string", mi, i, v_kind(text));
 			}
-			if (!strcmp(type, "text") && !*jv_string_value(text))
+			if (!strcmp(type, "text") && !*v_string_value(text))
 				continue;
 		}
 		if (!strcmp(type, "image")) {
-			jv mt = get(c, p, "mediaType");
-			p = JV_OBJECT(bw_lit("type"), bw_lit("file"),
-			    bw_lit("data"), jv_copy(get(c, p, "image")),
-			    bw_lit("mediaType"),
-			    isstr(mt) ? jv_copy(mt) : bw_lit("image"));
-			jv po = get(c, idx(c, content, i), "providerOptions");
+			val mt = get(c, p, "mediaType");
+			p = V_OBJECT(v_lit("type"), v_lit("file"),
+			    v_lit("data"), v_copy(get(c, p, "image")),
+			    v_lit("mediaType"),
+			    isstr(mt) ? v_copy(mt) : v_lit("image"));
+			val po = get(c, idx(c, content, i), "providerOptions");
 			if (present(po))
-				p = jv_object_set(p, bw_lit("providerOptions"),
-				    jv_copy(po));
-			out = jv_array_append(out, p);
+				p = v_object_set(p, v_lit("providerOptions"),
+				    v_copy(po));
+			out = v_array_append(out, p);
 			continue;
 		}
-		out = jv_array_append(out, jv_copy(p));
+		out = v_array_append(out, v_copy(p));
 	}
 	return out;
 }
 
-static jv
-standardize(struct ctx *c, jv req)
+static val
+standardize(struct ctx *c, val req)
 {
-	jv sys = field(c, req, "instructions");
-	jv prompt = field(c, req, "prompt"), msgs = field(c, req, "messages");
-	jv allow = field(c, req, "allowSystemInMessages");
-	jv out = keep(c, jv_array());
+	val sys = field(c, req, "instructions");
+	val prompt = field(c, req, "prompt"), msgs = field(c, req, "messages");
+	val allow = field(c, req, "allowSystemInMessages");
+	val out = keep(c, v_array());
 	const char *sysname = "instructions";
 
 	if (present(sys) && present(field(c, req, "system")))
@@ -811,95 +1192,95 @@ standardize(struct ctx *c, jv req)
 	}
 	if (present(allow) && !isbool(allow))
 		return fail(c, "allowSystemInMessages: %s, not a boolean",
-		    bw_kind(allow));
+		    v_kind(allow));
 	if (present(prompt) && present(msgs))
 		return fail(c, "prompt and messages: give one, not both");
 	if (!present(prompt) && !present(msgs))
 		return fail(c, "no prompt and no messages");
-	if (present(sys) && kind(sys) != JV_KIND_NULL) {
+	if (present(sys) && kind(sys) != BW_NULL) {
 		if (isarr(sys)) {
 			for (int i = 0; i < len(sys); i++) {
 				char where[64];
 				snprintf(where, sizeof where, "%s[%d]", sysname, i);
-				jv m = system_message(c, idx(c, sys, i), where, -1);
+				val m = system_message(c, idx(c, sys, i), where, -1);
 				if (c->failed)
-					return jv_invalid();
-				out = jv_array_append(jv_copy(out), m);
+					return v_invalid();
+				out = v_array_append(v_copy(out), m);
 				keep(c, out);
 			}
 		} else {
-			jv m = system_message(c, sys, sysname, -1);
+			val m = system_message(c, sys, sysname, -1);
 			if (c->failed)
-				return jv_invalid();
-			out = keep(c, jv_array_append(jv_copy(out), m));
+				return v_invalid();
+			out = keep(c, v_array_append(v_copy(out), m));
 		}
 	}
 	if (present(prompt)) {
 		if (isstr(prompt)) {
-			msgs = keep(c, JV_ARRAY(JV_OBJECT(bw_lit("role"),
-			    bw_lit("user"), bw_lit("content"),
-			    jv_copy(prompt))));
+			msgs = keep(c, V_ARRAY(V_OBJECT(v_lit("role"),
+			    v_lit("user"), v_lit("content"),
+			    v_copy(prompt))));
 		} else if (isarr(prompt)) {
 			msgs = prompt;
 		} else {
 			return fail(c, "prompt: %s, not a string or an array "
-			    "of messages", bw_kind(prompt));
+			    "of messages", v_kind(prompt));
 		}
 	} else if (!isarr(msgs)) {
-		return fail(c, "messages: %s, not an array", bw_kind(msgs));
+		return fail(c, "messages: %s, not an array", v_kind(msgs));
 	}
 	if (len(msgs) == 0)
 		return fail(c, "%s: empty", present(prompt) ? "prompt" : "messages");
 	for (int i = 0; i < len(msgs); i++) {
-		jv m = idx(c, msgs, i), role = get(c, m, "role");
+		val m = idx(c, msgs, i), role = get(c, m, "role");
 		if (!isobj(m))
 			return fail(c, "messages[%d]: %s, not a message", i,
-			    bw_kind(m));
+			    v_kind(m));
 		if (!oneof(role, roles))
 			return fail(c, "messages[%d].role: must be system, user, "
 			    "assistant or tool", i);
-		jv_object_foreach(m, k, v) {
-			const char *ks = jv_string_value(k);
+		v_object_foreach(m, k, v) {
+			const char *ks = v_string_value(k);
 			if (strcmp(ks, "role") && strcmp(ks, "content") &&
 			    strcmp(ks, "providerOptions"))
 				fail(c, "messages[%d]: unknown field %s", i,
 				    bw_quote(ks, strlen(ks), 60));
-			jv_free(k);
-			jv_free(v);
+			v_free(k);
+			v_free(v);
 		}
 		if (c->failed)
-			return jv_invalid();
+			return v_invalid();
 		if (streq(role, "system")) {
-			if (kind(allow) != JV_KIND_TRUE)
+			if (kind(allow) != BW_TRUE)
 				return fail(c, "messages[%d]: a system message; "
 				    "use system or instructions (or set "
 				    "allowSystemInMessages)", i);
 			if (!isstr(get(c, m, "content")))
 				return fail(c, "messages[%d].content: not a string", i);
-			jv sm = system_message(c, m, "", i);
-			jv po = get(c, m, "providerOptions");
+			val sm = system_message(c, m, "", i);
+			val po = get(c, m, "providerOptions");
 			if (present(po))
-				sm = jv_object_set(sm, bw_lit("providerOptions"),
-				    jv_copy(po));
-			out = keep(c, jv_array_append(jv_copy(out), sm));
+				sm = v_object_set(sm, v_lit("providerOptions"),
+				    v_copy(po));
+			out = keep(c, v_array_append(v_copy(out), sm));
 			continue;
 		}
-		jv ps = parts(c, get(c, m, "content"), str(role), i);
+		val ps = parts(c, get(c, m, "content"), str(role), i);
 		if (c->failed)
-			return jv_invalid();
-		jv nm = JV_OBJECT(bw_lit("role"), jv_copy(role),
-		    bw_lit("content"), ps, bw_lit("index"), jv_number(i));
-		jv po = get(c, m, "providerOptions");
+			return v_invalid();
+		val nm = V_OBJECT(v_lit("role"), v_copy(role),
+		    v_lit("content"), ps, v_lit("index"), v_number(i));
+		val po = get(c, m, "providerOptions");
 		if (present(po))
-			nm = jv_object_set(nm, bw_lit("providerOptions"),
-			    jv_copy(po));
-		out = keep(c, jv_array_append(jv_copy(out), nm));
+			nm = v_object_set(nm, v_lit("providerOptions"),
+			    v_copy(po));
+		out = keep(c, v_array_append(v_copy(out), nm));
 	}
 	/* every tool call needs its result before the next user turn */
-	jv pending = keep(c, jv_array());
+	val pending = keep(c, v_array());
 	for (int i = 0; i <= len(out); i++) {
-		jv m = i < len(out) ? idx(c, out, i) : jv_invalid();
-		jv role = get(c, m, "role");
+		val m = i < len(out) ? idx(c, out, i) : v_invalid();
+		val role = get(c, m, "role");
 		if (i == len(out) || streq(role, "user") || streq(role, "system")) {
 			if (len(pending) > 0)
 				return fail(c, "tool call %s has no tool result",
@@ -907,26 +1288,26 @@ standardize(struct ctx *c, jv req)
 				    strlen(str(idx(c, pending, 0))), 80));
 			continue;
 		}
-		jv ps = get(c, m, "content");
+		val ps = get(c, m, "content");
 		for (int k = 0; k < len(ps); k++) {
-			jv p = idx(c, ps, k), t = get(c, p, "type");
-			jv id = get(c, p, "toolCallId");
+			val p = idx(c, ps, k), t = get(c, p, "type");
+			val id = get(c, p, "toolCallId");
 			if (!streq(t, "tool-call") && !streq(t, "tool-result"))
 				continue;
 			if (!isstr(id))
 				return fail(c, "messages[%d].content[%d].toolCallId: "
-				    "%s, not a string", (int)jv_number_value(
-				    get(c, m, "index")), k, bw_kind(id));
+				    "%s, not a string", (int)v_number_value(
+				    get(c, m, "index")), k, v_kind(id));
 			if (streq(t, "tool-call")) {
-				pending = keep(c, jv_array_append(jv_copy(pending),
-				    jv_copy(id)));
+				pending = keep(c, v_array_append(v_copy(pending),
+				    v_copy(id)));
 				continue;
 			}
-			jv rest = keep(c, jv_array());
+			val rest = keep(c, v_array());
 			for (int q = 0; q < len(pending); q++)
-				if (!jv_equal(jv_copy(idx(c, pending, q)), jv_copy(id)))
-					rest = keep(c, jv_array_append(jv_copy(rest),
-					    jv_copy(idx(c, pending, q))));
+				if (!v_equal(v_copy(idx(c, pending, q)), v_copy(id)))
+					rest = keep(c, v_array_append(v_copy(rest),
+					    v_copy(idx(c, pending, q))));
 			pending = rest;
 		}
 	}
@@ -959,146 +1340,146 @@ lookaround(const char *p)
 	return 0;
 }
 
-static jv normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la);
+static val normalize_schema(struct ctx *c, val s, int root, int *pn, int *la);
 
-static jv
-normalize_def(struct ctx *c, jv d, int *pn, int *la)
+static val
+normalize_def(struct ctx *c, val d, int *pn, int *la)
 {
-	return isobj(d) ? normalize_schema(c, d, 0, pn, la) : jv_copy(d);
+	return isobj(d) ? normalize_schema(c, d, 0, pn, la) : v_copy(d);
 }
 
-static jv
-normalize_record(struct ctx *c, jv rec, int *pn, int *la)
+static val
+normalize_record(struct ctx *c, val rec, int *pn, int *la)
 {
-	jv out = jv_object();
+	val out = v_object();
 
 	if (!isobj(rec))
-		return jv_free(out), jv_copy(rec);
-	jv_object_foreach(rec, k, v) {
-		out = jv_object_set(out, k, normalize_def(c, v, pn, la));
-		jv_free(v);
+		return v_free(out), v_copy(rec);
+	v_object_foreach(rec, k, v) {
+		out = v_object_set(out, k, normalize_def(c, v, pn, la));
+		v_free(v);
 	}
 	return out;
 }
 
 /* normalizeOpenAIJsonSchema: drops propertyNames and lookaround
    patterns, turns a lone allOf [$ref] into $ref. s is borrowed. */
-static jv
-normalize_schema(struct ctx *c, jv s, int root, int *pn, int *la)
+static val
+normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 {
 	static const char *const one[] = { "additionalProperties",
 		"additionalItems", "contains", "not", "if", "then", "else", NULL };
 	static const char *const lists[] = { "allOf", "anyOf", "oneOf", NULL };
 	static const char *const recs[] = { "properties", "patternProperties",
 		"definitions", "$defs", NULL };
-	jv out = jv_object();
+	val out = v_object();
 
-	jv_object_foreach(s, k, v) {
-		const char *key = jv_string_value(k);
-		jv nv = jv_invalid();
-		if (!strcmp(key, "propertyNames") && kind(v) != JV_KIND_NULL) {
-			jv t = bw_get(v, "type");
-			if (kind(v) != JV_KIND_OBJECT ||
-			    (present(t) && kind(t) != JV_KIND_NULL &&
+	v_object_foreach(s, k, v) {
+		const char *key = v_string_value(k);
+		val nv = v_invalid();
+		if (!strcmp(key, "propertyNames") && kind(v) != BW_NULL) {
+			val t = v_get(v, "type");
+			if (kind(v) != BW_OBJ ||
+			    (present(t) && kind(t) != BW_NULL &&
 			    !streq(t, "string")))
 				fail(c, "tools: JSON Schema propertyNames that does "
 				    "not use a string schema is not supported");
-			jv_free(t);
+			v_free(t);
 			*pn = 1;
-			jv_free(k);
-			jv_free(v);
+			v_free(k);
+			v_free(v);
 			continue;
 		}
 		if (!strcmp(key, "pattern") && isstr(v) &&
-		    lookaround(jv_string_value(v))) {
+		    lookaround(v_string_value(v))) {
 			*la = 1;
-			jv_free(k);
-			jv_free(v);
+			v_free(k);
+			v_free(v);
 			continue;
 		}
 		for (const char *const *q = one; *q && !present(nv); q++)
-			if (!strcmp(key, *q) && kind(v) != JV_KIND_NULL)
+			if (!strcmp(key, *q) && kind(v) != BW_NULL)
 				nv = normalize_def(c, v, pn, la);
 		for (const char *const *q = recs; *q && !present(nv); q++)
-			if (!strcmp(key, *q) && kind(v) != JV_KIND_NULL)
+			if (!strcmp(key, *q) && kind(v) != BW_NULL)
 				nv = normalize_record(c, v, pn, la);
 		for (const char *const *q = lists; *q && !present(nv); q++)
 			if (!strcmp(key, *q) && isarr(v)) {
-				nv = jv_array();
-				jv_array_foreach(v, i, x) {
-					nv = jv_array_append(nv, normalize_def(c, x, pn, la));
-					jv_free(x);
+				nv = v_array();
+				v_array_foreach(v, i, x) {
+					nv = v_array_append(nv, normalize_def(c, x, pn, la));
+					v_free(x);
 				}
 			}
-		if (!present(nv) && !strcmp(key, "items") && kind(v) != JV_KIND_NULL) {
+		if (!present(nv) && !strcmp(key, "items") && kind(v) != BW_NULL) {
 			if (isarr(v)) {
-				nv = jv_array();
-				jv_array_foreach(v, i, x) {
-					nv = jv_array_append(nv, normalize_def(c, x, pn, la));
-					jv_free(x);
+				nv = v_array();
+				v_array_foreach(v, i, x) {
+					nv = v_array_append(nv, normalize_def(c, x, pn, la));
+					v_free(x);
 				}
 			} else {
 				nv = normalize_def(c, v, pn, la);
 			}
 		}
 		if (!present(nv) && !strcmp(key, "dependencies") && isobj(v)) {
-			nv = jv_object();
-			jv_object_foreach(v, dk, dv) {
-				nv = jv_object_set(nv, dk, isarr(dv) ? jv_copy(dv) :
+			nv = v_object();
+			v_object_foreach(v, dk, dv) {
+				nv = v_object_set(nv, dk, isarr(dv) ? v_copy(dv) :
 				    normalize_def(c, dv, pn, la));
-				jv_free(dv);
+				v_free(dv);
 			}
 		}
-		out = jv_object_set(out, k, present(nv) ? nv : jv_copy(v));
-		jv_free(v);
+		out = v_object_set(out, k, present(nv) ? nv : v_copy(v));
+		v_free(v);
 	}
 	/* allOf: [{"$ref": R}] alone */
-	jv all = bw_get(out, "allOf");
+	val all = v_get(out, "allOf");
 	if (isarr(all) && len(all) == 1) {
-		jv a = jv_array_get(jv_copy(all), 0);
-		jv ref = bw_get(a, "$ref");
-		if (isobj(a) && jv_object_length(jv_copy(a)) == 1 && isstr(ref)) {
-			jv rest = jv_object_delete(jv_copy(out), bw_lit("allOf"));
-			jv target = jv_invalid();
-			const char *r = jv_string_value(ref);
+		val a = v_array_get(v_copy(all), 0);
+		val ref = v_get(a, "$ref");
+		if (isobj(a) && v_object_length(v_copy(a)) == 1 && isstr(ref)) {
+			val rest = v_object_delete(v_copy(out), v_lit("allOf"));
+			val target = v_invalid();
+			const char *r = v_string_value(ref);
 			if (root && (!strncmp(r, "#/definitions/", 14) ||
 			    !strncmp(r, "#/$defs/", 8))) {
 				int defs = r[2] == 'd';
-				jv name = bw_lit("");
+				val name = v_lit("");
 				for (const char *p = r + (defs ? 14 : 8); *p; p++) {
 					if (p[0] == '~' && p[1] == '1')
-						name = jv_string_append_str(name, "/"), p++;
+						name = v_string_append_str(name, "/"), p++;
 					else if (p[0] == '~' && p[1] == '0')
-						name = jv_string_append_str(name, "~"), p++;
+						name = v_string_append_str(name, "~"), p++;
 					else
-						name = jv_string_append_buf(name, p, 1);
+						name = v_string_append_buf(name, p, 1);
 				}
-				jv d = bw_get(out, defs ? "definitions" : "$defs");
-				target = jv_get_kind(d) == JV_KIND_OBJECT ?
-				    jv_object_get(d, name) : (jv_free(d), jv_free(name),
-				    jv_invalid());
+				val d = v_get(out, defs ? "definitions" : "$defs");
+				target = v_get_kind(d) == BW_OBJ ?
+				    v_object_get(d, name) : (v_free(d), v_free(name),
+				    v_invalid());
 				if (!isobj(target)) {
-					jv_free(target);
-					target = jv_invalid();
+					v_free(target);
+					target = v_invalid();
 				}
 			}
 			if (!root) {
-				jv_free(out);
-				out = jv_object_set(rest, bw_lit("$ref"), jv_copy(ref));
+				v_free(out);
+				out = v_object_set(rest, v_lit("$ref"), v_copy(ref));
 			} else if (present(target)) {
-				jv_free(out);
+				v_free(out);
 				out = target;
-				jv_object_foreach(rest, rk, rv)
-					out = jv_object_set(out, rk, rv);
-				jv_free(rest);
+				v_object_foreach(rest, rk, rv)
+					out = v_object_set(out, rk, rv);
+				v_free(rest);
 			} else {
-				jv_free(rest);
+				v_free(rest);
 			}
 		}
-		jv_free(ref);
-		jv_free(a);
+		v_free(ref);
+		v_free(a);
 	}
-	jv_free(all);
+	v_free(all);
 	return out;
 }
 
@@ -1114,55 +1495,55 @@ arrayindex(const char *s, double *v)
 	return !*end && *v < 4294967295.0;
 }
 
-static jv
-tool_names(struct ctx *c, jv tools)
+static val
+tool_names(struct ctx *c, val tools)
 {
-	jv ints = jv_array(), others = jv_array();
+	val ints = v_array(), others = v_array();
 	double v, w;
 
-	jv_object_foreach(tools, k, x) {
-		jv_free(x);
-		if (!arrayindex(jv_string_value(k), &v)) {
-			others = jv_array_append(others, k);
+	v_object_foreach(tools, k, x) {
+		v_free(x);
+		if (!arrayindex(v_string_value(k), &v)) {
+			others = v_array_append(others, k);
 			continue;
 		}
 		int n = len(ints), at = n;
 		for (int i = 0; i < n; i++) {
-			jv e = jv_array_get(jv_copy(ints), i);
-			arrayindex(jv_string_value(e), &w);
-			jv_free(e);
+			val e = v_array_get(v_copy(ints), i);
+			arrayindex(v_string_value(e), &w);
+			v_free(e);
 			if (v < w) {
 				at = i;
 				break;
 			}
 		}
-		jv nints = jv_array();
+		val nints = v_array();
 		for (int i = 0; i < n; i++) {
 			if (i == at)
-				nints = jv_array_append(nints, jv_copy(k));
-			nints = jv_array_append(nints, jv_array_get(jv_copy(ints), i));
+				nints = v_array_append(nints, v_copy(k));
+			nints = v_array_append(nints, v_array_get(v_copy(ints), i));
 		}
 		if (at == n)
-			nints = jv_array_append(nints, jv_copy(k));
-		jv_free(ints);
-		jv_free(k);
+			nints = v_array_append(nints, v_copy(k));
+		v_free(ints);
+		v_free(k);
 		ints = nints;
 	}
-	return keep(c, jv_array_concat(ints, others));
+	return keep(c, v_array_concat(ints, others));
 }
 
 /* tools and tool_choice for chat (flat = 0) or responses (flat = 1);
    sets *tools and *choice (owned) or leaves them invalid. */
 static void
-map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
+map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
 {
-	jv t = get(c, req, "tools"), tc = get(c, req, "toolChoice");
-	jv names;
+	val t = get(c, req, "tools"), tc = get(c, req, "toolChoice");
+	val names;
 	int pn = 0, la = 0;
 
-	*tools = *choice = jv_invalid();
-	if (present(tc) && kind(tc) != JV_KIND_NULL) {
-		jv name = get(c, tc, "toolName");
+	*tools = *choice = v_invalid();
+	if (present(tc) && kind(tc) != BW_NULL) {
+		val name = get(c, tc, "toolName");
 		if (!(streq(tc, "auto") || streq(tc, "none") ||
 		    streq(tc, "required") ||
 		    (isobj(tc) && streq(get(c, tc, "type"), "tool") &&
@@ -1176,71 +1557,71 @@ map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
 			    bw_quote(str(name), strlen(str(name)), 60));
 			return;
 		}
-		if (isobj(tc) && !bw_has(t, str(name))) {
+		if (isobj(tc) && !v_has(t, str(name))) {
 			fail(c, "toolChoice: names tool %s, which is not in tools",
 			    bw_quote(str(name), strlen(str(name)), 60));
 			return;
 		}
 	}
-	if (!present(t) || kind(t) == JV_KIND_NULL)
+	if (!present(t) || kind(t) == BW_NULL)
 		return;
 	if (!isobj(t)) {
-		fail(c, "tools: %s, not an object keyed by tool name", bw_kind(t));
+		fail(c, "tools: %s, not an object keyed by tool name", v_kind(t));
 		return;
 	}
 	names = tool_names(c, t);
 	if (len(names) == 0)
 		return;
-	*tools = jv_array();
+	*tools = v_array();
 	for (int i = 0; i < len(names); i++) {
-		jv name = idx(c, names, i), def = get(c, t, str(name));
-		jv desc = get(c, def, "description"), schema = get(c, def, "inputSchema");
-		jv strict = get(c, def, "strict"), type = get(c, def, "type");
+		val name = idx(c, names, i), def = get(c, t, str(name));
+		val desc = get(c, def, "description"), schema = get(c, def, "inputSchema");
+		val strict = get(c, def, "strict"), type = get(c, def, "type");
 		const char *n = str(name);
 		if (!isobj(def)) {
 			fail(c, "tools.%s: not an object", n);
 			return;
 		}
-		jv_object_foreach(def, k, v) {
-			const char *ks = jv_string_value(k);
+		v_object_foreach(def, k, v) {
+			const char *ks = v_string_value(k);
 			if (strcmp(ks, "description") && strcmp(ks, "inputSchema") &&
 			    strcmp(ks, "strict") && strcmp(ks, "type") &&
 			    strcmp(ks, "providerOptions"))
 				fail(c, "tools.%s: unknown field %s", n,
 				    bw_quote(ks, strlen(ks), 60));
-			jv_free(k);
-			jv_free(v);
+			v_free(k);
+			v_free(v);
 		}
 		if (present(type) && !streq(type, "function"))
 			fail(c, "tools.%s.type: only function tools are supported", n);
 		if (present(desc) && !isstr(desc))
 			fail(c, "tools.%s.description: %s, not a string", n,
-			    bw_kind(desc));
+			    v_kind(desc));
 		if (!isobj(schema))
 			fail(c, "tools.%s.inputSchema: %s, not a JSON Schema object",
-			    n, present(schema) ? bw_kind(schema) : "missing");
+			    n, present(schema) ? v_kind(schema) : "missing");
 		if (present(strict) && !isbool(strict))
 			fail(c, "tools.%s.strict: %s, not a boolean", n,
-			    bw_kind(strict));
+			    v_kind(strict));
 		if (c->failed)
 			return;
-		jv params = keep(c, normalize_schema(c, schema, 1, &pn, &la));
+		val params = keep(c, normalize_schema(c, schema, 1, &pn, &la));
 		if (c->failed)
 			return;
-		jv fn = jv_object();
+		val fn = v_object();
 		if (flat)
-			set(&fn, "type", bw_lit("function"));
+			set(&fn, "type", v_lit("function"));
 		put(&fn, "name", name);
 		put(&fn, "description", desc);
 		put(&fn, "parameters", params);
 		if (flat)
-			set(&fn, "strict", present(strict) ? jv_copy(strict) :
-			    jv_false());
+			set(&fn, "strict", present(strict) ? v_copy(strict) :
+			    v_false());
 		else
 			put(&fn, "strict", strict);
-		*tools = jv_array_append(*tools, flat ? fn :
-		    JV_OBJECT(bw_lit("type"), bw_lit("function"),
-		    bw_lit("function"), fn));
+		*tools = v_array_append(*tools, flat ? fn :
+		    V_OBJECT(v_lit("type"), v_lit("function"),
+		    v_lit("function"), fn));
 	}
 	if (pn)
 		warn_once(c, "tools: JSON Schema propertyNames is not supported "
@@ -1248,11 +1629,11 @@ map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
 	if (la)
 		warn_once(c, "tools: JSON Schema patterns with regex lookaround "
 		    "are not supported by OpenAI; removed from the schema");
-	jv allowed = get(c, get(c, get(c, req, "providerOptions"), "openai"),
+	val allowed = get(c, get(c, get(c, req, "providerOptions"), "openai"),
 	    "allowedTools");
 	if (flat && isobj(allowed)) {
 		static const char *const amodes[] = { "auto", "required", NULL };
-		jv tn = get(c, allowed, "toolNames"), mode = get(c, allowed, "mode");
+		val tn = get(c, allowed, "toolNames"), mode = get(c, allowed, "mode");
 		int ok = isarr(tn) && len(tn) > 0 &&
 		    (!present(mode) || oneof(mode, amodes));
 		for (int i = 0; ok && i < len(tn); i++)
@@ -1263,29 +1644,29 @@ map_tools(struct ctx *c, jv req, int flat, jv *tools, jv *choice)
 			    "\"required\"}");
 			return;
 		}
-		jv list = jv_array();
+		val list = v_array();
 		for (int i = 0; i < len(tn); i++) {
-			if (!bw_has(t, str(idx(c, tn, i))))
+			if (!v_has(t, str(idx(c, tn, i))))
 				warn_once(c, "providerOptions.openai.allowedTools: "
 				    "%s is not in tools; sent anyway",
 				    bw_quote(str(idx(c, tn, i)),
 				    strlen(str(idx(c, tn, i))), 60));
-			list = jv_array_append(list, JV_OBJECT(bw_lit("type"),
-			    bw_lit("function"), bw_lit("name"),
-			    jv_copy(idx(c, tn, i))));
+			list = v_array_append(list, V_OBJECT(v_lit("type"),
+			    v_lit("function"), v_lit("name"),
+			    v_copy(idx(c, tn, i))));
 		}
-		*choice = JV_OBJECT(bw_lit("type"), bw_lit("allowed_tools"),
-		    bw_lit("mode"), present(mode) ? jv_copy(mode) :
-		    bw_lit("auto"), bw_lit("tools"), list);
-	} else if (!present(tc) || kind(tc) == JV_KIND_NULL || isstr(tc))
-		*choice = present(tc) && isstr(tc) ? jv_copy(tc) : bw_lit("auto");
+		*choice = V_OBJECT(v_lit("type"), v_lit("allowed_tools"),
+		    v_lit("mode"), present(mode) ? v_copy(mode) :
+		    v_lit("auto"), v_lit("tools"), list);
+	} else if (!present(tc) || kind(tc) == BW_NULL || isstr(tc))
+		*choice = present(tc) && isstr(tc) ? v_copy(tc) : v_lit("auto");
 	else if (flat)
-		*choice = JV_OBJECT(bw_lit("type"), bw_lit("function"),
-		    bw_lit("name"), jv_copy(get(c, tc, "toolName")));
+		*choice = V_OBJECT(v_lit("type"), v_lit("function"),
+		    v_lit("name"), v_copy(get(c, tc, "toolName")));
 	else
-		*choice = JV_OBJECT(bw_lit("type"), bw_lit("function"),
-		    bw_lit("function"), JV_OBJECT(bw_lit("name"),
-		    jv_copy(get(c, tc, "toolName"))));
+		*choice = V_OBJECT(v_lit("type"), v_lit("function"),
+		    v_lit("function"), V_OBJECT(v_lit("name"),
+		    v_copy(get(c, tc, "toolName"))));
 }
 
 /* --- provider options --- */
@@ -1385,33 +1766,33 @@ static const struct popt completion_opts[] = {
 
 /* Validates providerOptions.openai against the endpoint's table and
    returns it (borrowed; an empty object when absent). */
-static jv
-provider_options(struct ctx *c, jv req)
+static val
+provider_options(struct ctx *c, val req)
 {
 	const struct popt *table = c->m->endpoint == BW_CHAT ? chat_opts :
 	    c->m->endpoint == BW_RESPONSES ? responses_opts : completion_opts;
-	jv po = get(c, req, "providerOptions"), o;
+	val po = get(c, req, "providerOptions"), o;
 	const char *ep = bw_endpoint_name(c->m->endpoint);
 
-	if (!present(po) || kind(po) == JV_KIND_NULL)
-		return keep(c, jv_object());
+	if (!present(po) || kind(po) == BW_NULL)
+		return keep(c, v_object());
 	if (!isobj(po))
-		return fail(c, "providerOptions: %s, not an object", bw_kind(po));
+		return fail(c, "providerOptions: %s, not an object", v_kind(po));
 	o = get(c, po, "openai");
-	if (!present(o) || kind(o) == JV_KIND_NULL)
-		return keep(c, jv_object());
+	if (!present(o) || kind(o) == BW_NULL)
+		return keep(c, v_object());
 	if (!isobj(o))
 		return fail(c, "providerOptions.openai: %s, not an object",
-		    bw_kind(o));
-	jv_object_foreach(o, k, v) {
-		const char *key = jv_string_value(k);
+		    v_kind(o));
+	v_object_foreach(o, k, v) {
+		const char *key = v_string_value(k);
 		const struct popt *p = table;
 		while (p->name && strcmp(p->name, key))
 			p++;
 		if (!p->name) {
 			warn_once(c, "providerOptions.openai.%s: not used by the "
 			    "%s endpoint; dropped", key, ep);
-		} else if (kind(v) == JV_KIND_NULL) {
+		} else if (kind(v) == BW_NULL) {
 			if (!p->nullable)
 				fail(c, "providerOptions.openai.%s: null", key);
 		} else {
@@ -1438,13 +1819,13 @@ provider_options(struct ctx *c, jv req)
 				    "a number", "a string", "", "", "an object",
 				    "an array", "a boolean or a number" };
 				fail(c, "providerOptions.openai.%s: %s, not %s", key,
-				    bw_kind(v), want[p->type]);
+				    v_kind(v), want[p->type]);
 			}
 		}
-		jv_free(k);
-		jv_free(v);
+		v_free(k);
+		v_free(v);
 	}
-	return c->failed ? jv_invalid() : o;
+	return c->failed ? v_invalid() : o;
 }
 
 /* Number(s) as JavaScript reads a string: blanks around, "" is 0,
@@ -1517,37 +1898,37 @@ js_number(const char *s, double *d)
 }
 
 /* logitBias: keys as Number() reads them (chat), values numbers. */
-static jv
-logit_bias(struct ctx *c, jv lb, int coerce)
+static val
+logit_bias(struct ctx *c, val lb, int coerce)
 {
-	jv out = jv_object();
+	val out = v_object();
 
-	jv_object_foreach(lb, k, v) {
+	v_object_foreach(lb, k, v) {
 		if (!isnum(v))
 			fail(c, "providerOptions.openai.logitBias: values must "
 			    "be numbers");
 		if (coerce) {
 			double d;
-			jv nk;
-			if (js_number(jv_string_value(k), &d) < 0) {
+			val nk;
+			if (js_number(v_string_value(k), &d) < 0) {
 				fail(c, "providerOptions.openai.logitBias: key %s "
-				    "is not a number", bw_quote(jv_string_value(k),
-				    strlen(jv_string_value(k)), 40));
+				    "is not a number", bw_quote(v_string_value(k),
+				    strlen(v_string_value(k)), 40));
 				d = 0;
 			}
 			if (isinf(d)) {
-				nk = jv_string(d < 0 ? "-Infinity" : "Infinity");
+				nk = v_string(d < 0 ? "-Infinity" : "Infinity");
 			} else {
 				struct bw_out o;
 				bw_out_open(&o, -1, "key", 0);
 				bw_out_number(&o, d);
-				nk = jv_string_sized(o.buf, o.n);
+				nk = v_string_sized(o.buf, o.n);
 				bw_out_discard(&o);
 			}
-			jv_free(k);
+			v_free(k);
 			k = nk;
 		}
-		out = jv_object_set(out, k, v);
+		out = v_object_set(out, k, v);
 	}
 	return keep(c, out);
 }
@@ -1566,139 +1947,139 @@ u16len(const char *s)
 
 /* --- chat --- */
 
-static jv
-chat_user(struct ctx *c, jv m)
+static val
+chat_user(struct ctx *c, val m)
 {
-	jv ps = get(c, m, "content");
-	jv out;
+	val ps = get(c, m, "content");
+	val out;
 
 	if (len(ps) == 1 && streq(get(c, idx(c, ps, 0), "type"), "text"))
-		return JV_OBJECT(bw_lit("role"), bw_lit("user"),
-		    bw_lit("content"), jv_copy(get(c, idx(c, ps, 0), "text")));
-	out = jv_array();
+		return V_OBJECT(v_lit("role"), v_lit("user"),
+		    v_lit("content"), v_copy(get(c, idx(c, ps, 0), "text")));
+	out = v_array();
 	for (int i = 0; i < len(ps); i++) {
-		jv p = idx(c, ps, i);
+		val p = idx(c, ps, i);
 		char where[64];
 		struct file f;
-		int mi = (int)jv_number_value(get(c, m, "index"));
+		int mi = (int)v_number_value(get(c, m, "index"));
 		if (streq(get(c, p, "type"), "text")) {
-			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
-			    bw_lit("text"), bw_lit("text"),
-			    jv_copy(get(c, p, "text"))));
+			out = v_array_append(out, V_OBJECT(v_lit("type"),
+			    v_lit("text"), v_lit("text"),
+			    v_copy(get(c, p, "text"))));
 			continue;
 		}
 		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
 		if (file_part(c, p, where, &f) < 0) {
-			jv_free(out);
-			return jv_invalid();
+			v_free(out);
+			return v_invalid();
 		}
-		jv detail = f.detail;
+		val detail = f.detail;
 		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/') &&
 		    present(f.fileid)) {
-			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
-			    bw_lit("file"), bw_lit("file"), JV_OBJECT(
-			    bw_lit("file_id"), jv_copy(f.fileid))));
+			out = v_array_append(out, V_OBJECT(v_lit("type"),
+			    v_lit("file"), v_lit("file"), V_OBJECT(
+			    v_lit("file_id"), v_copy(f.fileid))));
 		} else if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
-			jv url;
+			val url;
 			if (present(f.data) && !f.mt[5]) {
-				jv_free(out);
+				v_free(out);
 				return fail(c, "%s: an image whose type is not "
 				    "known (give mediaType, a data: URL or a URL)",
 				    where);
 			}
 			if (present(f.url) && strncmp(str(f.url), "http:", 5) &&
 			    strncmp(str(f.url), "https:", 6)) {
-				jv_free(out);
+				v_free(out);
 				return fail(c, "%s: only http(s) and data: image URLs "
 				    "can be sent", where);
 			}
 			url = present(f.url) ? f.url : data_url(c, &f);
-			jv iu = JV_OBJECT(bw_lit("url"), jv_copy(url));
+			val iu = V_OBJECT(v_lit("url"), v_copy(url));
 			put(&iu, "detail", detail);
-			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
-			    bw_lit("image_url"), bw_lit("image_url"), iu));
+			out = v_array_append(out, V_OBJECT(v_lit("type"),
+			    v_lit("image_url"), v_lit("image_url"), iu));
 		} else if (!strncmp(f.mt, "audio/", 6)) {
 			const char *fmt = !strcmp(f.mt, "audio/wav") ? "wav" :
 			    !strcmp(f.mt, "audio/mp3") || !strcmp(f.mt, "audio/mpeg") ?
 			    "mp3" : NULL;
 			if (!fmt || !present(f.data)) {
-				jv_free(out);
+				v_free(out);
 				return fail(c, "%s: only wav and mp3 audio, as data, "
 				    "can be sent", where);
 			}
-			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
-			    bw_lit("input_audio"), bw_lit("input_audio"),
-			    JV_OBJECT(bw_lit("data"), jv_copy(f.data),
-			    bw_lit("format"), jv_string(fmt))));
+			out = v_array_append(out, V_OBJECT(v_lit("type"),
+			    v_lit("input_audio"), v_lit("input_audio"),
+			    V_OBJECT(v_lit("data"), v_copy(f.data),
+			    v_lit("format"), v_string(fmt))));
 		} else if (!strcmp(f.mt, "application/pdf")) {
-			jv file;
+			val file;
 			if (present(f.url)) {
-				jv_free(out);
+				v_free(out);
 				return fail(c, "%s: a PDF URL (the SDK downloads it; "
 				    "give the data or an OpenAI file id)", where);
 			}
 			if (present(f.fileid)) {
-				file = JV_OBJECT(bw_lit("file_id"), jv_copy(f.fileid));
+				file = V_OBJECT(v_lit("file_id"), v_copy(f.fileid));
 			} else {
-				jv fn = get(c, p, "filename");
-				file = JV_OBJECT(bw_lit("filename"), isstr(fn) ?
-				    jv_copy(fn) : jv_string_fmt("part-%d.pdf", i),
-				    bw_lit("file_data"), jv_copy(data_url(c, &f)));
+				val fn = get(c, p, "filename");
+				file = V_OBJECT(v_lit("filename"), isstr(fn) ?
+				    v_copy(fn) : v_string_fmt("part-%d.pdf", i),
+				    v_lit("file_data"), v_copy(data_url(c, &f)));
 			}
-			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
-			    bw_lit("file"), bw_lit("file"), file));
+			out = v_array_append(out, V_OBJECT(v_lit("type"),
+			    v_lit("file"), v_lit("file"), file));
 		} else {
-			jv_free(out);
+			v_free(out);
 			return fail(c, "%s: files of type %s cannot be sent to "
 			    "the chat endpoint", where, bw_quote(f.mt,
 			    strlen(f.mt), 60));
 		}
 	}
-	return JV_OBJECT(bw_lit("role"), bw_lit("user"),
-	    bw_lit("content"), out);
+	return V_OBJECT(v_lit("role"), v_lit("user"),
+	    v_lit("content"), out);
 }
 
 /* chat: a tool call's input as arguments: a JSON object, else "{}" */
-static jv
-chat_arguments(struct ctx *c, jv input)
+static val
+chat_arguments(struct ctx *c, val input)
 {
 	if (isstr(input)) {
 		const char *why;
 		size_t col;
-		jv v = bw_parse_line(str(input), jv_string_length_bytes(
-		    jv_copy(input)), &why, &col);
+		val v = v_parse(str(input), v_string_length_bytes(
+		    v_copy(input)), &why, &col);
 		int obj = isobj(v);
-		jv_free(v);
-		return obj ? jv_copy(input) : bw_lit("{}");
+		v_free(v);
+		return obj ? v_copy(input) : v_lit("{}");
 	}
 	(void)c;
-	return isobj(input) ? dump(input) : bw_lit("{}");
+	return isobj(input) ? dump(input) : v_lit("{}");
 }
 
 /* The text a tool result sends (chat), owned. */
-static jv
-tool_output_text(struct ctx *c, jv out, const char *where)
+static val
+tool_output_text(struct ctx *c, val out, const char *where)
 {
-	jv type = get(c, out, "type"), value = get(c, out, "value");
+	val type = get(c, out, "type"), value = get(c, out, "value");
 
 	if (streq(type, "text") && isstr(value))
-		return jv_copy(value);
+		return v_copy(value);
 	if (streq(type, "json") && present(value))
 		return dump(value);
 	if ((streq(type, "error-text") && isstr(value)) ||
 	    (streq(type, "error-json") && present(value))) {
-		jv e = JV_OBJECT(bw_lit("error"), jv_copy(value));
-		jv s = dump(e);
-		jv_free(e);
+		val e = V_OBJECT(v_lit("error"), v_copy(value));
+		val s = dump(e);
+		v_free(e);
 		return s;
 	}
 	if (streq(type, "execution-denied")) {
-		jv r = get(c, out, "reason");
-		return isstr(r) ? jv_copy(r) : bw_lit("Tool call execution denied.");
+		val r = get(c, out, "reason");
+		return isstr(r) ? v_copy(r) : v_lit("Tool call execution denied.");
 	}
 	if (streq(type, "content") && isarr(value)) {
 		for (int i = 0; i < len(value); i++) {
-			jv item = idx(c, value, i);
+			val item = idx(c, value, i);
 			if (!streq(get(c, item, "type"), "text") ||
 			    !isstr(get(c, item, "text")))
 				return fail(c, "%s.output.value[%d]: only text "
@@ -1710,88 +2091,88 @@ tool_output_text(struct ctx *c, jv out, const char *where)
 	    "error-text, error-json, execution-denied or content)", where);
 }
 
-static jv
-chat_messages(struct ctx *c, jv msgs)
+static val
+chat_messages(struct ctx *c, val msgs)
 {
-	jv out = jv_array();
+	val out = v_array();
 
 	for (int i = 0; i < len(msgs); i++) {
-		jv m = idx(c, msgs, i), role = get(c, m, "role");
-		int mi = (int)jv_number_value(get(c, m, "index"));
+		val m = idx(c, msgs, i), role = get(c, m, "role");
+		int mi = (int)v_number_value(get(c, m, "index"));
 		if (streq(role, "system")) {
 			if (!c->sysrole) {
 				warn_once(c, "system messages are removed for "
 				    "this model (systemMessageMode remove)");
 				continue;
 			}
-			jv sm = JV_OBJECT(bw_lit("role"), bw_lit(c->sysrole));
+			val sm = V_OBJECT(v_lit("role"), v_lit(c->sysrole));
 			put(&sm, "name", get(c, get(c, get(c, m, "providerOptions"),
 			    "openai"), "name"));
-			set(&sm, "content", jv_copy(get(c, m, "content")));
-			out = jv_array_append(out, sm);
+			set(&sm, "content", v_copy(get(c, m, "content")));
+			out = v_array_append(out, sm);
 		} else if (streq(role, "user")) {
-			jv u = chat_user(c, m);
+			val u = chat_user(c, m);
 			if (c->failed)
-				return jv_free(u), jv_free(out), jv_invalid();
-			jv name = get(c, get(c, get(c, m, "providerOptions"),
+				return v_free(u), v_free(out), v_invalid();
+			val name = get(c, get(c, get(c, m, "providerOptions"),
 			    "openai"), "name");
 			put(&u, "name", name);
-			out = jv_array_append(out, u);
+			out = v_array_append(out, u);
 		} else if (streq(role, "assistant")) {
-			jv ps = get(c, m, "content");
-			jv text = bw_lit(""), calls = jv_array();
+			val ps = get(c, m, "content");
+			val text = v_lit(""), calls = v_array();
 			for (int k = 0; k < len(ps); k++) {
-				jv p = idx(c, ps, k), t = get(c, p, "type");
+				val p = idx(c, ps, k), t = get(c, p, "type");
 				if (streq(t, "text"))
-					text = jv_string_concat(text,
-					    jv_copy(get(c, p, "text")));
+					text = v_string_concat(text,
+					    v_copy(get(c, p, "text")));
 				else if (streq(t, "reasoning") || streq(t, "file"))
 					warn_once(c, "messages: assistant %s parts are "
 					    "not sent to the chat endpoint; skipped",
 					    str(t));
 				else if (streq(t, "tool-call")) {
-					jv name = get(c, p, "toolName");
+					val name = get(c, p, "toolName");
 					if (!isstr(name)) {
-						jv_free(text);
-						jv_free(calls);
-						jv_free(out);
+						v_free(text);
+						v_free(calls);
+						v_free(out);
 						return fail(c, "messages[%d].content[%d]"
 						    ".toolName: not a string", mi, k);
 					}
-					calls = jv_array_append(calls, JV_OBJECT(
-					    bw_lit("id"), jv_copy(get(c, p, "toolCallId")),
-					    bw_lit("type"), bw_lit("function"),
-					    bw_lit("function"), JV_OBJECT(
-					    bw_lit("name"), jv_copy(name),
-					    bw_lit("arguments"), chat_arguments(c,
+					calls = v_array_append(calls, V_OBJECT(
+					    v_lit("id"), v_copy(get(c, p, "toolCallId")),
+					    v_lit("type"), v_lit("function"),
+					    v_lit("function"), V_OBJECT(
+					    v_lit("name"), v_copy(name),
+					    v_lit("arguments"), chat_arguments(c,
 					    get(c, p, "input")))));
 				}
 			}
-			jv a = JV_OBJECT(bw_lit("role"), bw_lit("assistant"));
+			val a = V_OBJECT(v_lit("role"), v_lit("assistant"));
 			if (len(calls) > 0) {
-				int empty = !*jv_string_value(text);
-				set(&a, "content", empty ? (jv_free(text), jv_null()) : text);
+				int empty = !*v_string_value(text);
+				set(&a, "content", empty ? (v_free(text), v_null()) : text);
 				set(&a, "tool_calls", calls);
 			} else {
 				set(&a, "content", text);
-				jv_free(calls);
+				v_free(calls);
 			}
-			out = jv_array_append(out, a);
+			out = v_array_append(out, a);
 		} else {
-			jv ps = get(c, m, "content");
+			val ps = get(c, m, "content");
 			for (int k = 0; k < len(ps); k++) {
-				jv p = idx(c, ps, k);
+				val p = idx(c, ps, k);
 				char where[64];
 				snprintf(where, sizeof where, "messages[%d].content[%d]",
 				    mi, k);
-				jv s = tool_output_text(c, get(c, p, "output"), where);
+				val s = tool_output_text(c, get(c, p, "output"), where);
 				if (c->failed)
-					return jv_free(out), jv_invalid();
-				out = jv_array_append(out, JV_OBJECT(
-				    bw_lit("role"), bw_lit("tool"),
-				    bw_lit("tool_call_id"),
-				    jv_copy(get(c, p, "toolCallId")),
-				    bw_lit("content"), s));
+					return v_free(out), v_invalid();
+				out = v_array_append(out, V_OBJECT(
+				    v_lit("role"), v_lit("tool"),
+				    v_lit("tool_call_id"),
+				    v_copy(get(c, p, "toolCallId")),
+				    v_lit("content"), s));
 			}
 		}
 	}
@@ -1801,81 +2182,81 @@ chat_messages(struct ctx *c, jv msgs)
 /* Drops a setting the model or endpoint does not take, with a
    warning; a null stays, as the SDK only looks at values. */
 static void
-drop(struct ctx *c, jv *v, const char *field, const char *why)
+drop(struct ctx *c, val *v, const char *field, const char *why)
 {
-	if (present(*v) && kind(*v) != JV_KIND_NULL) {
+	if (present(*v) && kind(*v) != BW_NULL) {
 		warn_once(c, "%s: %s; dropped", field, why);
-		*v = jv_invalid();
+		*v = v_invalid();
 	}
 }
 
 
-static jv
-map_chat(struct ctx *c, jv req, jv msgs, jv po)
+static val
+map_chat(struct ctx *c, val req, val msgs, val po)
 {
-	jv body;
-	jv maxt = get(c, req, "maxOutputTokens");
-	jv temp = number_field(c, req, "temperature");
-	jv topp = number_field(c, req, "topP");
-	jv fp = number_field(c, req, "frequencyPenalty");
-	jv pp = number_field(c, req, "presencePenalty");
-	jv stop = get(c, req, "stopSequences"), seed = get(c, req, "seed");
-	jv lb = get(c, po, "logitBias"), lp = get(c, po, "logprobs");
-	jv lpv = jv_invalid(), toplp = jv_invalid();
-	jv eff;
-	jv mct = get(c, po, "maxCompletionTokens");
-	jv tier = get(c, po, "serviceTier");
-	jv retention = get(c, po, "promptCacheRetention");
-	jv pco = get(c, po, "promptCacheOptions");
-	jv meta = get(c, po, "metadata");
-	jv tools, choice, messages;
+	val body;
+	val maxt = get(c, req, "maxOutputTokens");
+	val temp = number_field(c, req, "temperature");
+	val topp = number_field(c, req, "topP");
+	val fp = number_field(c, req, "frequencyPenalty");
+	val pp = number_field(c, req, "presencePenalty");
+	val stop = get(c, req, "stopSequences"), seed = get(c, req, "seed");
+	val lb = get(c, po, "logitBias"), lp = get(c, po, "logprobs");
+	val lpv = v_invalid(), toplp = v_invalid();
+	val eff;
+	val mct = get(c, po, "maxCompletionTokens");
+	val tier = get(c, po, "serviceTier");
+	val retention = get(c, po, "promptCacheRetention");
+	val pco = get(c, po, "promptCacheOptions");
+	val meta = get(c, po, "metadata");
+	val tools, choice, messages;
 	const char *why = "not supported for reasoning models";
 
 	if (c->m->tools_need_no_effort && isobj(field(c, req, "tools")) &&
-	    jv_object_length(jv_copy(field(c, req, "tools"))) > 0 &&
+	    v_object_length(v_copy(field(c, req, "tools"))) > 0 &&
 	    !present(field(c, po, "reasoningEffort"))) {
-		jv r = field(c, req, "reasoning");
+		val r = field(c, req, "reasoning");
 		if (present(r) && !streq(r, "none") &&
 		    !streq(r, "provider-default"))
 			warn_once(c, "reasoning: %s does not take function tools "
 			    "with reasoning on the chat endpoint; reasoning "
 			    "effort set to none", c->m->model);
-		eff = keep(c, bw_lit("none"));
+		eff = keep(c, v_lit("none"));
 	} else {
 		eff = effort(c, req, po, 1);
 	}
 	if (present(lb))
 		lb = logit_bias(c, lb, 1);
-	if (kind(lp) == JV_KIND_TRUE || isnum(lp)) {
-		lpv = keep(c, jv_true());
-		toplp = isnum(lp) ? lp : keep(c, jv_number(0));
+	if (kind(lp) == BW_TRUE || isnum(lp)) {
+		lpv = keep(c, v_true());
+		toplp = isnum(lp) ? lp : keep(c, v_number(0));
 	}
 	if (present(meta)) {
-		jv_object_foreach(meta, k, v) {
-			if (!isstr(v) || u16len(jv_string_value(k)) > 64 ||
+		v_object_foreach(meta, k, v) {
+			if (!isstr(v) || u16len(v_string_value(k)) > 64 ||
 			    u16len(str(v)) > 512)
 				fail(c, "providerOptions.openai.metadata: keys must "
 				    "be at most 64 characters, values strings of "
 				    "at most 512");
-			jv_free(k);
-			jv_free(v);
+			v_free(k);
+			v_free(v);
 		}
 	}
 	if (present(pco)) {
-		jv mode = get(c, pco, "mode"), ttl = get(c, pco, "ttl");
+		val mode = get(c, pco, "mode"), ttl = get(c, pco, "ttl");
 		static const char *const modes[] = { "implicit", "explicit", NULL };
 		static const char *const ttls[] = { "30m", NULL };
 		if ((present(mode) && !oneof(mode, modes)) ||
 		    (present(ttl) && !oneof(ttl, ttls)))
 			return fail(c, "providerOptions.openai.promptCacheOptions: "
 			    "mode must be implicit or explicit, ttl 30m");
-		jv o = jv_object();
+		val o = v_object();
 		put(&o, "mode", mode);
 		put(&o, "ttl", ttl);
 		pco = keep(c, o);
 	}
 	if (present(get(c, po, "reasoningSummary")) &&
-	    kind(get(c, po, "reasoningSummary")) != JV_KIND_NULL)
+	    kind(get(c, po, "reasoningSummary")) != BW_NULL)
 		warn_once(c, "providerOptions.openai.reasoningSummary: only "
 		    "supported by the responses endpoint; dropped");
 	if (present(get(c, req, "topK")))
@@ -1893,13 +2274,13 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 		drop(c, &pp, "presencePenalty", why);
 		drop(c, &lb, "providerOptions.openai.logitBias", why);
 		if (present(toplp) && !present(lpv))
-			toplp = jv_invalid();
+			toplp = v_invalid();
 		else
 			drop(c, &toplp, "providerOptions.openai.logprobs (top_logprobs)",
 			    why);
 		if (present(maxt) && !present(mct))
 			mct = maxt;
-		maxt = jv_invalid();
+		maxt = v_invalid();
 	} else if (c->m->search_preview) {
 		drop(c, &temp, "temperature", "not supported for the search "
 		    "preview models");
@@ -1912,15 +2293,15 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 		drop(c, &tier, "providerOptions.openai.serviceTier",
 		    "priority processing is not available for this model");
 	if (c->failed)
-		return jv_invalid();
+		return v_invalid();
 	messages = keep(c, chat_messages(c, msgs));
 	if (c->failed)
-		return jv_invalid();
+		return v_invalid();
 	map_tools(c, req, 0, &tools, &choice);
 	if (c->failed)
-		return jv_free(tools), jv_free(choice), jv_invalid();
+		return v_free(tools), v_free(choice), v_invalid();
 
-	body = JV_OBJECT(bw_lit("model"), bw_lit(c->m->model));
+	body = V_OBJECT(v_lit("model"), v_lit(c->m->model));
 	put(&body, "logit_bias", lb);
 	put(&body, "logprobs", lpv);
 	put(&body, "top_logprobs", toplp);
@@ -1954,33 +2335,33 @@ map_chat(struct ctx *c, jv req, jv msgs, jv po)
 
 /* --- responses --- */
 
-static jv
-responses_user(struct ctx *c, jv m)
+static val
+responses_user(struct ctx *c, val m)
 {
-	jv ps = get(c, m, "content"), out = jv_array();
-	int mi = (int)jv_number_value(get(c, m, "index"));
+	val ps = get(c, m, "content"), out = v_array();
+	int mi = (int)v_number_value(get(c, m, "index"));
 
 	for (int i = 0; i < len(ps); i++) {
-		jv p = idx(c, ps, i);
+		val p = idx(c, ps, i);
 		char where[64];
 		struct file f;
 		if (streq(get(c, p, "type"), "text")) {
-			out = jv_array_append(out, JV_OBJECT(bw_lit("type"),
-			    bw_lit("input_text"), bw_lit("text"),
-			    jv_copy(get(c, p, "text"))));
+			out = v_array_append(out, V_OBJECT(v_lit("type"),
+			    v_lit("input_text"), v_lit("text"),
+			    v_copy(get(c, p, "text"))));
 			continue;
 		}
 		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
 		if (file_part(c, p, where, &f) < 0) {
-			jv_free(out);
-			return jv_invalid();
+			v_free(out);
+			return v_invalid();
 		}
 		if (present(f.data) && !strncmp(str(f.data), "file-", 5) &&
 		    !sniff(str(f.data)))
-			f.fileid = f.data, f.data = jv_invalid();
-		jv detail = f.detail, item;
+			f.fileid = f.data, f.data = v_invalid();
+		val detail = f.detail, item;
 		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
-			item = JV_OBJECT(bw_lit("type"), bw_lit("input_image"));
+			item = V_OBJECT(v_lit("type"), v_lit("input_image"));
 			if (present(f.url))
 				put(&item, "image_url", f.url);
 			else if (present(f.fileid))
@@ -1988,109 +2369,109 @@ responses_user(struct ctx *c, jv m)
 			else if (f.mt[5])
 				put(&item, "image_url", data_url(c, &f));
 			else {
-				jv_free(item);
-				jv_free(out);
+				v_free(item);
+				v_free(out);
 				return fail(c, "%s: an image whose type is not "
 				    "known (give mediaType, a data: URL or a URL)",
 				    where);
 			}
 			put(&item, "detail", detail);
 		} else if (present(f.url)) {
-			item = JV_OBJECT(bw_lit("type"), bw_lit("input_file"),
-			    bw_lit("file_url"), jv_copy(f.url));
+			item = V_OBJECT(v_lit("type"), v_lit("input_file"),
+			    v_lit("file_url"), v_copy(f.url));
 		} else if (!strcmp(f.mt, "application/pdf")) {
-			item = JV_OBJECT(bw_lit("type"), bw_lit("input_file"));
+			item = V_OBJECT(v_lit("type"), v_lit("input_file"));
 			if (present(f.fileid)) {
 				put(&item, "file_id", f.fileid);
 			} else {
-				jv fn = get(c, p, "filename");
-				set(&item, "filename", isstr(fn) ? jv_copy(fn) :
-				    jv_string_fmt("part-%d.pdf", i));
+				val fn = get(c, p, "filename");
+				set(&item, "filename", isstr(fn) ? v_copy(fn) :
+				    v_string_fmt("part-%d.pdf", i));
 				put(&item, "file_data", data_url(c, &f));
 			}
 		} else {
-			jv_free(out);
+			v_free(out);
 			return fail(c, "%s: files of type %s cannot be sent to "
 			    "the responses endpoint", where, bw_quote(f.mt,
 			    strlen(f.mt), 60));
 		}
-		out = jv_array_append(out, item);
+		out = v_array_append(out, item);
 	}
-	return JV_OBJECT(bw_lit("role"), bw_lit("user"),
-	    bw_lit("content"), out);
+	return V_OBJECT(v_lit("role"), v_lit("user"),
+	    v_lit("content"), out);
 }
 
 /* responses: a tool call's input as arguments */
-static jv
-responses_arguments(jv input)
+static val
+responses_arguments(val input)
 {
 	if (isstr(input)) {
 		const char *why;
 		size_t col;
-		jv v = bw_parse_line(jv_string_value(input),
-		    jv_string_length_bytes(jv_copy(input)), &why, &col);
-		int ok = jv_is_valid(v);
-		jv_free(v);
-		return ok ? jv_copy(input) : dump(input);
+		val v = v_parse(v_string_value(input),
+		    v_string_length_bytes(v_copy(input)), &why, &col);
+		int ok = v_is_valid(v);
+		v_free(v);
+		return ok ? v_copy(input) : dump(input);
 	}
-	if (!jv_is_valid(input))
-		return bw_lit("{}");
+	if (!v_is_valid(input))
+		return v_lit("{}");
 	return dump(input);
 }
 
-static jv
-responses_input(struct ctx *c, jv msgs)
+static val
+responses_input(struct ctx *c, val msgs)
 {
-	jv out = jv_array();
+	val out = v_array();
 
 	for (int i = 0; i < len(msgs); i++) {
-		jv m = idx(c, msgs, i), role = get(c, m, "role");
-		int mi = (int)jv_number_value(get(c, m, "index"));
+		val m = idx(c, msgs, i), role = get(c, m, "role");
+		int mi = (int)v_number_value(get(c, m, "index"));
 		if (streq(role, "system")) {
 			if (!c->sysrole) {
 				warn_once(c, "system messages are removed for "
 				    "this model (systemMessageMode remove)");
 				continue;
 			}
-			out = jv_array_append(out, JV_OBJECT(bw_lit("role"),
-			    bw_lit(c->sysrole), bw_lit("content"),
-			    jv_copy(get(c, m, "content"))));
+			out = v_array_append(out, V_OBJECT(v_lit("role"),
+			    v_lit(c->sysrole), v_lit("content"),
+			    v_copy(get(c, m, "content"))));
 		} else if (streq(role, "user")) {
-			jv u = responses_user(c, m);
+			val u = responses_user(c, m);
 			if (c->failed)
-				return jv_free(u), jv_free(out), jv_invalid();
-			out = jv_array_append(out, u);
+				return v_free(u), v_free(out), v_invalid();
+			out = v_array_append(out, u);
 		} else if (streq(role, "assistant")) {
-			jv ps = get(c, m, "content");
+			val ps = get(c, m, "content");
 			for (int k = 0; k < len(ps); k++) {
-				jv p = idx(c, ps, k), t = get(c, p, "type");
-				jv ppo = get(c, get(c, p, "providerOptions"), "openai");
-				if (bw_has(ppo, "itemId") ||
-				    bw_has(ppo, "reasoningEncryptedContent")) {
-					jv_free(out);
+				val p = idx(c, ps, k), t = get(c, p, "type");
+				val ppo = get(c, get(c, p, "providerOptions"), "openai");
+				if (v_has(ppo, "itemId") ||
+				    v_has(ppo, "reasoningEncryptedContent")) {
+					v_free(out);
 					return fail(c, "messages[%d].content[%d]."
 					    "providerOptions.openai: references to "
 					    "stored items (itemId) are not supported",
 					    mi, k);
 				}
 				if (streq(t, "text")) {
-					out = jv_array_append(out, JV_OBJECT(
-					    bw_lit("role"), bw_lit("assistant"),
-					    bw_lit("content"),
-					    jv_copy(get(c, p, "text"))));
+					out = v_array_append(out, V_OBJECT(
+					    v_lit("role"), v_lit("assistant"),
+					    v_lit("content"),
+					    v_copy(get(c, p, "text"))));
 				} else if (streq(t, "tool-call")) {
-					jv name = get(c, p, "toolName");
+					val name = get(c, p, "toolName");
 					if (!isstr(name)) {
-						jv_free(out);
+						v_free(out);
 						return fail(c, "messages[%d].content[%d]"
 						    ".toolName: not a string", mi, k);
 					}
-					out = jv_array_append(out, JV_OBJECT(
-					    bw_lit("type"), bw_lit("function_call"),
-					    bw_lit("call_id"),
-					    jv_copy(get(c, p, "toolCallId")),
-					    bw_lit("name"), jv_copy(name),
-					    bw_lit("arguments"),
+					out = v_array_append(out, V_OBJECT(
+					    v_lit("type"), v_lit("function_call"),
+					    v_lit("call_id"),
+					    v_copy(get(c, p, "toolCallId")),
+					    v_lit("name"), v_copy(name),
+					    v_lit("arguments"),
 					    responses_arguments(get(c, p, "input"))));
 				} else if (streq(t, "file")) {
 					warn_once(c, "messages: assistant file parts are "
@@ -2102,68 +2483,68 @@ responses_input(struct ctx *c, jv msgs)
 				}
 			}
 		} else {
-			jv ps = get(c, m, "content");
+			val ps = get(c, m, "content");
 			for (int k = 0; k < len(ps); k++) {
-				jv p = idx(c, ps, k), o = get(c, p, "output");
-				jv value = get(c, o, "value"), s;
+				val p = idx(c, ps, k), o = get(c, p, "output");
+				val value = get(c, o, "value"), s;
 				char where[64];
 				snprintf(where, sizeof where, "messages[%d].content[%d]",
 				    mi, k);
 				if (streq(get(c, o, "type"), "content") && isarr(value)) {
-					s = jv_array();
+					s = v_array();
 					for (int q = 0; q < len(value); q++) {
-						jv item = idx(c, value, q);
+						val item = idx(c, value, q);
 						if (!streq(get(c, item, "type"), "text") ||
 						    !isstr(get(c, item, "text"))) {
-							jv_free(s);
-							jv_free(out);
+							v_free(s);
+							v_free(out);
 							return fail(c, "%s.output.value[%d]: only "
 							    "text content is supported", where, q);
 						}
-						s = jv_array_append(s, JV_OBJECT(
-						    bw_lit("type"), bw_lit("input_text"),
-						    bw_lit("text"),
-						    jv_copy(get(c, item, "text"))));
+						s = v_array_append(s, V_OBJECT(
+						    v_lit("type"), v_lit("input_text"),
+						    v_lit("text"),
+						    v_copy(get(c, item, "text"))));
 					}
 				} else {
 					s = tool_output_text(c, o, where);
 				}
 				if (c->failed)
-					return jv_free(out), jv_invalid();
-				out = jv_array_append(out, JV_OBJECT(
-				    bw_lit("type"), bw_lit("function_call_output"),
-				    bw_lit("call_id"), jv_copy(get(c, p, "toolCallId")),
-				    bw_lit("output"), s));
+					return v_free(out), v_invalid();
+				out = v_array_append(out, V_OBJECT(
+				    v_lit("type"), v_lit("function_call_output"),
+				    v_lit("call_id"), v_copy(get(c, p, "toolCallId")),
+				    v_lit("output"), s));
 			}
 		}
 	}
 	return out;
 }
 
-static jv
-map_responses(struct ctx *c, jv req, jv msgs, jv po)
+static val
+map_responses(struct ctx *c, val req, val msgs, val po)
 {
 	static const char *const unsupported[] = { "topK", "seed",
 		"presencePenalty", "frequencyPenalty", "stopSequences", NULL };
-	jv body;
-	jv temp = number_field(c, req, "temperature");
-	jv topp = number_field(c, req, "topP");
-	jv maxt = get(c, req, "maxOutputTokens");
-	jv eff = effort(c, req, po, 0);
-	jv summary = get(c, po, "reasoningSummary");
-	jv rmode = get(c, po, "reasoningMode"), rctx = get(c, po, "reasoningContext");
-	jv tf = get(c, po, "textFormat");
-	jv lp = get(c, po, "logprobs"), toplp = jv_invalid();
-	jv include = get(c, po, "include"), tier = get(c, po, "serviceTier");
-	jv store = get(c, po, "store"), verbosity = get(c, po, "textVerbosity");
-	jv pco = get(c, po, "promptCacheOptions"), cm = get(c, po, "contextManagement");
-	jv reasoning = jv_invalid(), text = jv_invalid();
-	jv tools, choice, input;
+	val body;
+	val temp = number_field(c, req, "temperature");
+	val topp = number_field(c, req, "topP");
+	val maxt = get(c, req, "maxOutputTokens");
+	val eff = effort(c, req, po, 0);
+	val summary = get(c, po, "reasoningSummary");
+	val rmode = get(c, po, "reasoningMode"), rctx = get(c, po, "reasoningContext");
+	val tf = get(c, po, "textFormat");
+	val lp = get(c, po, "logprobs"), toplp = v_invalid();
+	val include = get(c, po, "include"), tier = get(c, po, "serviceTier");
+	val store = get(c, po, "store"), verbosity = get(c, po, "textVerbosity");
+	val pco = get(c, po, "promptCacheOptions"), cm = get(c, po, "contextManagement");
+	val reasoning = v_invalid(), text = v_invalid();
+	val tools, choice, input;
 	const char *why = "not supported for reasoning models";
 
 	for (const char *const *u = unsupported; *u; u++)
 		if (present(get(c, req, *u)) &&
-		    (kind(get(c, req, *u)) != JV_KIND_NULL ||
+		    (kind(get(c, req, *u)) != BW_NULL ||
 		    !strcmp(*u, "stopSequences")))
 			warn_once(c, "%s: not supported by the responses "
 			    "endpoint; dropped", *u);
@@ -2175,45 +2556,45 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 				    includes[1], includes[2], includes[3]);
 	}
 	if (isnum(lp)) {
-		double d = jv_number_value(lp);
+		double d = v_number_value(lp);
 		if (d < 1 || d > 20)
 			return fail(c, "providerOptions.openai.logprobs: a number "
 			    "from 1 to 20, or a boolean");
 		toplp = lp;
-	} else if (kind(lp) == JV_KIND_TRUE) {
-		toplp = keep(c, jv_number(20));
+	} else if (kind(lp) == BW_TRUE) {
+		toplp = keep(c, v_number(20));
 	}
-	if (present(toplp) || (kind(store) == JV_KIND_FALSE && c->reasoning)) {
-		jv inc = isarr(include) ? jv_copy(include) : jv_array();
-		jv add[2] = { present(toplp) ?
-		    bw_lit("message.output_text.logprobs") : jv_invalid(),
-		    kind(store) == JV_KIND_FALSE && c->reasoning ?
-		    bw_lit("reasoning.encrypted_content") : jv_invalid() };
+	if (present(toplp) || (kind(store) == BW_FALSE && c->reasoning)) {
+		val inc = isarr(include) ? v_copy(include) : v_array();
+		val add[2] = { present(toplp) ?
+		    v_lit("message.output_text.logprobs") : v_invalid(),
+		    kind(store) == BW_FALSE && c->reasoning ?
+		    v_lit("reasoning.encrypted_content") : v_invalid() };
 		for (int a = 0; a < 2; a++) {
 			if (!present(add[a]))
 				continue;
 			int have = 0;
 			for (int i = 0; i < len(inc); i++) {
-				jv e = jv_array_get(jv_copy(inc), i);
-				have |= jv_equal(e, jv_copy(add[a]));
+				val e = v_array_get(v_copy(inc), i);
+				have |= v_equal(e, v_copy(add[a]));
 			}
-			inc = have ? (jv_free(add[a]), inc) :
-			    jv_array_append(inc, add[a]);
+			inc = have ? (v_free(add[a]), inc) :
+			    v_array_append(inc, add[a]);
 		}
 		include = keep(c, inc);
 	}
 	if (present(pco)) {
 		static const char *const modes[] = { "implicit", "explicit", NULL };
 		static const char *const ttls[] = { "30m", "12h", NULL };
-		jv mode = get(c, pco, "mode"), ttl = get(c, pco, "ttl");
-		jv pw = get(c, pco, "prewarm"), cr = get(c, pco, "comparisonResponseId");
+		val mode = get(c, pco, "mode"), ttl = get(c, pco, "ttl");
+		val pw = get(c, pco, "prewarm"), cr = get(c, pco, "comparisonResponseId");
 		if ((present(mode) && !oneof(mode, modes)) ||
 		    (present(ttl) && !oneof(ttl, ttls)) ||
 		    (present(pw) && !isbool(pw)) || (present(cr) && !isstr(cr)))
 			return fail(c, "providerOptions.openai.promptCacheOptions: "
 			    "mode implicit or explicit, ttl 30m or 12h, prewarm "
 			    "a boolean, comparisonResponseId a string");
-		jv o = jv_object();
+		val o = v_object();
 		put(&o, "mode", mode);
 		put(&o, "ttl", ttl);
 		put(&o, "prewarm", pw);
@@ -2221,42 +2602,42 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 		pco = keep(c, o);
 	}
 	if (isarr(cm)) {
-		jv o = jv_array();
+		val o = v_array();
 		for (int i = 0; i < len(cm); i++) {
-			jv e = idx(c, cm, i), th = get(c, e, "compactThreshold");
+			val e = idx(c, cm, i), th = get(c, e, "compactThreshold");
 			if (!streq(get(c, e, "type"), "compaction") || !isnum(th)) {
-				jv_free(o);
+				v_free(o);
 				return fail(c, "providerOptions.openai.contextManagement[%d]: "
 				    "not {\"type\":\"compaction\",\"compactThreshold\":N}", i);
 			}
-			o = jv_array_append(o, JV_OBJECT(bw_lit("type"),
-			    bw_lit("compaction"), bw_lit("compact_threshold"),
-			    jv_copy(th)));
+			o = v_array_append(o, V_OBJECT(v_lit("type"),
+			    v_lit("compaction"), v_lit("compact_threshold"),
+			    v_copy(th)));
 		}
 		cm = keep(c, o);
 	}
 	if (present(tf)) {
-		jv type = get(c, tf, "type"), name = get(c, tf, "name");
-		jv schema = get(c, tf, "schema"), desc = get(c, tf, "description");
-		jv strict = get(c, tf, "strict");
-		jv f = jv_object();
+		val type = get(c, tf, "type"), name = get(c, tf, "name");
+		val schema = get(c, tf, "schema"), desc = get(c, tf, "description");
+		val strict = get(c, tf, "strict");
+		val f = v_object();
 		int pn = 0, la = 0;
 		const char *n = str(name);
 		int nameok = isstr(name) && *n && u16len(n) <= 64 &&
 		    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789_-") == strlen(n);
 		if (streq(type, "text")) {
-			set(&f, "type", bw_lit("text"));
+			set(&f, "type", v_lit("text"));
 		} else if (streq(type, "json_schema") && nameok && isobj(schema) &&
 		    (!present(desc) || isstr(desc)) &&
 		    (!present(strict) || isbool(strict))) {
-			set(&f, "type", bw_lit("json_schema"));
+			set(&f, "type", v_lit("json_schema"));
 			put(&f, "name", name);
 			set(&f, "schema", normalize_schema(c, schema, 1, &pn, &la));
 			put(&f, "description", desc);
 			put(&f, "strict", strict);
 		} else {
-			jv_free(f);
+			v_free(f);
 			return fail(c, "providerOptions.openai.textFormat: not "
 			    "{\"type\":\"text\"} or {\"type\":\"json_schema\","
 			    "\"name\":N,\"schema\":{...}} with a name of 1 to 64 "
@@ -2266,27 +2647,27 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 			warn_once(c, "providerOptions.openai.textFormat: schema "
 			    "keywords OpenAI does not support (propertyNames, "
 			    "regex lookaround) removed");
-		text = keep(c, JV_OBJECT(bw_lit("format"), f));
+		text = keep(c, V_OBJECT(v_lit("format"), f));
 	}
-	if (present(verbosity) && kind(verbosity) != JV_KIND_NULL)
-		text = keep(c, jv_object_set(present(text) ? jv_copy(text) :
-		    jv_object(), bw_lit("verbosity"), jv_copy(verbosity)));
+	if (present(verbosity) && kind(verbosity) != BW_NULL)
+		text = keep(c, v_object_set(present(text) ? v_copy(text) :
+		    v_object(), v_lit("verbosity"), v_copy(verbosity)));
 	if (c->reasoning) {
-		jv r = jv_object();
+		val r = v_object();
 		int e = present(eff);
 		put(&r, "effort", eff);
 		if (present(summary)) {
-			if (kind(summary) != JV_KIND_NULL)
+			if (kind(summary) != BW_NULL)
 				put(&r, "summary", summary);
 		} else if (e && !streq(eff, "none")) {
-			set(&r, "summary", bw_lit("detailed"));
+			set(&r, "summary", v_lit("detailed"));
 		}
 		put(&r, "mode", rmode);
 		put(&r, "context", rctx);
-		if (jv_object_length(jv_copy(r)) > 0)
+		if (v_object_length(v_copy(r)) > 0)
 			reasoning = keep(c, r);
 		else
-			jv_free(r);
+			v_free(r);
 		if (!(streq(eff, "none") && c->m->effort_none_sampling)) {
 			drop(c, &temp, "temperature", why);
 			drop(c, &topp, "topP", why);
@@ -2297,7 +2678,7 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 			NULL };
 		for (const char *const *q = ropts; *q; q++)
 			if (present(get(c, po, *q)) &&
-			    kind(get(c, po, *q)) != JV_KIND_NULL)
+			    kind(get(c, po, *q)) != BW_NULL)
 				warn_once(c, "providerOptions.openai.%s: not "
 				    "supported for non-reasoning models; dropped", *q);
 	}
@@ -2311,24 +2692,24 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 	if ((streq(tier, "priority") || streq(tier, "fast")) && !c->m->priority)
 		drop(c, &tier, "providerOptions.openai.serviceTier",
 		    "priority processing is not available for this model");
-	jv retention = get(c, po, "promptCacheRetention");
+	val retention = get(c, po, "promptCacheRetention");
 	if (present(get(c, po, "conversation")) &&
 	    present(get(c, po, "previousResponseId")) &&
-	    kind(get(c, po, "conversation")) != JV_KIND_NULL &&
-	    kind(get(c, po, "previousResponseId")) != JV_KIND_NULL)
+	    kind(get(c, po, "conversation")) != BW_NULL &&
+	    kind(get(c, po, "previousResponseId")) != BW_NULL)
 		warn_once(c, "providerOptions.openai.conversation: cannot be "
 		    "used with previousResponseId");
 	input = keep(c, responses_input(c, msgs));
 	if (c->failed)
-		return jv_invalid();
-	if (kind(get(c, po, "compactionTrigger")) == JV_KIND_TRUE)
-		input = keep(c, jv_array_append(jv_copy(input), JV_OBJECT(
-		    bw_lit("type"), bw_lit("compaction_trigger"))));
+		return v_invalid();
+	if (kind(get(c, po, "compactionTrigger")) == BW_TRUE)
+		input = keep(c, v_array_append(v_copy(input), V_OBJECT(
+		    v_lit("type"), v_lit("compaction_trigger"))));
 	map_tools(c, req, 1, &tools, &choice);
 	if (c->failed)
-		return jv_free(tools), jv_free(choice), jv_invalid();
+		return v_free(tools), v_free(choice), v_invalid();
 
-	body = JV_OBJECT(bw_lit("model"), bw_lit(c->m->model));
+	body = V_OBJECT(v_lit("model"), v_lit(c->m->model));
 	put(&body, "input", input);
 	put(&body, "temperature", temp);
 	put(&body, "top_p", topp);
@@ -2350,7 +2731,7 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 	put(&body, "safety_identifier", get(c, po, "safetyIdentifier"));
 	put(&body, "top_logprobs", toplp);
 	put(&body, "truncation", get(c, po, "truncation"));
-	if (kind(cm) != JV_KIND_NULL)
+	if (kind(cm) != BW_NULL)
 		put(&body, "context_management", cm);
 	put(&body, "reasoning", reasoning);
 	if (present(tools)) {
@@ -2362,12 +2743,12 @@ map_responses(struct ctx *c, jv req, jv msgs, jv po)
 
 /* --- completions --- */
 
-static jv
-map_completions(struct ctx *c, jv req, jv msgs, jv po)
+static val
+map_completions(struct ctx *c, val req, val msgs, val po)
 {
-	jv body = jv_object(), text = bw_lit(""), stop;
-	jv lp = get(c, po, "logprobs"), lb = get(c, po, "logitBias");
-	jv ss = get(c, req, "stopSequences");
+	val body = v_object(), text = v_lit(""), stop;
+	val lp = get(c, po, "logprobs"), lb = get(c, po, "logitBias");
+	val ss = get(c, req, "stopSequences");
 	int first = 0;
 
 	if (present(get(c, req, "topK")))
@@ -2378,18 +2759,18 @@ map_completions(struct ctx *c, jv req, jv msgs, jv po)
 	if (present(lb))
 		lb = logit_bias(c, lb, 0);
 	if (len(msgs) > 0 && streq(get(c, idx(c, msgs, 0), "role"), "system")) {
-		text = jv_string_concat(text, jv_copy(get(c, idx(c, msgs, 0),
+		text = v_string_concat(text, v_copy(get(c, idx(c, msgs, 0),
 		    "content")));
-		text = jv_string_append_str(text, "\n\n");
+		text = v_string_append_str(text, "\n\n");
 		first = 1;
 	}
 	for (int i = first; i < len(msgs); i++) {
-		jv m = idx(c, msgs, i), role = get(c, m, "role");
-		jv ps = get(c, m, "content");
-		int mi = (int)jv_number_value(get(c, m, "index"));
+		val m = idx(c, msgs, i), role = get(c, m, "role");
+		val ps = get(c, m, "content");
+		int mi = (int)v_number_value(get(c, m, "index"));
 		if (!streq(role, "user") && !streq(role, "assistant")) {
-			jv_free(text);
-			jv_free(body);
+			v_free(text);
+			v_free(body);
 			if (mi < 0)
 				return fail(c, "system: only one system message "
 				    "can be sent to the completions endpoint");
@@ -2397,31 +2778,31 @@ map_completions(struct ctx *c, jv req, jv msgs, jv po)
 			    "to the completions endpoint%s", mi, str(role),
 			    streq(role, "system") ? " (but as the first one)" : "");
 		}
-		text = jv_string_append_str(text, str(role));
-		text = jv_string_append_str(text, ":\n");
+		text = v_string_append_str(text, str(role));
+		text = v_string_append_str(text, ":\n");
 		for (int k = 0; k < len(ps); k++) {
-			jv p = idx(c, ps, k), t = get(c, p, "type");
+			val p = idx(c, ps, k), t = get(c, p, "type");
 			if (streq(t, "text"))
-				text = jv_string_concat(text, jv_copy(get(c, p, "text")));
+				text = v_string_concat(text, v_copy(get(c, p, "text")));
 			else if (!streq(t, "reasoning")) {
-				jv_free(text);
-				jv_free(body);
+				v_free(text);
+				v_free(body);
 				return fail(c, "messages[%d].content[%d]: image and "
 				    "file parts cannot be sent to the completions "
 				    "endpoint", mi, k);
 			}
 		}
-		text = jv_string_append_str(text, "\n\n");
+		text = v_string_append_str(text, "\n\n");
 	}
-	text = jv_string_append_str(text, "assistant:\n");
-	stop = jv_array_append(jv_array(), bw_lit("\nuser:"));
+	text = v_string_append_str(text, "assistant:\n");
+	stop = v_array_append(v_array(), v_lit("\nuser:"));
 	if (isarr(ss))
-		stop = jv_array_concat(stop, jv_copy(ss));
-	set(&body, "model", bw_lit(c->m->model));
+		stop = v_array_concat(stop, v_copy(ss));
+	set(&body, "model", v_lit(c->m->model));
 	put(&body, "echo", get(c, po, "echo"));
 	put(&body, "logit_bias", lb);
-	if (kind(lp) == JV_KIND_TRUE)
-		set(&body, "logprobs", jv_number(0));
+	if (kind(lp) == BW_TRUE)
+		set(&body, "logprobs", v_number(0));
 	else if (isnum(lp))
 		put(&body, "logprobs", lp);
 	put(&body, "suffix", get(c, po, "suffix"));
@@ -2439,31 +2820,31 @@ map_completions(struct ctx *c, jv req, jv msgs, jv po)
 
 /* --- one request --- */
 
-static jv
-map_raw(struct ctx *c, jv req, jv *custom_id)
+static val
+map_raw(struct ctx *c, val req, val *custom_id)
 {
-	jv id = get(c, req, "custom_id"), body = get(c, req, "body");
-	jv method = get(c, req, "method"), url = get(c, req, "url");
-	jv model = get(c, body, "model");
+	val id = get(c, req, "custom_id"), body = get(c, req, "body");
+	val method = get(c, req, "method"), url = get(c, req, "url");
+	val model = get(c, body, "model");
 	const char *want = bw_endpoint_url(c->m->endpoint);
 
-	jv_object_foreach(req, k, v) {
-		const char *ks = jv_string_value(k);
+	v_object_foreach(req, k, v) {
+		const char *ks = v_string_value(k);
 		if (strcmp(ks, "custom_id") && strcmp(ks, "body") &&
 		    strcmp(ks, "method") && strcmp(ks, "url"))
 			fail(c, "unknown field %s in a batch line (custom_id, "
 			    "method, url, body)", bw_quote(ks, strlen(ks), 60));
-		jv_free(k);
-		jv_free(v);
+		v_free(k);
+		v_free(v);
 	}
 	if (c->failed)
-		return jv_invalid();
+		return v_invalid();
 	if (!isstr(id))
 		return fail(c, "custom_id: %s, not a string",
-		    present(id) ? bw_kind(id) : "missing");
+		    present(id) ? v_kind(id) : "missing");
 	if (!isobj(body))
 		return fail(c, "body: %s, not an object",
-		    present(body) ? bw_kind(body) : "missing");
+		    present(body) ? v_kind(body) : "missing");
 	if (present(method) && !streq(method, "POST"))
 		return fail(c, "method: not POST");
 	if (present(url) && !streq(url, want))
@@ -2473,65 +2854,66 @@ map_raw(struct ctx *c, jv req, jv *custom_id)
 		return fail(c, "body.model: %s, but the batch is for %s (-m): "
 		    "one model per batch", bw_quote(str(model),
 		    strlen(str(model)), 60), c->m->model);
-	*custom_id = jv_copy(id);
+	*custom_id = v_copy(id);
 	if (present(model))
-		return jv_copy(body);
-	jv out = JV_OBJECT(bw_lit("model"), bw_lit(c->m->model));
-	jv_object_foreach(body, k, v)
-		out = jv_object_set(out, k, v);
+		return v_copy(body);
+	val out = V_OBJECT(v_lit("model"), v_lit(c->m->model));
+	v_object_foreach(body, k, v)
+		out = v_object_set(out, k, v);
 	return out;
 }
 
-jv
-bw_map_request(struct bw_mapper *m, jv req, jv *custom_id, const char **why)
+val
+bw_map_request(struct bw_mapper *m, const struct bw_v *input, val *custom_id,
+    const char **why)
 {
 	struct ctx c = { .m = m };
-	jv body = jv_invalid();
+	val body = v_invalid(), req = input ? *input : v_invalid();
 
-	*custom_id = jv_invalid();
-	keep(&c, req);
+	arena = &m->arena;
+	*custom_id = v_invalid();
 	if (!isobj(req)) {
-		fail(&c, "%s, not a request object", bw_kind(req));
+		fail(&c, "%s, not a request object", v_kind(req));
 		goto out;
 	}
-	if (bw_has(req, "custom_id") || bw_has(req, "body")) {
-		if (jv_is_valid(m->defaults))
+	if (v_has(req, "custom_id") || v_has(req, "body")) {
+		if (v_is_valid(m->defaults))
 			warn_once(&c, "-d: defaults do not apply to raw batch "
 			    "lines (custom_id, body)");
 		body = map_raw(&c, req, custom_id);
 		goto out;
 	}
-	if (jv_is_valid(m->defaults)) {
-		jv merged = jv_copy(m->defaults);
-		jv_object_foreach(req, k, v)
-			merged = jv_object_set(merged, k, v);
+	if (v_is_valid(m->defaults)) {
+		val merged = v_copy(m->defaults);
+		v_object_foreach(req, k, v)
+			merged = v_object_set(merged, k, v);
 		req = keep(&c, merged);
 	}
-	jv_object_foreach(req, k, v) {
-		const char *ks = jv_string_value(k);
+	v_object_foreach(req, k, v) {
+		const char *ks = v_string_value(k);
 		const char *const *p = request_keys;
 		while (*p && strcmp(*p, ks))
 			p++;
 		if (!*p)
 			fail(&c, "unknown field %s", bw_quote(ks, strlen(ks), 60));
-		jv_free(k);
-		jv_free(v);
+		v_free(k);
+		v_free(v);
 	}
 	if (c.failed)
 		goto out;
-	jv id = get(&c, req, "customId");
+	val id = get(&c, req, "customId");
 	if (present(id) && (!isstr(id) || !*str(id))) {
 		fail(&c, "customId: %s, not a non-empty string",
-		    isstr(id) ? "empty" : bw_kind(id));
+		    isstr(id) ? "empty" : v_kind(id));
 		goto out;
 	}
-	jv maxt = get(&c, req, "maxOutputTokens"), seed = get(&c, req, "seed");
-	if (present(maxt) && kind(maxt) != JV_KIND_NULL &&
-	    (!isint(maxt) || jv_number_value(maxt) < 1)) {
+	val maxt = get(&c, req, "maxOutputTokens"), seed = get(&c, req, "seed");
+	if (present(maxt) && kind(maxt) != BW_NULL &&
+	    (!isint(maxt) || v_number_value(maxt) < 1)) {
 		fail(&c, "maxOutputTokens: must be an integer of at least 1");
 		goto out;
 	}
-	if (present(seed) && kind(seed) != JV_KIND_NULL && !isint(seed)) {
+	if (present(seed) && kind(seed) != BW_NULL && !isint(seed)) {
 		fail(&c, "seed: must be an integer");
 		goto out;
 	}
@@ -2542,14 +2924,14 @@ bw_map_request(struct bw_mapper *m, jv req, jv *custom_id, const char **why)
 	number_field(&c, req, "frequencyPenalty");
 	static const char *const reasonings[] = { "provider-default", "none",
 		"minimal", "low", "medium", "high", "xhigh", "max", NULL };
-	jv r = field(&c, req, "reasoning");
+	val r = field(&c, req, "reasoning");
 	if (present(r) && !oneof(r, reasonings)) {
 		fail(&c, "reasoning: not one of provider-default, none, minimal, "
 		    "low, medium, high, xhigh, max");
 		goto out;
 	}
-	jv ss = get(&c, req, "stopSequences");
-	if (present(ss) && kind(ss) != JV_KIND_NULL) {
+	val ss = get(&c, req, "stopSequences");
+	if (present(ss) && kind(ss) != BW_NULL) {
 		int ok = isarr(ss);
 		for (int i = 0; ok && i < len(ss); i++)
 			ok = isstr(idx(&c, ss, i));
@@ -2558,17 +2940,17 @@ bw_map_request(struct bw_mapper *m, jv req, jv *custom_id, const char **why)
 	}
 	if (c.failed)
 		goto out;
-	jv po = provider_options(&c, req);
+	val po = provider_options(&c, req);
 	if (c.failed)
 		goto out;
-	jv force = get(&c, po, "forceReasoning");
-	jv mode = get(&c, po, "systemMessageMode");
-	c.reasoning = isbool(force) ? kind(force) == JV_KIND_TRUE : m->reasoning;
+	val force = get(&c, po, "forceReasoning");
+	val mode = get(&c, po, "systemMessageMode");
+	c.reasoning = isbool(force) ? kind(force) == BW_TRUE : m->reasoning;
 	c.sysrole = streq(mode, "remove") ? NULL : isstr(mode) ? str(mode) :
 	    c.reasoning || m->reasoning ? "developer" : "system";
 	if (m->endpoint == BW_COMPLETIONS)
 		c.sysrole = "system";
-	jv msgs = standardize(&c, req);
+	val msgs = standardize(&c, req);
 	if (c.failed)
 		goto out;
 	switch (m->endpoint) {
@@ -2577,19 +2959,16 @@ bw_map_request(struct bw_mapper *m, jv req, jv *custom_id, const char **why)
 	default: body = map_completions(&c, req, msgs, po); break;
 	}
 	if (!c.failed && present(id))
-		*custom_id = jv_copy(id);
+		*custom_id = v_copy(id);
 out:
-	for (size_t i = 0; i < c.nkeep; i++)
-		jv_free(c.keep[i]);
-	free(c.keep);
 	if (c.failed) {
 		static BW_TLS char whybuf[512];
-		jv_free(body);
-		jv_free(*custom_id);
-		*custom_id = jv_invalid();
+		v_free(body);
+		v_free(*custom_id);
+		*custom_id = v_invalid();
 		memcpy(whybuf, c.why, sizeof whybuf);
 		*why = whybuf;
-		return jv_invalid();
+		return v_invalid();
 	}
 	return body;
 }

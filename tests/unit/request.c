@@ -248,27 +248,29 @@ static const struct sdk {
 	    ",\"content\":\"Hi\"}]}" },
 };
 
-static jv
+static struct bw_arena arena;
+
+static const struct bw_v *
 parse(const char *s)
 {
 	const char *why = NULL;
 	size_t col = 0;
-	jv v = bw_parse_line(s, strlen(s), &why, &col);
+	const struct bw_v *v = bw_read(&arena, s, strlen(s), 1000, &why, &col);
 
-	if (!jv_is_valid(v))
+	if (!v)
 		fail_msg("test input refused at column %zu: %s: %s", col, why, s);
 	return v;
 }
 
 static char *
-dump(jv v)
+dump(struct bw_v v)
 {
 	struct bw_out o;
 	char *s;
 
 	bw_out_open(&o, -1, "x", 0);
 	o.jsorder = 1;	/* as bw-jsonl writes */
-	bw_out_json(&o, v);
+	bw_out_v(&o, &v);
 	s = malloc(o.n + 1);
 	assert_non_null(s);
 	memcpy(s, o.buf, o.n);
@@ -286,11 +288,11 @@ maps_to(struct bw_mapper *m, const char *req, const char *id,
     const char *body)
 {
 	const char *why = NULL;
-	jv cid, v = bw_map_request(m, parse(req), &cid, &why);
+	struct bw_v cid, v = bw_map_request(m, parse(req), &cid, &why);
 	char *got;
 
 	*msg = 0;
-	if (!jv_is_valid(v)) {
+	if (v.kind == BW_NONE) {
 		snprintf(msg, sizeof msg, "refused: %s: %s", why, req);
 	} else {
 		got = dump(v);
@@ -298,32 +300,28 @@ maps_to(struct bw_mapper *m, const char *req, const char *id,
 			snprintf(msg, sizeof msg, "\"%s\" != \"%s\"", got, body);
 		free(got);
 	}
-	if (!*msg && id && (jv_get_kind(cid) != JV_KIND_STRING ||
-	    strcmp(jv_string_value(cid), id)))
+	if (!*msg && id && (cid.kind != BW_STR || strcmp(cid.u.s, id)))
 		snprintf(msg, sizeof msg, "custom id is not \"%s\"", id);
-	if (!*msg && !id && jv_is_valid(cid))
+	if (!*msg && !id && cid.kind != BW_NONE)
 		snprintf(msg, sizeof msg, "a custom id where there is none");
-	jv_free(v);
-	jv_free(cid);
+	bw_arena_reset(&m->arena);
 	if (*msg)
 		fail_msg("%s", msg);
 }
 
 static void
-refused_jv(struct bw_mapper *m, jv req, const char *want)
+refused_v(struct bw_mapper *m, const struct bw_v *req, const char *want)
 {
 	const char *why = NULL;
-	jv cid = jv_true(), v = bw_map_request(m, req, &cid, &why);
+	struct bw_v cid = { .kind = BW_TRUE }, v = bw_map_request(m, req, &cid, &why);
 
-	if (jv_is_valid(v)) {
+	if (v.kind != BW_NONE) {
 		char *got = dump(v);
 		snprintf(msg, sizeof msg, "mapped to %s", got);
 		free(got);
-		jv_free(v);
-		jv_free(cid);
 		fail_msg("%s", msg);
 	}
-	assert_false(jv_is_valid(cid));
+	assert_int_equal(cid.kind, BW_NONE);
 	assert_non_null(why);
 	assert_string_equal(why, want);
 }
@@ -331,7 +329,7 @@ refused_jv(struct bw_mapper *m, jv req, const char *want)
 static void
 refused(struct bw_mapper *m, const char *req, const char *want)
 {
-	refused_jv(m, parse(req), want);
+	refused_v(m, parse(req), want);
 }
 
 static int
@@ -442,12 +440,10 @@ test_sdk_bodies(void **state)
 	capture();
 	for (size_t i = 0; i < sizeof sdk / sizeof *sdk; i++) {
 		struct bw_mapper m;
-		jv req = parse(sdk[i].req), id = bw_get(req, "customId");
+		const struct bw_v *id = bw_vget(parse(sdk[i].req), "customId");
 		bw_mapper_init(&m, sdk[i].model, sdk[i].endpoint, NULL);
-		maps_to(&m, sdk[i].req, jv_string_value(id), sdk[i].body);
+		maps_to(&m, sdk[i].req, id ? id->u.s : NULL, sdk[i].body);
 		bw_mapper_free(&m);
-		jv_free(id);
-		jv_free(req);
 	}
 	free(captured());
 }
@@ -549,7 +545,7 @@ test_logit_bias_keys(void **state)
 	struct bw_mapper m;
 	char req[256], want[256], bad[1024] = "";
 	const char *why;
-	jv cid, v;
+	struct bw_v cid, v;
 
 	(void)state;
 	bw_mapper_init(&m, "gpt-4o-mini", BW_CHAT, NULL);
@@ -561,11 +557,10 @@ test_logit_bias_keys(void **state)
 		    "key \"%s\" is not a number", *k);
 		why = NULL;
 		v = bw_map_request(&m, parse(req), &cid, &why);
-		if (jv_is_valid(v) || strcmp(why, want))
+		if (v.kind != BW_NONE || strcmp(why, want))
 			snprintf(bad + strlen(bad), sizeof bad - strlen(bad),
 			    " %s", *k);
-		jv_free(v);
-		jv_free(cid);
+		bw_arena_reset(&m.arena);
 	}
 	bw_mapper_free(&m);
 	if (*bad)
@@ -793,8 +788,8 @@ test_bad_requests(void **state)
 
 	(void)state;
 	bw_mapper_init(&m, "gpt-4o-mini", BW_CHAT, NULL);
-	refused_jv(&m, jv_number(5), "a number, not a request object");
-	refused_jv(&m, jv_array(), "an array, not a request object");
+	refused(&m, "5", "a number, not a request object");
+	refused(&m, "[]", "an array, not a request object");
 	for (size_t i = 0; i < sizeof chat / sizeof *chat; i++)
 		refused(&m, chat[i][0], chat[i][1]);
 	bw_mapper_free(&m);
