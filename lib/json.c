@@ -730,6 +730,20 @@ bw_out_jstr(struct bw_out *o, const char *s, size_t n)
 	bw_out_char(o, '"');
 	while (p < end) {
 		run = p;
+		/* eight bytes at a time while none is '"', '\\' or below
+		   0x20 (the zero-byte tests of Hacker's Delight) */
+		while (end - p >= 8) {
+			const uint64_t ones = 0x0101010101010101ULL,
+			    high = ones * 0x80;
+			uint64_t w, q, b;
+			memcpy(&w, p, 8);
+			q = w ^ ones * '"';
+			b = w ^ ones * '\\';
+			if (((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w &
+			    high)
+				break;
+			p += 8;
+		}
 		while (p < end && !needs_escape[*p])
 			p++;
 		if (p > run)
