@@ -665,6 +665,82 @@ test_jstr(void **state)
 	free(got);
 }
 
+/* every byte at every place of a string longer than the 8-byte steps:
+   escaped exactly as one byte at a time would */
+static void
+test_jstr_every_byte(void **state)
+{
+	char in[20], want[200], *got;
+	struct bw_out o;
+
+	(void)state;
+	for (int c = 0; c < 256; c++) {
+		for (int at = 0; at < (int)sizeof in; at++) {
+			size_t w = 0;
+			memset(in, 'a', sizeof in);
+			in[at] = c;
+			want[w++] = '"';
+			for (int i = 0; i < (int)sizeof in; i++) {
+				unsigned char b = in[i];
+				if (b == '"' || b == '\\')
+					w += sprintf(want + w, "\\%c", b);
+				else if (b == '\n')
+					w += sprintf(want + w, "\\n");
+				else if (b == '\r')
+					w += sprintf(want + w, "\\r");
+				else if (b == '\t')
+					w += sprintf(want + w, "\\t");
+				else if (b == '\b')
+					w += sprintf(want + w, "\\b");
+				else if (b == '\f')
+					w += sprintf(want + w, "\\f");
+				else if (b < 0x20)
+					w += sprintf(want + w, "\\u%04x", b);
+				else
+					want[w++] = b;
+			}
+			want[w++] = '"';
+			want[w] = 0;
+			bw_out_open(&o, -1, "x", 0);
+			bw_out_jstr(&o, in, sizeof in);
+			got = take(&o);
+			if (strcmp(got, want))
+				fail_msg("byte 0x%02x at %d: %s, not %s", c, at,
+				    got, want);
+			free(got);
+		}
+	}
+}
+
+/* the reader's 8-byte steps: every byte at every place of a string */
+static void
+test_read_every_byte(void **state)
+{
+	char in[24];
+
+	(void)state;
+	for (int c = 0; c < 256; c++) {
+		if (c == '"' || c == '\\')
+			continue;
+		for (int at = 0; at < 20; at++) {
+			memset(in, 'a', sizeof in);
+			in[0] = in[21] = '"';
+			in[1 + at] = c;
+			if (c < 0x20)
+				refused(in, 22, "control character in a string",
+				    at + 2);
+			else if (c >= 0x80)
+				refused(in, 22, "invalid UTF-8", at + 2);
+			else {
+				char want[32];
+				memcpy(want, in, 22);
+				want[22] = 0;
+				parses_to(in, 22, want);
+			}
+		}
+	}
+}
+
 static void
 test_kinds(void **state)
 {
@@ -801,6 +877,8 @@ main(void)
 		cmocka_unit_test(test_number_in_json),
 		cmocka_unit_test(test_string_escaping),
 		cmocka_unit_test(test_jstr),
+		cmocka_unit_test(test_jstr_every_byte),
+		cmocka_unit_test(test_read_every_byte),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_key_order),
 		cmocka_unit_test(test_round_trip),
