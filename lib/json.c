@@ -1,4 +1,7 @@
-/* json.c: a strict JSON reader building jv values, and a lean writer. */
+/*
+ * json.c: a strict JSON reader into arena values (struct bw_v), and a
+ * lean writer for them and for jv.
+ */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
