@@ -55,6 +55,10 @@ bw_arena_reset(struct bw_arena *a)
 	}
 	a->blk->next = NULL;	/* keep the newest, largest block */
 	a->used = 0;
+	if (a->cap > 1 << 26) {	/* unless a long line made it huge */
+		free(a->blk);
+		a->blk = NULL;
+	}
 }
 
 void

@@ -25,6 +25,7 @@ enum {
 	CHUNK = 1 << 18,	/* input bytes in a chunk, at least one line */
 	MAXLINES = 4096,	/* lines in a chunk */
 	MAXTHREADS = 64,
+	BUDGET = 1 << 24,	/* input bytes out at once, past one line */
 };
 
 enum { EMPTY, READY, BUSY, DONE };
@@ -63,6 +64,7 @@ struct bw_par {
 	struct chunk *c;
 	int nc;
 	unsigned long seq, index;
+	size_t inflight;	/* input bytes in chunks not taken yet */
 	uint64_t offset;	/* where the next line starts in its input */
 	size_t max;
 	void *inline_state;	/* the state when there is no worker */
@@ -204,6 +206,17 @@ bw_par_new(const struct bw_par_ops *ops, int threads)
 	return p;
 }
 
+static void
+shrink(struct bw_out *o)
+{
+	if (o->cap > 64 * CHUNK) {
+		int jsorder = o->jsorder;
+		bw_out_discard(o);
+		bw_out_open(o, -1, "output", 0);
+		o->jsorder = jsorder;
+	}
+}
+
 /* Hands the lines of c to take(), in order; dies at the first bad one. */
 static void
 take(struct bw_par *p, struct chunk *c)
@@ -239,6 +252,16 @@ take(struct bw_par *p, struct chunk *c)
 	if (c->toolong)
 		bw_die_line(c->name, c->toolong, BW_EX_DATAERR,
 		    "longer than the limit of %zu bytes", p->max);
+	p->inflight -= c->inn;
+	/* a chunk that held a very long line lets its memory go */
+	if (c->incap > 64 * CHUNK) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+	shrink(&c->out);
+	shrink(&c->aux);
+	shrink(&c->warn);
 }
 
 /* Reads the next lines of l into c; 0 at the end of the input. */
@@ -282,6 +305,7 @@ fill(struct bw_par *p, struct chunk *c, struct bw_lines *l)
 	}
 	if (rc < 0)
 		c->toolong = l->lineno;
+	p->inflight += c->inn;
 	return c->nr > 0 || c->toolong;
 }
 
@@ -300,7 +324,9 @@ bw_par_lines(struct bw_par *p, struct bw_lines *l)
 		}
 		return;
 	}
-	/* The chunks form a ring, filled and taken in turn. */
+	/* The chunks form a ring, filled and taken in turn; a slot is left
+	   empty for a round while long lines hold much memory already (the
+	   order stays: each slot is taken a round after it is filled). */
 	for (int i = 0; more; i = (i + 1) % p->nc) {
 		struct chunk *c = &p->c[i];
 		lock(p);
@@ -309,6 +335,12 @@ bw_par_lines(struct bw_par *p, struct bw_lines *l)
 		unlock(p);
 		if (c->state == DONE)
 			take(p, c);
+		if (p->inflight >= BUDGET) {
+			lock(p);
+			c->state = EMPTY;
+			unlock(p);
+			continue;
+		}
 		more = fill(p, c, l);
 		lock(p);
 		c->seq = p->seq++;

@@ -106,6 +106,17 @@ exit_is 65 "bw-parse, two bad lines: exit 65"
 err_like "^bw-parse: $T/resbad.jsonl: line 4500: no custom_id$" "bw-parse: the first bad line is named"
 out_empty "bw-parse, bad lines: nothing on stdout"
 
+# Long lines: more than the 16 MiB a run keeps out at once, in order.
+awk 'BEGIN { x = "0123456789abcdef"; while (length(x) < 4000000) x = x x
+	for (i = 0; i < 7; i++) printf "{\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"%d%s\"}}]}},\"error\":null}\n", i, i, x
+	}' >"$T/long.res"
+awk 'BEGIN { x = "0123456789abcdef"; while (length(x) < 4000000) x = x x
+	for (i = 0; i < 7; i++) printf "{\"customId\":\"r%d\",\"status\":\"succeeded\",\"text\":\"%d%s\"}\n", i, i, x
+	}' >"$T/long.want"
+BW_THREADS=3 run bw-parse "$T/long.res"
+exit_is 0 "bw-parse, seven lines of 4 MiB, 3 threads: exit 0"
+out_file_is "$T/long.want" "bw-parse, seven lines of 4 MiB: in order"
+
 # bw-upload's check: the first bad line wins, before anything is sent
 # (no server runs here: a check that passed would fail to connect).
 export OPENAI_API_KEY=sk-test OPENAI_BASE_URL=http://127.0.0.1:9/v1
