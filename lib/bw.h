@@ -286,6 +286,11 @@ void bw_job_warn(struct bw_job *j, const char *msg);
 
 /* --- a set of strings (strset.c) --- */
 
+/* Memory is a 16-byte slot a string, in a table of 1 MiB that is
+   touched only as it fills (it doubles past 53,248 strings).  The
+   strings beyond the first 64 KiB go to an unlinked temporary file in
+   $TMPDIR; duplicates are exact, never a mere hash match.  Dies on
+   I/O errors and when out of memory. */
 struct bw_strset;
 struct bw_strset *bw_strset_new(void);
 /* Adds s; returns 0 if it was new, else the value stored with the
@@ -293,6 +298,10 @@ struct bw_strset *bw_strset_new(void);
 unsigned long bw_strset_add(struct bw_strset *set, const char *s, size_t n,
 			    unsigned long val);
 void bw_strset_free(struct bw_strset *set);
+/* For tests only: replaces the hash of an empty set, e.g. with one
+   that makes distinct strings collide. */
+void bw_strset_sethash(struct bw_strset *set,
+		       uint64_t (*hash)(const char *s, size_t n));
 
 /* --- building batch request lines (request.c) --- */
 
