@@ -148,7 +148,9 @@ struct bw_lines {
 	unsigned long lineno;
 	int eof;
 	int unterminated;	/* the last line read had no newline */
-	int soft;		/* return -1 for a line past the cap */
+	int soft;		/* return -1 for a line past the cap, -2 on a
+				   read error (errno in err) */
+	int err;
 };
 
 /* Opens path ("-" or NULL for stdin); dies with a usage error (2)
@@ -157,7 +159,8 @@ void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
 /* Sets *line and *len to the next line without its newline and
    returns 1, or returns 0 at the end.  The line is valid until the
    next call.  Dies (65) when a line passes the cap, or with soft set
-   returns -1 then (lineno counts it); dies (74) on read errors. */
+   returns -1 then (lineno counts it); dies (74) on a read error, or
+   with soft set returns -2 once the lines before it are read. */
 int bw_lines_next(struct bw_lines *l, const char **line, size_t *len);
 void bw_lines_close(struct bw_lines *l);
 /* Dies with code, prefixing "name: line N: " to the message. */

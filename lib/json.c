@@ -592,7 +592,8 @@ bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
 	struct jp j = { (const unsigned char *)s, (const unsigned char *)s + n,
 	    NULL, 0, depth, a };
 	struct bw_v *v = bw_alloc(a, sizeof *v);
-	int rc = value(&j, v);
+	int rc = n > INT32_MAX ? fail(&j, "a line of 2 GiB or more") :
+	    value(&j, v);
 
 	if (rc == 0) {
 		ws(&j);

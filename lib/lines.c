@@ -104,6 +104,11 @@ fill(struct bw_lines *l)
 	do
 		r = read(l->fd, l->buf + l->end, l->size - l->end);
 	while (r < 0 && errno == EINTR);
+	if (r < 0 && l->soft) {	/* told in its turn (par.c) */
+		l->err = errno;
+		l->eof = 1;
+		return;
+	}
 	if (r < 0)
 		bw_die(BW_EX_IOERR, "%s: read error: %s",
 		    l->name ? l->name : "stdin", strerror(errno));
@@ -147,6 +152,8 @@ bw_lines_next(struct bw_lines *l, const char **line, size_t *len)
 			return toolong(l);
 		}
 		if (l->eof) {
+			if (l->err)
+				return -2;
 			if (l->end == l->start)
 				return 0;
 			*line = l->buf + l->start;

@@ -10,7 +10,7 @@
  * are the same as when it works line by line: a worker that meets a bad
  * line stops its chunk there, and the error is told only when every
  * line before it has been taken.  Errors of reading (a line past the
- * cap) wait their turn the same way.
+ * cap, a read error) wait their turn the same way.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +52,7 @@ struct chunk {
 	int code;
 	char why[768];
 	unsigned long toolong;	/* line number of a line past the cap, or 0 */
+	int readerr;		/* errno of a read error after the lines */
 };
 
 struct bw_par {
@@ -197,12 +198,18 @@ bw_par_new(const struct bw_par_ops *ops, int threads)
 	pthread_cond_init(&p->done, NULL);
 	if (!p->nth && ops->init)
 		p->inline_state = ops->init(ops->arg);
+	/* the mapper recurses through nested JSON Schema: the main
+	   thread's stack size, not a smaller default some libcs have */
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 8 << 20);
 	for (int i = 0; i < p->nth; i++) {
-		int e = pthread_create(&p->th[i], NULL, worker, p);
+		int e = pthread_create(&p->th[i], &at, worker, p);
 		if (e)
 			bw_die(BW_EX_IOERR, "cannot start a thread: %s",
 			    strerror(e));
 	}
+	pthread_attr_destroy(&at);
 	return p;
 }
 
@@ -252,6 +259,9 @@ take(struct bw_par *p, struct chunk *c)
 	if (c->toolong)
 		bw_die_line(c->name, c->toolong, BW_EX_DATAERR,
 		    "longer than the limit of %zu bytes", p->max);
+	if (c->readerr)
+		bw_die(BW_EX_IOERR, "%s: read error: %s",
+		    c->name ? c->name : "stdin", strerror(c->readerr));
 	p->inflight -= c->inn;
 	/* a chunk that held a very long line lets its memory go */
 	if (c->incap > 64 * CHUNK) {
@@ -275,6 +285,7 @@ fill(struct bw_par *p, struct chunk *c, struct bw_lines *l)
 	c->name = l->name;
 	c->inn = c->nr = 0;
 	c->toolong = 0;
+	c->readerr = 0;
 	while (c->nr < MAXLINES && (c->nr == 0 || c->inn < CHUNK) &&
 	    (rc = bw_lines_next(l, &s, &n)) > 0) {
 		if (c->nr == c->rcap) {
@@ -282,7 +293,7 @@ fill(struct bw_par *p, struct chunk *c, struct bw_lines *l)
 			if (!(c->r = realloc(c->r, c->rcap * sizeof *c->r)))
 				bw_die(BW_EX_IOERR, "out of memory");
 		}
-		if (c->inn + n > c->incap) {
+		if (!c->in || c->inn + n > c->incap) {
 			size_t cap = c->incap ? c->incap : CHUNK;
 			while (cap < c->inn + n)
 				cap *= 2;
@@ -303,10 +314,12 @@ fill(struct bw_par *p, struct chunk *c, struct bw_lines *l)
 		r->index = p->index;
 		p->index += !r->blank;
 	}
-	if (rc < 0)
+	if (rc == -1)
 		c->toolong = l->lineno;
+	if (rc == -2)
+		c->readerr = l->err;
 	p->inflight += c->inn;
-	return c->nr > 0 || c->toolong;
+	return c->nr > 0 || c->toolong || c->readerr;
 }
 
 void

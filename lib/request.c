@@ -27,18 +27,20 @@
  * libbw's own values, which spare libjq's allocation, reference counts
  * and second UTF-8 check of every string.  These helpers keep jv's
  * rules: a value is never changed once made, so handing one around
- * shares it safely.  Appending to an array, an object or a string
- * writes in place only when nobody else can see the slot written
- * (the block's fill equals the value's length, as for the newest copy);
- * replacing or deleting a member copies.  Everything lives in the
- * mapper's arena for one request; copying and freeing cost nothing.
+ * shares it safely.  Appending to an array or an object writes in
+ * place only when nobody else can see the slot written (the block's
+ * fill equals the value's length, as for the newest copy); replacing
+ * or deleting a member copies, and so does appending to a string
+ * (whose NUL an older view needs): strings are built in a struct sb
+ * instead.  Everything lives in the mapper's arena for one request;
+ * copying and freeing cost nothing.
  */
 
 typedef struct bw_v val;
 
 static BW_TLS struct bw_arena *arena;	/* the request's */
 
-/* A growable block: containers' items and built strings. */
+/* A growable block of a container's items. */
 struct blkhdr {
 	uint32_t cap, fill;
 };
@@ -122,20 +124,25 @@ v_lit(const char *s)
 	return v;
 }
 
-/* a string of its own, with room to grow */
+static size_t
+checked(size_t n)
+{
+	if (n >= UINT32_MAX)
+		bw_die(BW_EX_DATAERR, "a string of 4 GiB or more");
+	return n;
+}
+
+/* a string of its own */
 static val
 v_string_sized(const char *s, size_t n)
 {
 	val v = v_of(BW_STR);
-	uint32_t cap = n < 16 ? 16 : n + 1;
-	char *p = newblk(cap, 1);
+	char *p = bw_alloc(arena, checked(n) + 1);
 
 	memcpy(p, s, n);
 	p[n] = 0;
-	hdr(p)->fill = n;
 	v.n = n;
 	v.u.s = p;
-	v.flags = 1;
 	return v;
 }
 
@@ -145,30 +152,61 @@ v_string(const char *s)
 	return v_string_sized(s, strlen(s));
 }
 
+/* a new string, a then s: never in place, as an older view of a must
+   keep its NUL */
 static val
 v_string_append_buf(val a, const char *s, size_t n)
 {
-	char *p = (char *)a.u.s;
+	size_t len = checked(a.n + n);
+	char *p = bw_alloc(arena, len + 1);
 
-	if (!a.flags || hdr(p)->fill != a.n || hdr(p)->cap < a.n + n + 1) {
-		uint32_t cap = 2 * (a.n + n) + 16;
-		char *q = newblk(cap, 1);
-		memcpy(q, a.u.s, a.n);
-		p = q;
-		a.u.s = p;
-		a.flags = 1;
-	}
+	memcpy(p, a.u.s, a.n);
 	memcpy(p + a.n, s, n);
-	a.n += n;
-	p[a.n] = 0;
-	hdr(p)->fill = a.n;
+	p[len] = 0;
+	a.kind = BW_STR;
+	a.n = len;
+	a.u.s = p;
+	a.flags = 0;
 	return a;
 }
 
-static val
-v_string_append_str(val a, const char *s)
+/* A string being built, bit by bit, in the arena; a value only once
+   done (sb_val). */
+struct sb {
+	char *p;
+	size_t n, cap;
+};
+
+static void
+sb_add(struct sb *b, const char *s, size_t n)
 {
-	return v_string_append_buf(a, s, strlen(s));
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = checked(2 * (b->n + n) + 16);
+		char *q = bw_alloc(arena, cap);
+		if (b->n)
+			memcpy(q, b->p, b->n);
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = 0;
+}
+
+static void
+sb_str(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static val
+sb_val(struct sb *b)
+{
+	val v = v_of(BW_STR);
+
+	v.n = b->n;
+	v.u.s = b->n ? b->p : "";
+	return v;
 }
 
 static val
@@ -187,15 +225,13 @@ v_string_fmt(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	p = newblk(n + 1, 1);
+	p = bw_alloc(arena, checked(n) + 1);
 	va_start(ap, fmt);
 	vsnprintf(p, n + 1, fmt, ap);
 	va_end(ap);
-	hdr(p)->fill = n;
 	val v = v_of(BW_STR);
 	v.n = n;
 	v.u.s = p;
-	v.flags = 1;
 	return v;
 }
 
@@ -927,7 +963,7 @@ has_scheme(const char *s)
 static val
 normalize_url(const char *u)
 {
-	val out = v_lit("");
+	struct sb out = { 0 };
 	const char *p = u, *hostend;
 	char buf[16];
 	int special, lower = 1;
@@ -936,15 +972,14 @@ normalize_url(const char *u)
 		p++;
 	for (const char *q = u; q < p; q++) {
 		char ch = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
-		out = v_string_append_buf(out, &ch, 1);
+		sb_add(&out, &ch, 1);
 	}
-	out = v_string_append_str(out, ":");
-	special = !strncmp(v_string_value(out), "http:", 5) ||
-	    !strncmp(v_string_value(out), "https:", 6);
-	int https = !strcmp(v_string_value(out), "https:");
+	sb_str(&out, ":");
+	special = !strcmp(out.p, "http:") || !strcmp(out.p, "https:");
+	int https = !strcmp(out.p, "https:");
 	p++;
 	if (special && p[0] == '/' && p[1] == '/') {
-		out = v_string_append_str(out, "//");
+		sb_str(&out, "//");
 		p += 2;
 		hostend = p + strcspn(p, "/?#");
 		const char *colon = NULL;
@@ -957,18 +992,18 @@ normalize_url(const char *u)
 		const char *hend = colon ? colon : hostend;
 		for (const char *q = p; q < hend; q++) {
 			char ch = lower && *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
-			out = v_string_append_buf(out, &ch, 1);
+			sb_add(&out, &ch, 1);
 		}
 		if (colon) {
 			const char *port = colon + 1;
 			size_t n = hostend - port;
 			if (!((https && n == 3 && !strncmp(port, "443", 3)) ||
 			    (!https && n == 2 && !strncmp(port, "80", 2)) || n == 0))
-				out = v_string_append_buf(out, colon, hostend - colon);
+				sb_add(&out, colon, hostend - colon);
 		}
 		p = hostend;
 		if (*p != '/')
-			out = v_string_append_str(out, "/");
+			sb_str(&out, "/");
 	}
 	int part = 0;		/* 0 path, 1 query, 2 fragment */
 	for (; *p; p++) {
@@ -984,12 +1019,12 @@ normalize_url(const char *u)
 		    (part == 1 && special && ch == '\'');
 		if (enc) {
 			snprintf(buf, sizeof buf, "%%%02X", ch);
-			out = v_string_append_str(out, buf);
+			sb_str(&out, buf);
 		} else {
-			out = v_string_append_buf(out, (const char *)&ch, 1);
+			sb_add(&out, (const char *)&ch, 1);
 		}
 	}
-	return out;
+	return sb_val(&out);
 }
 
 /* Reads an image or file part's data into f. */
@@ -1445,15 +1480,16 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 			if (root && (!strncmp(r, "#/definitions/", 14) ||
 			    !strncmp(r, "#/$defs/", 8))) {
 				int defs = r[2] == 'd';
-				val name = v_lit("");
+				struct sb nb = { 0 };
 				for (const char *p = r + (defs ? 14 : 8); *p; p++) {
 					if (p[0] == '~' && p[1] == '1')
-						name = v_string_append_str(name, "/"), p++;
+						sb_str(&nb, "/"), p++;
 					else if (p[0] == '~' && p[1] == '0')
-						name = v_string_append_str(name, "~"), p++;
+						sb_str(&nb, "~"), p++;
 					else
-						name = v_string_append_buf(name, p, 1);
+						sb_add(&nb, p, 1);
 				}
+				val name = sb_val(&nb);
 				val d = v_get(out, defs ? "definitions" : "$defs");
 				target = v_get_kind(d) == BW_OBJ ?
 				    v_object_get(d, name) : (v_free(d), v_free(name),
@@ -2746,7 +2782,8 @@ map_responses(struct ctx *c, val req, val msgs, val po)
 static val
 map_completions(struct ctx *c, val req, val msgs, val po)
 {
-	val body = v_object(), text = v_lit(""), stop;
+	val body = v_object(), stop, t0;
+	struct sb text = { 0 };
 	val lp = get(c, po, "logprobs"), lb = get(c, po, "logitBias");
 	val ss = get(c, req, "stopSequences");
 	int first = 0;
@@ -2759,9 +2796,9 @@ map_completions(struct ctx *c, val req, val msgs, val po)
 	if (present(lb))
 		lb = logit_bias(c, lb, 0);
 	if (len(msgs) > 0 && streq(get(c, idx(c, msgs, 0), "role"), "system")) {
-		text = v_string_concat(text, v_copy(get(c, idx(c, msgs, 0),
-		    "content")));
-		text = v_string_append_str(text, "\n\n");
+		t0 = get(c, idx(c, msgs, 0), "content");
+		sb_add(&text, v_string_value(t0), isstr(t0) ? t0.n : 0);
+		sb_str(&text, "\n\n");
 		first = 1;
 	}
 	for (int i = first; i < len(msgs); i++) {
@@ -2769,7 +2806,6 @@ map_completions(struct ctx *c, val req, val msgs, val po)
 		val ps = get(c, m, "content");
 		int mi = (int)v_number_value(get(c, m, "index"));
 		if (!streq(role, "user") && !streq(role, "assistant")) {
-			v_free(text);
 			v_free(body);
 			if (mi < 0)
 				return fail(c, "system: only one system message "
@@ -2778,23 +2814,24 @@ map_completions(struct ctx *c, val req, val msgs, val po)
 			    "to the completions endpoint%s", mi, str(role),
 			    streq(role, "system") ? " (but as the first one)" : "");
 		}
-		text = v_string_append_str(text, str(role));
-		text = v_string_append_str(text, ":\n");
+		sb_str(&text, str(role));
+		sb_str(&text, ":\n");
 		for (int k = 0; k < len(ps); k++) {
 			val p = idx(c, ps, k), t = get(c, p, "type");
-			if (streq(t, "text"))
-				text = v_string_concat(text, v_copy(get(c, p, "text")));
+			if (streq(t, "text")) {
+				t0 = get(c, p, "text");
+				sb_add(&text, v_string_value(t0), isstr(t0) ? t0.n : 0);
+			}
 			else if (!streq(t, "reasoning")) {
-				v_free(text);
-				v_free(body);
+					v_free(body);
 				return fail(c, "messages[%d].content[%d]: image and "
 				    "file parts cannot be sent to the completions "
 				    "endpoint", mi, k);
 			}
 		}
-		text = v_string_append_str(text, "\n\n");
+		sb_str(&text, "\n\n");
 	}
-	text = v_string_append_str(text, "assistant:\n");
+	sb_str(&text, "assistant:\n");
 	stop = v_array_append(v_array(), v_lit("\nuser:"));
 	if (isarr(ss))
 		stop = v_array_concat(stop, v_copy(ss));
@@ -2813,7 +2850,7 @@ map_completions(struct ctx *c, val req, val msgs, val po)
 	put(&body, "frequency_penalty", number_field(c, req, "frequencyPenalty"));
 	put(&body, "presence_penalty", number_field(c, req, "presencePenalty"));
 	put(&body, "seed", get(c, req, "seed"));
-	set(&body, "prompt", text);
+	set(&body, "prompt", sb_val(&text));
 	set(&body, "stop", stop);
 	return body;
 }

@@ -143,6 +143,17 @@ err_like "^bw-upload: line $(wc -l <"$T/up.jsonl" | tr -d ' '): no newline at th
 BW_THREADS=2 run bw-upload --retries 0 "$T/up.jsonl"
 exit_is 75 "bw-upload: a good file passes the check and then fails to connect (75)"
 
+# A read error is told in its turn too, and names the input.
+mkdir "$T/dir"
+for p in "bw-parse" "bw-jsonl -m gpt-4o-mini"; do
+	BW_THREADS=2 run $p "$T/dir"
+	exit_is 74 "$p on a directory: exit 74"
+	err_like "^${p%% *}: $T/dir: read error: Is a directory$" "$p on a directory: a read error, named"
+done
+BW_THREADS=2 run bw-parse "$T/res.jsonl" "$T/dir"
+exit_is 74 "bw-parse, a good file then a directory: exit 74"
+out_empty "bw-parse, a good file then a directory: nothing on stdout"
+
 # BW_THREADS itself.
 for v in 0 65 x; do
 	BW_THREADS=$v run bw-parse "$T/res.jsonl"
