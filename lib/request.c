@@ -212,7 +212,7 @@ sb_val(struct sb *b)
 static val
 v_string_concat(val a, val b)
 {
-	return v_string_append_buf(a, b.u.s, b.n);
+	return b.kind == BW_STR ? v_string_append_buf(a, b.u.s, b.n) : a;
 }
 
 static val
