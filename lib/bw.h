@@ -126,9 +126,6 @@ const char *bw_quote(const char *s, size_t n, size_t max);
 /* obj[key], or jv_invalid() when obj is not an object or has no such
    key.  obj is borrowed. */
 jv bw_get(jv obj, const char *key);
-/* jv_string(s), for the strings the code names ("role", "user"):
-   made once per thread and shared after. */
-jv bw_lit(const char *s);
 /* 1 if obj (borrowed) is an object with key. */
 int bw_has(jv obj, const char *key);
 /* The kind as a person says it: "a string", "an object", ... */

@@ -1093,12 +1093,6 @@ named(const char *key)
 	return jv_copy(cache[i].v);
 }
 
-jv
-bw_lit(const char *s)
-{
-	return named(s);
-}
-
 void
 bw_json_thread_end(void)
 {
