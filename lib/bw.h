@@ -83,7 +83,7 @@ struct bw_out {
 	size_t n, cap;
 	int spool;		/* temporary file descriptor or -1 */
 	int spooling;
-	int jsorder;		/* bw_out_json orders keys as JavaScript does */
+	int jsorder;		/* bw_out_v orders keys as JavaScript does */
 	uint64_t total;		/* bytes written so far */
 };
 
@@ -111,8 +111,9 @@ void bw_out_discard(struct bw_out *o);
 
 /* --- JSON writing (json.c) --- */
 
-/* Compact JSON, keys in insertion order, numbers in their shortest
-   form that reads back as the same double.  v is borrowed. */
+/* Compact JSON, keys in insertion order (jsorder does not apply),
+   numbers in their shortest form that reads back as the same double.
+   v is borrowed. */
 void bw_out_json(struct bw_out *o, jv v);
 void bw_out_jstr(struct bw_out *o, const char *s, size_t n);
 void bw_out_number(struct bw_out *o, double d);

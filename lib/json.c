@@ -886,47 +886,16 @@ out_member(struct bw_out *o, jv v, int i, int *first)
 	jv_free(x);
 }
 
-/* Keys in insertion order; with jsorder, as a JavaScript object holds
-   them: array-index keys first, ascending. */
+/* Keys in insertion order (the API objects of the network stages). */
 static void
 out_object(struct bw_out *o, jv v)
 {
-	int first = 1, nidx = 0, cap = 0;
-	struct ik { double v; int i; } *ix = NULL, tmp;
+	int first = 1;
 
 	bw_out_char(o, '{');
-	if (o->jsorder) {
-		for (int i = jv_object_iter(v); jv_object_iter_valid(v, i);
-		    i = jv_object_iter_next(v, i)) {
-			jv k = jv_object_iter_key(v, i);
-			double d;
-			if (index_key(jv_string_value(k),
-			    jv_string_length_bytes(jv_copy(k)), &d)) {
-				if (nidx == cap) {
-					cap = cap ? cap * 2 : 8;
-					if (!(ix = realloc(ix, cap * sizeof *ix)))
-						bw_die(BW_EX_IOERR, "out of memory");
-				}
-				ix[nidx].v = d;
-				ix[nidx++].i = i;
-			}
-			jv_free(k);
-		}
-		for (int a = 1; a < nidx; a++)	/* few keys: insertion sort */
-			for (int b = a; b > 0 && ix[b - 1].v > ix[b].v; b--)
-				tmp = ix[b], ix[b] = ix[b - 1], ix[b - 1] = tmp;
-		for (int a = 0; a < nidx; a++)
-			out_member(o, v, ix[a].i, &first);
-	}
 	for (int i = jv_object_iter(v); jv_object_iter_valid(v, i);
-	    i = jv_object_iter_next(v, i)) {
-		int skip = 0;
-		for (int a = 0; a < nidx && !skip; a++)
-			skip = ix[a].i == i;
-		if (!skip)
-			out_member(o, v, i, &first);
-	}
-	free(ix);
+	    i = jv_object_iter_next(v, i))
+		out_member(o, v, i, &first);
 	bw_out_char(o, '}');
 }
 
@@ -971,38 +940,42 @@ bw_out_json(struct bw_out *o, jv v)
 
 /* The same for our own values (NULL writes null). */
 static void
+out_vmember(struct bw_out *o, const struct bw_m *m, int *first)
+{
+	if (!*first)
+		bw_out_char(o, ',');
+	*first = 0;
+	bw_out_jstr(o, m->k, m->kn);
+	bw_out_char(o, ':');
+	bw_out_v(o, &m->v);
+}
+
+/* Keys in insertion order; with jsorder, as a JavaScript object holds
+   them: array-index keys first, ascending. */
+static void
 out_vobject(struct bw_out *o, const struct bw_v *v)
 {
-	const struct bw_m *m = v->u.m;
+	struct ik { double d; uint32_t i; } *ix = NULL, t;
 	int first = 1, nidx = 0;
-	uint32_t *ix = NULL;
-	double d, e;
+	double d;
 
 	bw_out_char(o, '{');
-	if (o->jsorder) {
-		for (uint32_t i = 0; i < v->n; i++) {
-			if (!index_key(m[i].k, m[i].kn, &d))
-				continue;
-			if (!ix && !(ix = malloc(v->n * sizeof *ix)))
-				bw_die(BW_EX_IOERR, "out of memory");
-			int b = nidx++;
-			for (; b > 0 && (index_key(m[ix[b - 1]].k,
-			    m[ix[b - 1]].kn, &e), e > d); b--)
-				ix[b] = ix[b - 1];
-			ix[b] = i;
-		}
+	for (uint32_t i = 0; o->jsorder && i < v->n; i++) {
+		if (!index_key(v->u.m[i].k, v->u.m[i].kn, &d))
+			continue;
+		if (!ix && !(ix = malloc(v->n * sizeof *ix)))
+			bw_die(BW_EX_IOERR, "out of memory");
+		ix[nidx].d = d;
+		ix[nidx++].i = i;
 	}
-	for (int a = 0; a < nidx + (int)v->n; a++) {
-		uint32_t i = a < nidx ? ix[a] : (uint32_t)(a - nidx);
-		if (a >= nidx && nidx && index_key(m[i].k, m[i].kn, &d))
-			continue;	/* written first */
-		if (!first)
-			bw_out_char(o, ',');
-		first = 0;
-		bw_out_jstr(o, m[i].k, m[i].kn);
-		bw_out_char(o, ':');
-		bw_out_v(o, &m[i].v);
-	}
+	for (int a = 1; a < nidx; a++)	/* few keys: insertion sort */
+		for (int b = a; b > 0 && ix[b - 1].d > ix[b].d; b--)
+			t = ix[b], ix[b] = ix[b - 1], ix[b - 1] = t;
+	for (int a = 0; a < nidx; a++)
+		out_vmember(o, &v->u.m[ix[a].i], &first);
+	for (uint32_t i = 0; i < v->n; i++)
+		if (!nidx || !index_key(v->u.m[i].k, v->u.m[i].kn, &d))
+			out_vmember(o, &v->u.m[i], &first);
 	free(ix);
 	bw_out_char(o, '}');
 }

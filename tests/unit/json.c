@@ -741,6 +741,37 @@ test_read_every_byte(void **state)
 	}
 }
 
+/* with jsorder, bw_out_v writes array-index keys first, ascending, as
+   JSON.stringify does; "01", "-1", "1.5" and 2^32 - 1 are no indexes */
+static void
+test_js_order(void **state)
+{
+	const char *in = "{\"b\":1,\"10\":2,\"x\":{\"1\":0,\"0\":0},\"2\":3,"
+	    "\"01\":4,\"4294967295\":5,\"4294967294\":6,\"-1\":7,\"1.5\":8}";
+	struct bw_arena a = { 0 };
+	const char *why;
+	const struct bw_v *v = bw_read(&a, in, strlen(in), 9, &why, NULL);
+	struct bw_out o;
+	char *got;
+
+	(void)state;
+	assert_non_null(v);
+	bw_out_open(&o, -1, "x", 0);
+	o.jsorder = 1;
+	bw_out_v(&o, v);
+	got = take(&o);
+	assert_string_equal(got, "{\"2\":3,\"10\":2,\"4294967294\":6,\"b\":1,"
+	    "\"x\":{\"0\":0,\"1\":0},\"01\":4,\"4294967295\":5,\"-1\":7,"
+	    "\"1.5\":8}");
+	free(got);
+	bw_out_open(&o, -1, "x", 0);
+	bw_out_v(&o, v);
+	got = take(&o);
+	assert_string_equal(got, in);
+	free(got);
+	bw_arena_free(&a);
+}
+
 static void
 test_kinds(void **state)
 {
@@ -879,6 +910,7 @@ main(void)
 		cmocka_unit_test(test_jstr),
 		cmocka_unit_test(test_jstr_every_byte),
 		cmocka_unit_test(test_read_every_byte),
+		cmocka_unit_test(test_js_order),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_key_order),
 		cmocka_unit_test(test_round_trip),
