@@ -248,13 +248,15 @@ struct bw_job {
 	struct bw_out *out, *aux, *warn;
 	uint64_t num;
 	int code;
+	struct bw_arena *arena;	/* for the line's values; reset after */
 	/* take() finds the bytes appended here */
 	const char *outp, *auxp;
 	size_t outn, auxn;
 };
 
 struct bw_par_ops {
-	/* A worker's state, made in the thread that uses it (or NULL). */
+	/* A worker's state, made in the thread that uses it; NULL for
+	   none: then work() gets arg (read it only). */
 	void *(*init)(void *arg);
 	/* Works on one line: returns 0 (take it), 1 (skip it) or -1
 	   (refused, with a message of at most whysize bytes in why). */

@@ -69,6 +69,7 @@ struct bw_par {
 	uint64_t offset;	/* where the next line starts in its input */
 	size_t max;
 	void *inline_state;	/* the state when there is no worker */
+	struct bw_arena inline_arena;
 };
 
 int
@@ -102,9 +103,9 @@ unlock(struct bw_par *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Runs work() over the lines of c. */
+/* Runs work() over the lines of c, with a's memory for each. */
 static void
-work(struct bw_par *p, void *state, struct chunk *c)
+work(struct bw_par *p, void *state, struct bw_arena *a, struct chunk *c)
 {
 	struct bw_job j;
 
@@ -123,11 +124,13 @@ work(struct bw_par *p, void *state, struct chunk *c)
 		j.out = &c->out;
 		j.aux = &c->aux;
 		j.warn = &c->warn;
+		j.arena = a;
 		j.code = BW_EX_DATAERR;
 		r->out = c->out.n;
 		r->aux = c->aux.n;
 		r->warn = c->warn.n;
 		int rc = p->ops->work(state, &j, c->why, sizeof c->why);
+		bw_arena_reset(a);
 		r->outn = c->out.n - r->out;
 		r->auxn = c->aux.n - r->aux;
 		r->warnn = c->warn.n - r->warn;
@@ -145,7 +148,8 @@ static void *
 worker(void *arg)
 {
 	struct bw_par *p = arg;
-	void *state = p->ops->init ? p->ops->init(p->ops->arg) : NULL;
+	void *state = p->ops->init ? p->ops->init(p->ops->arg) : p->ops->arg;
+	struct bw_arena a = { 0 };
 
 	lock(p);
 	for (;;) {
@@ -162,7 +166,7 @@ worker(void *arg)
 		}
 		c->state = BUSY;
 		unlock(p);
-		work(p, state, c);
+		work(p, state, &a, c);
 		lock(p);
 		c->state = DONE;
 		pthread_cond_broadcast(&p->done);
@@ -170,6 +174,7 @@ worker(void *arg)
 	unlock(p);
 	if (p->ops->fini)
 		p->ops->fini(state);
+	bw_arena_free(&a);
 	bw_json_thread_end();
 	return NULL;
 }
@@ -196,8 +201,8 @@ bw_par_new(const struct bw_par_ops *ops, int threads)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->ready, NULL);
 	pthread_cond_init(&p->done, NULL);
-	if (!p->nth && ops->init)
-		p->inline_state = ops->init(ops->arg);
+	if (!p->nth)
+		p->inline_state = ops->init ? ops->init(ops->arg) : ops->arg;
 	/* the mapper recurses through nested JSON Schema: the main
 	   thread's stack size, not a smaller default some libcs have */
 	pthread_attr_t at;
@@ -332,7 +337,7 @@ bw_par_lines(struct bw_par *p, struct bw_lines *l)
 	p->offset = 0;
 	if (!p->nth) {
 		while (fill(p, &p->c[0], l)) {
-			work(p, p->inline_state, &p->c[0]);
+			work(p, p->inline_state, &p->inline_arena, &p->c[0]);
 			take(p, &p->c[0]);
 		}
 		return;
@@ -392,6 +397,7 @@ bw_par_free(struct bw_par *p)
 		pthread_join(p->th[i], NULL);
 	if (!p->nth && p->ops->fini)
 		p->ops->fini(p->inline_state);
+	bw_arena_free(&p->inline_arena);
 	for (int i = 0; i < p->nc; i++) {
 		bw_out_discard(&p->c[i].out);
 		bw_out_discard(&p->c[i].aux);

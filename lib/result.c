@@ -205,51 +205,22 @@ struct parsing {
 	unsigned long count;
 };
 
-struct worker {
-	int raw;
-	struct bw_arena a;
-};
-
-static void *
-init(void *arg)
-{
-	struct worker *w = calloc(1, sizeof *w);
-
-	if (!w)
-		bw_die(BW_EX_IOERR, "out of memory");
-	w->raw = ((struct parsing *)arg)->raw;
-	return w;
-}
-
-static void
-fini(void *state)
-{
-	struct worker *w = state;
-
-	bw_arena_free(&w->a);
-	free(w);
-}
-
 static int
 work(void *state, struct bw_job *j, char *why, size_t whysize)
 {
-	struct worker *w = state;
+	const struct parsing *ps = state;
 	const struct bw_v *v;
 	const char *e;
 	size_t col;
-	int rc = 0;
 
 	if (j->blank)
 		return 1;
-	if (!(v = bw_read(&w->a, j->s, j->n, INT_MAX, &e, &col))) {
-		snprintf(why, whysize, "invalid JSON at column %zu: %s", col, e);
-		rc = -1;
-	} else if (bw_result_write(j->out, v, w->raw, &e) < 0) {
-		snprintf(why, whysize, "%s", e);
-		rc = -1;
-	}
-	bw_arena_reset(&w->a);
-	return rc;
+	if (!(v = bw_read(j->arena, j->s, j->n, INT_MAX, &e, &col)))
+		return snprintf(why, whysize, "invalid JSON at column %zu: %s",
+		    col, e), -1;
+	if (bw_result_write(j->out, v, ps->raw, &e) < 0)
+		return snprintf(why, whysize, "%s", e), -1;
+	return 0;
 }
 
 static void
@@ -266,7 +237,7 @@ unsigned long
 bw_parse_file(struct bw_out *o, const char *path, size_t max, int raw)
 {
 	struct parsing ps = { o, raw, 0 };
-	struct bw_par_ops ops = { init, work, take, NULL, fini, &ps, 0 };
+	struct bw_par_ops ops = { NULL, work, take, NULL, NULL, &ps, 0 };
 	struct bw_par *p = bw_par_new(&ops, bw_par_threads());
 	struct bw_lines l;
 

@@ -32,18 +32,12 @@ refuse(char *why, size_t whysize, const char *fmt, ...)
 	return -1;
 }
 
-struct checker {
-	const struct bw_upload_opts *lim;
-	struct bw_arena a;
-};
-
 /* Checks one line on its own (in a worker): custom_id to aux, url and
    model to out (num is the url's length). */
 static int
 check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 {
-	struct checker *w = state;
-	const struct bw_upload_opts *lim = w->lim;
+	const struct bw_upload_opts *lim = ((const struct check *)state)->lim;
 	const struct bw_v *v, *id, *method, *url, *body, *model;
 	const char *e;
 	size_t col;
@@ -63,7 +57,7 @@ check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 	if (j->blank)
 		return refuse(why, whysize, "an empty line");
 	/* the line, and body's members: what is deeper is only checked */
-	if (!(v = bw_read(&w->a, j->s, j->n, 2, &e, &col)))
+	if (!(v = bw_read(j->arena, j->s, j->n, 2, &e, &col)))
 		return refuse(why, whysize, "invalid JSON at column %zu: %s",
 		    col, e);
 	id = bw_vget(v, "custom_id");
@@ -93,28 +87,7 @@ check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 		j->num = url->n;
 		rc = 0;
 	}
-	bw_arena_reset(&w->a);
 	return rc;
-}
-
-static void *
-check_init(void *arg)
-{
-	struct checker *w = calloc(1, sizeof *w);
-
-	if (!w)
-		bw_die(BW_EX_IOERR, "out of memory");
-	w->lim = ((struct check *)arg)->lim;
-	return w;
-}
-
-static void
-check_fini(void *state)
-{
-	struct checker *w = state;
-
-	bw_arena_free(&w->a);
-	free(w);
 }
 
 static char *
@@ -232,8 +205,8 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 {
 	struct bw_lines l;
 	struct check k = { .lim = lim, .ids = bw_strset_new() };
-	struct bw_par_ops ops = { check_init, check_line, check_take, NULL,
-		check_fini, &k, 0 };
+	struct bw_par_ops ops = { NULL, check_line, check_take, NULL, NULL,
+		&k, 0 };
 	struct bw_par *p;
 	struct bw_call c = { .method = "POST", .path = "/files" };
 	struct bw_out spool;
