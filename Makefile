@@ -17,8 +17,7 @@ CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 PROGS = $(CPROGS) bin/bw-run
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
-LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/par.c lib/strset.c \
-	lib/request.c lib/build.c lib/result.c lib/api.c lib/records.c lib/upload.c lib/batch.c lib/webhook.c
+LIBSRC = $(wildcard lib/*.c lib/*/*.c)
 LIBOBJ = $(LIBSRC:.c=.o)
 UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
 	tests/unit/request tests/unit/webhook
@@ -44,7 +43,7 @@ deps:
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 
-$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): lib/bw.h | deps
+$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): lib/bw.h $(wildcard lib/*/*.h) | deps
 
 lib/libbw.a: $(LIBOBJ)
 	$(AR) rcs $@ $(LIBOBJ)

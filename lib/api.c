@@ -446,8 +446,8 @@ reason(struct attempt *t)
 	if (!t->buf)
 		return msg;
 	v = bw_parse_line(t->buf, t->n, &why, &col);
-	e = bw_get(v, "error");
-	m = bw_get(e, "message");
+	e = bw_jget(v, "error");
+	m = bw_jget(e, "message");
 	if (jv_get_kind(m) == JV_KIND_STRING)
 		snprintf(msg, sizeof msg, ": %s", jv_string_value(m));
 	jv_free(m);

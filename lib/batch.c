@@ -21,7 +21,7 @@ is(jv v, const char *s)
 static void
 check_batch(struct bw_api *a, jv b, const char *want, const char *what)
 {
-	jv id = bw_get(b, "id");
+	jv id = bw_jget(b, "id");
 
 	if (jv_get_kind(id) != JV_KIND_STRING || !bw_id_valid(jv_string_value(id)))
 		bw_die(BW_EX_PROTOCOL, "%s%s: the server sent a batch with %s id%s%s",
@@ -43,7 +43,7 @@ status(jv b)
 		"finalizing", "completed", "failed", "expired", "cancelling",
 		"cancelled", NULL };
 	static char buf[32];
-	jv s = bw_get(b, "status");
+	jv s = bw_jget(b, "status");
 	const char *r = "in_progress";
 
 	if (jv_get_kind(s) == JV_KIND_STRING) {
@@ -99,19 +99,19 @@ batches_for(struct bw_api *a, const char *file, int pages)
 		else
 			snprintf(path, sizeof path, "/batches?limit=100");
 		jv list = bw_api_json(a, "GET", path, jv_invalid());
-		jv data = bw_get(list, "data"), more = bw_get(list, "has_more");
+		jv data = bw_jget(list, "data"), more = bw_jget(list, "has_more");
 		if (jv_get_kind(data) != JV_KIND_ARRAY)
 			bw_die(BW_EX_PROTOCOL, "GET %s/batches: the reply is not "
 			    "a list", a->basepath);
 		jv_free(after);
 		after = jv_invalid();
 		jv_array_foreach(data, i, b) {
-			jv f = bw_get(b, "input_file_id");
+			jv f = bw_jget(b, "input_file_id");
 			if (is(f, file)) {
 				check_batch(a, b, NULL, "/batches");
 				out = jv_array_append(out, jv_copy(b));
 			}
-			jv id = bw_get(b, "id");
+			jv id = bw_jget(b, "id");
 			if (jv_get_kind(id) == JV_KIND_STRING &&
 			    bw_id_valid(jv_string_value(id))) {
 				jv_free(after);
@@ -140,7 +140,7 @@ after_unknown(struct bw_call *c)
 	jv found = batches_for(l->a, l->file, 1);
 
 	jv_array_foreach(found, i, b) {
-		jv id = bw_get(b, "id");
+		jv id = bw_jget(b, "id");
 		int old = 0;
 		jv_array_foreach(l->seen, k, s) {
 			old |= jv_equal(jv_copy(s), jv_copy(id));
@@ -154,7 +154,7 @@ after_unknown(struct bw_call *c)
 	jv_free(found);
 	if (!jv_is_valid(l->found))
 		return -1;
-	jv id = bw_get(l->found, "id");
+	jv id = bw_jget(l->found, "id");
 	bw_warn("POST %s/batches: the request's fate was unknown, but batch %s "
 	    "was created for %s: not sending it again", l->a->basepath,
 	    jv_string_value(id), l->file);
@@ -182,8 +182,8 @@ bw_create(struct bw_api *a, struct bw_records *r, jv rec,
 			    bw_records_where(r), bw_quote(jv_string_value(file),
 			    strlen(jv_string_value(file)), 80));
 	} else {
-		file = bw_get(rec, "id");
-		endpoint = bw_get(rec, "endpoint");
+		file = bw_jget(rec, "id");
+		endpoint = bw_jget(rec, "endpoint");
 		if (jv_get_kind(file) != JV_KIND_STRING ||
 		    !bw_id_valid(jv_string_value(file)))
 			bw_die(BW_EX_PROTOCOL, "%s: a record without a valid file id",
@@ -197,7 +197,7 @@ bw_create(struct bw_api *a, struct bw_records *r, jv rec,
 
 	jv existing = batches_for(a, fid, o->lookback);
 	jv_array_foreach(existing, i, b) {
-		l.seen = jv_array_append(l.seen, bw_get(b, "id"));
+		l.seen = jv_array_append(l.seen, bw_jget(b, "id"));
 		if (!o->force && !jv_is_valid(l.found) &&
 		    strcmp(status(b), "failed"))
 			l.found = jv_copy(b);
@@ -205,7 +205,7 @@ bw_create(struct bw_api *a, struct bw_records *r, jv rec,
 	}
 	jv_free(existing);
 	if (jv_is_valid(l.found)) {
-		jv id = bw_get(l.found, "id");
+		jv id = bw_jget(l.found, "id");
 		bw_warn("%s: batch %s (%s) exists for it already: not creating "
 		    "another (--force to)", fid, jv_string_value(id),
 		    status(l.found));
@@ -292,7 +292,7 @@ now(void)
 static double
 count(jv b, const char *key)
 {
-	jv rc = bw_get(b, "request_counts"), v = bw_get(rc, key);
+	jv rc = bw_jget(b, "request_counts"), v = bw_jget(rc, key);
 	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
 
 	jv_free(v);
@@ -318,12 +318,12 @@ static void
 why_not(jv b, const char *id)
 {
 	const char *s = status(b);
-	jv errs = bw_get(b, "errors"), data = bw_get(errs, "data");
+	jv errs = bw_jget(b, "errors"), data = bw_jget(errs, "data");
 	int said = 0;
 
 	if (jv_get_kind(data) == JV_KIND_ARRAY) {
 		jv_array_foreach(data, i, e) {
-			jv m = bw_get(e, "message"), c = bw_get(e, "code");
+			jv m = bw_jget(e, "message"), c = bw_jget(e, "code");
 			if (i < 5 && jv_get_kind(m) == JV_KIND_STRING) {
 				bw_warn("%s %s: %s%s%s", id, s,
 				    jv_get_kind(c) == JV_KIND_STRING ?
@@ -557,9 +557,9 @@ bw_download(struct bw_api *a, struct bw_records *r, jv rec, const char *dir,
 	jv b, outf, errf;
 	int rc = 0;
 
-	jv object = bw_get(rec, "object");
+	jv object = bw_jget(rec, "object");
 	int usable = is(object, "batch") && bw_batch_terminal(rec) &&
-	    (bw_has(rec, "output_file_id") || bw_has(rec, "error_file_id"));
+	    (bw_jhas(rec, "output_file_id") || bw_jhas(rec, "error_file_id"));
 
 	jv_free(object);
 	if (usable) {
@@ -568,13 +568,13 @@ bw_download(struct bw_api *a, struct bw_records *r, jv rec, const char *dir,
 		b = bw_batch_get(a, id);
 	}
 	id = NULL;
-	jv bid = bw_get(b, "id");
+	jv bid = bw_jget(b, "id");
 	const char *s = status(b);
 	if (!bw_batch_terminal(b))
 		bw_die(BW_EX_TEMPFAIL, "%s is %s: nothing to download yet; run "
 		    "again when it has ended (bw-poll)", jv_string_value(bid), s);
-	outf = bw_get(b, "output_file_id");
-	errf = bw_get(b, "error_file_id");
+	outf = bw_jget(b, "output_file_id");
+	errf = bw_jget(b, "error_file_id");
 	if (jv_get_kind(outf) != JV_KIND_STRING &&
 	    jv_get_kind(errf) != JV_KIND_STRING) {
 		if (strcmp(s, "completed")) {

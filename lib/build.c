@@ -98,7 +98,7 @@ work(void *state, struct bw_job *j, char *why, size_t whysize)
 {
 	struct bw_mapper *m = state;
 	struct bw_out *o = j->out;
-	const struct bw_v *req;
+	struct bw_v req;
 	struct bw_v body, cid;
 	const char *w, *id;
 	char idbuf[32];
@@ -109,7 +109,7 @@ work(void *state, struct bw_job *j, char *why, size_t whysize)
 	if (j->blank)
 		return 1;
 	m->warn_arg = j;
-	if (!(req = bw_read(&m->arena, j->s, j->n, INT_MAX, &w, &col))) {
+	if (!(req = bw_read(&m->arena, j->s, j->n, INT_MAX, &w, &col)).kind) {
 		snprintf(why, whysize, "invalid JSON at column %zu: %s", col, w);
 		rc = -1;
 	} else if ((body = bw_map_request(m, req, &cid, &w)).kind == BW_NONE) {
@@ -131,7 +131,7 @@ work(void *state, struct bw_job *j, char *why, size_t whysize)
 		bw_out_str(o, bw_endpoint_url(m->endpoint));
 		bw_out_str(o, "\",\"body\":");
 		bodystart = o->n;
-		bw_out_v(o, &body);
+		bw_out_v(o, body);
 		j->num = o->n - bodystart;
 		bw_out_str(o, "}\n");
 	}

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <curl/curl.h>
 #include <jv.h>
 
@@ -19,6 +20,10 @@
    keyword; C99 has none): the scratch space and caches of the JSON
    reader, and the static buffers messages are made in. */
 #define BW_TLS __thread
+/* For the compiler's checks: a function that never returns, and one
+   that formats like printf (fmt is argument f, the values from a). */
+#define BW_NORETURN __attribute__((noreturn))
+#define BW_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 /* --- messages and exit codes (msg.c) --- */
 
@@ -109,29 +114,6 @@ void bw_out_save(struct bw_out *o, uint64_t from, uint64_t to, int fd,
 /* Drops what was spooled, frees. */
 void bw_out_discard(struct bw_out *o);
 
-/* --- JSON writing (json.c) --- */
-
-/* Compact JSON, keys in insertion order (jsorder does not apply),
-   numbers in their shortest form that reads back as the same double.
-   v is borrowed. */
-void bw_out_json(struct bw_out *o, jv v);
-void bw_out_jstr(struct bw_out *o, const char *s, size_t n);
-void bw_out_number(struct bw_out *o, double d);
-/* A JSON string for a message: quoted, escaped, cut to max bytes
-   with "..." after.  Static buffer (per thread): valid until the next
-   call. */
-const char *bw_quote(const char *s, size_t n, size_t max);
-
-/* --- JSON reading helpers (json.c) --- */
-
-/* obj[key], or jv_invalid() when obj is not an object or has no such
-   key.  obj is borrowed. */
-jv bw_get(jv obj, const char *key);
-/* 1 if obj (borrowed) is an object with key. */
-int bw_has(jv obj, const char *key);
-/* The kind as a person says it: "a string", "an object", ... */
-const char *bw_kind(jv v);
-
 /* --- reading lines (lines.c) --- */
 
 /* Reads newline-terminated lines with a byte cap per line, counting
@@ -169,17 +151,19 @@ void bw_die_line(const char *name, unsigned long lineno, int code,
 /* 1 if the line holds nothing but blanks. */
 int bw_blank(const char *s, size_t n);
 
-/* --- JSON values of our own (json.c) --- */
+/* --- JSON values (value.c) --- */
 
-/* libjq's values cost most of the time of bw-parse and bw-jsonl
-   (allocation, reference counts, a second UTF-8 check of every
-   string), so the reader builds these instead, in an arena. */
+/* The one kind of JSON value in bw: made by the reader (bw_read) or
+ * the functions below, in an arena, and never changed once made.  A
+ * string carries its length; compare one only with bw_is or bw_eq,
+ * never as a C string (it may hold a NUL).  A missing value (an absent
+ * member, a failed read) is kind BW_NONE, never a null pointer. */
 enum { BW_NONE, BW_NULL, BW_FALSE, BW_TRUE, BW_NUM, BW_STR, BW_ARR,
 	BW_OBJ };
 struct bw_m;
 struct bw_v {
-	unsigned char kind;	/* BW_NONE: no value (a missing member) */
-	unsigned char flags;	/* for request.c: the block can grow */
+	unsigned char kind;
+	unsigned char grow;	/* value.c: this view may append in place */
 	uint32_t n;		/* bytes of a string; items of an array or object */
 	union {
 		double num;
@@ -194,8 +178,9 @@ struct bw_m {
 };
 
 /* Memory handed out in order and freed all at once. */
+struct bw_blk;
 struct bw_arena {
-	struct blk *blk;
+	struct bw_blk *blk;
 	size_t used, cap;
 };
 void *bw_alloc(struct bw_arena *a, size_t n);
@@ -203,33 +188,108 @@ void *bw_alloc(struct bw_arena *a, size_t n);
 void bw_arena_reset(struct bw_arena *a);
 void bw_arena_free(struct bw_arena *a);
 
-/* Reads one line of JSON into a.  Rejects what libjq would accept but
-   JSON forbids or would silently alter: invalid UTF-8, NUL and other
-   control bytes, more than one value; a repeated key keeps its first
-   place and its last value, as in JavaScript.  Values nested deeper
-   than depth (the line's own value is 1 deep) are checked as strictly
-   but read as null.  On error returns NULL, points *why at a static
-   message that never quotes the input, and *col (if not NULL) at the
-   1-based byte column where it went wrong. */
-const struct bw_v *bw_read(struct bw_arena *a, const char *s, size_t n,
-			   int depth, const char **why, size_t *col);
-/* obj[key] (NULL when obj is NULL, no object or has no such key);
-   arr[i] likewise. */
-const struct bw_v *bw_vget(const struct bw_v *obj, const char *key);
-const struct bw_v *bw_vidx(const struct bw_v *arr, uint32_t i);
-/* 1 if v is the string s. */
-int bw_vis(const struct bw_v *v, const char *s);
-/* The kind as a person says it ("a string"), "missing" for NULL. */
-const char *bw_vkind(const struct bw_v *v);
-/* v as JSON (NULL as null), keys in order (JavaScript's with jsorder). */
-void bw_out_v(struct bw_out *o, const struct bw_v *v);
-/* v as a jv (jv_invalid() for NULL). */
-jv bw_v_jv(const struct bw_v *v);
+static inline struct bw_v
+bw_of(int kind)
+{
+	struct bw_v v = { 0 };
 
-/* bw_read of everything, as a jv, for the code that works on jv. */
-jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
-/* Frees the calling thread's scratch buffer and key caches. */
+	v.kind = kind;
+	return v;
+}
+/* obj[key], or BW_NONE when obj is no object or has no such key. */
+struct bw_v bw_getn(struct bw_v obj, const char *key, size_t n);
+static inline struct bw_v
+bw_get(struct bw_v obj, const char *key)
+{
+	return bw_getn(obj, key, strlen(key));
+}
+/* arr[i], or BW_NONE. */
+struct bw_v bw_idx(struct bw_v arr, uint32_t i);
+/* 1 if v is the string of the n bytes at s. */
+static inline int
+bw_eq(struct bw_v v, const char *s, size_t n)
+{
+	return v.kind == BW_STR && v.n == n && (!n || !memcmp(v.u.s, s, n));
+}
+/* 1 if v is the string s. */
+static inline int
+bw_is(struct bw_v v, const char *s)
+{
+	return bw_eq(v, s, strlen(s));
+}
+/* 1 if a and b are the same JSON (objects in any key order). */
+int bw_equal(struct bw_v a, struct bw_v b);
+/* The kind as a person says it: "a string", ..., "missing". */
+const char *bw_kindname(struct bw_v v);
+/* Every item of an array or object v: i counts, m points at it. */
+#define BW_EACH(v, i, m) \
+	for (uint32_t i = 0; i < (v).n; i++) \
+		for (const struct bw_m *m = &(v).u.m[i]; m; m = NULL)
+
+/* Making values: each returns the new value; a container argument is
+   not changed (see value.c).  Strings and keys are not copied by
+   bw_lit and bw_set: they must live as long as the value. */
+struct bw_v bw_num(double d);
+struct bw_v bw_lit(const char *s);
+struct bw_v bw_str(struct bw_arena *a, const char *s, size_t n);
+struct bw_v bw_strf(struct bw_arena *a, const char *fmt, ...)
+	BW_PRINTF(2, 3);
+struct bw_v bw_push(struct bw_arena *a, struct bw_v arr, struct bw_v x);
+/* obj with key set to x (in its place if obj has key, else last). */
+struct bw_v bw_setn(struct bw_arena *a, struct bw_v obj, const char *key,
+		    size_t n, struct bw_v x);
+static inline struct bw_v
+bw_set(struct bw_arena *a, struct bw_v obj, const char *key, struct bw_v x)
+{
+	return bw_setn(a, obj, key, strlen(key), x);
+}
+/* obj without key. */
+struct bw_v bw_del(struct bw_arena *a, struct bw_v obj, const char *key);
+/* A string made bit by bit: { arena } to start, bw_sb_val when done. */
+struct bw_sb {
+	struct bw_arena *a;
+	char *p;
+	size_t n, cap;
+};
+void bw_sb_add(struct bw_sb *b, const char *s, size_t n);
+struct bw_v bw_sb_val(const struct bw_sb *b);
+
+/* --- JSON reading and writing (json.c) --- */
+
+/* Reads one line of JSON into a.  Rejects what JSON forbids or what
+   would be silently altered: invalid UTF-8, NUL and other control
+   bytes, more than one value; a repeated key keeps its first place and
+   its last value, as in JavaScript.  Values nested deeper than depth
+   (the line's own value is 1 deep) are checked as strictly but read as
+   null.  On error returns BW_NONE, points *why at a static message
+   that never quotes the input, and *col (if not NULL) at the 1-based
+   byte column where it went wrong. */
+struct bw_v bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
+		    const char **why, size_t *col);
+/* v as JSON (BW_NONE as null): keys in insertion order, or in
+   JavaScript's (array-index keys first) when o->jsorder is set;
+   numbers in their shortest form that reads back as the same double. */
+void bw_out_v(struct bw_out *o, struct bw_v v);
+void bw_out_jstr(struct bw_out *o, const char *s, size_t n);
+void bw_out_number(struct bw_out *o, double d);
+/* JSON.stringify(v), as a string value in a. */
+struct bw_v bw_dump(struct bw_arena *a, struct bw_v v);
+/* A JSON string for a message: quoted, escaped, cut to max bytes
+   with "..." after.  Static buffer (per thread): valid until the next
+   call. */
+const char *bw_quote(const char *s, size_t n, size_t max);
+/* Frees the calling thread's scratch space of the reader. */
 void bw_json_thread_end(void);
+
+/* --- libjq's values, for the network stages (json.c) --- */
+/* Compact JSON of a jv (borrowed), keys in insertion order. */
+void bw_out_json(struct bw_out *o, jv v);
+/* obj[key], or jv_invalid() (obj borrowed). */
+jv bw_jget(jv obj, const char *key);
+int bw_jhas(jv obj, const char *key);
+const char *bw_jkind(jv v);
+jv bw_v_jv(struct bw_v v);
+jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
 
 /* --- lines worked on in parallel, taken in order (par.c) --- */
 
@@ -350,7 +410,7 @@ int bw_model_is_reasoning(const char *model);
    to a message naming the field (in a static buffer, per thread).  The
    values made live in m->arena: reset it when done with them; req may
    live there too. */
-struct bw_v bw_map_request(struct bw_mapper *m, const struct bw_v *req,
+struct bw_v bw_map_request(struct bw_mapper *m, struct bw_v req,
 			   struct bw_v *custom_id, const char **why);
 
 /* --- the OpenAI API (api.c) --- */
@@ -599,7 +659,7 @@ void bw_build(struct bw_build *b, char **files, int nfiles);
    adds "response" (the provider's body).  Writes it as one line to o.
    Returns 0, or -1 with *why set when the line is not a batch result
    (then nothing was written). */
-int bw_result_write(struct bw_out *o, const struct bw_v *line, int raw,
+int bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 		    const char **why);
 /* Normalizes every line of path (NULL for stdin) to o, skipping blank
    lines; dies (65) naming the line at the first bad one.  Returns the

@@ -1,6 +1,6 @@
 /*
  * json.c: a strict JSON reader into arena values (struct bw_v), and a
- * lean writer for them and for jv.
+ * lean writer for them (and, for the network stages, libjq's jv).
  */
 #include <limits.h>
 #include <math.h>
@@ -12,62 +12,9 @@
 
 enum { MAXDEPTH = 256 };
 
-/* The reader builds struct bw_v trees in an arena: a block of memory
- * bumped through and freed all at once.  Containers collect their items
- * on a stack first (one per thread) and move to the arena when they
- * end, so that each is one array of the right size. */
-
-struct blk {
-	struct blk *next;
-	size_t cap;
-	/* then the memory */
-};
-
-void *
-bw_alloc(struct bw_arena *a, size_t n)
-{
-	n = (n + 7) & ~(size_t)7;
-	if (!a->blk || a->cap - a->used < n) {
-		size_t cap = a->blk ? a->blk->cap * 2 : 1 << 16;
-		while (cap < n)
-			cap *= 2;
-		struct blk *b = malloc(sizeof *b + cap);
-		if (!b)
-			bw_die(BW_EX_IOERR, "out of memory");
-		b->next = a->blk;
-		b->cap = cap;
-		a->blk = b;
-		a->cap = cap;
-		a->used = 0;
-	}
-	a->used += n;
-	return (char *)(a->blk + 1) + a->used - n;
-}
-
-void
-bw_arena_reset(struct bw_arena *a)
-{
-	if (!a->blk)
-		return;
-	for (struct blk *b = a->blk->next, *next; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	a->blk->next = NULL;	/* keep the newest, largest block */
-	a->used = 0;
-	if (a->cap > 1 << 26) {	/* unless a long line made it huge */
-		free(a->blk);
-		a->blk = NULL;
-	}
-}
-
-void
-bw_arena_free(struct bw_arena *a)
-{
-	bw_arena_reset(a);
-	free(a->blk);
-	a->blk = NULL;
-}
+/* Containers collect their items on a stack first (one per thread) and
+ * move to the arena when they end, so that each is one array of the
+ * right size. */
 
 struct jp {
 	const unsigned char *p, *end;
@@ -393,7 +340,7 @@ array(struct jp *j, struct bw_v *v)
 	struct bw_v x;
 
 	v->kind = build ? BW_ARR : BW_NULL;
-	v->flags = 0;
+	v->grow = 0;
 	j->p++;
 	ws(j);
 	if (j->p < j->end && *j->p == ']') {
@@ -484,7 +431,7 @@ object(struct jp *j, struct bw_v *v)
 	struct bw_v k, x;
 
 	v->kind = build ? BW_OBJ : BW_NULL;
-	v->flags = 0;
+	v->grow = 0;
 	j->p++;
 	ws(j);
 	if (j->p < j->end && *j->p == '}') {
@@ -548,7 +495,7 @@ value(struct jp *j, struct bw_v *v)
 
 	ws(j);
 	v->n = 0;
-	v->flags = 0;
+	v->grow = 0;
 	if (j->p == j->end)
 		return fail(j, "unexpected end of line");
 	switch (*j->p) {
@@ -585,15 +532,15 @@ value(struct jp *j, struct bw_v *v)
 	return fail(j, "unexpected character");
 }
 
-const struct bw_v *
+struct bw_v
 bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
     const char **why, size_t *col)
 {
 	struct jp j = { (const unsigned char *)s, (const unsigned char *)s + n,
 	    NULL, 0, depth, a };
-	struct bw_v *v = bw_alloc(a, sizeof *v);
+	struct bw_v v = bw_of(BW_NONE);
 	int rc = n > INT32_MAX ? fail(&j, "a line of 2 GiB or more") :
-	    value(&j, v);
+	    value(&j, &v);
 
 	if (rc == 0) {
 		ws(&j);
@@ -605,7 +552,7 @@ bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
 		*why = j.why;
 		if (col)
 			*col = j.p - (const unsigned char *)s + 1;
-		return NULL;
+		return bw_of(BW_NONE);
 	}
 	return v;
 }
@@ -644,28 +591,26 @@ key_jv(const char *s, size_t n)
 }
 
 jv
-bw_v_jv(const struct bw_v *v)
+bw_v_jv(struct bw_v v)
 {
 	jv r;
 
-	if (!v)
-		return jv_invalid();
-	switch (v->kind) {
+	switch (v.kind) {
 	case BW_NONE: return jv_invalid();
 	case BW_FALSE: return jv_false();
 	case BW_TRUE: return jv_true();
-	case BW_NUM: return jv_number(v->u.num);
-	case BW_STR: return jv_string_sized(v->u.s, v->n);
+	case BW_NUM: return jv_number(v.u.num);
+	case BW_STR: return jv_string_sized(v.u.s, v.n);
 	case BW_ARR:
-		r = jv_array_sized(v->n);
-		for (uint32_t i = 0; i < v->n; i++)
-			r = jv_array_append(r, bw_v_jv(&v->u.m[i].v));
+		r = jv_array_sized(v.n);
+		for (uint32_t i = 0; i < v.n; i++)
+			r = jv_array_append(r, bw_v_jv(v.u.m[i].v));
 		return r;
 	case BW_OBJ:
 		r = jv_object();
-		for (uint32_t i = 0; i < v->n; i++)
-			r = jv_object_set(r, key_jv(v->u.m[i].k, v->u.m[i].kn),
-			    bw_v_jv(&v->u.m[i].v));
+		for (uint32_t i = 0; i < v.n; i++)
+			r = jv_object_set(r, key_jv(v.u.m[i].k, v.u.m[i].kn),
+			    bw_v_jv(v.u.m[i].v));
 		return r;
 	default: return jv_null();
 	}
@@ -676,46 +621,10 @@ static BW_TLS struct bw_arena linearena;
 jv
 bw_parse_line(const char *s, size_t n, const char **why, size_t *col)
 {
-	const struct bw_v *v = bw_read(&linearena, s, n, INT_MAX, why, col);
-	jv r = bw_v_jv(v);
+	jv r = bw_v_jv(bw_read(&linearena, s, n, INT_MAX, why, col));
 
 	bw_arena_reset(&linearena);
 	return r;
-}
-
-const struct bw_v *
-bw_vget(const struct bw_v *obj, const char *key)
-{
-	size_t n = strlen(key);
-
-	if (!obj || obj->kind != BW_OBJ)
-		return NULL;
-	for (uint32_t i = 0; i < obj->n; i++)
-		if (obj->u.m[i].kn == n && !memcmp(obj->u.m[i].k, key, n))
-			return &obj->u.m[i].v;
-	return NULL;
-}
-
-const struct bw_v *
-bw_vidx(const struct bw_v *arr, uint32_t i)
-{
-	return arr && arr->kind == BW_ARR && i < arr->n ? &arr->u.m[i].v : NULL;
-}
-
-int
-bw_vis(const struct bw_v *v, const char *s)
-{
-	return v && v->kind == BW_STR && v->n == strlen(s) &&
-	    !memcmp(v->u.s, s, v->n);
-}
-
-const char *
-bw_vkind(const struct bw_v *v)
-{
-	static const char *const names[] = { "missing", "null", "a boolean",
-		"a boolean", "a number", "a string", "an array", "an object" };
-
-	return v ? names[v->kind] : "missing";
 }
 
 /* --- writing --- */
@@ -947,23 +856,23 @@ out_vmember(struct bw_out *o, const struct bw_m *m, int *first)
 	*first = 0;
 	bw_out_jstr(o, m->k, m->kn);
 	bw_out_char(o, ':');
-	bw_out_v(o, &m->v);
+	bw_out_v(o, m->v);
 }
 
 /* Keys in insertion order; with jsorder, as a JavaScript object holds
    them: array-index keys first, ascending. */
 static void
-out_vobject(struct bw_out *o, const struct bw_v *v)
+out_vobject(struct bw_out *o, struct bw_v v)
 {
 	struct ik { double d; uint32_t i; } *ix = NULL, t;
 	int first = 1, nidx = 0;
 	double d;
 
 	bw_out_char(o, '{');
-	for (uint32_t i = 0; o->jsorder && i < v->n; i++) {
-		if (!index_key(v->u.m[i].k, v->u.m[i].kn, &d))
+	for (uint32_t i = 0; o->jsorder && i < v.n; i++) {
+		if (!index_key(v.u.m[i].k, v.u.m[i].kn, &d))
 			continue;
-		if (!ix && !(ix = malloc(v->n * sizeof *ix)))
+		if (!ix && !(ix = malloc(v.n * sizeof *ix)))
 			bw_die(BW_EX_IOERR, "out of memory");
 		ix[nidx].d = d;
 		ix[nidx++].i = i;
@@ -972,18 +881,18 @@ out_vobject(struct bw_out *o, const struct bw_v *v)
 		for (int b = a; b > 0 && ix[b - 1].d > ix[b].d; b--)
 			t = ix[b], ix[b] = ix[b - 1], ix[b - 1] = t;
 	for (int a = 0; a < nidx; a++)
-		out_vmember(o, &v->u.m[ix[a].i], &first);
-	for (uint32_t i = 0; i < v->n; i++)
-		if (!nidx || !index_key(v->u.m[i].k, v->u.m[i].kn, &d))
-			out_vmember(o, &v->u.m[i], &first);
+		out_vmember(o, &v.u.m[ix[a].i], &first);
+	for (uint32_t i = 0; i < v.n; i++)
+		if (!nidx || !index_key(v.u.m[i].k, v.u.m[i].kn, &d))
+			out_vmember(o, &v.u.m[i], &first);
 	free(ix);
 	bw_out_char(o, '}');
 }
 
 void
-bw_out_v(struct bw_out *o, const struct bw_v *v)
+bw_out_v(struct bw_out *o, struct bw_v v)
 {
-	switch (v ? v->kind : BW_NULL) {
+	switch (v.kind) {
 	case BW_NONE:
 	case BW_NULL:
 		bw_out_write(o, "null", 4);
@@ -995,17 +904,17 @@ bw_out_v(struct bw_out *o, const struct bw_v *v)
 		bw_out_write(o, "false", 5);
 		break;
 	case BW_NUM:
-		bw_out_number(o, v->u.num);
+		bw_out_number(o, v.u.num);
 		break;
 	case BW_STR:
-		bw_out_jstr(o, v->u.s, v->n);
+		bw_out_jstr(o, v.u.s, v.n);
 		break;
 	case BW_ARR:
 		bw_out_char(o, '[');
-		for (uint32_t i = 0; i < v->n; i++) {
+		for (uint32_t i = 0; i < v.n; i++) {
 			if (i)
 				bw_out_char(o, ',');
-			bw_out_v(o, &v->u.m[i].v);
+			bw_out_v(o, v.u.m[i].v);
 		}
 		bw_out_char(o, ']');
 		break;
@@ -1013,6 +922,20 @@ bw_out_v(struct bw_out *o, const struct bw_v *v)
 		out_vobject(o, v);
 		break;
 	}
+}
+
+struct bw_v
+bw_dump(struct bw_arena *a, struct bw_v v)
+{
+	struct bw_out o;
+	struct bw_v s;
+
+	bw_out_open(&o, -1, "json", 0);
+	o.jsorder = 1;
+	bw_out_v(&o, v);
+	s = bw_str(a, o.buf, o.n);
+	bw_out_discard(&o);
+	return s;
 }
 
 const char *
@@ -1087,7 +1010,7 @@ bw_json_thread_end(void)
 }
 
 jv
-bw_get(jv obj, const char *key)
+bw_jget(jv obj, const char *key)
 {
 	if (jv_get_kind(obj) != JV_KIND_OBJECT)
 		return jv_invalid();
@@ -1095,14 +1018,14 @@ bw_get(jv obj, const char *key)
 }
 
 int
-bw_has(jv obj, const char *key)
+bw_jhas(jv obj, const char *key)
 {
 	return jv_get_kind(obj) == JV_KIND_OBJECT &&
 	    jv_object_has(jv_copy(obj), named(key));
 }
 
 const char *
-bw_kind(jv v)
+bw_jkind(jv v)
 {
 	switch (jv_get_kind(v)) {
 	case JV_KIND_NULL: return "null";

@@ -90,16 +90,16 @@ bw_batch_id(struct bw_records *r, jv rec)
 			    bw_records_where(r), bw_quote(s, strlen(s), 80));
 		return s;
 	}
-	id = bw_get(rec, "object");
+	id = bw_jget(rec, "object");
 	int event = jv_get_kind(id) == JV_KIND_STRING &&
 	    !strcmp(jv_string_value(id), "event");
 	jv_free(id);
 	if (event) {
-		jv data = bw_get(rec, "data");
-		id = bw_get(data, "id");
+		jv data = bw_jget(rec, "data");
+		id = bw_jget(data, "id");
 		jv_free(data);
 	} else {
-		id = bw_get(rec, "id");
+		id = bw_jget(rec, "id");
 	}
 	if (jv_get_kind(id) != JV_KIND_STRING) {
 		jv_free(id);

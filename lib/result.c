@@ -17,55 +17,55 @@ bad(const char **why, const char *fmt, const char *arg)
 }
 
 static int
-isobj(const struct bw_v *v)
+isobj(struct bw_v v)
 {
-	return v && v->kind == BW_OBJ;
+	return v.kind == BW_OBJ;
 }
 
 static int
-isnum(const struct bw_v *v)
+isnum(struct bw_v v)
 {
-	return v && v->kind == BW_NUM;
+	return v.kind == BW_NUM;
 }
 
 static int
-isarr(const struct bw_v *v)
+isarr(struct bw_v v)
 {
-	return v && v->kind == BW_ARR;
+	return v.kind == BW_ARR;
 }
 
 /* The text of a chat, completion or Responses API body, as a JSON
    string; "" if none. */
 static void
-text(struct bw_out *o, const struct bw_v *body)
+text(struct bw_out *o, struct bw_v body)
 {
-	const struct bw_v *choices = bw_vget(body, "choices");
-	const struct bw_v *output = bw_vget(body, "output");
+	struct bw_v choices = bw_get(body, "choices");
+	struct bw_v output = bw_get(body, "output");
 	struct bw_out t;
 
-	if (isarr(choices) && choices->n > 0) {
-		const struct bw_v *c = bw_vidx(choices, 0);
-		const struct bw_v *msg = bw_vget(c, "message");
-		const struct bw_v *s = isobj(msg) ? bw_vget(msg, "content") :
-		    bw_vget(c, "text");
-		if (s && s->kind == BW_STR)
-			bw_out_jstr(o, s->u.s, s->n);
+	if (isarr(choices) && choices.n > 0) {
+		struct bw_v c = bw_idx(choices, 0);
+		struct bw_v msg = bw_get(c, "message");
+		struct bw_v s = isobj(msg) ? bw_get(msg, "content") :
+		    bw_get(c, "text");
+		if (s.kind == BW_STR)
+			bw_out_jstr(o, s.u.s, s.n);
 		else
 			bw_out_str(o, "\"\"");
 		return;
 	}
 	bw_out_open(&t, -1, "text", 0);
-	for (uint32_t i = 0; isarr(output) && i < output->n; i++) {
-		const struct bw_v *item = bw_vidx(output, i);
-		const struct bw_v *content = bw_vget(item, "content");
-		if (!bw_vis(bw_vget(item, "type"), "message") || !isarr(content))
+	for (uint32_t i = 0; isarr(output) && i < output.n; i++) {
+		struct bw_v item = bw_idx(output, i);
+		struct bw_v content = bw_get(item, "content");
+		if (!bw_is(bw_get(item, "type"), "message") || !isarr(content))
 			continue;
-		for (uint32_t k = 0; k < content->n; k++) {
-			const struct bw_v *part = bw_vidx(content, k);
-			const struct bw_v *s = bw_vget(part, "text");
-			if (bw_vis(bw_vget(part, "type"), "output_text") && s &&
-			    s->kind == BW_STR)
-				bw_out_write(&t, s->u.s, s->n);
+		for (uint32_t k = 0; k < content.n; k++) {
+			struct bw_v part = bw_idx(content, k);
+			struct bw_v s = bw_get(part, "text");
+			if (bw_is(bw_get(part, "type"), "output_text") &&
+			    s.kind == BW_STR)
+				bw_out_write(&t, s.u.s, s.n);
 		}
 	}
 	bw_out_jstr(o, t.buf, t.n);
@@ -73,7 +73,7 @@ text(struct bw_out *o, const struct bw_v *body)
 }
 
 static void
-field(struct bw_out *o, const char *name, const struct bw_v *v)
+field(struct bw_out *o, const char *name, struct bw_v v)
 {
 	bw_out_char(o, '"');
 	bw_out_str(o, name);
@@ -84,28 +84,28 @@ field(struct bw_out *o, const char *name, const struct bw_v *v)
 /* usage from prompt/completion (chat, completions) or input/output
    (responses) token counts. */
 static void
-usage(struct bw_out *o, const struct bw_v *body)
+usage(struct bw_out *o, struct bw_v body)
 {
-	const struct bw_v *u = bw_vget(body, "usage"), *in, *out, *total;
+	struct bw_v u = bw_get(body, "usage"), in, out, total;
 
 	if (!isobj(u))
 		return;
-	in = bw_vget(u, "input_tokens");
-	out = bw_vget(u, "output_tokens");
-	total = bw_vget(u, "total_tokens");
+	in = bw_get(u, "input_tokens");
+	out = bw_get(u, "output_tokens");
+	total = bw_get(u, "total_tokens");
 	if (!isnum(in) && !isnum(out)) {
-		in = bw_vget(u, "prompt_tokens");
-		out = bw_vget(u, "completion_tokens");
+		in = bw_get(u, "prompt_tokens");
+		out = bw_get(u, "completion_tokens");
 	}
 	bw_out_str(o, ",\"usage\":{");
-	field(o, "inputTokens", isnum(in) ? in : NULL);
+	field(o, "inputTokens", isnum(in) ? in : bw_of(BW_NULL));
 	bw_out_char(o, ',');
-	field(o, "outputTokens", isnum(out) ? out : NULL);
+	field(o, "outputTokens", isnum(out) ? out : bw_of(BW_NULL));
 	bw_out_str(o, ",\"totalTokens\":");
 	if (isnum(total))
 		bw_out_v(o, total);
 	else if (isnum(in) && isnum(out))
-		bw_out_number(o, in->u.num + out->u.num);
+		bw_out_number(o, in.u.num + out.u.num);
 	else
 		bw_out_str(o, "null");
 	bw_out_char(o, '}');
@@ -113,16 +113,16 @@ usage(struct bw_out *o, const struct bw_v *body)
 
 /* {message,type,code} from an error object, null where absent. */
 static void
-error(struct bw_out *o, const struct bw_v *e, const char *fallback)
+error(struct bw_out *o, struct bw_v e, const char *fallback)
 {
 	static const char *keys[] = { "message", "type", "code" };
 
 	bw_out_str(o, ",\"error\":{");
 	for (int i = 0; i < 3; i++) {
-		const struct bw_v *v = bw_vget(e, keys[i]);
+		struct bw_v v = bw_get(e, keys[i]);
 		if (i)
 			bw_out_char(o, ',');
-		if (!v && i == 0 && fallback) {
+		if (!v.kind && i == 0 && fallback) {
 			bw_out_str(o, "\"message\":");
 			bw_out_jstr(o, fallback, strlen(fallback));
 		} else {
@@ -133,51 +133,51 @@ error(struct bw_out *o, const struct bw_v *e, const char *fallback)
 }
 
 static const char *
-status_of_error(const struct bw_v *code)
+status_of_error(struct bw_v code)
 {
-	if (bw_vis(code, "batch_expired"))
+	if (bw_is(code, "batch_expired"))
 		return "expired";
-	if (bw_vis(code, "batch_cancelled") || bw_vis(code, "batch_canceled"))
+	if (bw_is(code, "batch_cancelled") || bw_is(code, "batch_canceled"))
 		return "canceled";
 	return "errored";
 }
 
 int
-bw_result_write(struct bw_out *o, const struct bw_v *line, int raw,
+bw_result_write(struct bw_out *o, struct bw_v line, int raw,
     const char **why)
 {
-	const struct bw_v *id, *err, *resp, *body, *sc;
+	struct bw_v id, err, resp, body, sc;
 
 	if (!isobj(line))
 		return bad(why, "not a batch result: %s, not an object",
-		    bw_vkind(line));
-	id = bw_vget(line, "custom_id");
-	err = bw_vget(line, "error");
-	resp = bw_vget(line, "response");
-	body = bw_vget(resp, "body");
-	sc = bw_vget(resp, "status_code");
+		    bw_kindname(line));
+	id = bw_get(line, "custom_id");
+	err = bw_get(line, "error");
+	resp = bw_get(line, "response");
+	body = bw_get(resp, "body");
+	sc = bw_get(resp, "status_code");
 
-	if (!id)
+	if (!id.kind)
 		return bad(why, "no custom_id%s", "");
-	if (id->kind != BW_STR)
-		return bad(why, "custom_id is %s, not a string", bw_vkind(id));
+	if (id.kind != BW_STR)
+		return bad(why, "custom_id is %s, not a string", bw_kindname(id));
 	if (isobj(err)) {
 		bw_out_str(o, "{\"customId\":");
 		bw_out_v(o, id);
 		bw_out_str(o, ",\"status\":\"");
-		bw_out_str(o, status_of_error(bw_vget(err, "code")));
+		bw_out_str(o, status_of_error(bw_get(err, "code")));
 		bw_out_char(o, '"');
 		error(o, err, NULL);
-	} else if (err && err->kind != BW_NULL) {
+	} else if (err.kind && err.kind != BW_NULL) {
 		return bad(why, "error is %s, not an object or null",
-		    bw_vkind(err));
+		    bw_kindname(err));
 	} else if (!isobj(resp)) {
 		return bad(why, "neither a response nor an error%s", "");
 	} else if (!isnum(sc)) {
 		return bad(why, "response.status_code is %s, not a number",
-		    bw_vkind(sc));
+		    bw_kindname(sc));
 	} else {
-		double code = sc->u.num;
+		double code = sc.u.num;
 		bw_out_str(o, "{\"customId\":");
 		bw_out_v(o, id);
 		if (code >= 200 && code < 300) {
@@ -188,7 +188,7 @@ bw_result_write(struct bw_out *o, const struct bw_v *line, int raw,
 			char fb[64];
 			snprintf(fb, sizeof fb, "HTTP status %.0f", code);
 			bw_out_str(o, ",\"status\":\"errored\"");
-			error(o, bw_vget(body, "error"), fb);
+			error(o, bw_get(body, "error"), fb);
 		}
 	}
 	if (raw) {
@@ -209,13 +209,13 @@ static int
 work(void *state, struct bw_job *j, char *why, size_t whysize)
 {
 	const struct parsing *ps = state;
-	const struct bw_v *v;
+	struct bw_v v;
 	const char *e;
 	size_t col;
 
 	if (j->blank)
 		return 1;
-	if (!(v = bw_read(j->arena, j->s, j->n, INT_MAX, &e, &col)))
+	if (!(v = bw_read(j->arena, j->s, j->n, INT_MAX, &e, &col)).kind)
 		return snprintf(why, whysize, "invalid JSON at column %zu: %s",
 		    col, e), -1;
 	if (bw_result_write(j->out, v, ps->raw, &e) < 0)

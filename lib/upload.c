@@ -38,7 +38,7 @@ static int
 check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 {
 	const struct bw_upload_opts *lim = ((const struct check *)state)->lim;
-	const struct bw_v *v, *id, *method, *url, *body, *model;
+	struct bw_v v, id, method, url, body, model;
 	const char *e;
 	size_t col;
 	int rc = -1;
@@ -57,34 +57,34 @@ check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 	if (j->blank)
 		return refuse(why, whysize, "an empty line");
 	/* the line, and body's members: what is deeper is only checked */
-	if (!(v = bw_read(j->arena, j->s, j->n, 2, &e, &col)))
+	if (!(v = bw_read(j->arena, j->s, j->n, 2, &e, &col)).kind)
 		return refuse(why, whysize, "invalid JSON at column %zu: %s",
 		    col, e);
-	id = bw_vget(v, "custom_id");
-	method = bw_vget(v, "method");
-	url = bw_vget(v, "url");
-	body = bw_vget(v, "body");
-	model = bw_vget(body, "model");
-	if (v->kind != BW_OBJ)
+	id = bw_get(v, "custom_id");
+	method = bw_get(v, "method");
+	url = bw_get(v, "url");
+	body = bw_get(v, "body");
+	model = bw_get(body, "model");
+	if (v.kind != BW_OBJ)
 		refuse(why, whysize, "%s, not a batch request object",
-		    bw_vkind(v));
-	else if (!id || id->kind != BW_STR || !id->n)
+		    bw_kindname(v));
+	else if (id.kind != BW_STR || !id.n)
 		refuse(why, whysize, "custom_id: %s, not a non-empty string",
-		    bw_vkind(id));
-	else if (!bw_vis(method, "POST"))
+		    bw_kindname(id));
+	else if (!bw_is(method, "POST"))
 		refuse(why, whysize, "method: not \"POST\"");
-	else if (!url || url->kind != BW_STR || strncmp(url->u.s, "/v1/", 4))
+	else if (url.kind != BW_STR || url.n < 4 || memcmp(url.u.s, "/v1/", 4))
 		refuse(why, whysize, "url: not a /v1/ path");
-	else if (!body || body->kind != BW_OBJ)
-		refuse(why, whysize, "body: %s, not an object", bw_vkind(body));
-	else if (!model || model->kind != BW_STR)
+	else if (body.kind != BW_OBJ)
+		refuse(why, whysize, "body: %s, not an object", bw_kindname(body));
+	else if (model.kind != BW_STR)
 		refuse(why, whysize, "body.model: %s, not a string",
-		    bw_vkind(model));
+		    bw_kindname(model));
 	else {
-		bw_out_write(j->aux, id->u.s, id->n);
-		bw_out_write(j->out, url->u.s, url->n);
-		bw_out_write(j->out, model->u.s, model->n);
-		j->num = url->n;
+		bw_out_write(j->aux, id.u.s, id.n);
+		bw_out_write(j->out, url.u.s, url.n);
+		bw_out_write(j->out, model.u.s, model.n);
+		j->num = url.n;
 		rc = 0;
 	}
 	return rc;
@@ -151,12 +151,12 @@ find_same(struct same *m)
 {
 	jv list = bw_api_json(m->a, "GET", "/files?purpose=batch&limit=1000",
 	    jv_invalid());
-	jv data = bw_get(list, "data"), found = jv_invalid();
+	jv data = bw_jget(list, "data"), found = jv_invalid();
 
 	if (jv_get_kind(data) == JV_KIND_ARRAY) {
 		jv_array_foreach(data, i, f) {
-			jv name = bw_get(f, "filename"), bytes = bw_get(f, "bytes");
-			jv id = bw_get(f, "id");
+			jv name = bw_jget(f, "filename"), bytes = bw_jget(f, "bytes");
+			jv id = bw_jget(f, "id");
 			int old = 0;
 			if (jv_is_valid(m->seen)) {
 				jv_array_foreach(m->seen, k, s) {
@@ -254,7 +254,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	if (lim->reuse) {
 		jv had = find_same(&same);
 		if (jv_is_valid(had)) {
-			jv hid = bw_get(had, "id");
+			jv hid = bw_jget(had, "id");
 			bw_warn("%s: on the server already as %s: not uploading "
 			    "it again", name, jv_get_kind(hid) == JV_KIND_STRING ?
 			    jv_string_value(hid) : "?");
@@ -268,7 +268,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		file = bw_api_object(a, &c, jv_invalid());
 	jv_free(same.seen);
 	jv_free(same.found);
-	jv id = bw_get(file, "id");
+	jv id = bw_jget(file, "id");
 	if (jv_get_kind(id) != JV_KIND_STRING)
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the reply is not a File "
 		    "object%s", a->basepath, bw_api_reqid(&c));

@@ -465,11 +465,11 @@ shallow_is(const char *s, int depth, const char *want)
 {
 	struct bw_arena a = { 0 };
 	const char *why = NULL;
-	const struct bw_v *v = bw_read(&a, s, strlen(s), depth, &why, NULL);
+	struct bw_v v = bw_read(&a, s, strlen(s), depth, &why, NULL);
 	struct bw_out o;
 	char *got;
 
-	if (!v)
+	if (!v.kind)
 		fail_msg("refused: %s", why);
 	bw_out_open(&o, -1, "x", 0);
 	bw_out_v(&o, v);
@@ -487,7 +487,7 @@ shallow_refused(const char *s, size_t n, int depth, const char *why,
 	const char *gwhy = NULL;
 	size_t gcol = 0;
 
-	assert_null(bw_read(&a, s, n, depth, &gwhy, &gcol));
+	assert_int_equal(bw_read(&a, s, n, depth, &gwhy, &gcol).kind, BW_NONE);
 	assert_string_equal(gwhy, why);
 	assert_int_equal(gcol, col);
 	bw_arena_free(&a);
@@ -532,15 +532,15 @@ test_repeated_keys(void **state)
 	o += sprintf(big + o, "\"k0\":\"last\"}");
 	struct bw_arena a = { 0 };
 	const char *why;
-	const struct bw_v *v = bw_read(&a, big, o, 9, &why, NULL);
-	assert_non_null(v);
-	assert_int_equal(v->n, 30);
-	assert_string_equal(v->u.m[0].k, "k0");
-	assert_string_equal(v->u.m[0].v.u.s, "last");
-	assert_string_equal(v->u.m[5].k, "k5");
-	assert_int_equal((int)v->u.m[5].v.u.num, 35);
-	assert_true(bw_vis(bw_vget(v, "k0"), "last"));
-	assert_null(bw_vget(v, "k30"));
+	struct bw_v v = bw_read(&a, big, o, 9, &why, NULL);
+	assert_int_equal(v.kind, BW_OBJ);
+	assert_int_equal(v.n, 30);
+	assert_string_equal(v.u.m[0].k, "k0");
+	assert_string_equal(v.u.m[0].v.u.s, "last");
+	assert_string_equal(v.u.m[5].k, "k5");
+	assert_int_equal((int)v.u.m[5].v.u.num, 35);
+	assert_true(bw_is(bw_get(v, "k0"), "last"));
+	assert_int_equal(bw_get(v, "k30").kind, BW_NONE);
 	bw_arena_free(&a);
 }
 
@@ -750,12 +750,12 @@ test_js_order(void **state)
 	    "\"01\":4,\"4294967295\":5,\"4294967294\":6,\"-1\":7,\"1.5\":8}";
 	struct bw_arena a = { 0 };
 	const char *why;
-	const struct bw_v *v = bw_read(&a, in, strlen(in), 9, &why, NULL);
+	struct bw_v v = bw_read(&a, in, strlen(in), 9, &why, NULL);
 	struct bw_out o;
 	char *got;
 
 	(void)state;
-	assert_non_null(v);
+	assert_int_equal(v.kind, BW_OBJ);
 	bw_out_open(&o, -1, "x", 0);
 	o.jsorder = 1;
 	bw_out_v(&o, v);
@@ -832,44 +832,82 @@ test_round_trip(void **state)
 /* --- helpers --- */
 
 static void
-test_get_has_kind(void **state)
+test_get_is_kind(void **state)
 {
-	jv o = parse(L("{\"a\":1,\"n\":null}"));
-	jv a = jv_array();
-	jv v;
+	struct bw_arena a = { 0 };
+	const char *why;
+	struct bw_v o = bw_read(&a, L("{\"a\":1,\"n\":null,\"s\":\"flex\\u0000zzz\","
+	    "\"t\":\"flex\"}"), 9, &why, NULL);
+	struct bw_v arr = bw_read(&a, L("[1,\"x\"]"), 9, &why, NULL);
 
 	(void)state;
-	v = bw_get(o, "a");
-	assert_int_equal(jv_get_kind(v), JV_KIND_NUMBER);
-	jv_free(v);
-	v = bw_get(o, "n");
-	assert_int_equal(jv_get_kind(v), JV_KIND_NULL);
-	jv_free(v);
-	v = bw_get(o, "x");
-	assert_false(jv_is_valid(v));
-	jv_free(v);
-	v = bw_get(a, "a");
-	assert_false(jv_is_valid(v));
-	jv_free(v);
-	v = bw_get(jv_invalid(), "a");
-	assert_false(jv_is_valid(v));
-	jv_free(v);
-	assert_true(bw_has(o, "a"));
-	assert_true(bw_has(o, "n"));
-	assert_false(bw_has(o, "x"));
-	assert_false(bw_has(a, "a"));
-	assert_string_equal(bw_kind(o), "an object");
-	assert_string_equal(bw_kind(a), "an array");
-	assert_string_equal(bw_kind(jv_null()), "null");
-	assert_string_equal(bw_kind(jv_true()), "a boolean");
-	assert_string_equal(bw_kind(jv_false()), "a boolean");
-	assert_string_equal(bw_kind(jv_number(1)), "a number");
-	v = jv_string("s");
-	assert_string_equal(bw_kind(v), "a string");
-	jv_free(v);
-	assert_string_equal(bw_kind(jv_invalid()), "nothing");
-	jv_free(a);
-	jv_free(o);
+	assert_int_equal(bw_get(o, "a").kind, BW_NUM);
+	assert_int_equal(bw_get(o, "n").kind, BW_NULL);
+	assert_int_equal(bw_get(o, "x").kind, BW_NONE);
+	assert_int_equal(bw_get(arr, "a").kind, BW_NONE);
+	assert_int_equal(bw_get(bw_of(BW_NONE), "a").kind, BW_NONE);
+	assert_int_equal(bw_idx(arr, 1).kind, BW_STR);
+	assert_int_equal(bw_idx(arr, 2).kind, BW_NONE);
+	assert_int_equal(bw_idx(o, 0).kind, BW_NONE);
+	/* a NUL inside a string is part of it: never equal to "flex" */
+	assert_false(bw_is(bw_get(o, "s"), "flex"));
+	assert_true(bw_eq(bw_get(o, "s"), "flex\0zzz", 8));
+	assert_true(bw_is(bw_get(o, "t"), "flex"));
+	assert_false(bw_is(bw_get(o, "a"), "1"));
+	assert_false(bw_is(bw_get(o, "x"), ""));
+	assert_string_equal(bw_kindname(o), "an object");
+	assert_string_equal(bw_kindname(arr), "an array");
+	assert_string_equal(bw_kindname(bw_get(o, "n")), "null");
+	assert_string_equal(bw_kindname(bw_of(BW_TRUE)), "a boolean");
+	assert_string_equal(bw_kindname(bw_of(BW_FALSE)), "a boolean");
+	assert_string_equal(bw_kindname(bw_num(1)), "a number");
+	assert_string_equal(bw_kindname(bw_lit("s")), "a string");
+	assert_string_equal(bw_kindname(bw_of(BW_NONE)), "missing");
+	bw_arena_free(&a);
+}
+
+/* values made never change: a container is copied, not written over,
+   when an older view could see the write */
+static void
+test_make(void **state)
+{
+	struct bw_arena a = { 0 };
+	struct bw_out o;
+	char *got;
+	struct bw_v x = bw_set(&a, bw_of(BW_OBJ), "a", bw_num(1));
+	struct bw_v y = bw_set(&a, x, "b", bw_lit("two"));
+	struct bw_v z = bw_set(&a, x, "c", bw_of(BW_NULL));	/* x again */
+	struct bw_v r = bw_set(&a, y, "a", bw_of(BW_TRUE));
+	struct bw_v d = bw_del(&a, r, "b");
+	struct bw_v arr = bw_push(&a, bw_push(&a, bw_of(BW_ARR), x), z);
+	struct bw_sb sb = { .a = &a };
+
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		arr = bw_push(&a, arr, bw_num(i));
+	bw_sb_add(&sb, "ab", 2);
+	bw_sb_add(&sb, "\0c", 2);
+	bw_out_open(&o, -1, "x", 0);
+	bw_out_v(&o, x);
+	bw_out_v(&o, y);
+	bw_out_v(&o, z);
+	bw_out_v(&o, r);
+	bw_out_v(&o, d);
+	bw_out_v(&o, bw_idx(arr, 1));
+	bw_out_v(&o, bw_sb_val(&sb));
+	bw_out_v(&o, bw_strf(&a, "%d-%s", 7, "x"));
+	got = take(&o);
+	assert_string_equal(got, "{\"a\":1}{\"a\":1,\"b\":\"two\"}"
+	    "{\"a\":1,\"c\":null}{\"a\":true,\"b\":\"two\"}{\"a\":true}"
+	    "{\"a\":1,\"c\":null}\"ab\\u0000c\"\"7-x\"");
+	free(got);
+	assert_int_equal(arr.n, 102);
+	assert_true(bw_equal(bw_idx(arr, 101), bw_num(99)));
+	assert_true(bw_equal(r, bw_set(&a, bw_set(&a, bw_of(BW_OBJ), "b",
+	    bw_lit("two")), "a", bw_of(BW_TRUE))));
+	assert_false(bw_equal(x, y));
+	assert_true(bw_is(bw_dump(&a, y), "{\"a\":1,\"b\":\"two\"}"));
+	bw_arena_free(&a);
 }
 
 static void
@@ -914,7 +952,8 @@ main(void)
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_key_order),
 		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_get_has_kind),
+		cmocka_unit_test(test_get_is_kind),
+		cmocka_unit_test(test_make),
 		cmocka_unit_test(test_quote),
 	};
 

@@ -250,14 +250,14 @@ static const struct sdk {
 
 static struct bw_arena arena;
 
-static const struct bw_v *
+static struct bw_v
 parse(const char *s)
 {
 	const char *why = NULL;
 	size_t col = 0;
-	const struct bw_v *v = bw_read(&arena, s, strlen(s), 1000, &why, &col);
+	struct bw_v v = bw_read(&arena, s, strlen(s), 1000, &why, &col);
 
-	if (!v)
+	if (!v.kind)
 		fail_msg("test input refused at column %zu: %s: %s", col, why, s);
 	return v;
 }
@@ -270,7 +270,7 @@ dump(struct bw_v v)
 
 	bw_out_open(&o, -1, "x", 0);
 	o.jsorder = 1;	/* as bw-jsonl writes */
-	bw_out_v(&o, &v);
+	bw_out_v(&o, v);
 	s = malloc(o.n + 1);
 	assert_non_null(s);
 	memcpy(s, o.buf, o.n);
@@ -310,7 +310,7 @@ maps_to(struct bw_mapper *m, const char *req, const char *id,
 }
 
 static void
-refused_v(struct bw_mapper *m, const struct bw_v *req, const char *want)
+refused_v(struct bw_mapper *m, struct bw_v req, const char *want)
 {
 	const char *why = NULL;
 	struct bw_v cid = { .kind = BW_TRUE }, v = bw_map_request(m, req, &cid, &why);
@@ -440,9 +440,9 @@ test_sdk_bodies(void **state)
 	capture();
 	for (size_t i = 0; i < sizeof sdk / sizeof *sdk; i++) {
 		struct bw_mapper m;
-		const struct bw_v *id = bw_vget(parse(sdk[i].req), "customId");
+		struct bw_v id = bw_get(parse(sdk[i].req), "customId");
 		bw_mapper_init(&m, sdk[i].model, sdk[i].endpoint, NULL);
-		maps_to(&m, sdk[i].req, id ? id->u.s : NULL, sdk[i].body);
+		maps_to(&m, sdk[i].req, id.kind ? id.u.s : NULL, sdk[i].body);
 		bw_mapper_free(&m);
 	}
 	free(captured());

@@ -62,14 +62,14 @@ error_line(const char *error)
 
 static struct bw_arena arena;
 
-static const struct bw_v *
+static struct bw_v
 parse(const char *s)
 {
 	const char *why = NULL;
 	size_t col = 0;
-	const struct bw_v *v = bw_read(&arena, s, strlen(s), 1000, &why, &col);
+	struct bw_v v = bw_read(&arena, s, strlen(s), 1000, &why, &col);
 
-	if (!v)
+	if (!v.kind)
 		fail_msg("test input refused at column %zu: %s: %s", col, why, s);
 	return v;
 }
@@ -95,7 +95,7 @@ result_is(const char *s, int raw, const char *want)
 
 /* v is rejected with why, and nothing is written */
 static void
-rejected_v(const struct bw_v *v, const char *want)
+rejected_v(struct bw_v v, const char *want)
 {
 	struct bw_out o;
 	const char *why = NULL;
@@ -354,7 +354,7 @@ test_rejected(void **state)
 	rejected("null", "not a batch result: null, not an object");
 	rejected("1", "not a batch result: a number, not an object");
 	rejected("true", "not a batch result: a boolean, not an object");
-	rejected_v(NULL, "not a batch result: missing, not an object");
+	rejected_v(bw_of(BW_NONE), "not a batch result: missing, not an object");
 	rejected("{}", "no custom_id");
 	rejected("{\"response\":{\"status_code\":200,\"body\":{}}}",
 	    "no custom_id");

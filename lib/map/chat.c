@@ -1,0 +1,354 @@
+/*
+ * chat.c: the chat completions endpoint: messages and body.
+ */
+#include "map.h"
+
+static val
+chat_user(struct ctx *c, val m)
+{
+	val ps = bw_get(m, "content");
+	val out;
+
+	if (len(ps) == 1 && bw_is(bw_get(bw_idx(ps, 0), "type"), "text"))
+		return OBJ(c, { "role", bw_lit("user") }, { "content", bw_get(bw_idx(ps, 0), "text") });
+	out = bw_of(BW_ARR);
+	for (int i = 0; i < len(ps); i++) {
+		val p = bw_idx(ps, i);
+		char where[64];
+		struct file f;
+		int mi = (int)(bw_get(m, "index")).u.num;
+		if (bw_is(bw_get(p, "type"), "text")) {
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("text") }, { "text", bw_get(p, "text") }));
+			continue;
+		}
+		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
+		if (file_part(c, p, where, &f) < 0) {
+			return bw_of(BW_NONE);
+		}
+		val detail = f.detail;
+		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/') &&
+		    present(f.fileid)) {
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") }, { "file", OBJ(c, { "file_id", f.fileid }) }));
+		} else if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
+			val url;
+			if (present(f.data) && !f.mt[5]) {
+				return fail(c, "%s: an image whose type is not "
+				    "known (give mediaType, a data: URL or a URL)",
+				    where);
+			}
+			if (present(f.url) && strncmp(str(f.url), "http:", 5) &&
+			    strncmp(str(f.url), "https:", 6)) {
+				return fail(c, "%s: only http(s) and data: image URLs "
+				    "can be sent", where);
+			}
+			url = present(f.url) ? f.url : data_url(c, &f);
+			val iu = OBJ(c, { "url", url });
+			put(c, &iu, "detail", detail);
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("image_url") }, { "image_url", iu }));
+		} else if (!strncmp(f.mt, "audio/", 6)) {
+			const char *fmt = !strcmp(f.mt, "audio/wav") ? "wav" :
+			    !strcmp(f.mt, "audio/mp3") || !strcmp(f.mt, "audio/mpeg") ?
+			    "mp3" : NULL;
+			if (!fmt || !present(f.data)) {
+				return fail(c, "%s: only wav and mp3 audio, as data, "
+				    "can be sent", where);
+			}
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_audio") }, { "input_audio", OBJ(c, { "data", f.data }, { "format", bw_str(c->a, fmt, strlen(fmt)) }) }));
+		} else if (!strcmp(f.mt, "application/pdf")) {
+			val file;
+			if (present(f.url)) {
+				return fail(c, "%s: a PDF URL (the SDK downloads it; "
+				    "give the data or an OpenAI file id)", where);
+			}
+			if (present(f.fileid)) {
+				file = OBJ(c, { "file_id", f.fileid });
+			} else {
+				val fn = bw_get(p, "filename");
+				file = OBJ(c, { "filename", isstr(fn) ?
+				    fn : bw_strf(c->a, "part-%d.pdf", i) }, { "file_data", data_url(c, &f) });
+			}
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") }, { "file", file }));
+		} else {
+			return fail(c, "%s: files of type %s cannot be sent to "
+			    "the chat endpoint", where, bw_quote(f.mt,
+			    strlen(f.mt), 60));
+		}
+	}
+	return OBJ(c, { "role", bw_lit("user") }, { "content", out });
+}
+
+/* chat: a tool call's input as arguments: a JSON object, else "{}" */
+static val
+chat_arguments(struct ctx *c, val input)
+{
+	if (isstr(input)) {
+		const char *why;
+		size_t col;
+		val v = bw_read(c->a, str(input), (input).n, INT_MAX, &why, &col);
+		int obj = isobj(v);
+		return obj ? input : bw_lit("{}");
+	}
+	(void)c;
+	return isobj(input) ? bw_dump(c->a, input) : bw_lit("{}");
+}
+
+/* The text a tool result sends (chat), owned. */
+val
+tool_output_text(struct ctx *c, val out, const char *where)
+{
+	val type = bw_get(out, "type"), value = bw_get(out, "value");
+
+	if (bw_is(type, "text") && isstr(value))
+		return value;
+	if (bw_is(type, "json") && present(value))
+		return bw_dump(c->a, value);
+	if ((bw_is(type, "error-text") && isstr(value)) ||
+	    (bw_is(type, "error-json") && present(value))) {
+		val e = OBJ(c, { "error", value });
+		val s = bw_dump(c->a, e);
+		return s;
+	}
+	if (bw_is(type, "execution-denied")) {
+		val r = bw_get(out, "reason");
+		return isstr(r) ? r : bw_lit("Tool call execution denied.");
+	}
+	if (bw_is(type, "content") && isarr(value)) {
+		for (int i = 0; i < len(value); i++) {
+			val item = bw_idx(value, i);
+			if (!bw_is(bw_get(item, "type"), "text") ||
+			    !isstr(bw_get(item, "text")))
+				return fail(c, "%s.output.value[%d]: only text "
+				    "content is supported", where, i);
+		}
+		return bw_dump(c->a, value);
+	}
+	return fail(c, "%s.output: not a tool result output (text, json, "
+	    "error-text, error-json, execution-denied or content)", where);
+}
+
+static val
+chat_messages(struct ctx *c, val msgs)
+{
+	val out = bw_of(BW_ARR);
+
+	for (int i = 0; i < len(msgs); i++) {
+		val m = bw_idx(msgs, i), role = bw_get(m, "role");
+		int mi = (int)(bw_get(m, "index")).u.num;
+		if (bw_is(role, "system")) {
+			if (!c->sysrole) {
+				warn_once(c, "system messages are removed for "
+				    "this model (systemMessageMode remove)");
+				continue;
+			}
+			val sm = OBJ(c, { "role", bw_lit(c->sysrole) });
+			put(c, &sm, "name", bw_get(bw_get(bw_get(m, "providerOptions"), "openai"), "name"));
+			set(c, &sm, "content", bw_get(m, "content"));
+			out = bw_push(c->a, out, sm);
+		} else if (bw_is(role, "user")) {
+			val u = chat_user(c, m);
+			if (c->failed)
+				return bw_of(BW_NONE);
+			val name = bw_get(bw_get(bw_get(m, "providerOptions"), "openai"), "name");
+			put(c, &u, "name", name);
+			out = bw_push(c->a, out, u);
+		} else if (bw_is(role, "assistant")) {
+			val ps = bw_get(m, "content");
+			struct bw_sb sb = { .a = c->a };
+			val calls = bw_of(BW_ARR);
+			for (int k = 0; k < len(ps); k++) {
+				val p = bw_idx(ps, k), t = bw_get(p, "type");
+				val pt = bw_get(p, "text");
+				if (bw_is(t, "text") && isstr(pt))
+					bw_sb_add(&sb, pt.u.s, pt.n);
+				else if (bw_is(t, "reasoning") || bw_is(t, "file"))
+					warn_once(c, "messages: assistant %s parts are "
+					    "not sent to the chat endpoint; skipped",
+					    str(t));
+				else if (bw_is(t, "tool-call")) {
+					val name = bw_get(p, "toolName");
+					if (!isstr(name)) {
+						return fail(c, "messages[%d].content[%d]"
+						    ".toolName: not a string", mi, k);
+					}
+					calls = bw_push(c->a, calls, OBJ(c, { "id", bw_get(p, "toolCallId") }, { "type", bw_lit("function") }, { "function", OBJ(c, { "name", name }, { "arguments", chat_arguments(c,
+					    bw_get(p, "input")) }) }));
+				}
+			}
+			val a = OBJ(c, { "role", bw_lit("assistant") });
+			val text = bw_sb_val(&sb);
+			if (len(calls) > 0) {
+				int empty = !text.n;
+				set(c, &a, "content", empty ? (bw_of(BW_NULL)) : text);
+				set(c, &a, "tool_calls", calls);
+			} else {
+				set(c, &a, "content", text);
+			}
+			out = bw_push(c->a, out, a);
+		} else {
+			val ps = bw_get(m, "content");
+			for (int k = 0; k < len(ps); k++) {
+				val p = bw_idx(ps, k);
+				char where[64];
+				snprintf(where, sizeof where, "messages[%d].content[%d]",
+				    mi, k);
+				val s = tool_output_text(c, bw_get(p, "output"), where);
+				if (c->failed)
+					return bw_of(BW_NONE);
+				out = bw_push(c->a, out, OBJ(c, { "role", bw_lit("tool") }, { "tool_call_id", bw_get(p, "toolCallId") }, { "content", s }));
+			}
+		}
+	}
+	return out;
+}
+
+/* Drops a setting the model or endpoint does not take, with a
+   warning; a null stays, as the SDK only looks at values. */
+void
+drop(struct ctx *c, val *v, const char *field, const char *why)
+{
+	if (present(*v) && kind(*v) != BW_NULL) {
+		warn_once(c, "%s: %s; dropped", field, why);
+		*v = bw_of(BW_NONE);
+	}
+}
+
+
+val
+map_chat(struct ctx *c, val req, val msgs, val po)
+{
+	val body;
+	val maxt = bw_get(req, "maxOutputTokens");
+	val temp = number_field(c, req, "temperature");
+	val topp = number_field(c, req, "topP");
+	val fp = number_field(c, req, "frequencyPenalty");
+	val pp = number_field(c, req, "presencePenalty");
+	val stop = bw_get(req, "stopSequences"), seed = bw_get(req, "seed");
+	val lb = bw_get(po, "logitBias"), lp = bw_get(po, "logprobs");
+	val lpv = bw_of(BW_NONE), toplp = bw_of(BW_NONE);
+	val eff;
+	val mct = bw_get(po, "maxCompletionTokens");
+	val tier = bw_get(po, "serviceTier");
+	val retention = bw_get(po, "promptCacheRetention");
+	val pco = bw_get(po, "promptCacheOptions");
+	val meta = bw_get(po, "metadata");
+	val tools, choice, messages;
+	const char *why = "not supported for reasoning models";
+
+	if (c->m->tools_need_no_effort && isobj(field(req, "tools")) &&
+	    (field(req, "tools")).n > 0 &&
+	    !present(field(po, "reasoningEffort"))) {
+		val r = field(req, "reasoning");
+		if (present(r) && !bw_is(r, "none") &&
+		    !bw_is(r, "provider-default"))
+			warn_once(c, "reasoning: %s does not take function tools "
+			    "with reasoning on the chat endpoint; reasoning "
+			    "effort set to none", c->m->model);
+		eff = bw_lit("none");
+	} else {
+		eff = effort(c, req, po, 1);
+	}
+	if (present(lb))
+		lb = logit_bias(c, lb, 1);
+	if (kind(lp) == BW_TRUE || isnum(lp)) {
+		lpv = bw_of(BW_TRUE);
+		toplp = isnum(lp) ? lp : bw_num(0);
+	}
+	if (present(meta)) {
+		v_object_foreach(meta, k, v) {
+			if (!isstr(v) || u16len(str(k)) > 64 ||
+			    u16len(str(v)) > 512)
+				fail(c, "providerOptions.openai.metadata: keys must "
+				    "be at most 64 characters, values strings of "
+				    "at most 512");
+		}
+	}
+	if (present(pco)) {
+		val mode = bw_get(pco, "mode"), ttl = bw_get(pco, "ttl");
+		static const char *const modes[] = { "implicit", "explicit", NULL };
+		static const char *const ttls[] = { "30m", NULL };
+		if ((present(mode) && !oneof(mode, modes)) ||
+		    (present(ttl) && !oneof(ttl, ttls)))
+			return fail(c, "providerOptions.openai.promptCacheOptions: "
+			    "mode must be implicit or explicit, ttl 30m");
+		val o = bw_of(BW_OBJ);
+		put(c, &o, "mode", mode);
+		put(c, &o, "ttl", ttl);
+		pco = o;
+	}
+	if (present(bw_get(po, "reasoningSummary")) &&
+	    kind(bw_get(po, "reasoningSummary")) != BW_NULL)
+		warn_once(c, "providerOptions.openai.reasoningSummary: only "
+		    "supported by the responses endpoint; dropped");
+	if (present(bw_get(req, "topK")))
+		warn_once(c, "topK: not supported by OpenAI; dropped");
+	if (c->m->gpt6)
+		drop(c, &retention, "providerOptions.openai.promptCacheRetention",
+		    "not supported for GPT-6 and later models");
+	if (c->reasoning) {
+		if (!bw_is(eff, "none") || !c->m->effort_none_sampling) {
+			drop(c, &temp, "temperature", why);
+			drop(c, &topp, "topP", why);
+			drop(c, &lpv, "providerOptions.openai.logprobs", why);
+		}
+		drop(c, &fp, "frequencyPenalty", why);
+		drop(c, &pp, "presencePenalty", why);
+		drop(c, &lb, "providerOptions.openai.logitBias", why);
+		if (present(toplp) && !present(lpv))
+			toplp = bw_of(BW_NONE);
+		else
+			drop(c, &toplp, "providerOptions.openai.logprobs (top_logprobs)",
+			    why);
+		if (present(maxt) && !present(mct))
+			mct = maxt;
+		maxt = bw_of(BW_NONE);
+	} else if (c->m->search_preview) {
+		drop(c, &temp, "temperature", "not supported for the search "
+		    "preview models");
+	}
+	if ((bw_is(tier, "flex") && !c->m->flex))
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "flex processing is only available for o3, o4-mini and "
+		    "gpt-5 models");
+	if ((bw_is(tier, "priority") || bw_is(tier, "fast")) && !c->m->priority)
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "priority processing is not available for this model");
+	if (c->failed)
+		return bw_of(BW_NONE);
+	messages = chat_messages(c, msgs);
+	if (c->failed)
+		return bw_of(BW_NONE);
+	map_tools(c, req, 0, &tools, &choice);
+	if (c->failed)
+		return bw_of(BW_NONE);
+
+	body = OBJ(c, { "model", bw_lit(c->m->model) });
+	put(c, &body, "logit_bias", lb);
+	put(c, &body, "logprobs", lpv);
+	put(c, &body, "top_logprobs", toplp);
+	put(c, &body, "user", bw_get(po, "user"));
+	put(c, &body, "parallel_tool_calls", bw_get(po, "parallelToolCalls"));
+	put(c, &body, "max_tokens", maxt);
+	put(c, &body, "temperature", temp);
+	put(c, &body, "top_p", topp);
+	put(c, &body, "frequency_penalty", fp);
+	put(c, &body, "presence_penalty", pp);
+	put(c, &body, "stop", stop);
+	put(c, &body, "seed", seed);
+	put(c, &body, "verbosity", bw_get(po, "textVerbosity"));
+	put(c, &body, "max_completion_tokens", mct);
+	put(c, &body, "store", bw_get(po, "store"));
+	put(c, &body, "metadata", meta);
+	put(c, &body, "prediction", bw_get(po, "prediction"));
+	put(c, &body, "reasoning_effort", eff);
+	put(c, &body, "service_tier", tier);
+	put(c, &body, "prompt_cache_key", bw_get(po, "promptCacheKey"));
+	put(c, &body, "prompt_cache_options", pco);
+	put(c, &body, "prompt_cache_retention", retention);
+	put(c, &body, "safety_identifier", bw_get(po, "safetyIdentifier"));
+	put(c, &body, "messages", messages);
+	if (present(tools)) {
+		set(c, &body, "tools", tools);
+		set(c, &body, "tool_choice", choice);
+	}
+	return body;
+}

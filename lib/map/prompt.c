@@ -1,0 +1,219 @@
+/*
+ * prompt.c: the SDK's prompt standardization (ai/prompt): system,
+ * prompt and messages checked and made one list of messages.
+ */
+#include "map.h"
+
+/* The messages of a request as the SDK's language-model prompt: an
+   array of {role, content} where system content is a string and the
+   others are arrays of parts; empty text parts removed. */
+static const char *const roles[] = { "system", "user", "assistant", "tool", NULL };
+
+static val
+system_message(struct ctx *c, val v, const char *where, int index)
+{
+	if (isstr(v))
+		return OBJ(c, { "role", bw_lit("system") }, { "content", v }, { "index", bw_num(index) });
+	if (isobj(v) && bw_is(bw_get(v, "role"), "system") &&
+	    isstr(bw_get(v, "content")))
+		return OBJ(c, { "role", bw_lit("system") }, { "content", bw_get(v, "content") }, { "index", bw_num(index) });
+	return fail(c, "%s: not a string or a system message", where);
+}
+
+static const char *const part_keys[] = { "type", "text", "image", "data",
+	"mediaType", "filename", "toolCallId", "toolName", "input", "output",
+	"providerOptions", "providerExecuted", NULL };
+
+static val
+parts(struct ctx *c, val content, const char *role, int mi)
+{
+	val out = bw_of(BW_ARR);
+
+	if (isstr(content))
+		return bw_push(c->a, out, OBJ(c, { "type", bw_lit("text") }, { "text", content }));
+	if (!isarr(content)) {
+		return fail(c, "messages[%d].content: %s, not a string or an array",
+		    mi, bw_kindname(content));
+	}
+	for (int i = 0; i < len(content); i++) {
+		val p = bw_idx(content, i), t = bw_get(p, "type");
+		if (!isobj(p) || !isstr(t)) {
+			return fail(c, "messages[%d].content[%d]: not a part "
+			    "with a type", mi, i);
+		}
+		v_object_foreach(p, k, v) {
+			int known = 0;
+			for (const char *const *q = part_keys; *q; q++)
+				known |= !strcmp(*q, str(k));
+			if (!known) {
+				fail(c, "messages[%d].content[%d]: unknown field %s",
+				    mi, i, bw_quote(str(k),
+				    (k).n, 60));
+			}
+		}
+		if (c->failed) {
+			return bw_of(BW_NONE);
+		}
+		const char *type = str(t);
+		int ok = !strcmp(role, "user") ?
+		    !strcmp(type, "text") || !strcmp(type, "image") ||
+		    !strcmp(type, "file") :
+		    !strcmp(role, "assistant") ?
+		    !strcmp(type, "text") || !strcmp(type, "tool-call") ||
+		    !strcmp(type, "reasoning") || !strcmp(type, "file") :
+		    !strcmp(type, "tool-result");
+		if (!ok) {
+			return fail(c, "messages[%d].content[%d].type: %s parts "
+			    "are not supported in %s messages", mi, i,
+			    bw_quote(type, strlen(type), 40), role);
+		}
+		if (!strcmp(type, "text") || !strcmp(type, "reasoning")) {
+			val text = bw_get(p, "text");
+			if (!isstr(text)) {
+				return fail(c, "messages[%d].content[%d].text: %s, "
+				    "not a string", mi, i, bw_kindname(text));
+			}
+			if (!strcmp(type, "text") && !*str(text))
+				continue;
+		}
+		if (!strcmp(type, "image")) {
+			val mt = bw_get(p, "mediaType");
+			p = OBJ(c, { "type", bw_lit("file") }, { "data", bw_get(p, "image") }, { "mediaType", isstr(mt) ? mt : bw_lit("image") });
+			val po = bw_get(bw_idx(content, i), "providerOptions");
+			if (present(po))
+				p = bw_set(c->a, p, "providerOptions", po);
+			out = bw_push(c->a, out, p);
+			continue;
+		}
+		out = bw_push(c->a, out, p);
+	}
+	return out;
+}
+
+val
+standardize(struct ctx *c, val req)
+{
+	val sys = field(req, "instructions");
+	val prompt = field(req, "prompt"), msgs = field(req, "messages");
+	val allow = field(req, "allowSystemInMessages");
+	val out = bw_of(BW_ARR);
+	const char *sysname = "instructions";
+
+	if (present(sys) && present(field(req, "system")))
+		return fail(c, "system and instructions: give one, not both");
+	if (!present(sys)) {
+		sys = field(req, "system");
+		sysname = "system";
+	}
+	if (present(allow) && !isbool(allow))
+		return fail(c, "allowSystemInMessages: %s, not a boolean",
+		    bw_kindname(allow));
+	if (present(prompt) && present(msgs))
+		return fail(c, "prompt and messages: give one, not both");
+	if (!present(prompt) && !present(msgs))
+		return fail(c, "no prompt and no messages");
+	if (present(sys) && kind(sys) != BW_NULL) {
+		if (isarr(sys)) {
+			for (int i = 0; i < len(sys); i++) {
+				char where[64];
+				snprintf(where, sizeof where, "%s[%d]", sysname, i);
+				val m = system_message(c, bw_idx(sys, i), where, -1);
+				if (c->failed)
+					return bw_of(BW_NONE);
+				out = bw_push(c->a, out, m);
+			}
+		} else {
+			val m = system_message(c, sys, sysname, -1);
+			if (c->failed)
+				return bw_of(BW_NONE);
+			out = bw_push(c->a, out, m);
+		}
+	}
+	if (present(prompt)) {
+		if (isstr(prompt)) {
+			msgs = bw_push(c->a, bw_of(BW_ARR), OBJ(c, { "role", bw_lit("user") }, { "content", prompt }));
+		} else if (isarr(prompt)) {
+			msgs = prompt;
+		} else {
+			return fail(c, "prompt: %s, not a string or an array "
+			    "of messages", bw_kindname(prompt));
+		}
+	} else if (!isarr(msgs)) {
+		return fail(c, "messages: %s, not an array", bw_kindname(msgs));
+	}
+	if (len(msgs) == 0)
+		return fail(c, "%s: empty", present(prompt) ? "prompt" : "messages");
+	for (int i = 0; i < len(msgs); i++) {
+		val m = bw_idx(msgs, i), role = bw_get(m, "role");
+		if (!isobj(m))
+			return fail(c, "messages[%d]: %s, not a message", i,
+			    bw_kindname(m));
+		if (!oneof(role, roles))
+			return fail(c, "messages[%d].role: must be system, user, "
+			    "assistant or tool", i);
+		v_object_foreach(m, k, v) {
+			const char *ks = str(k);
+			if (strcmp(ks, "role") && strcmp(ks, "content") &&
+			    strcmp(ks, "providerOptions"))
+				fail(c, "messages[%d]: unknown field %s", i,
+				    bw_quote(ks, strlen(ks), 60));
+		}
+		if (c->failed)
+			return bw_of(BW_NONE);
+		if (bw_is(role, "system")) {
+			if (kind(allow) != BW_TRUE)
+				return fail(c, "messages[%d]: a system message; "
+				    "use system or instructions (or set "
+				    "allowSystemInMessages)", i);
+			if (!isstr(bw_get(m, "content")))
+				return fail(c, "messages[%d].content: not a string", i);
+			val sm = system_message(c, m, "", i);
+			val po = bw_get(m, "providerOptions");
+			if (present(po))
+				sm = bw_set(c->a, sm, "providerOptions", po);
+			out = bw_push(c->a, out, sm);
+			continue;
+		}
+		val ps = parts(c, bw_get(m, "content"), str(role), i);
+		if (c->failed)
+			return bw_of(BW_NONE);
+		val nm = OBJ(c, { "role", role }, { "content", ps }, { "index", bw_num(i) });
+		val po = bw_get(m, "providerOptions");
+		if (present(po))
+			nm = bw_set(c->a, nm, "providerOptions", po);
+		out = bw_push(c->a, out, nm);
+	}
+	/* every tool call needs its result before the next user turn */
+	val pending = bw_of(BW_ARR);
+	for (int i = 0; i <= len(out); i++) {
+		val m = i < len(out) ? bw_idx(out, i) : bw_of(BW_NONE);
+		val role = bw_get(m, "role");
+		if (i == len(out) || bw_is(role, "user") || bw_is(role, "system")) {
+			if (len(pending) > 0)
+				return fail(c, "tool call %s has no tool result",
+				    bw_quote(str(bw_idx(pending, 0)),
+				    strlen(str(bw_idx(pending, 0))), 80));
+			continue;
+		}
+		val ps = bw_get(m, "content");
+		for (int k = 0; k < len(ps); k++) {
+			val p = bw_idx(ps, k), t = bw_get(p, "type");
+			val id = bw_get(p, "toolCallId");
+			if (!bw_is(t, "tool-call") && !bw_is(t, "tool-result"))
+				continue;
+			if (!isstr(id))
+				return fail(c, "messages[%d].content[%d].toolCallId: "
+				    "%s, not a string", (int)(bw_get(m, "index")).u.num, k, bw_kindname(id));
+			if (bw_is(t, "tool-call")) {
+				pending = bw_push(c->a, pending, id);
+				continue;
+			}
+			val rest = bw_of(BW_ARR);
+			for (int q = 0; q < len(pending); q++)
+				if (!bw_equal(bw_idx(pending, q), id))
+					rest = bw_push(c->a, rest, bw_idx(pending, q));
+			pending = rest;
+		}
+	}
+	return out;
+}

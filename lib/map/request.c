@@ -1,0 +1,237 @@
+/*
+ * request.c: one request: its fields checked, defaults merged, a raw batch
+ * line passed through, and the endpoint's mapping chosen; and the
+ * small helpers every file of the mapper shares.
+ */
+#include "map.h"
+
+val
+fail(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->failed) {
+		va_start(ap, fmt);
+		vsnprintf(c->why, sizeof c->why, fmt, ap);
+		va_end(ap);
+		c->failed = 1;
+	}
+	return bw_of(BW_NONE);
+}
+
+void
+warn_once(struct ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (c->m->warn)
+		c->m->warn(c->m->warn_arg, msg);
+	else
+		bw_mapper_warn(c->m, msg);
+}
+
+int
+oneof(val v, const char *const *list)
+{
+	for (; *list; list++)
+		if (bw_is(v, *list))
+			return 1;
+	return 0;
+}
+
+void
+set(struct ctx *c, val *obj, const char *key, val v)
+{
+	*obj = bw_set(c->a, *obj, key, v);
+}
+
+void
+put(struct ctx *c, val *obj, const char *key, val v)
+{
+	if (present(v))
+		*obj = bw_set(c->a, *obj, key, v);
+}
+
+val
+concat(struct ctx *c, val a, val b)
+{
+	for (uint32_t i = 0; i < b.n; i++)
+		a = bw_push(c->a, a, b.u.m[i].v);
+	return a;
+}
+
+val
+obj_of(struct ctx *c, const struct kv *kv, size_t n)
+{
+	val o = bw_of(BW_OBJ);
+
+	for (size_t i = 0; i < n; i++)
+		o = bw_set(c->a, o, kv[i].k, kv[i].v);
+	return o;
+}
+
+void
+bw_mapper_warn(struct bw_mapper *m, const char *msg)
+{
+	if (!m->warned_set)
+		m->warned_set = bw_strset_new();
+	if (!bw_strset_add(m->warned_set, msg, strlen(msg), 1))
+		bw_warn("warning: %s", msg);
+}
+
+static const char *const request_keys[] = {
+	"customId", "prompt", "messages", "system", "instructions",
+	"allowSystemInMessages", "maxOutputTokens", "temperature", "topP",
+	"topK", "presencePenalty", "frequencyPenalty", "stopSequences", "seed",
+	"tools", "toolChoice", "providerOptions", "reasoning", NULL
+};
+
+static val
+map_raw(struct ctx *c, val req, val *custom_id)
+{
+	val id = bw_get(req, "custom_id"), body = bw_get(req, "body");
+	val method = bw_get(req, "method"), url = bw_get(req, "url");
+	val model = bw_get(body, "model");
+	const char *want = bw_endpoint_url(c->m->endpoint);
+
+	v_object_foreach(req, k, v) {
+		const char *ks = str(k);
+		if (strcmp(ks, "custom_id") && strcmp(ks, "body") &&
+		    strcmp(ks, "method") && strcmp(ks, "url"))
+			fail(c, "unknown field %s in a batch line (custom_id, "
+			    "method, url, body)", bw_quote(ks, strlen(ks), 60));
+	}
+	if (c->failed)
+		return bw_of(BW_NONE);
+	if (!isstr(id))
+		return fail(c, "custom_id: %s, not a string",
+		    present(id) ? bw_kindname(id) : "missing");
+	if (!isobj(body))
+		return fail(c, "body: %s, not an object",
+		    present(body) ? bw_kindname(body) : "missing");
+	if (present(method) && !bw_is(method, "POST"))
+		return fail(c, "method: not POST");
+	if (present(url) && !bw_is(url, want))
+		return fail(c, "url: %s, but the endpoint is %s (-e)",
+		    bw_quote(str(url), strlen(str(url)), 60), want);
+	if (present(model) && !bw_is(model, c->m->model))
+		return fail(c, "body.model: %s, but the batch is for %s (-m): "
+		    "one model per batch", bw_quote(str(model),
+		    strlen(str(model)), 60), c->m->model);
+	*custom_id = id;
+	if (present(model))
+		return body;
+	val out = OBJ(c, { "model", bw_lit(c->m->model) });
+	v_object_foreach(body, k, v)
+		out = bw_setn(c->a, out, (k).u.s, (k).n, v);
+	return out;
+}
+
+val
+bw_map_request(struct bw_mapper *m, val req, val *custom_id,
+    const char **why)
+{
+	struct ctx c = { .m = m, .a = &m->arena };
+	val body = bw_of(BW_NONE);
+
+	*custom_id = bw_of(BW_NONE);
+	if (!isobj(req)) {
+		fail(&c, "%s, not a request object", bw_kindname(req));
+		goto out;
+	}
+	if (present(bw_get(req, "custom_id")) || present(bw_get(req, "body"))) {
+		if (present(m->defaults))
+			warn_once(&c, "-d: defaults do not apply to raw batch "
+			    "lines (custom_id, body)");
+		body = map_raw(&c, req, custom_id);
+		goto out;
+	}
+	if (present(m->defaults)) {
+		val merged = m->defaults;
+		v_object_foreach(req, k, v)
+			merged = bw_setn(c.a, merged, (k).u.s, (k).n, v);
+		req = merged;
+	}
+	v_object_foreach(req, k, v) {
+		const char *ks = str(k);
+		const char *const *p = request_keys;
+		while (*p && strcmp(*p, ks))
+			p++;
+		if (!*p)
+			fail(&c, "unknown field %s", bw_quote(ks, strlen(ks), 60));
+	}
+	if (c.failed)
+		goto out;
+	val id = bw_get(req, "customId");
+	if (present(id) && (!isstr(id) || !*str(id))) {
+		fail(&c, "customId: %s, not a non-empty string",
+		    isstr(id) ? "empty" : bw_kindname(id));
+		goto out;
+	}
+	val maxt = bw_get(req, "maxOutputTokens"), seed = bw_get(req, "seed");
+	if (present(maxt) && kind(maxt) != BW_NULL &&
+	    (!isint(maxt) || (maxt).u.num < 1)) {
+		fail(&c, "maxOutputTokens: must be an integer of at least 1");
+		goto out;
+	}
+	if (present(seed) && kind(seed) != BW_NULL && !isint(seed)) {
+		fail(&c, "seed: must be an integer");
+		goto out;
+	}
+	number_field(&c, req, "temperature");
+	number_field(&c, req, "topP");
+	number_field(&c, req, "topK");
+	number_field(&c, req, "presencePenalty");
+	number_field(&c, req, "frequencyPenalty");
+	static const char *const reasonings[] = { "provider-default", "none",
+		"minimal", "low", "medium", "high", "xhigh", "max", NULL };
+	val r = field(req, "reasoning");
+	if (present(r) && !oneof(r, reasonings)) {
+		fail(&c, "reasoning: not one of provider-default, none, minimal, "
+		    "low, medium, high, xhigh, max");
+		goto out;
+	}
+	val ss = bw_get(req, "stopSequences");
+	if (present(ss) && kind(ss) != BW_NULL) {
+		int ok = isarr(ss);
+		for (int i = 0; ok && i < len(ss); i++)
+			ok = isstr(bw_idx(ss, i));
+		if (!ok)
+			fail(&c, "stopSequences: not an array of strings");
+	}
+	if (c.failed)
+		goto out;
+	val po = provider_options(&c, req);
+	if (c.failed)
+		goto out;
+	val force = bw_get(po, "forceReasoning");
+	val mode = bw_get(po, "systemMessageMode");
+	c.reasoning = isbool(force) ? kind(force) == BW_TRUE : m->reasoning;
+	c.sysrole = bw_is(mode, "remove") ? NULL : isstr(mode) ? str(mode) :
+	    c.reasoning || m->reasoning ? "developer" : "system";
+	if (m->endpoint == BW_COMPLETIONS)
+		c.sysrole = "system";
+	val msgs = standardize(&c, req);
+	if (c.failed)
+		goto out;
+	switch (m->endpoint) {
+	case BW_CHAT: body = map_chat(&c, req, msgs, po); break;
+	case BW_RESPONSES: body = map_responses(&c, req, msgs, po); break;
+	default: body = map_completions(&c, req, msgs, po); break;
+	}
+	if (!c.failed && present(id))
+		*custom_id = id;
+out:
+	if (c.failed) {
+		static BW_TLS char whybuf[512];
+		*custom_id = bw_of(BW_NONE);
+		memcpy(whybuf, c.why, sizeof whybuf);
+		*why = whybuf;
+		return bw_of(BW_NONE);
+	}
+	return body;
+}

@@ -1,0 +1,372 @@
+/*
+ * responses.c: the responses endpoint: input items and body.
+ */
+#include "map.h"
+
+static val
+responses_user(struct ctx *c, val m)
+{
+	val ps = bw_get(m, "content"), out = bw_of(BW_ARR);
+	int mi = (int)(bw_get(m, "index")).u.num;
+
+	for (int i = 0; i < len(ps); i++) {
+		val p = bw_idx(ps, i);
+		char where[64];
+		struct file f;
+		if (bw_is(bw_get(p, "type"), "text")) {
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_text") }, { "text", bw_get(p, "text") }));
+			continue;
+		}
+		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
+		if (file_part(c, p, where, &f) < 0) {
+			return bw_of(BW_NONE);
+		}
+		if (present(f.data) && !strncmp(str(f.data), "file-", 5) &&
+		    !sniff(str(f.data)))
+			f.fileid = f.data, f.data = bw_of(BW_NONE);
+		val detail = f.detail, item;
+		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
+			item = OBJ(c, { "type", bw_lit("input_image") });
+			if (present(f.url))
+				put(c, &item, "image_url", f.url);
+			else if (present(f.fileid))
+				put(c, &item, "file_id", f.fileid);
+			else if (f.mt[5])
+				put(c, &item, "image_url", data_url(c, &f));
+			else {
+				return fail(c, "%s: an image whose type is not "
+				    "known (give mediaType, a data: URL or a URL)",
+				    where);
+			}
+			put(c, &item, "detail", detail);
+		} else if (present(f.url)) {
+			item = OBJ(c, { "type", bw_lit("input_file") }, { "file_url", f.url });
+		} else if (!strcmp(f.mt, "application/pdf")) {
+			item = OBJ(c, { "type", bw_lit("input_file") });
+			if (present(f.fileid)) {
+				put(c, &item, "file_id", f.fileid);
+			} else {
+				val fn = bw_get(p, "filename");
+				set(c, &item, "filename", isstr(fn) ? fn :
+				    bw_strf(c->a, "part-%d.pdf", i));
+				put(c, &item, "file_data", data_url(c, &f));
+			}
+		} else {
+			return fail(c, "%s: files of type %s cannot be sent to "
+			    "the responses endpoint", where, bw_quote(f.mt,
+			    strlen(f.mt), 60));
+		}
+		out = bw_push(c->a, out, item);
+	}
+	return OBJ(c, { "role", bw_lit("user") }, { "content", out });
+}
+
+/* responses: a tool call's input as arguments */
+static val
+responses_arguments(struct ctx *c, val input)
+{
+	if (isstr(input)) {
+		const char *why;
+		size_t col;
+		val v = bw_read(c->a, str(input), (input).n, INT_MAX, &why, &col);
+		int ok = present(v);
+		return ok ? input : bw_dump(c->a, input);
+	}
+	if (!present(input))
+		return bw_lit("{}");
+	return bw_dump(c->a, input);
+}
+
+static val
+responses_input(struct ctx *c, val msgs)
+{
+	val out = bw_of(BW_ARR);
+
+	for (int i = 0; i < len(msgs); i++) {
+		val m = bw_idx(msgs, i), role = bw_get(m, "role");
+		int mi = (int)(bw_get(m, "index")).u.num;
+		if (bw_is(role, "system")) {
+			if (!c->sysrole) {
+				warn_once(c, "system messages are removed for "
+				    "this model (systemMessageMode remove)");
+				continue;
+			}
+			out = bw_push(c->a, out, OBJ(c, { "role", bw_lit(c->sysrole) }, { "content", bw_get(m, "content") }));
+		} else if (bw_is(role, "user")) {
+			val u = responses_user(c, m);
+			if (c->failed)
+				return bw_of(BW_NONE);
+			out = bw_push(c->a, out, u);
+		} else if (bw_is(role, "assistant")) {
+			val ps = bw_get(m, "content");
+			for (int k = 0; k < len(ps); k++) {
+				val p = bw_idx(ps, k), t = bw_get(p, "type");
+				val ppo = bw_get(bw_get(p, "providerOptions"), "openai");
+				if (present(bw_get(ppo, "itemId")) ||
+				    present(bw_get(ppo, "reasoningEncryptedContent"))) {
+					return fail(c, "messages[%d].content[%d]."
+					    "providerOptions.openai: references to "
+					    "stored items (itemId) are not supported",
+					    mi, k);
+				}
+				if (bw_is(t, "text")) {
+					out = bw_push(c->a, out, OBJ(c, { "role", bw_lit("assistant") }, { "content", bw_get(p, "text") }));
+				} else if (bw_is(t, "tool-call")) {
+					val name = bw_get(p, "toolName");
+					if (!isstr(name)) {
+						return fail(c, "messages[%d].content[%d]"
+						    ".toolName: not a string", mi, k);
+					}
+					out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("function_call") }, { "call_id", bw_get(p, "toolCallId") }, { "name", name }, { "arguments", responses_arguments(c, bw_get(p, "input")) }));
+				} else if (bw_is(t, "file")) {
+					warn_once(c, "messages: assistant file parts are "
+					    "not sent to the responses endpoint; skipped");
+				} else {
+					warn_once(c, "messages: reasoning parts from "
+					    "elsewhere cannot be sent to OpenAI; "
+					    "skipped");
+				}
+			}
+		} else {
+			val ps = bw_get(m, "content");
+			for (int k = 0; k < len(ps); k++) {
+				val p = bw_idx(ps, k), o = bw_get(p, "output");
+				val value = bw_get(o, "value"), s;
+				char where[64];
+				snprintf(where, sizeof where, "messages[%d].content[%d]",
+				    mi, k);
+				if (bw_is(bw_get(o, "type"), "content") && isarr(value)) {
+					s = bw_of(BW_ARR);
+					for (int q = 0; q < len(value); q++) {
+						val item = bw_idx(value, q);
+						if (!bw_is(bw_get(item, "type"), "text") ||
+						    !isstr(bw_get(item, "text"))) {
+							return fail(c, "%s.output.value[%d]: only "
+							    "text content is supported", where, q);
+						}
+						s = bw_push(c->a, s, OBJ(c, { "type", bw_lit("input_text") }, { "text", bw_get(item, "text") }));
+					}
+				} else {
+					s = tool_output_text(c, o, where);
+				}
+				if (c->failed)
+					return bw_of(BW_NONE);
+				out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("function_call_output") }, { "call_id", bw_get(p, "toolCallId") }, { "output", s }));
+			}
+		}
+	}
+	return out;
+}
+
+val
+map_responses(struct ctx *c, val req, val msgs, val po)
+{
+	static const char *const unsupported[] = { "topK", "seed",
+		"presencePenalty", "frequencyPenalty", "stopSequences", NULL };
+	val body;
+	val temp = number_field(c, req, "temperature");
+	val topp = number_field(c, req, "topP");
+	val maxt = bw_get(req, "maxOutputTokens");
+	val eff = effort(c, req, po, 0);
+	val summary = bw_get(po, "reasoningSummary");
+	val rmode = bw_get(po, "reasoningMode"), rctx = bw_get(po, "reasoningContext");
+	val tf = bw_get(po, "textFormat");
+	val lp = bw_get(po, "logprobs"), toplp = bw_of(BW_NONE);
+	val include = bw_get(po, "include"), tier = bw_get(po, "serviceTier");
+	val store = bw_get(po, "store"), verbosity = bw_get(po, "textVerbosity");
+	val pco = bw_get(po, "promptCacheOptions"), cm = bw_get(po, "contextManagement");
+	val reasoning = bw_of(BW_NONE), text = bw_of(BW_NONE);
+	val tools, choice, input;
+	const char *why = "not supported for reasoning models";
+
+	for (const char *const *u = unsupported; *u; u++)
+		if (present(bw_get(req, *u)) &&
+		    (kind(bw_get(req, *u)) != BW_NULL ||
+		    !strcmp(*u, "stopSequences")))
+			warn_once(c, "%s: not supported by the responses "
+			    "endpoint; dropped", *u);
+	if (present(include) && isarr(include)) {
+		for (int i = 0; i < len(include); i++)
+			if (!oneof(bw_idx(include, i), includes))
+				return fail(c, "providerOptions.openai.include[%d]: "
+				    "not one of %s, %s, %s, %s", i, includes[0],
+				    includes[1], includes[2], includes[3]);
+	}
+	if (isnum(lp)) {
+		double d = (lp).u.num;
+		if (d < 1 || d > 20)
+			return fail(c, "providerOptions.openai.logprobs: a number "
+			    "from 1 to 20, or a boolean");
+		toplp = lp;
+	} else if (kind(lp) == BW_TRUE) {
+		toplp = bw_num(20);
+	}
+	if (present(toplp) || (kind(store) == BW_FALSE && c->reasoning)) {
+		val inc = isarr(include) ? include : bw_of(BW_ARR);
+		val add[2] = { present(toplp) ?
+		    bw_lit("message.output_text.logprobs") : bw_of(BW_NONE),
+		    kind(store) == BW_FALSE && c->reasoning ?
+		    bw_lit("reasoning.encrypted_content") : bw_of(BW_NONE) };
+		for (int a = 0; a < 2; a++) {
+			if (!present(add[a]))
+				continue;
+			int have = 0;
+			for (int i = 0; i < len(inc); i++) {
+				val e = bw_idx(inc, i);
+				have |= bw_equal(e, add[a]);
+			}
+			inc = have ? (inc) :
+			    bw_push(c->a, inc, add[a]);
+		}
+		include = inc;
+	}
+	if (present(pco)) {
+		static const char *const modes[] = { "implicit", "explicit", NULL };
+		static const char *const ttls[] = { "30m", "12h", NULL };
+		val mode = bw_get(pco, "mode"), ttl = bw_get(pco, "ttl");
+		val pw = bw_get(pco, "prewarm"), cr = bw_get(pco, "comparisonResponseId");
+		if ((present(mode) && !oneof(mode, modes)) ||
+		    (present(ttl) && !oneof(ttl, ttls)) ||
+		    (present(pw) && !isbool(pw)) || (present(cr) && !isstr(cr)))
+			return fail(c, "providerOptions.openai.promptCacheOptions: "
+			    "mode implicit or explicit, ttl 30m or 12h, prewarm "
+			    "a boolean, comparisonResponseId a string");
+		val o = bw_of(BW_OBJ);
+		put(c, &o, "mode", mode);
+		put(c, &o, "ttl", ttl);
+		put(c, &o, "prewarm", pw);
+		put(c, &o, "comparison_response_id", cr);
+		pco = o;
+	}
+	if (isarr(cm)) {
+		val o = bw_of(BW_ARR);
+		for (int i = 0; i < len(cm); i++) {
+			val e = bw_idx(cm, i), th = bw_get(e, "compactThreshold");
+			if (!bw_is(bw_get(e, "type"), "compaction") || !isnum(th)) {
+				return fail(c, "providerOptions.openai.contextManagement[%d]: "
+				    "not {\"type\":\"compaction\",\"compactThreshold\":N}", i);
+			}
+			o = bw_push(c->a, o, OBJ(c, { "type", bw_lit("compaction") }, { "compact_threshold", th }));
+		}
+		cm = o;
+	}
+	if (present(tf)) {
+		val type = bw_get(tf, "type"), name = bw_get(tf, "name");
+		val schema = bw_get(tf, "schema"), desc = bw_get(tf, "description");
+		val strict = bw_get(tf, "strict");
+		val f = bw_of(BW_OBJ);
+		int pn = 0, la = 0;
+		const char *n = str(name);
+		int nameok = isstr(name) && *n && u16len(n) <= 64 &&
+		    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_-") == strlen(n);
+		if (bw_is(type, "text")) {
+			set(c, &f, "type", bw_lit("text"));
+		} else if (bw_is(type, "json_schema") && nameok && isobj(schema) &&
+		    (!present(desc) || isstr(desc)) &&
+		    (!present(strict) || isbool(strict))) {
+			set(c, &f, "type", bw_lit("json_schema"));
+			put(c, &f, "name", name);
+			set(c, &f, "schema", normalize_schema(c, schema, 1, &pn, &la));
+			put(c, &f, "description", desc);
+			put(c, &f, "strict", strict);
+		} else {
+			return fail(c, "providerOptions.openai.textFormat: not "
+			    "{\"type\":\"text\"} or {\"type\":\"json_schema\","
+			    "\"name\":N,\"schema\":{...}} with a name of 1 to 64 "
+			    "letters, digits, _ or -");
+		}
+		if (pn || la)
+			warn_once(c, "providerOptions.openai.textFormat: schema "
+			    "keywords OpenAI does not support (propertyNames, "
+			    "regex lookaround) removed");
+		text = OBJ(c, { "format", f });
+	}
+	if (present(verbosity) && kind(verbosity) != BW_NULL)
+		text = bw_set(c->a, present(text) ? text :
+		    bw_of(BW_OBJ), "verbosity", verbosity);
+	if (c->reasoning) {
+		val r = bw_of(BW_OBJ);
+		int e = present(eff);
+		put(c, &r, "effort", eff);
+		if (present(summary)) {
+			if (kind(summary) != BW_NULL)
+				put(c, &r, "summary", summary);
+		} else if (e && !bw_is(eff, "none")) {
+			set(c, &r, "summary", bw_lit("detailed"));
+		}
+		put(c, &r, "mode", rmode);
+		put(c, &r, "context", rctx);
+		if (r.n > 0)
+			reasoning = r;
+		if (!(bw_is(eff, "none") && c->m->effort_none_sampling)) {
+			drop(c, &temp, "temperature", why);
+			drop(c, &topp, "topP", why);
+		}
+	} else {
+		static const char *const ropts[] = { "reasoningEffort",
+			"reasoningSummary", "reasoningMode", "reasoningContext",
+			NULL };
+		for (const char *const *q = ropts; *q; q++)
+			if (present(bw_get(po, *q)) &&
+			    kind(bw_get(po, *q)) != BW_NULL)
+				warn_once(c, "providerOptions.openai.%s: not "
+				    "supported for non-reasoning models; dropped", *q);
+	}
+	if (present(bw_get(po, "reasoningEffortUpdate")) && !c->m->gpt6)
+		warn_once(c, "providerOptions.openai.reasoningEffortUpdate: only "
+		    "supported by GPT-6 and later models; dropped");
+	if ((bw_is(tier, "flex") && !c->m->flex))
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "flex processing is only available for o3, o4-mini and "
+		    "gpt-5 models");
+	if ((bw_is(tier, "priority") || bw_is(tier, "fast")) && !c->m->priority)
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "priority processing is not available for this model");
+	val retention = bw_get(po, "promptCacheRetention");
+	if (present(bw_get(po, "conversation")) &&
+	    present(bw_get(po, "previousResponseId")) &&
+	    kind(bw_get(po, "conversation")) != BW_NULL &&
+	    kind(bw_get(po, "previousResponseId")) != BW_NULL)
+		warn_once(c, "providerOptions.openai.conversation: cannot be "
+		    "used with previousResponseId");
+	input = responses_input(c, msgs);
+	if (c->failed)
+		return bw_of(BW_NONE);
+	if (kind(bw_get(po, "compactionTrigger")) == BW_TRUE)
+		input = bw_push(c->a, input, OBJ(c, { "type", bw_lit("compaction_trigger") }));
+	map_tools(c, req, 1, &tools, &choice);
+	if (c->failed)
+		return bw_of(BW_NONE);
+
+	body = OBJ(c, { "model", bw_lit(c->m->model) });
+	put(c, &body, "input", input);
+	put(c, &body, "temperature", temp);
+	put(c, &body, "top_p", topp);
+	put(c, &body, "max_output_tokens", maxt);
+	put(c, &body, "text", text);
+	put(c, &body, "conversation", bw_get(po, "conversation"));
+	put(c, &body, "max_tool_calls", bw_get(po, "maxToolCalls"));
+	put(c, &body, "metadata", bw_get(po, "metadata"));
+	put(c, &body, "parallel_tool_calls", bw_get(po, "parallelToolCalls"));
+	put(c, &body, "previous_response_id", bw_get(po, "previousResponseId"));
+	put(c, &body, "store", store);
+	put(c, &body, "user", bw_get(po, "user"));
+	put(c, &body, "instructions", bw_get(po, "instructions"));
+	put(c, &body, "service_tier", tier);
+	put(c, &body, "include", include);
+	put(c, &body, "prompt_cache_key", bw_get(po, "promptCacheKey"));
+	put(c, &body, "prompt_cache_options", pco);
+	put(c, &body, "prompt_cache_retention", retention);
+	put(c, &body, "safety_identifier", bw_get(po, "safetyIdentifier"));
+	put(c, &body, "top_logprobs", toplp);
+	put(c, &body, "truncation", bw_get(po, "truncation"));
+	if (kind(cm) != BW_NULL)
+		put(c, &body, "context_management", cm);
+	put(c, &body, "reasoning", reasoning);
+	if (present(tools)) {
+		set(c, &body, "tools", tools);
+		set(c, &body, "tool_choice", choice);
+	}
+	return body;
+}

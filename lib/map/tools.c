@@ -1,0 +1,325 @@
+/*
+ * tools.c: tool preparation: function tools, provider tools, the tool
+ * choice and the JSON schemas the SDK normalizes.
+ */
+#include "map.h"
+
+static int
+lookaround(const char *p)
+{
+	int esc = 0, class = 0;
+
+	for (; *p; p++) {
+		if (esc) {
+			esc = 0;
+			continue;
+		}
+		if (*p == '\\')
+			esc = 1;
+		else if (*p == '[')
+			class = 1;
+		else if (*p == ']')
+			class = 0;
+		else if (!class && p[0] == '(' && p[1] == '?' &&
+		    (p[2] == '=' || p[2] == '!' ||
+		    (p[2] == '<' && (p[3] == '=' || p[3] == '!'))))
+			return 1;
+	}
+	return 0;
+}
+
+val normalize_schema(struct ctx *c, val s, int root, int *pn, int *la);
+
+static val
+normalize_def(struct ctx *c, val d, int *pn, int *la)
+{
+	return isobj(d) ? normalize_schema(c, d, 0, pn, la) : d;
+}
+
+static val
+normalize_record(struct ctx *c, val rec, int *pn, int *la)
+{
+	val out = bw_of(BW_OBJ);
+
+	if (!isobj(rec))
+		return rec;
+	v_object_foreach(rec, k, v) {
+		out = bw_setn(c->a, out, (k).u.s, (k).n, normalize_def(c, v, pn, la));
+	}
+	return out;
+}
+
+/* normalizeOpenAIJsonSchema: drops propertyNames and lookaround
+   patterns, turns a lone allOf [$ref] into $ref. s is borrowed. */
+val
+normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
+{
+	static const char *const one[] = { "additionalProperties",
+		"additionalItems", "contains", "not", "if", "then", "else", NULL };
+	static const char *const lists[] = { "allOf", "anyOf", "oneOf", NULL };
+	static const char *const recs[] = { "properties", "patternProperties",
+		"definitions", "$defs", NULL };
+	val out = bw_of(BW_OBJ);
+
+	v_object_foreach(s, k, v) {
+		const char *key = str(k);
+		val nv = bw_of(BW_NONE);
+		if (!strcmp(key, "propertyNames") && kind(v) != BW_NULL) {
+			val t = bw_get(v, "type");
+			if (kind(v) != BW_OBJ ||
+			    (present(t) && kind(t) != BW_NULL &&
+			    !bw_is(t, "string")))
+				fail(c, "tools: JSON Schema propertyNames that does "
+				    "not use a string schema is not supported");
+			*pn = 1;
+			continue;
+		}
+		if (!strcmp(key, "pattern") && isstr(v) &&
+		    lookaround(str(v))) {
+			*la = 1;
+			continue;
+		}
+		for (const char *const *q = one; *q && !present(nv); q++)
+			if (!strcmp(key, *q) && kind(v) != BW_NULL)
+				nv = normalize_def(c, v, pn, la);
+		for (const char *const *q = recs; *q && !present(nv); q++)
+			if (!strcmp(key, *q) && kind(v) != BW_NULL)
+				nv = normalize_record(c, v, pn, la);
+		for (const char *const *q = lists; *q && !present(nv); q++)
+			if (!strcmp(key, *q) && isarr(v)) {
+				nv = bw_of(BW_ARR);
+				v_array_foreach(v, i, x) {
+					nv = bw_push(c->a, nv, normalize_def(c, x, pn, la));
+				}
+			}
+		if (!present(nv) && !strcmp(key, "items") && kind(v) != BW_NULL) {
+			if (isarr(v)) {
+				nv = bw_of(BW_ARR);
+				v_array_foreach(v, i, x) {
+					nv = bw_push(c->a, nv, normalize_def(c, x, pn, la));
+				}
+			} else {
+				nv = normalize_def(c, v, pn, la);
+			}
+		}
+		if (!present(nv) && !strcmp(key, "dependencies") && isobj(v)) {
+			nv = bw_of(BW_OBJ);
+			v_object_foreach(v, dk, dv) {
+				nv = bw_setn(c->a, nv, (dk).u.s, (dk).n, isarr(dv) ? dv :
+				    normalize_def(c, dv, pn, la));
+			}
+		}
+		out = bw_setn(c->a, out, (k).u.s, (k).n, present(nv) ? nv : v);
+	}
+	/* allOf: [{"$ref": R}] alone */
+	val all = bw_get(out, "allOf");
+	if (isarr(all) && len(all) == 1) {
+		val a = bw_idx(all, 0);
+		val ref = bw_get(a, "$ref");
+		if (isobj(a) && (a).n == 1 && isstr(ref)) {
+			val rest = bw_del(c->a, out, "allOf");
+			val target = bw_of(BW_NONE);
+			const char *r = str(ref);
+			if (root && (!strncmp(r, "#/definitions/", 14) ||
+			    !strncmp(r, "#/$defs/", 8))) {
+				int defs = r[2] == 'd';
+				struct bw_sb nb = { .a = c->a };
+				for (const char *p = r + (defs ? 14 : 8); *p; p++) {
+					if (p[0] == '~' && p[1] == '1')
+						bw_sb_add(&nb, "/", strlen("/")), p++;
+					else if (p[0] == '~' && p[1] == '0')
+						bw_sb_add(&nb, "~", strlen("~")), p++;
+					else
+						bw_sb_add(&nb, p, 1);
+				}
+				val name = bw_sb_val(&nb);
+				val d = bw_get(out, defs ? "definitions" : "$defs");
+				target = bw_getn(d, name.u.s, name.n);
+				if (!isobj(target)) {
+					target = bw_of(BW_NONE);
+				}
+			}
+			if (!root) {
+				out = bw_set(c->a, rest, "$ref", ref);
+			} else if (present(target)) {
+				out = target;
+				v_object_foreach(rest, rk, rv)
+					out = bw_setn(c->a, out, (rk).u.s, (rk).n, rv);
+			} else {
+			}
+		}
+	}
+	return out;
+}
+
+/* Object.entries order: integer-like keys first, ascending. */
+static int
+arrayindex(const char *s, double *v)
+{
+	char *end;
+
+	if (!*s || (s[0] == '0' && s[1]) || *s < '0' || *s > '9')
+		return 0;
+	*v = strtod(s, &end);
+	return !*end && *v < 4294967295.0;
+}
+
+static val
+tool_names(struct ctx *c, val tools)
+{
+	val ints = bw_of(BW_ARR), others = bw_of(BW_ARR);
+	double v, w;
+
+	v_object_foreach(tools, k, x) {
+		if (!arrayindex(str(k), &v)) {
+			others = bw_push(c->a, others, k);
+			continue;
+		}
+		int n = len(ints), at = n;
+		for (int i = 0; i < n; i++) {
+			val e = bw_idx(ints, i);
+			arrayindex(str(e), &w);
+			if (v < w) {
+				at = i;
+				break;
+			}
+		}
+		val nints = bw_of(BW_ARR);
+		for (int i = 0; i < n; i++) {
+			if (i == at)
+				nints = bw_push(c->a, nints, k);
+			nints = bw_push(c->a, nints, bw_idx(ints, i));
+		}
+		if (at == n)
+			nints = bw_push(c->a, nints, k);
+		ints = nints;
+	}
+	return concat(c, ints, others);
+}
+
+/* tools and tool_choice for chat (flat = 0) or responses (flat = 1);
+   sets *tools and *choice (owned) or leaves them invalid. */
+void
+map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
+{
+	val t = bw_get(req, "tools"), tc = bw_get(req, "toolChoice");
+	val names;
+	int pn = 0, la = 0;
+
+	*tools = *choice = bw_of(BW_NONE);
+	if (present(tc) && kind(tc) != BW_NULL) {
+		val name = bw_get(tc, "toolName");
+		if (!(bw_is(tc, "auto") || bw_is(tc, "none") ||
+		    bw_is(tc, "required") ||
+		    (isobj(tc) && bw_is(bw_get(tc, "type"), "tool") &&
+		    isstr(name)))) {
+			fail(c, "toolChoice: not auto, none, required or "
+			    "{\"type\":\"tool\",\"toolName\":...}");
+			return;
+		}
+		if (isobj(tc) && !isobj(t)) {
+			fail(c, "toolChoice: names tool %s, but there are no tools",
+			    bw_quote(str(name), strlen(str(name)), 60));
+			return;
+		}
+		if (isobj(tc) && !present(bw_get(t, str(name)))) {
+			fail(c, "toolChoice: names tool %s, which is not in tools",
+			    bw_quote(str(name), strlen(str(name)), 60));
+			return;
+		}
+	}
+	if (!present(t) || kind(t) == BW_NULL)
+		return;
+	if (!isobj(t)) {
+		fail(c, "tools: %s, not an object keyed by tool name", bw_kindname(t));
+		return;
+	}
+	names = tool_names(c, t);
+	if (len(names) == 0)
+		return;
+	*tools = bw_of(BW_ARR);
+	for (int i = 0; i < len(names); i++) {
+		val name = bw_idx(names, i), def = bw_get(t, str(name));
+		val desc = bw_get(def, "description"), schema = bw_get(def, "inputSchema");
+		val strict = bw_get(def, "strict"), type = bw_get(def, "type");
+		const char *n = str(name);
+		if (!isobj(def)) {
+			fail(c, "tools.%s: not an object", n);
+			return;
+		}
+		v_object_foreach(def, k, v) {
+			const char *ks = str(k);
+			if (strcmp(ks, "description") && strcmp(ks, "inputSchema") &&
+			    strcmp(ks, "strict") && strcmp(ks, "type") &&
+			    strcmp(ks, "providerOptions"))
+				fail(c, "tools.%s: unknown field %s", n,
+				    bw_quote(ks, strlen(ks), 60));
+		}
+		if (present(type) && !bw_is(type, "function"))
+			fail(c, "tools.%s.type: only function tools are supported", n);
+		if (present(desc) && !isstr(desc))
+			fail(c, "tools.%s.description: %s, not a string", n,
+			    bw_kindname(desc));
+		if (!isobj(schema))
+			fail(c, "tools.%s.inputSchema: %s, not a JSON Schema object",
+			    n, present(schema) ? bw_kindname(schema) : "missing");
+		if (present(strict) && !isbool(strict))
+			fail(c, "tools.%s.strict: %s, not a boolean", n,
+			    bw_kindname(strict));
+		if (c->failed)
+			return;
+		val params = normalize_schema(c, schema, 1, &pn, &la);
+		if (c->failed)
+			return;
+		val fn = bw_of(BW_OBJ);
+		if (flat)
+			set(c, &fn, "type", bw_lit("function"));
+		put(c, &fn, "name", name);
+		put(c, &fn, "description", desc);
+		put(c, &fn, "parameters", params);
+		if (flat)
+			set(c, &fn, "strict", present(strict) ? strict :
+			    bw_of(BW_FALSE));
+		else
+			put(c, &fn, "strict", strict);
+		*tools = bw_push(c->a, *tools, flat ? fn :
+		    OBJ(c, { "type", bw_lit("function") }, { "function", fn }));
+	}
+	if (pn)
+		warn_once(c, "tools: JSON Schema propertyNames is not supported "
+		    "by OpenAI; removed from the schema");
+	if (la)
+		warn_once(c, "tools: JSON Schema patterns with regex lookaround "
+		    "are not supported by OpenAI; removed from the schema");
+	val allowed = bw_get(bw_get(bw_get(req, "providerOptions"), "openai"), "allowedTools");
+	if (flat && isobj(allowed)) {
+		static const char *const amodes[] = { "auto", "required", NULL };
+		val tn = bw_get(allowed, "toolNames"), mode = bw_get(allowed, "mode");
+		int ok = isarr(tn) && len(tn) > 0 &&
+		    (!present(mode) || oneof(mode, amodes));
+		for (int i = 0; ok && i < len(tn); i++)
+			ok = isstr(bw_idx(tn, i));
+		if (!ok) {
+			fail(c, "providerOptions.openai.allowedTools: not "
+			    "{\"toolNames\":[names...],\"mode\":\"auto\" or "
+			    "\"required\"}");
+			return;
+		}
+		val list = bw_of(BW_ARR);
+		for (int i = 0; i < len(tn); i++) {
+			if (!present(bw_get(t, str(bw_idx(tn, i)))))
+				warn_once(c, "providerOptions.openai.allowedTools: "
+				    "%s is not in tools; sent anyway",
+				    bw_quote(str(bw_idx(tn, i)),
+				    strlen(str(bw_idx(tn, i))), 60));
+			list = bw_push(c->a, list, OBJ(c, { "type", bw_lit("function") }, { "name", bw_idx(tn, i) }));
+		}
+		*choice = OBJ(c, { "type", bw_lit("allowed_tools") }, { "mode", present(mode) ? mode :
+		    bw_lit("auto") }, { "tools", list });
+	} else if (!present(tc) || kind(tc) == BW_NULL || isstr(tc))
+		*choice = present(tc) && isstr(tc) ? tc : bw_lit("auto");
+	else if (flat)
+		*choice = OBJ(c, { "type", bw_lit("function") }, { "name", bw_get(tc, "toolName") });
+	else
+		*choice = OBJ(c, { "type", bw_lit("function") }, { "function", OBJ(c, { "name", bw_get(tc, "toolName") }) });
+}
