@@ -1,42 +1,77 @@
 #!/bin/sh
 # bw-jsonl against the AI SDK: tests/sdk holds the bodies that ai 7 with
-# @ai-sdk/openai 4 sent for the requests in tests/sdk/requests.jsonl
-# (captured once with the real SDK; node is not needed here), and the
-# requests both refuse.
+# @ai-sdk/openai 4 sent for the requests in tests/sdk/requests.jsonl,
+# byte for byte as the SDK wrote them, and the requests both refuse
+# (tests/sdk/README; tests/sdk/capture.mjs made them, node is not needed
+# here).  Bodies are compared as bytes: key order and the spelling of
+# numbers count.
 . tests/lib.sh
 
-cat >"$T/cmp.py" <<'E'
-import json, sys
-want = {}
-for l in open(sys.argv[1], encoding='utf-8').read().split('\n'):
-    if l:
-        w = json.loads(l)
-        want[w['custom_id']] = w['body']
-got = {}
-for l in open(sys.argv[2], encoding='utf-8').read().split('\n'):
-    if l:
-        g = json.loads(l)
-        got[g['custom_id']] = g
-bad = 0
-for cid, body in want.items():
-    g = got.get(cid)
-    if g is None or g['body'] != body or g['method'] != 'POST' or g['url'] != sys.argv[3]:
-        bad += 1
-        if bad <= 3:
-            print('# %s:\n#  sdk  %s\n#  ours %s' % (cid, json.dumps(body)[:600],
-                  json.dumps(g and g['body'])[:600]))
-if len(got) != len(want):
-    print('# %d lines for %d requests' % (len(got), len(want)))
-    bad += 1
-sys.exit(1 if bad else 0)
-E
-cat >"$T/pick.py" <<'E'
-import json, sys
-ids = set(json.loads(l)['custom_id'] for l in open(sys.argv[1], encoding='utf-8').read().split('\n') if l)
-for l in open(sys.argv[2], encoding='utf-8').read().split('\n'):
-    if l and json.loads(l)['customId'] in ids:
-        print(l)
-E
+# the requests of a fixture's ids, in order (ids are matched as the JSON
+# strings they are written as, not decoded)
+pick() {
+	awk -v want="$1" '
+	BEGIN {
+		while ((getline l <want) > 0)
+			if (match(l, /^\{"custom_id":"([^"\\]|\\.)*"/))
+				ids[substr(l, 14, RLENGTH - 13)] = 1
+	}
+	match($0, /^\{"customId":"([^"\\]|\\.)*"/) &&
+	    (substr($0, 13, RLENGTH - 12) in ids)' tests/sdk/requests.jsonl
+}
+
+# the batch input lines the fixture's bodies make: method and url after
+# the custom id, the body's bytes untouched
+lines() {
+	awk -v url="$2" 'match($0, /^\{"custom_id":"([^"\\]|\\.)*",/) {
+		print substr($0, 1, RLENGTH) "\"method\":\"POST\",\"url\":\"" url \
+		    "\"," substr($0, RLENGTH + 1)
+		next
+	}
+	{ print "not a fixture line: " $0 }' "$1"
+}
+
+# same_bytes WANT GOT: the files are equal; else the first differing
+# lines, each at its first differing byte, and how many differ
+same_bytes() {
+	cmp -s "$1" "$2" && return 0
+	awk '
+	NR == FNR { w[FNR] = $0; nw = FNR; next }
+	{ g[FNR] = $0; ng = FNR }
+	function id(s) {
+		if (match(s, /^\{"custom_id":"([^"\\]|\\.)*"/))
+			return substr(s, 14, RLENGTH - 13)
+		return "?"
+	}
+	function show(s, j) {
+		if (j > 61)
+			return "..." substr(s, j - 60, 150)
+		return substr(s, 1, j + 89)
+	}
+	END {
+		n = nw > ng ? nw : ng
+		for (i = 1; i <= n; i++) {
+			if ((w[i] "") == (g[i] ""))
+				continue
+			if (++bad > 4)
+				continue
+			lo = 0
+			hi = length(w[i]) < length(g[i]) ? length(w[i]) : length(g[i])
+			while (lo < hi) {	# the longest common prefix
+				mid = int((lo + hi + 1) / 2)
+				if (substr(w[i], 1, mid) == substr(g[i], 1, mid))
+					lo = mid
+				else
+					hi = mid - 1
+			}
+			printf "# line %d, %s, from byte %d:\n#   sdk  %s\n#   bw   %s\n", \
+			    i, id(i <= nw ? w[i] : g[i]), lo + 1, show(w[i], lo + 1), \
+			    show(g[i], lo + 1)
+		}
+		printf "# %d of %d lines differ (%d lines from bw-jsonl)\n", bad, nw, ng
+	}' "$1" "$2"
+	return 1
+}
 
 for m in gpt-4o-mini gpt-5.5 o4-mini; do
 	for e in chat responses completions; do
@@ -45,24 +80,46 @@ for m in gpt-4o-mini gpt-5.5 o4-mini; do
 		responses) url=/v1/responses ;;
 		completions) url=/v1/completions ;;
 		esac
-		want=tests/sdk/$m.$e.jsonl
-		python3 "$T/pick.py" "$want" tests/sdk/requests.jsonl >"$T/in"
+		fx=tests/sdk/$m.$e.jsonl
+		pick "$fx" >"$T/in"
+		lines "$fx" "$url" >"$T/want"
+		ok '[ "$(wc -l <"$T/in")" -eq "$(wc -l <"$fx")" ]' \
+			"$m $e: every body's request is in requests.jsonl"
 		bw-jsonl -m "$m" -e "$e" "$T/in" >"$T/out" 2>"$T/err"
-		ok 'python3 "$T/cmp.py" "$want" "$T/out" "$url"' \
-			"$m $e: $(wc -l <"$want") bodies equal the SDK's"
+		rc=$?
+		[ $rc -eq 0 ] || { echo "# bw-jsonl exited $rc:"; grep -v warning: "$T/err" | head -3 | sed 's/^/#   /'; }
+		ok 'same_bytes "$T/want" "$T/out"' \
+			"$m $e: $(wc -l <"$fx") lines equal the SDK's bodies byte for byte"
+
+		# the requests the SDK refuses, one at a time
+		: >"$T/rids"
+		awk -v want="tests/sdk/$m.$e.refused" -v dir="$T" '
+		BEGIN { while ((getline l <want) > 0) ids["\"" l "\""] = 1 }
+		match($0, /^\{"customId":"([^"\\]|\\.)*"/) {
+			id = substr($0, 13, RLENGTH - 12)
+			if (id in ids) {
+				print >(dir "/r" ++n)
+				close(dir "/r" n)
+				print substr(id, 2, length(id) - 2) >(dir "/rids")
+			}
+		}' tests/sdk/requests.jsonl
 		n=0 refused=0
 		while read -r id; do
-			[ -n "$id" ] || continue
 			n=$((n + 1))
-			grep -F "\"customId\":\"$id\"" tests/sdk/requests.jsonl >"$T/one"
-			bw-jsonl -m "$m" -e "$e" <"$T/one" >"$T/out" 2>"$T/err"
-			if [ $? -eq 65 ] && [ ! -s "$T/out" ] && grep -q '^bw-jsonl: line 1: ' "$T/err"; then
+			bw-jsonl -m "$m" -e "$e" <"$T/r$n" >"$T/out" 2>"$T/err"
+			rc=$? why=
+			while IFS= read -r l; do
+				case $l in "bw-jsonl: line 1: "*) why=$l ;; esac
+			done <"$T/err"
+			if [ $rc -eq 65 ] && [ ! -s "$T/out" ] && [ -n "$why" ]; then
 				refused=$((refused + 1))
 			else
-				echo "# $id was not refused"
+				echo "# $id was not refused (exit $rc)"
 			fi
-		done <tests/sdk/$m.$e.refused
-		ok '[ $refused -eq $n ]' "$m $e: the $n requests the SDK refuses too exit 65 naming the line"
+		done <"$T/rids"
+		rm -f "$T/rids" "$T"/r[0-9]*
+		ok '[ $refused -eq $n ] && [ $n -eq "$(grep -c . tests/sdk/$m.$e.refused)" ]' \
+			"$m $e: the $n requests the SDK refuses exit 65 naming the line"
 	done
 done
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,241 +13,6 @@
 #include <unistd.h>
 
 #include "bw.h"
-
-/* Requests from tests/sdk/requests.jsonl and the bodies the AI SDK
-   sent for them (tests/sdk/MODEL.ENDPOINT.jsonl), numbers written as
-   JavaScript writes them. */
-static const struct sdk {
-	const char *model;
-	int endpoint;
-	const char *req, *body;
-} sdk[] = {
-	{ "gpt-4o-mini", BW_CHAT,
-	    "{\"customId\":\"basic-multiturn\",\"messages\":[{\"role\":"
-	    "\"user\",\"content\":\"What is 2+2?\"},{\"role\":\"assista"
-	    "nt\",\"content\":\"4\"},{\"role\":\"user\",\"content\":\"A"
-	    "nd 3+3?\"}]}",
-	    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\""
-	    ",\"content\":\"What is 2+2?\"},{\"role\":\"assistant\","
-	    "\"content\":\"4\"},{\"role\":\"user\",\"content\":\"And 3+"
-	    "3?\"}]}" },
-	{ "gpt-4o-mini", BW_CHAT,
-	    "{\"customId\":\"content-image_detail_low\",\"messages\":[{"
-	    "\"role\":\"user\",\"content\":[{\"type\":\"image\","
-	    "\"image\":\"https://example.com/a.png\",\"providerOptions\""
-	    ":{\"openai\":{\"imageDetail\":\"low\"}}}]}]}",
-	    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\""
-	    ",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url"
-	    "\":\"https://example.com/a.png\",\"detail\":\"low\"}}]}]}" },
-	{ "gpt-4o-mini", BW_CHAT,
-	    "{\"customId\":\"toolmsgs-tool_result_json\",\"messages\":["
-	    "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
-	    "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\","
-	    "\"text\":\"Let me check.\"},{\"type\":\"tool-call\","
-	    "\"toolCallId\":\"call_1\",\"toolName\":\"get_weather\","
-	    "\"input\":{\"city\":\"Paris\"}}]},{\"role\":\"tool\","
-	    "\"content\":[{\"type\":\"tool-result\",\"toolCallId\":\"ca"
-	    "ll_1\",\"toolName\":\"get_weather\",\"output\":{\"type\":\""
-	    "json\",\"value\":{\"temp\":21,\"unit\":\"c\","
-	    "\"ok\":true,\"n\":null,\"f\":1e-7,\"l\":[1,2.5]}}}]}]}",
-	    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\""
-	    ",\"content\":\"Weather in Paris?\"},{\"role\":\"assistant\""
-	    ",\"content\":\"Let me check.\",\"tool_calls\":[{\"id\":\"c"
-	    "all_1\",\"type\":\"function\",\"function\":{\"name\":\"get"
-	    "_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}"
-	    "}]},{\"role\":\"tool\",\"tool_call_id\":\"call_1\","
-	    "\"content\":\"{\\\"temp\\\":21,\\\"unit\\\":\\\"c\\\","
-	    "\\\"ok\\\":true,\\\"n\\\":null,\\\"f\\\":1e-7,"
-	    "\\\"l\\\":[1,2.5]}\"}]}" },
-	{ "gpt-4o-mini", BW_CHAT,
-	    "{\"customId\":\"tools-choice_named\",\"prompt\":\"Weather?"
-	    "\",\"tools\":{\"get_weather\":{\"description\":\"Get the w"
-	    "eather for a city\",\"inputSchema\":{\"type\":\"object\","
-	    "\"properties\":{\"city\":{\"type\":\"string\","
-	    "\"description\":\"City name\"},\"unit\":{\"type\":\"string"
-	    "\",\"enum\":[\"c\",\"f\"]}},\"required\":[\"city\"],"
-	    "\"additionalProperties\":false}},\"get_time\":{\"descripti"
-	    "on\":\"Get the time\",\"inputSchema\":{\"type\":\"object\""
-	    ",\"properties\":{\"tz\":{\"type\":\"string\"}},"
-	    "\"required\":[\"tz\"]}}},\"toolChoice\":{\"type\":\"tool\""
-	    ",\"toolName\":\"get_time\"}}",
-	    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\""
-	    ",\"content\":\"Weather?\"}],\"tools\":[{\"type\":\"functio"
-	    "n\",\"function\":{\"name\":\"get_weather\",\"description\""
-	    ":\"Get the weather for a city\",\"parameters\":{\"type\":\""
-	    "object\",\"properties\":{\"city\":{\"type\":\"string\","
-	    "\"description\":\"City name\"},\"unit\":{\"type\":\"string"
-	    "\",\"enum\":[\"c\",\"f\"]}},\"required\":[\"city\"],"
-	    "\"additionalProperties\":false}}},{\"type\":\"function\","
-	    "\"function\":{\"name\":\"get_time\",\"description\":\"Get "
-	    "the time\",\"parameters\":{\"type\":\"object\","
-	    "\"properties\":{\"tz\":{\"type\":\"string\"}},"
-	    "\"required\":[\"tz\"]}}}],\"tool_choice\":{\"type\":\"func"
-	    "tion\",\"function\":{\"name\":\"get_time\"}}}" },
-	{ "gpt-4o-mini", BW_CHAT,
-	    "{\"customId\":\"sampling-all_together\",\"system\":\"S\","
-	    "\"prompt\":\"Hi\",\"maxOutputTokens\":256,\"temperature\":"
-	    "0.7,\"topP\":0.95,\"topK\":10,\"presencePenalty\":0.1,"
-	    "\"frequencyPenalty\":0.2,\"stopSequences\":[\"STOP\"],"
-	    "\"seed\":7}",
-	    "{\"model\":\"gpt-4o-mini\",\"max_tokens\":256,"
-	    "\"temperature\":0.7,\"top_p\":0.95,\"frequency_penalty\":0"
-	    ".2,\"presence_penalty\":0.1,\"stop\":[\"STOP\"],"
-	    "\"seed\":7,\"messages\":[{\"role\":\"system\","
-	    "\"content\":\"S\"},{\"role\":\"user\",\"content\":\"Hi\"}]}" },
-	{ "gpt-4o-mini", BW_CHAT,
-	    "{\"customId\":\"content-file_pdf_base64_nofilename\","
-	    "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\""
-	    "text\",\"text\":\"Summarize\"},{\"type\":\"file\","
-	    "\"data\":\"JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp"
-	    "0cmFpbGVyCjw8Pj4KJSVFT0YK\",\"mediaType\":\"application/pd"
-	    "f\"}]}]}",
-	    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\""
-	    ",\"content\":[{\"type\":\"text\",\"text\":\"Summarize\"},"
-	    "{\"type\":\"file\",\"file\":{\"filename\":\"part-1.pdf\","
-	    "\"file_data\":\"data:application/pdf;base64,JVBERi0xLjQKJc"
-	    "fsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK"
-	    "\"}}]}]}" },
-	{ "gpt-5.5", BW_CHAT,
-	    "{\"customId\":\"basic-system_prompt\",\"system\":\"You are"
-	    " terse.\",\"prompt\":\"Hello\"}",
-	    "{\"model\":\"gpt-5.5\",\"messages\":[{\"role\":\"developer"
-	    "\",\"content\":\"You are terse.\"},{\"role\":\"user\","
-	    "\"content\":\"Hello\"}]}" },
-	{ "gpt-5.5", BW_CHAT,
-	    "{\"customId\":\"sampling-all_together\",\"system\":\"S\","
-	    "\"prompt\":\"Hi\",\"maxOutputTokens\":256,\"temperature\":"
-	    "0.7,\"topP\":0.95,\"topK\":10,\"presencePenalty\":0.1,"
-	    "\"frequencyPenalty\":0.2,\"stopSequences\":[\"STOP\"],"
-	    "\"seed\":7}",
-	    "{\"model\":\"gpt-5.5\",\"stop\":[\"STOP\"],\"seed\":7,"
-	    "\"max_completion_tokens\":256,\"messages\":[{\"role\":\"de"
-	    "veloper\",\"content\":\"S\"},{\"role\":\"user\","
-	    "\"content\":\"Hi\"}]}" },
-	{ "o4-mini", BW_CHAT,
-	    "{\"customId\":\"sampling-all_together\",\"system\":\"S\","
-	    "\"prompt\":\"Hi\",\"maxOutputTokens\":256,\"temperature\":"
-	    "0.7,\"topP\":0.95,\"topK\":10,\"presencePenalty\":0.1,"
-	    "\"frequencyPenalty\":0.2,\"stopSequences\":[\"STOP\"],"
-	    "\"seed\":7}",
-	    "{\"model\":\"o4-mini\",\"stop\":[\"STOP\"],\"seed\":7,"
-	    "\"max_completion_tokens\":256,\"messages\":[{\"role\":\"de"
-	    "veloper\",\"content\":\"S\"},{\"role\":\"user\","
-	    "\"content\":\"Hi\"}]}" },
-	{ "gpt-5.5", BW_CHAT,
-	    "{\"customId\":\"sampling-reasoning_low\",\"prompt\":\"Hi\""
-	    ",\"reasoning\":\"low\"}",
-	    "{\"model\":\"gpt-5.5\",\"reasoning_effort\":\"low\","
-	    "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}" },
-	{ "gpt-4o-mini", BW_RESPONSES,
-	    "{\"customId\":\"basic-system_prompt\",\"system\":\"You are"
-	    " terse.\",\"prompt\":\"Hello\"}",
-	    "{\"model\":\"gpt-4o-mini\",\"input\":[{\"role\":\"system\""
-	    ",\"content\":\"You are terse.\"},{\"role\":\"user\","
-	    "\"content\":[{\"type\":\"input_text\",\"text\":\"Hello\"}]}]}" },
-	{ "gpt-5.5", BW_RESPONSES,
-	    "{\"customId\":\"sampling-reasoning_low\",\"prompt\":\"Hi\""
-	    ",\"reasoning\":\"low\"}",
-	    "{\"model\":\"gpt-5.5\",\"input\":[{\"role\":\"user\","
-	    "\"content\":[{\"type\":\"input_text\",\"text\":\"Hi\"}]}],"
-	    "\"reasoning\":{\"effort\":\"low\",\"summary\":\"detailed\"}}" },
-	{ "gpt-5.5", BW_RESPONSES,
-	    "{\"customId\":\"tools-choice_named\",\"prompt\":\"Weather?"
-	    "\",\"tools\":{\"get_weather\":{\"description\":\"Get the w"
-	    "eather for a city\",\"inputSchema\":{\"type\":\"object\","
-	    "\"properties\":{\"city\":{\"type\":\"string\","
-	    "\"description\":\"City name\"},\"unit\":{\"type\":\"string"
-	    "\",\"enum\":[\"c\",\"f\"]}},\"required\":[\"city\"],"
-	    "\"additionalProperties\":false}},\"get_time\":{\"descripti"
-	    "on\":\"Get the time\",\"inputSchema\":{\"type\":\"object\""
-	    ",\"properties\":{\"tz\":{\"type\":\"string\"}},"
-	    "\"required\":[\"tz\"]}}},\"toolChoice\":{\"type\":\"tool\""
-	    ",\"toolName\":\"get_time\"}}",
-	    "{\"model\":\"gpt-5.5\",\"input\":[{\"role\":\"user\","
-	    "\"content\":[{\"type\":\"input_text\",\"text\":\"Weather?\""
-	    "}]}],\"tools\":[{\"type\":\"function\",\"name\":\"get_weat"
-	    "her\",\"description\":\"Get the weather for a city\","
-	    "\"parameters\":{\"type\":\"object\",\"properties\":{\"city"
-	    "\":{\"type\":\"string\",\"description\":\"City name\"},"
-	    "\"unit\":{\"type\":\"string\",\"enum\":[\"c\","
-	    "\"f\"]}},\"required\":[\"city\"],\"additionalProperties\":"
-	    "false},\"strict\":false},{\"type\":\"function\","
-	    "\"name\":\"get_time\",\"description\":\"Get the time\","
-	    "\"parameters\":{\"type\":\"object\",\"properties\":{\"tz\""
-	    ":{\"type\":\"string\"}},\"required\":[\"tz\"]},"
-	    "\"strict\":false}],\"tool_choice\":{\"type\":\"function\","
-	    "\"name\":\"get_time\"}}" },
-	{ "o4-mini", BW_RESPONSES,
-	    "{\"customId\":\"toolmsgs-tool_result_json\",\"messages\":["
-	    "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
-	    "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\","
-	    "\"text\":\"Let me check.\"},{\"type\":\"tool-call\","
-	    "\"toolCallId\":\"call_1\",\"toolName\":\"get_weather\","
-	    "\"input\":{\"city\":\"Paris\"}}]},{\"role\":\"tool\","
-	    "\"content\":[{\"type\":\"tool-result\",\"toolCallId\":\"ca"
-	    "ll_1\",\"toolName\":\"get_weather\",\"output\":{\"type\":\""
-	    "json\",\"value\":{\"temp\":21,\"unit\":\"c\","
-	    "\"ok\":true,\"n\":null,\"f\":1e-7,\"l\":[1,2.5]}}}]}]}",
-	    "{\"model\":\"o4-mini\",\"input\":[{\"role\":\"user\","
-	    "\"content\":[{\"type\":\"input_text\",\"text\":\"Weather i"
-	    "n Paris?\"}]},{\"role\":\"assistant\",\"content\":\"Let me"
-	    " check.\"},{\"type\":\"function_call\",\"call_id\":\"call_"
-	    "1\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\""
-	    ":\\\"Paris\\\"}\"},{\"type\":\"function_call_output\","
-	    "\"call_id\":\"call_1\",\"output\":\"{\\\"temp\\\":21,"
-	    "\\\"unit\\\":\\\"c\\\",\\\"ok\\\":true,\\\"n\\\":null,"
-	    "\\\"f\\\":1e-7,\\\"l\\\":[1,2.5]}\"}]}" },
-	{ "o4-mini", BW_RESPONSES,
-	    "{\"customId\":\"popts-reasoningEffort_low\",\"prompt\":\"H"
-	    "i\",\"providerOptions\":{\"openai\":{\"reasoningEffort\":\""
-	    "low\"}}}",
-	    "{\"model\":\"o4-mini\",\"input\":[{\"role\":\"user\","
-	    "\"content\":[{\"type\":\"input_text\",\"text\":\"Hi\"}]}],"
-	    "\"reasoning\":{\"effort\":\"low\",\"summary\":\"detailed\"}}" },
-	{ "gpt-5.5", BW_RESPONSES,
-	    "{\"customId\":\"sampling-all_together\",\"system\":\"S\","
-	    "\"prompt\":\"Hi\",\"maxOutputTokens\":256,\"temperature\":"
-	    "0.7,\"topP\":0.95,\"topK\":10,\"presencePenalty\":0.1,"
-	    "\"frequencyPenalty\":0.2,\"stopSequences\":[\"STOP\"],"
-	    "\"seed\":7}",
-	    "{\"model\":\"gpt-5.5\",\"input\":[{\"role\":\"developer\","
-	    "\"content\":\"S\"},{\"role\":\"user\",\"content\":[{\"type"
-	    "\":\"input_text\",\"text\":\"Hi\"}]}],\"max_output_tokens\""
-	    ":256}" },
-	{ "gpt-4o-mini", BW_COMPLETIONS,
-	    "{\"customId\":\"basic-multiturn\",\"messages\":[{\"role\":"
-	    "\"user\",\"content\":\"What is 2+2?\"},{\"role\":\"assista"
-	    "nt\",\"content\":\"4\"},{\"role\":\"user\",\"content\":\"A"
-	    "nd 3+3?\"}]}",
-	    "{\"model\":\"gpt-4o-mini\",\"prompt\":\"user:\\nWhat is 2+"
-	    "2?\\n\\nassistant:\\n4\\n\\nuser:\\nAnd 3+3?\\n\\nassistan"
-	    "t:\\n\",\"stop\":[\"\\nuser:\"]}" },
-	{ "gpt-4o-mini", BW_COMPLETIONS,
-	    "{\"customId\":\"sampling-all_together\",\"system\":\"S\","
-	    "\"prompt\":\"Hi\",\"maxOutputTokens\":256,\"temperature\":"
-	    "0.7,\"topP\":0.95,\"topK\":10,\"presencePenalty\":0.1,"
-	    "\"frequencyPenalty\":0.2,\"stopSequences\":[\"STOP\"],"
-	    "\"seed\":7}",
-	    "{\"model\":\"gpt-4o-mini\",\"max_tokens\":256,"
-	    "\"temperature\":0.7,\"top_p\":0.95,\"frequency_penalty\":0"
-	    ".2,\"presence_penalty\":0.1,\"seed\":7,\"prompt\":\"S\\n\\"
-	    "nuser:\\nHi\\n\\nassistant:\\n\",\"stop\":[\"\\nuser:\","
-	    "\"STOP\"]}" },
-	{ "gpt-4o-mini", BW_COMPLETIONS,
-	    "{\"customId\":\"sampling-stopSequences\",\"prompt\":\"Hi\""
-	    ",\"stopSequences\":[\"\\n\\n\",\"END\"]}",
-	    "{\"model\":\"gpt-4o-mini\",\"prompt\":\"user:\\nHi\\n\\nas"
-	    "sistant:\\n\",\"stop\":[\"\\nuser:\",\"\\n\\n\","
-	    "\"END\"]}" },
-	{ "gpt-4o-mini", BW_CHAT,
-	    "{\"customId\":\"sampling-numbers_formatting\","
-	    "\"prompt\":\"Hi\",\"temperature\":1,\"topP\":0.30000000000"
-	    "000004,\"presencePenalty\":1e-7,\"frequencyPenalty\":100}",
-	    "{\"model\":\"gpt-4o-mini\",\"temperature\":1,"
-	    "\"top_p\":0.30000000000000004,\"frequency_penalty\":100,"
-	    "\"presence_penalty\":1e-7,\"messages\":[{\"role\":\"user\""
-	    ",\"content\":\"Hi\"}]}" },
-};
 
 static struct bw_arena arena;
 
@@ -433,19 +199,266 @@ test_endpoints(void **state)
 	assert_string_equal(bw_endpoint_url(BW_COMPLETIONS), "/v1/completions");
 }
 
+/* --- tests/sdk: the AI SDK's bodies for tests/sdk/requests.jsonl ---
+ *
+ * Each MODEL.ENDPOINT.jsonl line ({"custom_id":ID,"body":BODY}, BODY the
+ * SDK's bytes) must be what bw_map_request makes of the request with
+ * that id, byte for byte, and each id in MODEL.ENDPOINT.refused must be
+ * refused.  Paths are from the top of the tree, where prove runs.
+ */
+
+struct text {
+	char *buf;
+	char **line;		/* NUL-terminated, without the newline */
+	size_t *len, n;
+};
+
+static void
+text_read(struct text *t, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t size = 0, cap = 0, i, start;
+
+	memset(t, 0, sizeof *t);
+	if (!f)
+		fail_msg("%s: cannot open (run from the top of the tree)", path);
+	for (;;) {
+		if (cap - size < 65536) {
+			cap = cap * 2 + 65536;
+			t->buf = realloc(t->buf, cap + 1);
+			assert_non_null(t->buf);
+		}
+		size_t got = fread(t->buf + size, 1, cap - size, f);
+		if (got == 0)
+			break;
+		size += got;
+	}
+	assert_false(ferror(f));
+	fclose(f);
+	t->buf[size] = 0;
+	for (i = 0; i < size; i++)
+		t->n += t->buf[i] == '\n';
+	t->n += size > 0 && t->buf[size - 1] != '\n';
+	t->line = calloc(t->n + 1, sizeof *t->line);
+	t->len = calloc(t->n + 1, sizeof *t->len);
+	assert_true(t->line && t->len);
+	t->n = 0;
+	for (i = start = 0; i <= size; i++) {
+		if (i < size && t->buf[i] != '\n')
+			continue;
+		if (i > start || i < size) {
+			t->buf[i] = 0;
+			t->line[t->n] = t->buf + start;
+			t->len[t->n++] = i - start;
+		}
+		start = i + 1;
+	}
+}
+
+static void
+text_free(struct text *t)
+{
+	free(t->buf);
+	free(t->line);
+	free(t->len);
+}
+
+/* the bytes of the JSON string at s, quotes included; 0 if none */
+static size_t
+jstr(const char *s)
+{
+	size_t i = 1;
+
+	if (*s != '"')
+		return 0;
+	for (; s[i] && s[i] != '"'; i++)
+		if (s[i] == '\\' && s[i + 1])
+			i++;
+	return s[i] == '"' ? i + 1 : 0;
+}
+
+/* the line of requests.jsonl whose customId is written as the JSON
+   string id (n bytes), or -1 */
+static long
+request_of(const struct text *req, const char *id, size_t n)
+{
+	static const char pre[] = "{\"customId\":";
+
+	for (size_t i = 0; i < req->n; i++) {
+		const char *l = req->line[i];
+		if (!strncmp(l, pre, sizeof pre - 1) &&
+		    jstr(l + sizeof pre - 1) == n &&
+		    !memcmp(l + sizeof pre - 1, id, n))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* appends to the report, within its size */
+static void
+report(char *r, size_t size, const char *fmt, ...)
+{
+	size_t n = strlen(r);
+	va_list ap;
+
+	if (n + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
+/* at most 150 bytes of s (n bytes) around offset at */
+static void
+report_near(char *r, size_t size, const char *who, const char *s, size_t n,
+    size_t at)
+{
+	size_t from = at > 60 ? at - 60 : 0;
+	int len = (int)(n - from < 150 ? n - from : 150);
+
+	report(r, size, "\n#   %s %s%.*s", who, from ? "..." : "", len, s + from);
+}
+
+static char sdkreport[16384];
+
+/* the bodies of one MODEL.ENDPOINT.jsonl; returns how many differ */
+static int
+sdk_bodies(const struct text *req, const char *model, int endpoint)
+{
+	static const char pre[] = "{\"custom_id\":", mid[] = ",\"body\":";
+	char path[256];
+	struct text fx;
+	struct bw_mapper m;
+	int bad = 0;
+
+	snprintf(path, sizeof path, "tests/sdk/%s.%s.jsonl", model,
+	    bw_endpoint_name(endpoint));
+	text_read(&fx, path);
+	bw_mapper_init(&m, model, endpoint, NULL);
+	for (size_t i = 0; i < fx.n; i++) {
+		const char *l = fx.line[i], *id = l + sizeof pre - 1, *body, *why = NULL;
+		size_t idn = strncmp(l, pre, sizeof pre - 1) ? 0 : jstr(id), bn, col;
+		struct bw_v r, want, cid, v;
+		long k;
+		char *got;
+
+		if (!idn || strncmp(id + idn, mid, sizeof mid - 1) ||
+		    l[fx.len[i] - 1] != '}')
+			fail_msg("%s:%zu: not {\"custom_id\":ID,\"body\":BODY}", path,
+			    i + 1);
+		body = id + idn + sizeof mid - 1;
+		bn = (size_t)(l + fx.len[i] - 1 - body);
+		if ((k = request_of(req, id, idn)) < 0)
+			fail_msg("%s:%zu: %.*s is not in requests.jsonl", path, i + 1,
+			    (int)idn, id);
+		want = bw_read(&m.arena, id, idn, 1, &why, &col);
+		r = bw_read(&m.arena, req->line[k], req->len[k], INT_MAX, &why, &col);
+		if (!want.kind || !r.kind)
+			fail_msg("%s:%zu: %s at column %zu", want ? "requests.jsonl" :
+			    path, want ? (size_t)k + 1 : i + 1, why, col);
+		v = bw_map_request(&m, r, &cid, &why);
+		if (v.kind == BW_NONE) {
+			if (++bad <= 3)
+				report(sdkreport, sizeof sdkreport, "\n# %s %s %.*s: "
+				    "refused: %s", model, bw_endpoint_name(endpoint),
+				    (int)idn, id, why);
+		} else if (!bw_eq(cid, want.u.s, want.n)) {
+			if (++bad <= 3)
+				report(sdkreport, sizeof sdkreport, "\n# %s %s %.*s: "
+				    "another custom id", model,
+				    bw_endpoint_name(endpoint), (int)idn, id);
+		} else {
+			got = dump(v);
+			size_t gn = strlen(got), at = 0;
+			while (at < gn && at < bn && got[at] == body[at])
+				at++;
+			if ((at < gn || at < bn) && ++bad <= 3) {
+				report(sdkreport, sizeof sdkreport, "\n# %s %s %.*s, "
+				    "from byte %zu:", model, bw_endpoint_name(endpoint),
+				    (int)idn, id, at + 1);
+				report_near(sdkreport, sizeof sdkreport, "sdk", body, bn,
+				    at);
+				report_near(sdkreport, sizeof sdkreport, "bw ", got, gn,
+				    at);
+			}
+			free(got);
+		}
+		bw_arena_reset(&m.arena);
+	}
+	if (bad)
+		report(sdkreport, sizeof sdkreport, "\n# %s %s: %d of %zu bodies "
+		    "differ", model, bw_endpoint_name(endpoint), bad, fx.n);
+	bw_mapper_free(&m);
+	text_free(&fx);
+	return bad;
+}
+
+/* the requests of one MODEL.ENDPOINT.refused; returns how many were
+   not refused */
+static int
+sdk_refused(const struct text *req, const char *model, int endpoint)
+{
+	char path[256], id[512];
+	struct text ids;
+	struct bw_mapper m;
+	int bad = 0;
+
+	snprintf(path, sizeof path, "tests/sdk/%s.%s.refused", model,
+	    bw_endpoint_name(endpoint));
+	text_read(&ids, path);
+	bw_mapper_init(&m, model, endpoint, NULL);
+	for (size_t i = 0; i < ids.n; i++) {
+		const char *why = NULL;
+		struct bw_v r, cid, v;
+		size_t col;
+		long k;
+
+		snprintf(id, sizeof id, "\"%s\"", ids.line[i]);
+		if ((k = request_of(req, id, strlen(id))) < 0)
+			fail_msg("%s:%zu: %s is not in requests.jsonl", path, i + 1,
+			    id);
+		r = bw_read(&m.arena, req->line[k], req->len[k], INT_MAX, &why,
+		    &col);
+		v = r.kind ? bw_map_request(&m, r, &cid, &why) : r;
+		if (v.kind != BW_NONE && ++bad <= 3)
+			report(sdkreport, sizeof sdkreport, "\n# %s %s %s: not "
+			    "refused", model, bw_endpoint_name(endpoint), id);
+		bw_arena_reset(&m.arena);
+	}
+	if (bad)
+		report(sdkreport, sizeof sdkreport, "\n# %s %s: %d of %zu requests "
+		    "the SDK refuses were not refused", model,
+		    bw_endpoint_name(endpoint), bad, ids.n);
+	bw_mapper_free(&m);
+	text_free(&ids);
+	return bad;
+}
+
 static void
 test_sdk_bodies(void **state)
 {
+	static const char *const models[] = { "gpt-4o-mini", "gpt-5.5",
+		"o4-mini", NULL };
+	static const int endpoints[] = { BW_CHAT, BW_RESPONSES, BW_COMPLETIONS };
+	struct text req;
+	int bad = 0;
+
 	(void)state;
+	*sdkreport = 0;
+	text_read(&req, "tests/sdk/requests.jsonl");
 	capture();
-	for (size_t i = 0; i < sizeof sdk / sizeof *sdk; i++) {
-		struct bw_mapper m;
-		struct bw_v id = bw_get(parse(sdk[i].req), "customId");
-		bw_mapper_init(&m, sdk[i].model, sdk[i].endpoint, NULL);
-		maps_to(&m, sdk[i].req, id.kind ? id.u.s : NULL, sdk[i].body);
-		bw_mapper_free(&m);
-	}
+	for (const char *const *m = models; *m; m++)
+		for (size_t e = 0; e < sizeof endpoints / sizeof *endpoints; e++) {
+			bad += sdk_bodies(&req, *m, endpoints[e]);
+			bad += sdk_refused(&req, *m, endpoints[e]);
+		}
 	free(captured());
+	text_free(&req);
+	if (bad) {
+		printf("%s\n", sdkreport + 1);	/* TAP comments */
+		fflush(stdout);
+		fail_msg("%d requests do not map as the AI SDK's (tests/sdk)", bad);
+	}
 }
 
 static void

@@ -1,0 +1,154 @@
+// capture.mjs: the request bodies the AI SDK sends for tests/sdk/requests.jsonl.
+//
+//   node tests/sdk/capture.mjs DIR
+//
+// DIR is a folder where `npm install ai@7 @ai-sdk/openai@4` was run (see
+// README beside this file).  For each model and endpoint, every request
+// (a generateText() call, less its customId) is given to the SDK with a
+// fetch that keeps the body string the SDK would have posted and throws:
+// nothing reaches the network, and the body is the SDK's own bytes.
+// The global fetch throws too, so that a file the SDK would download
+// makes it throw.  Writes, beside this file:
+//
+//   MODEL.ENDPOINT.jsonl    {"custom_id":ID,"body":BODY} a line
+//   MODEL.ENDPOINT.refused  the ids the SDK throws on before sending
+//
+// A request the SDK sends but bw-jsonl refuses on purpose (man/bw.7,
+// DIFFERENCES; deliberate() below) is in neither file.  Not part of the
+// build: make and the tests never run node.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (process.argv.length !== 3) {
+	console.error('usage: node capture.mjs DIR  (DIR holds node_modules/ai and node_modules/@ai-sdk/openai)');
+	process.exit(2);
+}
+const dir = resolve(process.argv[2]);
+const sdk = createRequire(join(dir, 'package.json'));
+const load = (name) => import(pathToFileURL(sdk.resolve(name)).href);
+const { generateText, jsonSchema, tool } = await load('ai');
+const { createOpenAI } = await load('@ai-sdk/openai');
+const version = (name) => JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+
+const MODELS = ['gpt-4o-mini', 'gpt-5.5', 'o4-mini'];
+const ENDPOINTS = { chat: '/chat/completions', responses: '/responses', completions: '/completions' };
+
+globalThis.AI_SDK_LOG_WARNINGS = false;
+globalThis.fetch = async (url) => {
+	throw new Error(`capture.mjs: no network (${url})`);
+};
+
+class Sent extends Error {}
+let sent = null;
+const openai = createOpenAI({
+	apiKey: 'sk-capture',
+	baseURL: 'http://capture.invalid/v1',
+	fetch: async (url, init) => {
+		if (typeof init?.body !== 'string')
+			throw new Error('capture.mjs: a body that is not a string');
+		sent = { url: String(url), body: init.body };
+		throw new Sent('captured');
+	},
+});
+
+const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const own = (o, k) => isObj(o) && Object.prototype.hasOwnProperty.call(o, k);
+
+// The request as generateText() takes it: tools given as plain JSON
+// Schema need the SDK's tool() and jsonSchema() wrappers; every other
+// field is passed as it is.
+function callOptions(req) {
+	const { customId, ...args } = req;
+	if (isObj(args.tools))
+		args.tools = Object.fromEntries(Object.entries(args.tools).map(([name, def]) =>
+			[name, isObj(def) ? tool({ ...def, ...(isObj(def.inputSchema) ?
+				{ inputSchema: jsonSchema(def.inputSchema) } : {}) }) : def]));
+	return args;
+}
+
+// Why bw-jsonl refuses a request the SDK sends (man/bw.7, DIFFERENCES),
+// or null.  Files the SDK would download make it throw here (no
+// network), so those are in .refused, refused by both.
+const FIELDS = ['customId', 'prompt', 'messages', 'system', 'instructions',
+	'allowSystemInMessages', 'maxOutputTokens', 'temperature', 'topP', 'topK',
+	'presencePenalty', 'frequencyPenalty', 'stopSequences', 'seed', 'tools',
+	'toolChoice', 'providerOptions', 'reasoning'];
+const SAMPLING = ['temperature', 'topP', 'topK', 'presencePenalty', 'frequencyPenalty'];
+
+function deliberate(req, endpoint) {
+	for (const k of Object.keys(req))
+		if (!FIELDS.includes(k))
+			return `unknown field ${k}`;
+	if (req.prompt != null && req.messages != null)
+		return 'both prompt and messages';
+	for (const k of SAMPLING)
+		if (req[k] != null && typeof req[k] !== 'number')
+			return `${k} is not a number`;
+	const tc = req.toolChoice;	// completions: tools and toolChoice are dropped
+	if (endpoint !== 'completions' && isObj(tc) && tc.type === 'tool' && !own(req.tools, tc.toolName))
+		return 'toolChoice names a tool that is not in tools';
+	const msgs = Array.isArray(req.prompt) ? req.prompt : Array.isArray(req.messages) ? req.messages : [];
+	for (const m of msgs) {
+		if (!isObj(m) || !Array.isArray(m.content))
+			continue;
+		for (const p of m.content) {
+			if (!isObj(p))
+				continue;
+			if (endpoint === 'completions' && m.role === 'user' && (p.type === 'image' || p.type === 'file'))
+				return 'an image or file part to completions';
+			if (p.type === 'tool-result' && isObj(p.output) && p.output.type === 'content' &&
+			    Array.isArray(p.output.value) &&
+			    p.output.value.some((x) => !isObj(x) || x.type !== 'text' || typeof x.text !== 'string'))
+				return 'tool result content that is not text';
+			const po = isObj(p.providerOptions) ? p.providerOptions.openai : undefined;
+			if (endpoint === 'responses' && m.role === 'assistant' &&
+			    (own(po, 'itemId') || own(po, 'reasoningEncryptedContent')))
+				return 'an assistant part referring to a stored item';
+		}
+	}
+	return null;
+}
+
+const lines = readFileSync(join(here, 'requests.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+const requests = lines.map((l) => JSON.parse(l));
+const left = [];
+for (const m of MODELS) {
+	for (const [e, path] of Object.entries(ENDPOINTS)) {
+		const model = e === 'chat' ? openai.chat(m) : e === 'responses' ? openai.responses(m) : openai.completion(m);
+		let jsonl = '', refused = '';
+		for (const req of requests) {
+			const id = req.customId;
+			sent = null;
+			let error = null;
+			try {
+				await generateText({ ...callOptions(req), model, maxRetries: 0 });
+			} catch (x) {
+				error = x;
+			}
+			if (sent === null) {
+				if (error === null)
+					throw new Error(`${id}: neither sent nor refused`);
+				refused += id + '\n';
+				continue;
+			}
+			if (!sent.url.endsWith(path))
+				throw new Error(`${id}: sent to ${sent.url}`);
+			const why = deliberate(req, e);
+			if (why !== null) {
+				left.push(`${m} ${e} ${id}: ${why}`);
+				continue;
+			}
+			jsonl += '{"custom_id":' + JSON.stringify(id) + ',"body":' + sent.body + '}\n';
+		}
+		writeFileSync(join(here, `${m}.${e}.jsonl`), jsonl);
+		writeFileSync(join(here, `${m}.${e}.refused`), refused);
+	}
+}
+console.error(`capture.mjs: ai ${version('ai')}, @ai-sdk/openai ${version('@ai-sdk/openai')}, ` +
+	`node ${process.version}: ${requests.length} requests; left out as bw refuses them on purpose:`);
+for (const l of left)
+	console.error('  ' + l);
