@@ -413,6 +413,14 @@ int bw_model_is_reasoning(const char *model);
 struct bw_v bw_map_request(struct bw_mapper *m, struct bw_v req,
 			   struct bw_v *custom_id, const char **why);
 
+/* --- batch input lines (line.c) --- */
+
+/* NULL if line is a batch input line: an object of custom_id (a
+   non-empty string), method "POST", url (a /v1/ path) and body (an
+   object whose model is a non-empty string), and nothing else; else
+   why not, naming the field (a static buffer, per thread). */
+const char *bw_line_check(struct bw_v line);
+
 /* --- the OpenAI API (api.c) --- */
 
 /* The options every network program takes, for getopt_long. */

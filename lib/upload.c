@@ -38,7 +38,7 @@ static int
 check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 {
 	const struct bw_upload_opts *lim = ((const struct check *)state)->lim;
-	struct bw_v v, id, method, url, body, model;
+	struct bw_v v, id, url, model;
 	const char *e;
 	size_t col;
 	int rc = -1;
@@ -61,25 +61,10 @@ check_line(void *state, struct bw_job *j, char *why, size_t whysize)
 		return refuse(why, whysize, "invalid JSON at column %zu: %s",
 		    col, e);
 	id = bw_get(v, "custom_id");
-	method = bw_get(v, "method");
 	url = bw_get(v, "url");
-	body = bw_get(v, "body");
-	model = bw_get(body, "model");
-	if (v.kind != BW_OBJ)
-		refuse(why, whysize, "%s, not a batch request object",
-		    bw_kindname(v));
-	else if (id.kind != BW_STR || !id.n)
-		refuse(why, whysize, "custom_id: %s, not a non-empty string",
-		    bw_kindname(id));
-	else if (!bw_is(method, "POST"))
-		refuse(why, whysize, "method: not \"POST\"");
-	else if (url.kind != BW_STR || url.n < 4 || memcmp(url.u.s, "/v1/", 4))
-		refuse(why, whysize, "url: not a /v1/ path");
-	else if (body.kind != BW_OBJ)
-		refuse(why, whysize, "body: %s, not an object", bw_kindname(body));
-	else if (model.kind != BW_STR)
-		refuse(why, whysize, "body.model: %s, not a string",
-		    bw_kindname(model));
+	model = bw_get(bw_get(v, "body"), "model");
+	if ((e = bw_line_check(v)))
+		refuse(why, whysize, "%s", e);
 	else {
 		bw_out_write(j->aux, id.u.s, id.n);
 		bw_out_write(j->out, url.u.s, url.n);

@@ -145,6 +145,10 @@ check_bad '{"prompt":"a","tools":{"t":{"description":"d"}}}' 'tools.t.inputSchem
 check_bad '{"prompt":"a","providerOptions":{"openai":{"reasoningEffort":"extreme"}}}' 'providerOptions.openai.reasoningEffort: not one of none, minimal, low, medium, high, xhigh, max' "a bad reasoningEffort"
 check_bad '{"messages":[{"role":"assistant","content":[{"type":"tool-call","toolCallId":"c1","toolName":"t","input":{}}]}]}' 'tool call "c1" has no tool result' "a tool call without a result"
 check_bad '[1]' 'an array, not a request object' "not an object"
+check_bad '{"custom_id":"","body":{"messages":[]}}' 'custom_id: empty, not a non-empty string' "a raw line with an empty custom_id (as bw-upload refuses it)"
+check_bad '{"prompt":"a","providerOptions":{"openai":{"serviceTier":"flex\u0000zzz"}}}' 'providerOptions.openai.serviceTier: not one of .*' "a value with a NUL inside is not the value before it"
+check_bad '{"messages":[{"role":"user\u0000evil","content":"x"}]}' 'messages\[0\].role: must be system, user, assistant or tool' "a role with a NUL inside"
+check_bad '{"prompt":[{"role":"user","content":[{"type":"image","image":"https://example.com/a/../b.png"}]}]}' 'prompt\[0\].content\[0\]: a URL with a "\." or "\.\." path segment: .*|messages\[0\].content\[0\]: a URL with a "\." or "\.\." path segment: .*' "a URL that new URL() would rewrite"
 check_bad "$(printf '"\377"')" 'invalid JSON at column 2: invalid UTF-8' "invalid UTF-8"
 check_bad "$(printf '{"prompt":"a\001b"}')" 'invalid JSON at column 13: control character in a string' "a control byte"
 check_bad "$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "["; for (i = 0; i < 300; i++) printf "]" }')" \

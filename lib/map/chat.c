@@ -3,14 +3,19 @@
  */
 #include "map.h"
 
+/* A user message: {role,content,name} for one text part, else
+   {role,name,content}, as the SDK writes them. */
 static val
-chat_user(struct ctx *c, val m)
+chat_user(struct ctx *c, val m, val name)
 {
 	val ps = bw_get(m, "content");
-	val out;
+	val out, u;
 
-	if (len(ps) == 1 && bw_is(bw_get(bw_idx(ps, 0), "type"), "text"))
-		return OBJ(c, { "role", bw_lit("user") }, { "content", bw_get(bw_idx(ps, 0), "text") });
+	if (len(ps) == 1 && bw_is(bw_get(bw_idx(ps, 0), "type"), "text")) {
+		u = OBJ(c, { "role", bw_lit("user") }, { "content", bw_get(bw_idx(ps, 0), "text") });
+		put(c, &u, "name", name);
+		return u;
+	}
 	out = bw_of(BW_ARR);
 	for (int i = 0; i < len(ps); i++) {
 		val p = bw_idx(ps, i);
@@ -26,18 +31,17 @@ chat_user(struct ctx *c, val m)
 			return bw_of(BW_NONE);
 		}
 		val detail = f.detail;
-		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/') &&
-		    present(f.fileid)) {
+		if (is_image(&f) && present(f.fileid)) {
 			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") }, { "file", OBJ(c, { "file_id", f.fileid }) }));
-		} else if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
+		} else if (is_image(&f)) {
 			val url;
-			if (present(f.data) && !f.mt[5]) {
+			if (present(f.data) && bw_is(f.mt, "image")) {
 				return fail(c, "%s: an image whose type is not "
 				    "known (give mediaType, a data: URL or a URL)",
 				    where);
 			}
-			if (present(f.url) && strncmp(str(f.url), "http:", 5) &&
-			    strncmp(str(f.url), "https:", 6)) {
+			if (present(f.url) && !starts(f.url, "http:") &&
+			    !starts(f.url, "https:")) {
 				return fail(c, "%s: only http(s) and data: image URLs "
 				    "can be sent", where);
 			}
@@ -45,16 +49,16 @@ chat_user(struct ctx *c, val m)
 			val iu = OBJ(c, { "url", url });
 			put(c, &iu, "detail", detail);
 			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("image_url") }, { "image_url", iu }));
-		} else if (!strncmp(f.mt, "audio/", 6)) {
-			const char *fmt = !strcmp(f.mt, "audio/wav") ? "wav" :
-			    !strcmp(f.mt, "audio/mp3") || !strcmp(f.mt, "audio/mpeg") ?
+		} else if (starts(f.mt, "audio/")) {
+			const char *fmt = bw_is(f.mt, "audio/wav") ? "wav" :
+			    bw_is(f.mt, "audio/mp3") || bw_is(f.mt, "audio/mpeg") ?
 			    "mp3" : NULL;
 			if (!fmt || !present(f.data)) {
 				return fail(c, "%s: only wav and mp3 audio, as data, "
 				    "can be sent", where);
 			}
-			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_audio") }, { "input_audio", OBJ(c, { "data", f.data }, { "format", bw_str(c->a, fmt, strlen(fmt)) }) }));
-		} else if (!strcmp(f.mt, "application/pdf")) {
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_audio") }, { "input_audio", OBJ(c, { "data", f.data }, { "format", bw_lit(fmt) }) }));
+		} else if (bw_is(f.mt, "application/pdf")) {
 			val file;
 			if (present(f.url)) {
 				return fail(c, "%s: a PDF URL (the SDK downloads it; "
@@ -70,11 +74,13 @@ chat_user(struct ctx *c, val m)
 			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") }, { "file", file }));
 		} else {
 			return fail(c, "%s: files of type %s cannot be sent to "
-			    "the chat endpoint", where, bw_quote(f.mt,
-			    strlen(f.mt), 60));
+			    "the chat endpoint", where, quoted(f.mt, 60));
 		}
 	}
-	return OBJ(c, { "role", bw_lit("user") }, { "content", out });
+	u = OBJ(c, { "role", bw_lit("user") });
+	put(c, &u, "name", name);
+	set(c, &u, "content", out);
+	return u;
 }
 
 /* chat: a tool call's input as arguments: a JSON object, else "{}" */
@@ -84,9 +90,8 @@ chat_arguments(struct ctx *c, val input)
 	if (isstr(input)) {
 		const char *why;
 		size_t col;
-		val v = bw_read(c->a, str(input), (input).n, INT_MAX, &why, &col);
-		int obj = isobj(v);
-		return obj ? input : bw_lit("{}");
+		val v = bw_read(c->a, input.u.s, input.n, INT_MAX, &why, &col);
+		return isobj(v) ? input : bw_lit("{}");
 	}
 	(void)c;
 	return isobj(input) ? bw_dump(c->a, input) : bw_lit("{}");
@@ -133,6 +138,8 @@ chat_messages(struct ctx *c, val msgs)
 
 	for (int i = 0; i < len(msgs); i++) {
 		val m = bw_idx(msgs, i), role = bw_get(m, "role");
+		val name = bw_get(bw_get(bw_get(m, "providerOptions"), "openai"),
+		    "name");
 		int mi = (int)(bw_get(m, "index")).u.num;
 		if (bw_is(role, "system")) {
 			if (!c->sysrole) {
@@ -141,15 +148,13 @@ chat_messages(struct ctx *c, val msgs)
 				continue;
 			}
 			val sm = OBJ(c, { "role", bw_lit(c->sysrole) });
-			put(c, &sm, "name", bw_get(bw_get(bw_get(m, "providerOptions"), "openai"), "name"));
+			put(c, &sm, "name", name);
 			set(c, &sm, "content", bw_get(m, "content"));
 			out = bw_push(c->a, out, sm);
 		} else if (bw_is(role, "user")) {
-			val u = chat_user(c, m);
+			val u = chat_user(c, m, name);
 			if (c->failed)
 				return bw_of(BW_NONE);
-			val name = bw_get(bw_get(bw_get(m, "providerOptions"), "openai"), "name");
-			put(c, &u, "name", name);
 			out = bw_push(c->a, out, u);
 		} else if (bw_is(role, "assistant")) {
 			val ps = bw_get(m, "content");
@@ -163,7 +168,7 @@ chat_messages(struct ctx *c, val msgs)
 				else if (bw_is(t, "reasoning") || bw_is(t, "file"))
 					warn_once(c, "messages: assistant %s parts are "
 					    "not sent to the chat endpoint; skipped",
-					    str(t));
+					    bw_is(t, "file") ? "file" : "reasoning");
 				else if (bw_is(t, "tool-call")) {
 					val name = bw_get(p, "toolName");
 					if (!isstr(name)) {
@@ -175,6 +180,7 @@ chat_messages(struct ctx *c, val msgs)
 				}
 			}
 			val a = OBJ(c, { "role", bw_lit("assistant") });
+			put(c, &a, "name", name);
 			val text = bw_sb_val(&sb);
 			if (len(calls) > 0) {
 				int empty = !text.n;
@@ -255,8 +261,7 @@ map_chat(struct ctx *c, val req, val msgs, val po)
 	}
 	if (present(meta)) {
 		v_object_foreach(meta, k, v) {
-			if (!isstr(v) || u16len(str(k)) > 64 ||
-			    u16len(str(v)) > 512)
+			if (!isstr(v) || u16len(k) > 64 || u16len(v) > 512)
 				fail(c, "providerOptions.openai.metadata: keys must "
 				    "be at most 64 characters, values strings of "
 				    "at most 512");
@@ -298,9 +303,11 @@ map_chat(struct ctx *c, val req, val msgs, val po)
 		else
 			drop(c, &toplp, "providerOptions.openai.logprobs (top_logprobs)",
 			    why);
-		if (present(maxt) && !present(mct))
-			mct = maxt;
-		maxt = bw_of(BW_NONE);
+		if (present(maxt) && kind(maxt) != BW_NULL) {	/* null stays */
+			if (!present(mct))
+				mct = maxt;
+			maxt = bw_of(BW_NONE);
+		}
 	} else if (c->m->search_preview) {
 		drop(c, &temp, "temperature", "not supported for the search "
 		    "preview models");

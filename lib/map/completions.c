@@ -21,8 +21,8 @@ map_completions(struct ctx *c, val req, val msgs, val po)
 		lb = logit_bias(c, lb, 0);
 	if (len(msgs) > 0 && bw_is(bw_get(bw_idx(msgs, 0), "role"), "system")) {
 		t0 = bw_get(bw_idx(msgs, 0), "content");
-		bw_sb_add(&text, str(t0), isstr(t0) ? t0.n : 0);
-		bw_sb_add(&text, "\n\n", strlen("\n\n"));
+		add(&text, t0);
+		bw_sb_add(&text, "\n\n", 2);
 		first = 1;
 	}
 	for (int i = first; i < len(msgs); i++) {
@@ -34,16 +34,17 @@ map_completions(struct ctx *c, val req, val msgs, val po)
 				return fail(c, "system: only one system message "
 				    "can be sent to the completions endpoint");
 			return fail(c, "messages[%d]: %s messages cannot be sent "
-			    "to the completions endpoint%s", mi, str(role),
+			    "to the completions endpoint%s", mi, bw_is(role, "tool") ?
+			    "tool" : "system",
 			    bw_is(role, "system") ? " (but as the first one)" : "");
 		}
-		bw_sb_add(&text, str(role), strlen(str(role)));
-		bw_sb_add(&text, ":\n", strlen(":\n"));
+		add(&text, role);
+		bw_sb_add(&text, ":\n", 2);
 		for (int k = 0; k < len(ps); k++) {
 			val p = bw_idx(ps, k), t = bw_get(p, "type");
 			if (bw_is(t, "text")) {
 				t0 = bw_get(p, "text");
-				bw_sb_add(&text, str(t0), isstr(t0) ? t0.n : 0);
+				add(&text, t0);
 			}
 			else if (!bw_is(t, "reasoning")) {
 				return fail(c, "messages[%d].content[%d]: image and "

@@ -60,9 +60,55 @@ static inline int isbool(val v)
 }
 /* Items of an array, 0 for anything else. */
 static inline int len(val v) { return v.kind == BW_ARR ? (int)v.n : 0; }
-/* A string's bytes, for messages and for copying with its length;
-   never compare it as a C string (bw_is, bw_eq). */
-static inline const char *str(val v) { return v.kind == BW_STR ? v.u.s : ""; }
+/* There is no way here to see a value as a C string: compare strings
+   with bw_is, bw_eq and starts (which heed the length, so a NUL inside
+   never passes), and quote them for messages with quoted. */
+static inline int
+starts(val v, const char *p)
+{
+	size_t n = strlen(p);
+
+	return v.kind == BW_STR && v.n >= n && !memcmp(v.u.s, p, n);
+}
+/* starts, with ASCII letters of either case alike */
+static inline int
+starts_ci(val v, const char *p)
+{
+	size_t n = strlen(p);
+
+	if (v.kind != BW_STR || v.n < n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((v.u.s[i] | (p[i] >= 'a' && p[i] <= 'z' ? 0x20 : 0)) != p[i])
+			return 0;
+	return 1;
+}
+/* v (a string, else "") quoted for a message, cut at max bytes. */
+static inline const char *
+quoted(val v, size_t max)
+{
+	return v.kind == BW_STR ? bw_quote(v.u.s, v.n, max) : "\"\"";
+}
+/* A name for a message: as it is when it is plain ([A-Za-z0-9._-]),
+   else quoted. */
+static inline const char *
+label(val v)
+{
+	if (v.kind != BW_STR || !v.n)
+		return quoted(v, 60);
+	for (uint32_t i = 0; i < v.n; i++)
+		if (!v.u.s[i] || !strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", v.u.s[i]))
+			return quoted(v, 60);
+	return v.u.s;
+}
+/* Appends v's bytes when v is a string. */
+static inline void
+add(struct bw_sb *b, val v)
+{
+	if (v.kind == BW_STR)
+		bw_sb_add(b, v.u.s, v.n);
+}
 /* A request field, null read as absent. */
 static inline val
 field(val req, const char *key)
@@ -112,14 +158,20 @@ map_key(const struct bw_m *m)
 
 /* media.c */
 struct file {
-	val url;			/* a URL other than data:, or invalid */
-	val data;		/* base64, or invalid */
-	val fileid;		/* an OpenAI file id, or invalid */
-	char mt[128];		/* media type ("image" when only the top level is known) */
+	val url;		/* a URL other than data:, or BW_NONE */
+	val data;		/* base64, or BW_NONE */
+	val fileid;		/* an OpenAI file id, or BW_NONE */
+	val mt;			/* the media type, "image" when only that is known */
 	val detail;
 };
+/* 1 if f is an image ("image" or "image/..."). */
+static inline int
+is_image(const struct file *f)
+{
+	return bw_is(f->mt, "image") || starts(f->mt, "image/");
+}
 
-const char *sniff(const char *b64);
+const char *sniff(val b64);
 int file_part(struct ctx *c, val p, const char *where, struct file *f);
 val data_url(struct ctx *c, struct file *f);
 
@@ -135,7 +187,7 @@ val effort(struct ctx *c, val req, val po, int nomax);
 val number_field(struct ctx *c, val req, const char *key);
 val provider_options(struct ctx *c, val req);
 val logit_bias(struct ctx *c, val lb, int coerce);
-size_t u16len(const char *s);
+size_t u16len(val s);
 extern const char *const includes[];
 
 /* chat.c */

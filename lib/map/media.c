@@ -2,6 +2,8 @@
  * media.c: file and image parts: URLs, data: URLs, base64 and
  * provider file ids, with the media type the SDK detects.
  */
+#include <ctype.h>
+
 #include "map.h"
 
 static int
@@ -18,15 +20,15 @@ b64val(int ch)
 /* The image type the first bytes of base64 data show, or NULL
    (the signatures the SDK's detectMediaType knows). */
 const char *
-sniff(const char *b64)
+sniff(val b64)
 {
 	unsigned char b[16];
 	size_t n = 0;
 	unsigned acc = 0;
 	int bits = 0;
 
-	for (const char *p = b64; *p && n < sizeof b; p++) {
-		int v = b64val((unsigned char)*p);
+	for (uint32_t i = 0; i < b64.n && n < sizeof b; i++) {
+		int v = b64val((unsigned char)b64.u.s[i]);
 		if (v < 0)
 			break;
 		acc = acc << 6 | v;
@@ -55,82 +57,200 @@ sniff(const char *b64)
 	return NULL;
 }
 
+/* 1 if s starts with a URL scheme and ':' (what new URL() needs). */
 static int
-has_scheme(const char *s)
+has_scheme(val s)
 {
-	const char *p = s;
+	uint32_t i = 0;
 
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+	if (!s.n || !isalpha((unsigned char)s.u.s[0]))
 		return 0;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-	    (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
-		p++;
-	return *p == ':';
+	while (i < s.n && (isalnum((unsigned char)s.u.s[i]) ||
+	    s.u.s[i] == '+' || s.u.s[i] == '-' || s.u.s[i] == '.'))
+		i++;
+	return i < s.n && s.u.s[i] == ':';
 }
 
-/* A URL as WHATWG URL.toString() writes the common cases: scheme and
-   host lower-cased, default port dropped, "/" for an empty path,
-   spaces, controls, quotes and non-ASCII bytes percent-encoded. */
+static int
+ascii_lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+}
+
+/* 1 if the n bytes at p are a decimal number from 0 to max, written
+   without leading zeros; its value in *v. */
+static int
+decimal(const char *p, size_t n, long max, long *v)
+{
+	*v = 0;
+	if (!n || n > 5 || (p[0] == '0' && n > 1))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		*v = *v * 10 + (p[i] - '0');
+	}
+	return *v <= max;
+}
+
+/* A host that new URL() keeps as it is, but lower-cased: a name of
+   letters, digits, '-', '_' and '.' whose last label is no number, or
+   a dotted quad as WHATWG writes one (other numbers it rewrites). */
+static int
+plain_host(const char *p, size_t n)
+{
+	size_t ln, start;
+	long v;
+
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)p[i]) && !strchr("-_.", p[i]))
+			return 0;
+	/* WHATWG's "ends in a number": the last label, bar an empty one
+	   after a final dot, is digits or 0x and hex digits */
+	ln = p[n - 1] == '.' ? n - 1 : n;
+	start = ln;
+	while (start > 0 && p[start - 1] != '.')
+		start--;
+	int num = ln > start;
+	if (ln - start >= 2 && p[start] == '0' && ascii_lower(p[start + 1]) == 'x') {
+		for (size_t i = start + 2; i < ln; i++)
+			num &= isxdigit((unsigned char)p[i]) != 0;
+	} else {
+		for (size_t i = start; i < ln; i++)
+			num &= isdigit((unsigned char)p[i]) != 0;
+	}
+	if (!num)
+		return 1;
+	int dots = 0;
+	for (size_t i = 0, from = 0; i <= n; i++) {
+		if (i < n && p[i] != '.')
+			continue;
+		if (!decimal(p + from, i - from, 255, &v))
+			return 0;
+		dots += i < n;
+		from = i + 1;
+	}
+	return dots == 3;
+}
+
+/* An http(s) URL as new URL(u).toString() writes it, for the subset
+   whose result is certain: scheme and host lower-cased, a default port
+   dropped, "/" for an empty path, and bytes outside the URL's
+   character sets percent-encoded.  Refused (BW_NONE, failed) instead
+   of guessed: other schemes, user names and passwords that it would
+   encode, hosts other
+   than plain names and dotted quads, ports other than numbers,
+   "." and ".." path segments (new URL() resolves them), backslashes,
+   tabs and newlines (it drops them) and blanks at either end. */
 static val
-normalize_url(struct ctx *c, const char *u)
+normalize_url(struct ctx *c, val u, const char *where)
 {
 	struct bw_sb out = { .a = c->a };
-	const char *p = u, *hostend;
-	char buf[16];
-	int special, lower = 1;
+	const char *s = u.u.s, *end = s + u.n, *p, *host, *hostend, *colon, *at;
+	int https;
+	long port;
 
-	while (*p && *p != ':')
-		p++;
-	for (const char *q = u; q < p; q++) {
-		char ch = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
+	if (starts_ci(u, "https://"))
+		https = 1;
+	else if (starts_ci(u, "http://"))
+		https = 0;
+	else
+		return fail(c, "%s: a URL that is not http://, https:// or "
+		    "data: %s", where, quoted(u, 60));
+	for (p = s; p < end; p++)
+		if (*p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return fail(c, "%s: a URL with a backslash or a control "
+			    "character: %s", where, quoted(u, 60));
+	if (end[-1] == ' ')
+		return fail(c, "%s: a URL that ends in a blank", where);
+	bw_sb_add(&out, https ? "https://" : "http://", https ? 8 : 7);
+	host = s + (https ? 8 : 7);
+	at = NULL;	/* the last '@' before the path ends the user info */
+	for (hostend = host; hostend < end && *hostend != '/' &&
+	    *hostend != '?' && *hostend != '#'; hostend++)
+		if (*hostend == '@')
+			at = hostend;
+	if (at) {
+		/* user:password kept as they are, when nothing in them is
+		   one that new URL() would encode */
+		const char *pw = memchr(host, ':', at - host);
+		int ok = at > host && (!pw || (pw > host && pw + 1 < at));
+		for (p = host; ok && p < at; p++)
+			ok = isalnum((unsigned char)*p) ||
+			    strchr("._~!$&'()*+,-", *p) || p == pw;
+		if (!ok)
+			return fail(c, "%s: a URL whose user name or password "
+			    "is not plain: %s", where, quoted(u, 60));
+		bw_sb_add(&out, host, at + 1 - host);
+		host = at + 1;
+	}
+	colon = memchr(host, ':', hostend - host);
+	if (!plain_host(host, (colon ? colon : hostend) - host))
+		return fail(c, "%s: a URL whose host is not a plain name or "
+		    "address: %s", where, quoted(u, 60));
+	for (p = host; p < (colon ? colon : hostend); p++) {
+		char ch = ascii_lower(*p);
 		bw_sb_add(&out, &ch, 1);
 	}
-	bw_sb_add(&out, ":", strlen(":"));
-	special = !strcmp(out.p, "http:") || !strcmp(out.p, "https:");
-	int https = !strcmp(out.p, "https:");
-	p++;
-	if (special && p[0] == '/' && p[1] == '/') {
-		bw_sb_add(&out, "//", strlen("//"));
-		p += 2;
-		hostend = p + strcspn(p, "/?#");
-		const char *colon = NULL;
-		for (const char *q = p; q < hostend; q++) {
-			if (*q == '@')
-				lower = 1;
-			if (*q == ':')
-				colon = q;
+	if (colon && colon + 1 < hostend) {
+		for (p = colon + 1; p < hostend - 1 && *p == '0'; p++)
+			;	/* new URL() reads leading zeros as nothing */
+		if (!decimal(p, hostend - p, 65535, &port))
+			return fail(c, "%s: a URL whose port is not a number "
+			    "up to 65535: %s", where, quoted(u, 60));
+		if (port != (https ? 443 : 80)) {
+			bw_sb_add(&out, ":", 1);
+			bw_sb_add(&out, p, hostend - p);
 		}
-		const char *hend = colon ? colon : hostend;
-		for (const char *q = p; q < hend; q++) {
-			char ch = lower && *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
-			bw_sb_add(&out, &ch, 1);
-		}
-		if (colon) {
-			const char *port = colon + 1;
-			size_t n = hostend - port;
-			if (!((https && n == 3 && !strncmp(port, "443", 3)) ||
-			    (!https && n == 2 && !strncmp(port, "80", 2)) || n == 0))
-				bw_sb_add(&out, colon, hostend - colon);
-		}
-		p = hostend;
-		if (*p != '/')
-			bw_sb_add(&out, "/", strlen("/"));
 	}
+	if (hostend == end || *hostend != '/')
+		bw_sb_add(&out, "/", 1);
 	int part = 0;		/* 0 path, 1 query, 2 fragment */
-	for (; *p; p++) {
-		unsigned char ch = *p;
-		int enc;
+	const char *seg = hostend;
+	for (p = hostend; p <= end; p++) {
+		unsigned char ch = p < end ? *p : 0;
+		if (part == 0 && (p == end || ch == '/' || ch == '?' ||
+		    ch == '#')) {
+			/* the segment seg+1 .. p: "." or ".." in any spelling */
+			size_t n = p - seg - 1;
+			const char *q = seg + 1;
+			if (p > hostend && n >= 1 && n <= 6) {
+				char norm[8];
+				size_t k = 0;
+				for (size_t i = 0; i < n; i++) {
+					if (q[i] == '%' && i + 2 < n + 1 &&
+					    q[i + 1] == '2' &&
+					    ascii_lower(q[i + 2]) == 'e') {
+						norm[k++] = '.';
+						i += 2;
+					} else {
+						norm[k++] = q[i];
+					}
+				}
+				if ((k == 1 && norm[0] == '.') ||
+				    (k == 2 && norm[0] == '.' && norm[1] == '.'))
+					return fail(c, "%s: a URL with a \".\" or "
+					    "\"..\" path segment: %s", where,
+					    quoted(u, 60));
+			}
+			seg = p;
+		}
+		if (p == end)
+			break;
 		if (ch == '?' && part == 0)
 			part = 1;
 		else if (ch == '#' && part < 2)
 			part = 2;
-		enc = ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '<' ||
+		int enc = ch == ' ' || ch >= 0x7f || ch == '"' || ch == '<' ||
 		    ch == '>' || (part != 1 && ch == '`') ||
 		    (part == 0 && (ch == '{' || ch == '}')) ||
-		    (part == 1 && special && ch == '\'');
+		    (part == 1 && ch == '\'');
 		if (enc) {
+			char buf[4];
 			snprintf(buf, sizeof buf, "%%%02X", ch);
-			bw_sb_add(&out, buf, strlen(buf));
+			bw_sb_add(&out, buf, 3);
 		} else {
 			bw_sb_add(&out, (const char *)&ch, 1);
 		}
@@ -140,11 +260,11 @@ normalize_url(struct ctx *c, const char *u)
 
 /* Reads an image or file part's data into f. */
 static int
-file_data(struct ctx *c, val data, const char *mt, const char *where,
+file_data(struct ctx *c, val data, val mt, const char *where,
     struct file *f)
 {
 	f->url = f->data = f->fileid = bw_of(BW_NONE);
-	snprintf(f->mt, sizeof f->mt, "%s", mt);
+	f->mt = mt;
 	if (isobj(data)) {
 		val type = bw_get(data, "type");
 		val ref = bw_get(bw_get(data, "reference"), "openai");
@@ -169,26 +289,36 @@ file_data(struct ctx *c, val data, const char *mt, const char *where,
 		fail(c, "%s: %s, not a string", where, bw_kindname(data));
 		return -1;
 	}
-	const char *s = str(data);
-	if (!strncmp(s, "data:", 5)) {
-		const char *comma = strchr(s, ',');
-		const char *semi = strstr(s, ";base64,");
-		if (!comma || !semi || semi + 7 != comma) {
+	if (starts_ci(data, "data:")) {
+		/* what the SDK's splitDataUrl reads: the media type before
+		   ";base64,", the data after */
+		const char *s = data.u.s, *end = s + data.n, *comma, *semi;
+		for (const char *p = s; p < end; p++)
+			if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
+			    (unsigned char)*p >= 0x80) {
+				fail(c, "%s: a data: URL with a blank, a control "
+				    "or a non-ASCII byte", where);
+				return -1;
+			}
+		comma = memchr(s, ',', data.n);
+		semi = comma && comma - s >= 12 ? comma - 7 : NULL;
+		if (!semi || memcmp(semi, ";base64", 7) ||
+		    memchr(s + 5, ';', semi - s - 5)) {
 			fail(c, "%s: a data: URL that is not base64", where);
 			return -1;
 		}
 		if (semi > s + 5)
-			snprintf(f->mt, sizeof f->mt, "%.*s", (int)(semi - s - 5), s + 5);
-		f->data = bw_str(c->a, comma + 1, strlen(comma + 1));
-	} else if (has_scheme(s)) {
-		f->url = normalize_url(c, s);
-		return 0;
+			f->mt = bw_str(c->a, s + 5, semi - s - 5);
+		f->data = bw_str(c->a, comma + 1, end - comma - 1);
+	} else if (has_scheme(data)) {
+		f->url = normalize_url(c, data, where);
+		return c->failed ? -1 : 0;
 	} else {
 		f->data = data;
 	}
-	const char *img = sniff(str(f->data));
+	const char *img = sniff(f->data);
 	if (img)
-		snprintf(f->mt, sizeof f->mt, "%s", img);
+		f->mt = bw_lit(img);
 	return 0;
 }
 
@@ -203,7 +333,7 @@ file_part(struct ctx *c, val p, const char *where, struct file *f)
 		fail(c, "%s.mediaType: %s, not a string", where, bw_kindname(mt));
 		return -1;
 	}
-	if (file_data(c, bw_get(p, "data"), str(mt), where, f) < 0)
+	if (file_data(c, bw_get(p, "data"), mt, where, f) < 0)
 		return -1;
 	f->detail = bw_get(bw_get(bw_get(p, "providerOptions"), "openai"), "imageDetail");
 	return 0;
@@ -212,5 +342,11 @@ file_part(struct ctx *c, val p, const char *where, struct file *f)
 val
 data_url(struct ctx *c, struct file *f)
 {
-	return bw_strf(c->a, "data:%s;base64,%s", f->mt, str(f->data));
+	struct bw_sb b = { .a = c->a };
+
+	bw_sb_add(&b, "data:", 5);
+	add(&b, f->mt);
+	bw_sb_add(&b, ";base64,", 8);
+	add(&b, f->data);
+	return bw_sb_val(&b);
 }

@@ -25,10 +25,10 @@ effort(struct ctx *c, val req, val po, int nomax)
 		return pe;
 	if (!present(r) || bw_is(r, "provider-default"))
 		return bw_of(BW_NONE);
-	want = str(r);
 	for (int i = 0; levels[i]; i++)
-		if (!strcmp(levels[i], want))
+		if (bw_is(r, levels[i]))
 			at = i;
+	want = at < 0 ? "none" : levels[at];	/* checked in request.c */
 	cand[n++] = want;
 	for (int i = (at < 0 ? 0 : at) - 1; i >= 0; i--)
 		cand[n++] = levels[i];
@@ -191,10 +191,10 @@ provider_options(struct ctx *c, val req)
 		return fail(c, "providerOptions.openai: %s, not an object",
 		    bw_kindname(o));
 	v_object_foreach(o, k, v) {
-		const char *key = str(k);
 		const struct popt *p = table;
-		while (p->name && strcmp(p->name, key))
+		while (p->name && !bw_is(k, p->name))
 			p++;
+		const char *key = p->name ? p->name : label(k);
 		if (!p->name) {
 			warn_once(c, "providerOptions.openai.%s: not used by the "
 			    "%s endpoint; dropped", key, ep);
@@ -235,16 +235,18 @@ provider_options(struct ctx *c, val req)
 /* Number(s) as JavaScript reads a string: blanks around, "" is 0,
    0x/0o/0b integers, [+-]Infinity, decimal literals; else NaN (-1). */
 static int
-js_number(const char *s, double *d)
+js_number(val v, double *d)
 {
-	const char *ws = " \t\n\r\v\f", *p, *end;
-	size_t n;
+	const char *ws = " \t\n\r\v\f", *p, *end, *s = v.u.s;
+	size_t n = v.n;
 	char buf[512];
 
-	s += strspn(s, ws);
-	n = strlen(s);
-	while (n > 0 && strchr(ws, s[n - 1]))
+	while (n > 0 && *s && strchr(ws, *s))
+		s++, n--;
+	while (n > 0 && s[n - 1] && strchr(ws, s[n - 1]))
 		n--;
+	if (memchr(s, 0, n))
+		return -1;
 	if (n == 0) {
 		*d = 0;
 		return 0;
@@ -314,14 +316,13 @@ logit_bias(struct ctx *c, val lb, int coerce)
 		if (coerce) {
 			double d;
 			val nk;
-			if (js_number(str(k), &d) < 0) {
+			if (js_number(k, &d) < 0) {
 				fail(c, "providerOptions.openai.logitBias: key %s "
-				    "is not a number", bw_quote(str(k),
-				    strlen(str(k)), 40));
+				    "is not a number", quoted(k, 40));
 				d = 0;
 			}
 			if (isinf(d)) {
-				nk = bw_str(c->a, d < 0 ? "-Infinity" : "Infinity", strlen(d < 0 ? "-Infinity" : "Infinity"));
+				nk = bw_lit(d < 0 ? "-Infinity" : "Infinity");
 			} else {
 				struct bw_out o;
 				bw_out_open(&o, -1, "key", 0);
@@ -338,12 +339,12 @@ logit_bias(struct ctx *c, val lb, int coerce)
 
 /* Counts UTF-16 code units, as zod's string max() does. */
 size_t
-u16len(const char *s)
+u16len(val s)
 {
 	size_t n = 0;
 
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n += ((unsigned char)*s >= 0xf0) ? 2 : 1;
+	for (uint32_t i = 0; i < s.n; i++)
+		if (((unsigned char)s.u.s[i] & 0xc0) != 0x80)
+			n += ((unsigned char)s.u.s[i] >= 0xf0) ? 2 : 1;
 	return n;
 }

@@ -25,7 +25,7 @@ static const char *const part_keys[] = { "type", "text", "image", "data",
 	"providerOptions", "providerExecuted", NULL };
 
 static val
-parts(struct ctx *c, val content, const char *role, int mi)
+parts(struct ctx *c, val content, val role, int mi)
 {
 	val out = bw_of(BW_ARR);
 
@@ -42,41 +42,34 @@ parts(struct ctx *c, val content, const char *role, int mi)
 			    "with a type", mi, i);
 		}
 		v_object_foreach(p, k, v) {
-			int known = 0;
-			for (const char *const *q = part_keys; *q; q++)
-				known |= !strcmp(*q, str(k));
-			if (!known) {
+			if (!oneof(k, part_keys))
 				fail(c, "messages[%d].content[%d]: unknown field %s",
-				    mi, i, bw_quote(str(k),
-				    (k).n, 60));
-			}
+				    mi, i, quoted(k, 60));
 		}
 		if (c->failed) {
 			return bw_of(BW_NONE);
 		}
-		const char *type = str(t);
-		int ok = !strcmp(role, "user") ?
-		    !strcmp(type, "text") || !strcmp(type, "image") ||
-		    !strcmp(type, "file") :
-		    !strcmp(role, "assistant") ?
-		    !strcmp(type, "text") || !strcmp(type, "tool-call") ||
-		    !strcmp(type, "reasoning") || !strcmp(type, "file") :
-		    !strcmp(type, "tool-result");
-		if (!ok) {
+		static const char *const user[] = { "text", "image", "file",
+			NULL };
+		static const char *const assistant[] = { "text", "tool-call",
+			"reasoning", "file", NULL };
+		static const char *const tool[] = { "tool-result", NULL };
+		if (!oneof(t, bw_is(role, "user") ? user :
+		    bw_is(role, "assistant") ? assistant : tool)) {
 			return fail(c, "messages[%d].content[%d].type: %s parts "
-			    "are not supported in %s messages", mi, i,
-			    bw_quote(type, strlen(type), 40), role);
+			    "are not supported in %.*s messages", mi, i,
+			    quoted(t, 40), (int)role.n, role.u.s);
 		}
-		if (!strcmp(type, "text") || !strcmp(type, "reasoning")) {
+		if (bw_is(t, "text") || bw_is(t, "reasoning")) {
 			val text = bw_get(p, "text");
 			if (!isstr(text)) {
 				return fail(c, "messages[%d].content[%d].text: %s, "
 				    "not a string", mi, i, bw_kindname(text));
 			}
-			if (!strcmp(type, "text") && !*str(text))
+			if (bw_is(t, "text") && !text.n)
 				continue;
 		}
-		if (!strcmp(type, "image")) {
+		if (bw_is(t, "image")) {
 			val mt = bw_get(p, "mediaType");
 			p = OBJ(c, { "type", bw_lit("file") }, { "data", bw_get(p, "image") }, { "mediaType", isstr(mt) ? mt : bw_lit("image") });
 			val po = bw_get(bw_idx(content, i), "providerOptions");
@@ -151,12 +144,12 @@ standardize(struct ctx *c, val req)
 		if (!oneof(role, roles))
 			return fail(c, "messages[%d].role: must be system, user, "
 			    "assistant or tool", i);
+		static const char *const message_keys[] = { "role", "content",
+			"providerOptions", NULL };
 		v_object_foreach(m, k, v) {
-			const char *ks = str(k);
-			if (strcmp(ks, "role") && strcmp(ks, "content") &&
-			    strcmp(ks, "providerOptions"))
+			if (!oneof(k, message_keys))
 				fail(c, "messages[%d]: unknown field %s", i,
-				    bw_quote(ks, strlen(ks), 60));
+				    quoted(k, 60));
 		}
 		if (c->failed)
 			return bw_of(BW_NONE);
@@ -174,7 +167,7 @@ standardize(struct ctx *c, val req)
 			out = bw_push(c->a, out, sm);
 			continue;
 		}
-		val ps = parts(c, bw_get(m, "content"), str(role), i);
+		val ps = parts(c, bw_get(m, "content"), role, i);
 		if (c->failed)
 			return bw_of(BW_NONE);
 		val nm = OBJ(c, { "role", role }, { "content", ps }, { "index", bw_num(i) });
@@ -191,8 +184,7 @@ standardize(struct ctx *c, val req)
 		if (i == len(out) || bw_is(role, "user") || bw_is(role, "system")) {
 			if (len(pending) > 0)
 				return fail(c, "tool call %s has no tool result",
-				    bw_quote(str(bw_idx(pending, 0)),
-				    strlen(str(bw_idx(pending, 0))), 80));
+				    quoted(bw_idx(pending, 0), 80));
 			continue;
 		}
 		val ps = bw_get(m, "content");

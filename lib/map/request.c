@@ -90,45 +90,35 @@ static const char *const request_keys[] = {
 	"tools", "toolChoice", "providerOptions", "reasoning", NULL
 };
 
+/* A raw batch line: method, url and body.model may be left out (they
+   are the batch's); what is there must be what the batch is. */
 static val
 map_raw(struct ctx *c, val req, val *custom_id)
 {
-	val id = bw_get(req, "custom_id"), body = bw_get(req, "body");
-	val method = bw_get(req, "method"), url = bw_get(req, "url");
-	val model = bw_get(body, "model");
-	const char *want = bw_endpoint_url(c->m->endpoint);
+	val body = bw_get(req, "body"), url = bw_get(req, "url");
+	val model = bw_get(body, "model"), line = req;
+	const char *want = bw_endpoint_url(c->m->endpoint), *why;
 
-	v_object_foreach(req, k, v) {
-		const char *ks = str(k);
-		if (strcmp(ks, "custom_id") && strcmp(ks, "body") &&
-		    strcmp(ks, "method") && strcmp(ks, "url"))
-			fail(c, "unknown field %s in a batch line (custom_id, "
-			    "method, url, body)", bw_quote(ks, strlen(ks), 60));
+	if (!present(bw_get(req, "method")))
+		line = bw_set(c->a, line, "method", bw_lit("POST"));
+	if (!present(url))
+		line = bw_set(c->a, line, "url", bw_lit(want));
+	if (isobj(body) && !present(model)) {
+		val b = OBJ(c, { "model", bw_lit(c->m->model) });
+		v_object_foreach(body, k, v)
+			b = bw_setn(c->a, b, k.u.s, k.n, v);
+		line = bw_set(c->a, line, "body", b);
 	}
-	if (c->failed)
-		return bw_of(BW_NONE);
-	if (!isstr(id))
-		return fail(c, "custom_id: %s, not a string",
-		    present(id) ? bw_kindname(id) : "missing");
-	if (!isobj(body))
-		return fail(c, "body: %s, not an object",
-		    present(body) ? bw_kindname(body) : "missing");
-	if (present(method) && !bw_is(method, "POST"))
-		return fail(c, "method: not POST");
+	if ((why = bw_line_check(line)))
+		return fail(c, "%s", why);
 	if (present(url) && !bw_is(url, want))
 		return fail(c, "url: %s, but the endpoint is %s (-e)",
-		    bw_quote(str(url), strlen(str(url)), 60), want);
+		    quoted(url, 60), want);
 	if (present(model) && !bw_is(model, c->m->model))
 		return fail(c, "body.model: %s, but the batch is for %s (-m): "
-		    "one model per batch", bw_quote(str(model),
-		    strlen(str(model)), 60), c->m->model);
-	*custom_id = id;
-	if (present(model))
-		return body;
-	val out = OBJ(c, { "model", bw_lit(c->m->model) });
-	v_object_foreach(body, k, v)
-		out = bw_setn(c->a, out, (k).u.s, (k).n, v);
-	return out;
+		    "one model per batch", quoted(model, 60), c->m->model);
+	*custom_id = bw_get(line, "custom_id");
+	return bw_get(line, "body");
 }
 
 val
@@ -157,17 +147,13 @@ bw_map_request(struct bw_mapper *m, val req, val *custom_id,
 		req = merged;
 	}
 	v_object_foreach(req, k, v) {
-		const char *ks = str(k);
-		const char *const *p = request_keys;
-		while (*p && strcmp(*p, ks))
-			p++;
-		if (!*p)
-			fail(&c, "unknown field %s", bw_quote(ks, strlen(ks), 60));
+		if (!oneof(k, request_keys))
+			fail(&c, "unknown field %s", quoted(k, 60));
 	}
 	if (c.failed)
 		goto out;
 	val id = bw_get(req, "customId");
-	if (present(id) && (!isstr(id) || !*str(id))) {
+	if (present(id) && (!isstr(id) || !id.n)) {
 		fail(&c, "customId: %s, not a non-empty string",
 		    isstr(id) ? "empty" : bw_kindname(id));
 		goto out;
@@ -211,8 +197,9 @@ bw_map_request(struct bw_mapper *m, val req, val *custom_id,
 	val force = bw_get(po, "forceReasoning");
 	val mode = bw_get(po, "systemMessageMode");
 	c.reasoning = isbool(force) ? kind(force) == BW_TRUE : m->reasoning;
-	c.sysrole = bw_is(mode, "remove") ? NULL : isstr(mode) ? str(mode) :
-	    c.reasoning || m->reasoning ? "developer" : "system";
+	c.sysrole = bw_is(mode, "remove") ? NULL :
+	    bw_is(mode, "system") ? "system" : bw_is(mode, "developer") ?
+	    "developer" : c.reasoning || m->reasoning ? "developer" : "system";
 	if (m->endpoint == BW_COMPLETIONS)
 		c.sysrole = "system";
 	val msgs = standardize(&c, req);

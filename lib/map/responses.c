@@ -21,17 +21,16 @@ responses_user(struct ctx *c, val m)
 		if (file_part(c, p, where, &f) < 0) {
 			return bw_of(BW_NONE);
 		}
-		if (present(f.data) && !strncmp(str(f.data), "file-", 5) &&
-		    !sniff(str(f.data)))
+		if (present(f.data) && starts(f.data, "file-") && !sniff(f.data))
 			f.fileid = f.data, f.data = bw_of(BW_NONE);
 		val detail = f.detail, item;
-		if (!strncmp(f.mt, "image", 5) && (f.mt[5] == 0 || f.mt[5] == '/')) {
+		if (is_image(&f)) {
 			item = OBJ(c, { "type", bw_lit("input_image") });
 			if (present(f.url))
 				put(c, &item, "image_url", f.url);
 			else if (present(f.fileid))
 				put(c, &item, "file_id", f.fileid);
-			else if (f.mt[5])
+			else if (!bw_is(f.mt, "image"))
 				put(c, &item, "image_url", data_url(c, &f));
 			else {
 				return fail(c, "%s: an image whose type is not "
@@ -41,7 +40,7 @@ responses_user(struct ctx *c, val m)
 			put(c, &item, "detail", detail);
 		} else if (present(f.url)) {
 			item = OBJ(c, { "type", bw_lit("input_file") }, { "file_url", f.url });
-		} else if (!strcmp(f.mt, "application/pdf")) {
+		} else if (bw_is(f.mt, "application/pdf")) {
 			item = OBJ(c, { "type", bw_lit("input_file") });
 			if (present(f.fileid)) {
 				put(c, &item, "file_id", f.fileid);
@@ -53,8 +52,7 @@ responses_user(struct ctx *c, val m)
 			}
 		} else {
 			return fail(c, "%s: files of type %s cannot be sent to "
-			    "the responses endpoint", where, bw_quote(f.mt,
-			    strlen(f.mt), 60));
+			    "the responses endpoint", where, quoted(f.mt, 60));
 		}
 		out = bw_push(c->a, out, item);
 	}
@@ -68,9 +66,8 @@ responses_arguments(struct ctx *c, val input)
 	if (isstr(input)) {
 		const char *why;
 		size_t col;
-		val v = bw_read(c->a, str(input), (input).n, INT_MAX, &why, &col);
-		int ok = present(v);
-		return ok ? input : bw_dump(c->a, input);
+		val v = bw_read(c->a, input.u.s, input.n, INT_MAX, &why, &col);
+		return present(v) ? input : bw_dump(c->a, input);
 	}
 	if (!present(input))
 		return bw_lit("{}");
@@ -256,10 +253,11 @@ map_responses(struct ctx *c, val req, val msgs, val po)
 		val strict = bw_get(tf, "strict");
 		val f = bw_of(BW_OBJ);
 		int pn = 0, la = 0;
-		const char *n = str(name);
-		int nameok = isstr(name) && *n && u16len(n) <= 64 &&
-		    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789_-") == strlen(n);
+		int nameok = isstr(name) && name.n && u16len(name) <= 64;
+		for (uint32_t i = 0; nameok && i < name.n; i++)
+			nameok = strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+			    name.u.s[i]) && name.u.s[i];
 		if (bw_is(type, "text")) {
 			set(c, &f, "type", bw_lit("text"));
 		} else if (bw_is(type, "json_schema") && nameok && isobj(schema) &&

@@ -5,11 +5,11 @@
 #include "map.h"
 
 static int
-lookaround(const char *p)
+lookaround(val v)
 {
 	int esc = 0, class = 0;
 
-	for (; *p; p++) {
+	for (const char *p = v.u.s, *end = p + v.n; p < end; p++) {
 		if (esc) {
 			esc = 0;
 			continue;
@@ -20,9 +20,9 @@ lookaround(const char *p)
 			class = 1;
 		else if (*p == ']')
 			class = 0;
-		else if (!class && p[0] == '(' && p[1] == '?' &&
-		    (p[2] == '=' || p[2] == '!' ||
-		    (p[2] == '<' && (p[3] == '=' || p[3] == '!'))))
+		else if (!class && end - p >= 3 && p[0] == '(' && p[1] == '?' &&
+		    (p[2] == '=' || p[2] == '!' || (end - p >= 4 &&
+		    p[2] == '<' && (p[3] == '=' || p[3] == '!'))))
 			return 1;
 	}
 	return 0;
@@ -62,9 +62,8 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 	val out = bw_of(BW_OBJ);
 
 	v_object_foreach(s, k, v) {
-		const char *key = str(k);
 		val nv = bw_of(BW_NONE);
-		if (!strcmp(key, "propertyNames") && kind(v) != BW_NULL) {
+		if (bw_is(k, "propertyNames") && kind(v) != BW_NULL) {
 			val t = bw_get(v, "type");
 			if (kind(v) != BW_OBJ ||
 			    (present(t) && kind(t) != BW_NULL &&
@@ -74,25 +73,24 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 			*pn = 1;
 			continue;
 		}
-		if (!strcmp(key, "pattern") && isstr(v) &&
-		    lookaround(str(v))) {
+		if (bw_is(k, "pattern") && isstr(v) && lookaround(v)) {
 			*la = 1;
 			continue;
 		}
 		for (const char *const *q = one; *q && !present(nv); q++)
-			if (!strcmp(key, *q) && kind(v) != BW_NULL)
+			if (bw_is(k, *q) && kind(v) != BW_NULL)
 				nv = normalize_def(c, v, pn, la);
 		for (const char *const *q = recs; *q && !present(nv); q++)
-			if (!strcmp(key, *q) && kind(v) != BW_NULL)
+			if (bw_is(k, *q) && kind(v) != BW_NULL)
 				nv = normalize_record(c, v, pn, la);
 		for (const char *const *q = lists; *q && !present(nv); q++)
-			if (!strcmp(key, *q) && isarr(v)) {
+			if (bw_is(k, *q) && isarr(v)) {
 				nv = bw_of(BW_ARR);
 				v_array_foreach(v, i, x) {
 					nv = bw_push(c->a, nv, normalize_def(c, x, pn, la));
 				}
 			}
-		if (!present(nv) && !strcmp(key, "items") && kind(v) != BW_NULL) {
+		if (!present(nv) && bw_is(k, "items") && kind(v) != BW_NULL) {
 			if (isarr(v)) {
 				nv = bw_of(BW_ARR);
 				v_array_foreach(v, i, x) {
@@ -102,7 +100,7 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 				nv = normalize_def(c, v, pn, la);
 			}
 		}
-		if (!present(nv) && !strcmp(key, "dependencies") && isobj(v)) {
+		if (!present(nv) && bw_is(k, "dependencies") && isobj(v)) {
 			nv = bw_of(BW_OBJ);
 			v_object_foreach(v, dk, dv) {
 				nv = bw_setn(c->a, nv, (dk).u.s, (dk).n, isarr(dv) ? dv :
@@ -119,16 +117,17 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 		if (isobj(a) && (a).n == 1 && isstr(ref)) {
 			val rest = bw_del(c->a, out, "allOf");
 			val target = bw_of(BW_NONE);
-			const char *r = str(ref);
-			if (root && (!strncmp(r, "#/definitions/", 14) ||
-			    !strncmp(r, "#/$defs/", 8))) {
-				int defs = r[2] == 'd';
+			int defs = starts(ref, "#/definitions/");
+			if (root && (defs || starts(ref, "#/$defs/"))) {
 				struct bw_sb nb = { .a = c->a };
-				for (const char *p = r + (defs ? 14 : 8); *p; p++) {
-					if (p[0] == '~' && p[1] == '1')
-						bw_sb_add(&nb, "/", strlen("/")), p++;
-					else if (p[0] == '~' && p[1] == '0')
-						bw_sb_add(&nb, "~", strlen("~")), p++;
+				const char *end = ref.u.s + ref.n;
+				for (const char *p = ref.u.s + (defs ? 14 : 8);
+				    p < end; p++) {
+					if (end - p >= 2 && p[0] == '~' && p[1] == '1')
+						bw_sb_add(&nb, "/", 1), p++;
+					else if (end - p >= 2 && p[0] == '~' &&
+					    p[1] == '0')
+						bw_sb_add(&nb, "~", 1), p++;
 					else
 						bw_sb_add(&nb, p, 1);
 				}
@@ -154,14 +153,17 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 
 /* Object.entries order: integer-like keys first, ascending. */
 static int
-arrayindex(const char *s, double *v)
+arrayindex(val k, double *v)
 {
-	char *end;
-
-	if (!*s || (s[0] == '0' && s[1]) || *s < '0' || *s > '9')
+	if (!k.n || k.n > 10 || (k.u.s[0] == '0' && k.n > 1))
 		return 0;
-	*v = strtod(s, &end);
-	return !*end && *v < 4294967295.0;
+	*v = 0;
+	for (uint32_t i = 0; i < k.n; i++) {
+		if (k.u.s[i] < '0' || k.u.s[i] > '9')
+			return 0;
+		*v = *v * 10 + (k.u.s[i] - '0');
+	}
+	return *v < 4294967295.0;
 }
 
 static val
@@ -171,14 +173,14 @@ tool_names(struct ctx *c, val tools)
 	double v, w;
 
 	v_object_foreach(tools, k, x) {
-		if (!arrayindex(str(k), &v)) {
+		if (!arrayindex(k, &v)) {
 			others = bw_push(c->a, others, k);
 			continue;
 		}
 		int n = len(ints), at = n;
 		for (int i = 0; i < n; i++) {
 			val e = bw_idx(ints, i);
-			arrayindex(str(e), &w);
+			arrayindex(e, &w);
 			if (v < w) {
 				at = i;
 				break;
@@ -219,12 +221,12 @@ map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
 		}
 		if (isobj(tc) && !isobj(t)) {
 			fail(c, "toolChoice: names tool %s, but there are no tools",
-			    bw_quote(str(name), strlen(str(name)), 60));
+			    quoted(name, 60));
 			return;
 		}
-		if (isobj(tc) && !present(bw_get(t, str(name)))) {
+		if (isobj(tc) && !present(bw_getn(t, name.u.s, name.n))) {
 			fail(c, "toolChoice: names tool %s, which is not in tools",
-			    bw_quote(str(name), strlen(str(name)), 60));
+			    quoted(name, 60));
 			return;
 		}
 	}
@@ -239,21 +241,20 @@ map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
 		return;
 	*tools = bw_of(BW_ARR);
 	for (int i = 0; i < len(names); i++) {
-		val name = bw_idx(names, i), def = bw_get(t, str(name));
+		val name = bw_idx(names, i), def = bw_getn(t, name.u.s, name.n);
 		val desc = bw_get(def, "description"), schema = bw_get(def, "inputSchema");
 		val strict = bw_get(def, "strict"), type = bw_get(def, "type");
-		const char *n = str(name);
+		const char *n = label(name);
 		if (!isobj(def)) {
 			fail(c, "tools.%s: not an object", n);
 			return;
 		}
+		static const char *const tool_keys[] = { "description",
+			"inputSchema", "strict", "type", "providerOptions", NULL };
 		v_object_foreach(def, k, v) {
-			const char *ks = str(k);
-			if (strcmp(ks, "description") && strcmp(ks, "inputSchema") &&
-			    strcmp(ks, "strict") && strcmp(ks, "type") &&
-			    strcmp(ks, "providerOptions"))
+			if (!oneof(k, tool_keys))
 				fail(c, "tools.%s: unknown field %s", n,
-				    bw_quote(ks, strlen(ks), 60));
+				    quoted(k, 60));
 		}
 		if (present(type) && !bw_is(type, "function"))
 			fail(c, "tools.%s.type: only function tools are supported", n);
@@ -307,11 +308,11 @@ map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
 		}
 		val list = bw_of(BW_ARR);
 		for (int i = 0; i < len(tn); i++) {
-			if (!present(bw_get(t, str(bw_idx(tn, i)))))
+			val tni = bw_idx(tn, i);
+			if (!present(bw_getn(t, tni.u.s, tni.n)))
 				warn_once(c, "providerOptions.openai.allowedTools: "
 				    "%s is not in tools; sent anyway",
-				    bw_quote(str(bw_idx(tn, i)),
-				    strlen(str(bw_idx(tn, i))), 60));
+				    quoted(tni, 60));
 			list = bw_push(c->a, list, OBJ(c, { "type", bw_lit("function") }, { "name", bw_idx(tn, i) }));
 		}
 		*choice = OBJ(c, { "type", bw_lit("allowed_tools") }, { "mode", present(mode) ? mode :

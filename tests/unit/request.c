@@ -354,8 +354,8 @@ sdk_bodies(const struct text *req, const char *model, int endpoint)
 		want = bw_read(&m.arena, id, idn, 1, &why, &col);
 		r = bw_read(&m.arena, req->line[k], req->len[k], INT_MAX, &why, &col);
 		if (!want.kind || !r.kind)
-			fail_msg("%s:%zu: %s at column %zu", want ? "requests.jsonl" :
-			    path, want ? (size_t)k + 1 : i + 1, why, col);
+			fail_msg("%s:%zu: %s at column %zu", want.kind ? "requests.jsonl" :
+			    path, want.kind ? (size_t)k + 1 : i + 1, why, col);
 		v = bw_map_request(&m, r, &cid, &why);
 		if (v.kind == BW_NONE) {
 			if (++bad <= 3)
@@ -625,13 +625,22 @@ test_raw_lines(void **state)
 	    "{\"temperature\":1e+21,\"model\":\"gpt-4o-mini\",\"x\":{\"b\":1,"
 	    "\"a\":2}}");
 	refused(&m, "{\"custom_id\":5,\"body\":{}}",
-	    "custom_id: a number, not a string");
-	refused(&m, "{\"body\":{}}", "custom_id: missing, not a string");
+	    "custom_id: a number, not a non-empty string");
+	refused(&m, "{\"body\":{}}",
+	    "custom_id: missing, not a non-empty string");
+	/* what bw-upload refuses, bw-jsonl refuses (bw_line_check) */
+	refused(&m, "{\"custom_id\":\"\",\"body\":{}}",
+	    "custom_id: empty, not a non-empty string");
+	refused(&m, "{\"custom_id\":\"a\",\"body\":{\"model\":\"\"}}",
+	    "body.model: empty, not a non-empty string");
+	refused(&m, "{\"custom_id\":\"a\",\"body\":{\"model\":\"gpt-4o-mini\\u0000\"}}",
+	    "body.model: \"gpt-4o-mini\\u0000\", but the batch is for "
+	    "gpt-4o-mini (-m): one model per batch");
 	refused(&m, "{\"custom_id\":\"a\"}", "body: missing, not an object");
 	refused(&m, "{\"custom_id\":\"a\",\"body\":[]}",
 	    "body: an array, not an object");
 	refused(&m, "{\"custom_id\":\"a\",\"body\":{},\"method\":\"GET\"}",
-	    "method: not POST");
+	    "method: not \"POST\"");
 	refused(&m, "{\"custom_id\":\"a\",\"body\":{},\"url\":\"/v1/responses\"}",
 	    "url: \"/v1/responses\", but the endpoint is /v1/chat/completions "
 	    "(-e)");
@@ -858,6 +867,141 @@ test_mapper_init(void **state)
 	    "customId cannot be a default\n");
 }
 
+/* a string is compared with its length: a NUL inside never passes */
+static void
+test_exact_strings(void **state)
+{
+	struct bw_mapper m;
+
+	(void)state;
+	bw_mapper_init(&m, "gpt-5.5", BW_CHAT, NULL);
+	refused(&m, "{\"prompt\":\"a\",\"providerOptions\":{\"openai\":"
+	    "{\"serviceTier\":\"flex\\u0000zzz\"}}}",
+	    "providerOptions.openai.serviceTier: not one of auto, flex, "
+	    "priority, fast, ultrafast, default");
+	refused(&m, "{\"messages\":[{\"role\":\"user\\u0000evil\","
+	    "\"content\":\"a\"}]}",
+	    "messages[0].role: must be system, user, assistant or tool");
+	refused(&m, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+	    "\"text\\u0000\",\"text\":\"a\"}]}]}",
+	    "messages[0].content[0].type: \"text\\u0000\" parts are not "
+	    "supported in user messages");
+	refused(&m, "{\"prompt\":\"a\",\"reasoning\":\"low\\u0000\"}",
+	    "reasoning: not one of provider-default, none, minimal, low, "
+	    "medium, high, xhigh, max");
+	refused(&m, "{\"prompt\":\"a\",\"tools\":{\"t\":{\"inputSchema\":{},"
+	    "\"type\":\"function\\u0000\"}}}",
+	    "tools.t.type: only function tools are supported");
+	bw_mapper_free(&m);
+}
+
+/* a media type is kept whole, however long */
+static void
+test_media_type_whole(void **state)
+{
+	struct bw_mapper m;
+	char req[2048], body[2048], mt[700];
+	size_t o = 0;
+
+	(void)state;
+	o += sprintf(mt + o, "image/x");
+	for (int i = 0; i < 200; i++)
+		o += sprintf(mt + o, "\xc3\xa9");	/* é: 2 bytes */
+	snprintf(req, sizeof req, "{\"messages\":[{\"role\":\"user\","
+	    "\"content\":[{\"type\":\"image\",\"image\":\"AAAA\","
+	    "\"mediaType\":\"%s\"}]}]}", mt);
+	snprintf(body, sizeof body, "{\"model\":\"gpt-4o-mini\",\"messages\":"
+	    "[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+	    "\"image_url\":{\"url\":\"data:%s;base64,AAAA\"}}]}]}", mt);
+	bw_mapper_init(&m, "gpt-4o-mini", BW_CHAT, NULL);
+	maps_to(&m, req, NULL, body);
+	bw_mapper_free(&m);
+}
+
+/* http(s) URLs as new URL().toString() writes them, or refused */
+static void
+test_urls(void **state)
+{
+	static const char *const same[][2] = {
+		{ "HTTPS://Example.COM/x", "https://example.com/x" },
+		{ "https://User:Pass@Example.COM/x",
+		  "https://User:Pass@example.com/x" },
+		{ "https://user@example.com", "https://user@example.com/" },
+		{ "https://example.com", "https://example.com/" },
+		{ "https://example.com:443", "https://example.com/" },
+		{ "https://example.com:0443/x", "https://example.com/x" },
+		{ "http://example.com:80/a", "http://example.com/a" },
+		{ "http://example.com:443/a", "http://example.com:443/a" },
+		{ "https://example.com:08080/a", "https://example.com:8080/a" },
+		{ "https://127.0.0.1:8080/x", "https://127.0.0.1:8080/x" },
+		{ "https://example.com./x", "https://example.com./x" },
+		{ "https://a-b_c.example/x", "https://a-b_c.example/x" },
+		{ "https://example.com?q", "https://example.com/?q" },
+		{ "http://example.com/a b?c d#e f",
+		  "http://example.com/a%20b?c%20d#e%20f" },
+		{ "https://example.com/%zz/\xc3\xa9",
+		  "https://example.com/%zz/%C3%A9" },
+		{ "https://example.com/{x}?'y'#`z`",
+		  "https://example.com/%7Bx%7D?%27y%27#%60z%60" },
+		{ "https://example.com/a..b/.c/", "https://example.com/a..b/.c/" },
+	};
+	static const char *const refused_urls[][2] = {
+		{ "https://example.com/a/../b", "a \".\" or \"..\" path segment" },
+		{ "https://example.com/a/./b", "a \".\" or \"..\" path segment" },
+		{ "https://example.com/a/%2E%2e/b",
+		  "a \".\" or \"..\" path segment" },
+		{ "https://example.com/..", "a \".\" or \"..\" path segment" },
+		{ "https://example.com\\\\x", "a backslash or a control character" },
+		{ "https://example.com/a\\tb", "a backslash or a control character" },
+		{ "https://exa mple.com/", "whose host is not a plain name" },
+		{ "https://ex%41mple.com/", "whose host is not a plain name" },
+		{ "https://\xc3\xa9.com/", "whose host is not a plain name" },
+		{ "https:///x", "whose host is not a plain name" },
+		{ "https://127.1/x", "whose host is not a plain name" },
+		{ "https://0x7f.0.0.1/x", "whose host is not a plain name" },
+		{ "https://1.2.3.04/x", "whose host is not a plain name" },
+		{ "https://1.2.3.4./x", "whose host is not a plain name" },
+		{ "https://example.com:x/", "whose port is not a number" },
+		{ "https://example.com:65536/", "whose port is not a number" },
+		{ "https://a@b@example.com/", "user name or password is not plain" },
+		{ "https://user:@example.com/", "user name or password is not plain" },
+		{ "https://us%20er@example.com/", "user name or password is not plain" },
+		{ "https:example.com/x", "not http://, https:// or data:" },
+		{ "ftp://example.com/x.png", "not http://, https:// or data:" },
+		{ "https://example.com/x ", "ends in a blank" },
+	};
+	struct bw_mapper m;
+	char req[1024], body[1024], want[1024];
+
+	(void)state;
+	bw_mapper_init(&m, "gpt-4o-mini", BW_CHAT, NULL);
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+		snprintf(req, sizeof req, "{\"messages\":[{\"role\":\"user\","
+		    "\"content\":[{\"type\":\"image\",\"image\":\"%s\"}]}]}",
+		    same[i][0]);
+		snprintf(body, sizeof body, "{\"model\":\"gpt-4o-mini\","
+		    "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+		    "\"image_url\",\"image_url\":{\"url\":\"%s\"}}]}]}",
+		    same[i][1]);
+		maps_to(&m, req, NULL, body);
+	}
+	for (size_t i = 0; i < sizeof refused_urls / sizeof *refused_urls; i++) {
+		const char *why = NULL;
+		struct bw_v cid, v;
+		snprintf(req, sizeof req, "{\"messages\":[{\"role\":\"user\","
+		    "\"content\":[{\"type\":\"image\",\"image\":\"%s\"}]}]}",
+		    refused_urls[i][0]);
+		v = bw_map_request(&m, parse(req), &cid, &why);
+		snprintf(want, sizeof want, "messages[0].content[0]: a URL");
+		if (v.kind != BW_NONE || strncmp(why, want, strlen(want)) ||
+		    !strstr(why, refused_urls[i][1]))
+			fail_msg("%s: %s", refused_urls[i][0],
+			    v.kind ? "mapped" : why);
+		bw_arena_reset(&m.arena);
+	}
+	bw_mapper_free(&m);
+}
+
 int
 main(void)
 {
@@ -874,6 +1018,9 @@ main(void)
 		cmocka_unit_test_teardown(test_logit_bias_keys, uncapture),
 		cmocka_unit_test_teardown(test_custom_id, uncapture),
 		cmocka_unit_test_teardown(test_raw_lines, uncapture),
+		cmocka_unit_test_teardown(test_exact_strings, uncapture),
+		cmocka_unit_test_teardown(test_media_type_whole, uncapture),
+		cmocka_unit_test_teardown(test_urls, uncapture),
 		cmocka_unit_test_teardown(test_defaults, uncapture),
 		cmocka_unit_test_teardown(test_bad_requests, uncapture),
 	};
