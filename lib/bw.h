@@ -390,6 +390,8 @@ struct bw_mapper {
 	const char *const *efforts;	/* reasoning efforts, NULL for any */
 	struct bw_arena arena;	/* a request's values, bw_arena_reset after */
 	struct bw_arena dflarena;
+	char *why;		/* the last refusal's reason */
+	size_t whycap;
 };
 
 /* Sets up a mapper for model and endpoint, with defaults (JSON text of
@@ -407,7 +409,7 @@ int bw_model_is_reasoning(const char *model);
    stderr, or through m->warn) for each field the endpoint or model
    drops.  *custom_id receives the request's own id or a BW_NONE value
    when it has none.  On bad input returns a BW_NONE value with *why set
-   to a message naming the field (in a static buffer, per thread).  The
+   to a message naming the field (m's, valid until the next call).  The
    values made live in m->arena: reset it when done with them; req may
    live there too. */
 struct bw_v bw_map_request(struct bw_mapper *m, struct bw_v req,

@@ -181,4 +181,7 @@ bw_mapper_free(struct bw_mapper *m)
 	bw_arena_free(&m->dflarena);
 	bw_strset_free(m->warned_set);
 	m->warned_set = NULL;
+	free(m->why);
+	m->why = NULL;
+	m->whycap = 0;
 }

@@ -219,66 +219,89 @@ drop(struct ctx *c, val *v, const char *field, const char *why)
 }
 
 
+/* The settings a chat body takes, some of them dropped below. */
+struct chat_settings {
+	val maxt, mct, temp, topp, fp, pp, lb, lpv, toplp;
+};
+
+/* The reasoning effort; none where the model takes function tools
+   only without reasoning. */
+static val
+chat_effort(struct ctx *c, val req, val po)
+{
+	val tools = field(req, "tools"), r = field(req, "reasoning");
+
+	if (!c->m->tools_need_no_effort || !isobj(tools) || !tools.n ||
+	    present(field(po, "reasoningEffort")))
+		return effort(c, req, po, 1);
+	if (present(r) && !bw_is(r, "none") && !bw_is(r, "provider-default"))
+		warn_once(c, "reasoning: %s does not take function tools with "
+		    "reasoning on the chat endpoint; reasoning effort set to "
+		    "none", c->m->model);
+	return bw_lit("none");
+}
+
+/* What a reasoning model (or a search preview one) does not take,
+   dropped with a warning; max_tokens becomes max_completion_tokens. */
+static void
+chat_drops(struct ctx *c, val eff, struct chat_settings *s)
+{
+	const char *why = "not supported for reasoning models";
+
+	if (!c->reasoning) {
+		if (c->m->search_preview)
+			drop(c, &s->temp, "temperature", "not supported for "
+			    "the search preview models");
+		return;
+	}
+	if (!bw_is(eff, "none") || !c->m->effort_none_sampling) {
+		drop(c, &s->temp, "temperature", why);
+		drop(c, &s->topp, "topP", why);
+		drop(c, &s->lpv, "providerOptions.openai.logprobs", why);
+	}
+	drop(c, &s->fp, "frequencyPenalty", why);
+	drop(c, &s->pp, "presencePenalty", why);
+	drop(c, &s->lb, "providerOptions.openai.logitBias", why);
+	if (present(s->toplp) && !present(s->lpv))
+		s->toplp = bw_of(BW_NONE);
+	else
+		drop(c, &s->toplp, "providerOptions.openai.logprobs "
+		    "(top_logprobs)", why);
+	if (present(s->maxt) && kind(s->maxt) != BW_NULL) {	/* null stays */
+		if (!present(s->mct))
+			s->mct = s->maxt;
+		s->maxt = bw_of(BW_NONE);
+	}
+}
+
 val
 map_chat(struct ctx *c, val req, val msgs, val po)
 {
-	val body;
-	val maxt = bw_get(req, "maxOutputTokens");
-	val temp = number_field(c, req, "temperature");
-	val topp = number_field(c, req, "topP");
-	val fp = number_field(c, req, "frequencyPenalty");
-	val pp = number_field(c, req, "presencePenalty");
-	val stop = bw_get(req, "stopSequences"), seed = bw_get(req, "seed");
-	val lb = bw_get(po, "logitBias"), lp = bw_get(po, "logprobs");
-	val lpv = bw_of(BW_NONE), toplp = bw_of(BW_NONE);
-	val eff;
-	val mct = bw_get(po, "maxCompletionTokens");
-	val tier = bw_get(po, "serviceTier");
+	val lp = bw_get(po, "logprobs"), eff = chat_effort(c, req, po);
+	val tier = service_tier(c, po), pco = prompt_cache_options(c, po);
 	val retention = bw_get(po, "promptCacheRetention");
-	val pco = bw_get(po, "promptCacheOptions");
 	val meta = bw_get(po, "metadata");
 	val tools, choice, messages;
-	const char *why = "not supported for reasoning models";
+	struct chat_settings s = {
+		.maxt = bw_get(req, "maxOutputTokens"),
+		.mct = bw_get(po, "maxCompletionTokens"),
+		.temp = number_field(c, req, "temperature"),
+		.topp = number_field(c, req, "topP"),
+		.fp = number_field(c, req, "frequencyPenalty"),
+		.pp = number_field(c, req, "presencePenalty"),
+		.lb = bw_get(po, "logitBias"),
+	};
 
-	if (c->m->tools_need_no_effort && isobj(field(req, "tools")) &&
-	    (field(req, "tools")).n > 0 &&
-	    !present(field(po, "reasoningEffort"))) {
-		val r = field(req, "reasoning");
-		if (present(r) && !bw_is(r, "none") &&
-		    !bw_is(r, "provider-default"))
-			warn_once(c, "reasoning: %s does not take function tools "
-			    "with reasoning on the chat endpoint; reasoning "
-			    "effort set to none", c->m->model);
-		eff = bw_lit("none");
-	} else {
-		eff = effort(c, req, po, 1);
-	}
-	if (present(lb))
-		lb = logit_bias(c, lb, 1);
+	if (present(s.lb))
+		s.lb = logit_bias(c, s.lb, 1);
 	if (kind(lp) == BW_TRUE || isnum(lp)) {
-		lpv = bw_of(BW_TRUE);
-		toplp = isnum(lp) ? lp : bw_num(0);
+		s.lpv = bw_of(BW_TRUE);
+		s.toplp = isnum(lp) ? lp : bw_num(0);
 	}
-	if (present(meta)) {
-		v_object_foreach(meta, k, v) {
-			if (!isstr(v) || u16len(k) > 64 || u16len(v) > 512)
-				fail(c, "providerOptions.openai.metadata: keys must "
-				    "be at most 64 characters, values strings of "
-				    "at most 512");
-		}
-	}
-	if (present(pco)) {
-		val mode = bw_get(pco, "mode"), ttl = bw_get(pco, "ttl");
-		static const char *const modes[] = { "implicit", "explicit", NULL };
-		static const char *const ttls[] = { "30m", NULL };
-		if ((present(mode) && !oneof(mode, modes)) ||
-		    (present(ttl) && !oneof(ttl, ttls)))
-			return fail(c, "providerOptions.openai.promptCacheOptions: "
-			    "mode must be implicit or explicit, ttl 30m");
-		val o = bw_of(BW_OBJ);
-		put(c, &o, "mode", mode);
-		put(c, &o, "ttl", ttl);
-		pco = o;
+	v_object_foreach(meta, k, v) {
+		if (!isstr(v) || u16len(k) > 64 || u16len(v) > 512)
+			fail(c, "providerOptions.openai.metadata: keys must be at "
+			    "most 64 characters, values strings of at most 512");
 	}
 	if (present(bw_get(po, "reasoningSummary")) &&
 	    kind(bw_get(po, "reasoningSummary")) != BW_NULL)
@@ -289,36 +312,7 @@ map_chat(struct ctx *c, val req, val msgs, val po)
 	if (c->m->gpt6)
 		drop(c, &retention, "providerOptions.openai.promptCacheRetention",
 		    "not supported for GPT-6 and later models");
-	if (c->reasoning) {
-		if (!bw_is(eff, "none") || !c->m->effort_none_sampling) {
-			drop(c, &temp, "temperature", why);
-			drop(c, &topp, "topP", why);
-			drop(c, &lpv, "providerOptions.openai.logprobs", why);
-		}
-		drop(c, &fp, "frequencyPenalty", why);
-		drop(c, &pp, "presencePenalty", why);
-		drop(c, &lb, "providerOptions.openai.logitBias", why);
-		if (present(toplp) && !present(lpv))
-			toplp = bw_of(BW_NONE);
-		else
-			drop(c, &toplp, "providerOptions.openai.logprobs (top_logprobs)",
-			    why);
-		if (present(maxt) && kind(maxt) != BW_NULL) {	/* null stays */
-			if (!present(mct))
-				mct = maxt;
-			maxt = bw_of(BW_NONE);
-		}
-	} else if (c->m->search_preview) {
-		drop(c, &temp, "temperature", "not supported for the search "
-		    "preview models");
-	}
-	if ((bw_is(tier, "flex") && !c->m->flex))
-		drop(c, &tier, "providerOptions.openai.serviceTier",
-		    "flex processing is only available for o3, o4-mini and "
-		    "gpt-5 models");
-	if ((bw_is(tier, "priority") || bw_is(tier, "fast")) && !c->m->priority)
-		drop(c, &tier, "providerOptions.openai.serviceTier",
-		    "priority processing is not available for this model");
+	chat_drops(c, eff, &s);
 	if (c->failed)
 		return bw_of(BW_NONE);
 	messages = chat_messages(c, msgs);
@@ -328,34 +322,34 @@ map_chat(struct ctx *c, val req, val msgs, val po)
 	if (c->failed)
 		return bw_of(BW_NONE);
 
-	body = OBJ(c, { "model", bw_lit(c->m->model) });
-	put(c, &body, "logit_bias", lb);
-	put(c, &body, "logprobs", lpv);
-	put(c, &body, "top_logprobs", toplp);
-	put(c, &body, "user", bw_get(po, "user"));
-	put(c, &body, "parallel_tool_calls", bw_get(po, "parallelToolCalls"));
-	put(c, &body, "max_tokens", maxt);
-	put(c, &body, "temperature", temp);
-	put(c, &body, "top_p", topp);
-	put(c, &body, "frequency_penalty", fp);
-	put(c, &body, "presence_penalty", pp);
-	put(c, &body, "stop", stop);
-	put(c, &body, "seed", seed);
-	put(c, &body, "verbosity", bw_get(po, "textVerbosity"));
-	put(c, &body, "max_completion_tokens", mct);
-	put(c, &body, "store", bw_get(po, "store"));
-	put(c, &body, "metadata", meta);
-	put(c, &body, "prediction", bw_get(po, "prediction"));
-	put(c, &body, "reasoning_effort", eff);
-	put(c, &body, "service_tier", tier);
-	put(c, &body, "prompt_cache_key", bw_get(po, "promptCacheKey"));
-	put(c, &body, "prompt_cache_options", pco);
-	put(c, &body, "prompt_cache_retention", retention);
-	put(c, &body, "safety_identifier", bw_get(po, "safetyIdentifier"));
-	put(c, &body, "messages", messages);
-	if (present(tools)) {
-		set(c, &body, "tools", tools);
-		set(c, &body, "tool_choice", choice);
-	}
-	return body;
+	/* the members in the SDK's order: options copied through are
+	   read from po here */
+	return PRESENT(c,
+	    { "model", bw_lit(c->m->model) },
+	    { "logit_bias", s.lb },
+	    { "logprobs", s.lpv },
+	    { "top_logprobs", s.toplp },
+	    { "user", bw_get(po, "user") },
+	    { "parallel_tool_calls", bw_get(po, "parallelToolCalls") },
+	    { "max_tokens", s.maxt },
+	    { "temperature", s.temp },
+	    { "top_p", s.topp },
+	    { "frequency_penalty", s.fp },
+	    { "presence_penalty", s.pp },
+	    { "stop", bw_get(req, "stopSequences") },
+	    { "seed", bw_get(req, "seed") },
+	    { "verbosity", bw_get(po, "textVerbosity") },
+	    { "max_completion_tokens", s.mct },
+	    { "store", bw_get(po, "store") },
+	    { "metadata", meta },
+	    { "prediction", bw_get(po, "prediction") },
+	    { "reasoning_effort", eff },
+	    { "service_tier", tier },
+	    { "prompt_cache_key", bw_get(po, "promptCacheKey") },
+	    { "prompt_cache_options", pco },
+	    { "prompt_cache_retention", retention },
+	    { "safety_identifier", bw_get(po, "safetyIdentifier") },
+	    { "messages", messages },
+	    { "tools", tools },
+	    { "tool_choice", present(tools) ? choice : bw_of(BW_NONE) });
 }

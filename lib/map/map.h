@@ -37,7 +37,7 @@ typedef struct bw_v val;	/* shorthand, nothing more */
 struct ctx {
 	struct bw_mapper *m;
 	struct bw_arena *a;	/* the request's values */
-	char why[512];
+	char *why;		/* the first error, in the arena */
 	int failed;
 	int reasoning;		/* after forceReasoning */
 	const char *sysrole;	/* "system", "developer" or NULL (remove) */
@@ -134,18 +134,24 @@ struct kv {
 val obj_of(struct ctx *c, const struct kv *kv, size_t n);
 #define OBJ(c, ...) obj_of((c), (const struct kv[]){ __VA_ARGS__ }, \
 	sizeof((const struct kv[]){ __VA_ARGS__ }) / sizeof(struct kv))
+/* The same, but only the pairs whose value is present: a body's
+   members in the SDK's order. */
+val obj_present(struct ctx *c, const struct kv *kv, size_t n);
+#define PRESENT(c, ...) obj_present((c), (const struct kv[]){ __VA_ARGS__ }, \
+	sizeof((const struct kv[]){ __VA_ARGS__ }) / sizeof(struct kv))
 #define ARR(c, x) bw_push((c)->a, bw_of(BW_ARR), (x))
 /* each member of an object (k, a string value, and x) or item of an
-   array (i and x) */
+   array (i and x); nothing for a value of another kind */
 #define v_object_foreach(o, k, x) \
 	for (uint32_t k##_i = 0, k##_j = 1; k##_j; k##_j = 0) \
-		for (val k, x; k##_i < (o).n && \
+		for (val k, x; (o).kind == BW_OBJ && k##_i < (o).n && \
 		    (k = map_key(&(o).u.m[k##_i]), x = (o).u.m[k##_i].v, \
 		    (void)k, (void)x, 1); \
 		    k##_i++)
 #define v_array_foreach(a, i, x) \
 	for (int i = 0, i##_j = 1; i##_j; i##_j = 0) \
-		for (val x; (uint32_t)i < (a).n && (x = (a).u.m[i].v, (void)x, 1); i++)
+		for (val x; (a).kind == BW_ARR && (uint32_t)i < (a).n && \
+		    (x = (a).u.m[i].v, (void)x, 1); i++)
 static inline val
 map_key(const struct bw_m *m)
 {
@@ -187,6 +193,8 @@ val effort(struct ctx *c, val req, val po, int nomax);
 val number_field(struct ctx *c, val req, const char *key);
 val provider_options(struct ctx *c, val req);
 val logit_bias(struct ctx *c, val lb, int coerce);
+val service_tier(struct ctx *c, val po);
+val prompt_cache_options(struct ctx *c, val po);
 size_t u16len(val s);
 extern const char *const includes[];
 

@@ -348,3 +348,52 @@ u16len(val s)
 			n += ((unsigned char)s.u.s[i] >= 0xf0) ? 2 : 1;
 	return n;
 }
+
+/* providerOptions.openai.serviceTier, dropped (with a warning) where
+   the model has no such tier. */
+val
+service_tier(struct ctx *c, val po)
+{
+	val tier = bw_get(po, "serviceTier");
+
+	if (bw_is(tier, "flex") && !c->m->flex)
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "flex processing is only available for o3, o4-mini and "
+		    "gpt-5 models");
+	if ((bw_is(tier, "priority") || bw_is(tier, "fast")) && !c->m->priority)
+		drop(c, &tier, "providerOptions.openai.serviceTier",
+		    "priority processing is not available for this model");
+	return tier;
+}
+
+/* providerOptions.openai.promptCacheOptions as the endpoint takes it:
+   mode and ttl on chat; also prewarm and comparisonResponseId, and a
+   ttl of 12h, on responses. */
+val
+prompt_cache_options(struct ctx *c, val po)
+{
+	static const char *const modes[] = { "implicit", "explicit", NULL };
+	static const char *const chat_ttls[] = { "30m", NULL };
+	static const char *const ttls[] = { "30m", "12h", NULL };
+	val pco = bw_get(po, "promptCacheOptions");
+	val mode = bw_get(pco, "mode"), ttl = bw_get(pco, "ttl");
+	val pw = bw_get(pco, "prewarm"), cr = bw_get(pco, "comparisonResponseId");
+	int chat = c->m->endpoint == BW_CHAT;
+
+	if (!present(pco))
+		return pco;
+	if (chat && ((present(mode) && !oneof(mode, modes)) ||
+	    (present(ttl) && !oneof(ttl, chat_ttls))))
+		return fail(c, "providerOptions.openai.promptCacheOptions: "
+		    "mode must be implicit or explicit, ttl 30m");
+	if (!chat && ((present(mode) && !oneof(mode, modes)) ||
+	    (present(ttl) && !oneof(ttl, ttls)) ||
+	    (present(pw) && !isbool(pw)) || (present(cr) && !isstr(cr))))
+		return fail(c, "providerOptions.openai.promptCacheOptions: "
+		    "mode implicit or explicit, ttl 30m or 12h, prewarm "
+		    "a boolean, comparisonResponseId a string");
+	if (chat)
+		return PRESENT(c, { "mode", mode }, { "ttl", ttl });
+	return PRESENT(c, { "mode", mode }, { "ttl", ttl },
+	    { "prewarm", pw }, { "comparison_response_id", cr });
+}

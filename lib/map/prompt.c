@@ -83,21 +83,119 @@ parts(struct ctx *c, val content, val role, int mi)
 	return out;
 }
 
-val
-standardize(struct ctx *c, val req)
+/* system or instructions: a string, a system message or an array of
+   them, as system messages */
+static val
+system_messages(struct ctx *c, val req)
 {
-	val sys = field(req, "instructions");
-	val prompt = field(req, "prompt"), msgs = field(req, "messages");
-	val allow = field(req, "allowSystemInMessages");
-	val out = bw_of(BW_ARR);
+	val sys = field(req, "instructions"), out = bw_of(BW_ARR);
 	const char *sysname = "instructions";
+	char where[64];
 
-	if (present(sys) && present(field(req, "system")))
-		return fail(c, "system and instructions: give one, not both");
 	if (!present(sys)) {
 		sys = field(req, "system");
 		sysname = "system";
 	}
+	if (!present(sys))
+		return out;
+	if (!isarr(sys))
+		return bw_push(c->a, out, system_message(c, sys, sysname, -1));
+	for (int i = 0; i < len(sys) && !c->failed; i++) {
+		snprintf(where, sizeof where, "%s[%d]", sysname, i);
+		out = bw_push(c->a, out, system_message(c, bw_idx(sys, i), where,
+		    -1));
+	}
+	return out;
+}
+
+/* messages[i] as the SDK's prompt holds it */
+static val
+message(struct ctx *c, val m, int i, val allow)
+{
+	static const char *const message_keys[] = { "role", "content",
+		"providerOptions", NULL };
+	val role = bw_get(m, "role"), po = bw_get(m, "providerOptions"), out;
+
+	if (!isobj(m))
+		return fail(c, "messages[%d]: %s, not a message", i,
+		    bw_kindname(m));
+	if (!oneof(role, roles))
+		return fail(c, "messages[%d].role: must be system, user, "
+		    "assistant or tool", i);
+	v_object_foreach(m, k, v) {
+		if (!oneof(k, message_keys))
+			return fail(c, "messages[%d]: unknown field %s", i,
+			    quoted(k, 60));
+	}
+	if (bw_is(role, "system")) {
+		if (kind(allow) != BW_TRUE)
+			return fail(c, "messages[%d]: a system message; use "
+			    "system or instructions (or set "
+			    "allowSystemInMessages)", i);
+		if (!isstr(bw_get(m, "content")))
+			return fail(c, "messages[%d].content: not a string", i);
+		out = system_message(c, m, "", i);
+	} else {
+		val ps = parts(c, bw_get(m, "content"), role, i);
+		if (c->failed)
+			return bw_of(BW_NONE);
+		out = OBJ(c, { "role", role }, { "content", ps },
+		    { "index", bw_num(i) });
+	}
+	put(c, &out, "providerOptions", po);
+	return out;
+}
+
+/* Every tool call needs its result before the next user turn. */
+static void
+check_tool_results(struct ctx *c, val msgs)
+{
+	val pending = bw_of(BW_ARR);
+
+	for (int i = 0; i <= len(msgs); i++) {
+		val m = bw_idx(msgs, i), role = bw_get(m, "role");
+		val ps = bw_get(m, "content");
+		if (i == len(msgs) || bw_is(role, "user") || bw_is(role, "system")) {
+			if (len(pending) > 0) {
+				fail(c, "tool call %s has no tool result",
+				    quoted(bw_idx(pending, 0), 80));
+				return;
+			}
+			continue;
+		}
+		for (int k = 0; k < len(ps); k++) {
+			val p = bw_idx(ps, k), t = bw_get(p, "type");
+			val id = bw_get(p, "toolCallId"), rest = bw_of(BW_ARR);
+			if (!bw_is(t, "tool-call") && !bw_is(t, "tool-result"))
+				continue;
+			if (!isstr(id)) {
+				fail(c, "messages[%d].content[%d].toolCallId: "
+				    "%s, not a string",
+				    (int)bw_get(m, "index").u.num, k,
+				    bw_kindname(id));
+				return;
+			}
+			if (bw_is(t, "tool-call")) {
+				pending = bw_push(c->a, pending, id);
+				continue;
+			}
+			for (int q = 0; q < len(pending); q++)
+				if (!bw_equal(bw_idx(pending, q), id))
+					rest = bw_push(c->a, rest,
+					    bw_idx(pending, q));
+			pending = rest;
+		}
+	}
+}
+
+val
+standardize(struct ctx *c, val req)
+{
+	val prompt = field(req, "prompt"), msgs = field(req, "messages");
+	val allow = field(req, "allowSystemInMessages"), out;
+
+	if (present(field(req, "instructions")) && present(field(req, "system")))
+		return fail(c, "system and instructions: give one, not both");
 	if (present(allow) && !isbool(allow))
 		return fail(c, "allowSystemInMessages: %s, not a boolean",
 		    bw_kindname(allow));
@@ -105,107 +203,24 @@ standardize(struct ctx *c, val req)
 		return fail(c, "prompt and messages: give one, not both");
 	if (!present(prompt) && !present(msgs))
 		return fail(c, "no prompt and no messages");
-	if (present(sys) && kind(sys) != BW_NULL) {
-		if (isarr(sys)) {
-			for (int i = 0; i < len(sys); i++) {
-				char where[64];
-				snprintf(where, sizeof where, "%s[%d]", sysname, i);
-				val m = system_message(c, bw_idx(sys, i), where, -1);
-				if (c->failed)
-					return bw_of(BW_NONE);
-				out = bw_push(c->a, out, m);
-			}
-		} else {
-			val m = system_message(c, sys, sysname, -1);
-			if (c->failed)
-				return bw_of(BW_NONE);
-			out = bw_push(c->a, out, m);
-		}
-	}
-	if (present(prompt)) {
-		if (isstr(prompt)) {
-			msgs = bw_push(c->a, bw_of(BW_ARR), OBJ(c, { "role", bw_lit("user") }, { "content", prompt }));
-		} else if (isarr(prompt)) {
-			msgs = prompt;
-		} else {
-			return fail(c, "prompt: %s, not a string or an array "
-			    "of messages", bw_kindname(prompt));
-		}
-	} else if (!isarr(msgs)) {
+	out = system_messages(c, req);
+	if (c->failed)
+		return bw_of(BW_NONE);
+	if (isstr(prompt))
+		msgs = ARR(c, OBJ(c, { "role", bw_lit("user") },
+		    { "content", prompt }));
+	else if (isarr(prompt))
+		msgs = prompt;
+	else if (present(prompt))
+		return fail(c, "prompt: %s, not a string or an array of "
+		    "messages", bw_kindname(prompt));
+	else if (!isarr(msgs))
 		return fail(c, "messages: %s, not an array", bw_kindname(msgs));
-	}
 	if (len(msgs) == 0)
 		return fail(c, "%s: empty", present(prompt) ? "prompt" : "messages");
-	for (int i = 0; i < len(msgs); i++) {
-		val m = bw_idx(msgs, i), role = bw_get(m, "role");
-		if (!isobj(m))
-			return fail(c, "messages[%d]: %s, not a message", i,
-			    bw_kindname(m));
-		if (!oneof(role, roles))
-			return fail(c, "messages[%d].role: must be system, user, "
-			    "assistant or tool", i);
-		static const char *const message_keys[] = { "role", "content",
-			"providerOptions", NULL };
-		v_object_foreach(m, k, v) {
-			if (!oneof(k, message_keys))
-				fail(c, "messages[%d]: unknown field %s", i,
-				    quoted(k, 60));
-		}
-		if (c->failed)
-			return bw_of(BW_NONE);
-		if (bw_is(role, "system")) {
-			if (kind(allow) != BW_TRUE)
-				return fail(c, "messages[%d]: a system message; "
-				    "use system or instructions (or set "
-				    "allowSystemInMessages)", i);
-			if (!isstr(bw_get(m, "content")))
-				return fail(c, "messages[%d].content: not a string", i);
-			val sm = system_message(c, m, "", i);
-			val po = bw_get(m, "providerOptions");
-			if (present(po))
-				sm = bw_set(c->a, sm, "providerOptions", po);
-			out = bw_push(c->a, out, sm);
-			continue;
-		}
-		val ps = parts(c, bw_get(m, "content"), role, i);
-		if (c->failed)
-			return bw_of(BW_NONE);
-		val nm = OBJ(c, { "role", role }, { "content", ps }, { "index", bw_num(i) });
-		val po = bw_get(m, "providerOptions");
-		if (present(po))
-			nm = bw_set(c->a, nm, "providerOptions", po);
-		out = bw_push(c->a, out, nm);
-	}
-	/* every tool call needs its result before the next user turn */
-	val pending = bw_of(BW_ARR);
-	for (int i = 0; i <= len(out); i++) {
-		val m = i < len(out) ? bw_idx(out, i) : bw_of(BW_NONE);
-		val role = bw_get(m, "role");
-		if (i == len(out) || bw_is(role, "user") || bw_is(role, "system")) {
-			if (len(pending) > 0)
-				return fail(c, "tool call %s has no tool result",
-				    quoted(bw_idx(pending, 0), 80));
-			continue;
-		}
-		val ps = bw_get(m, "content");
-		for (int k = 0; k < len(ps); k++) {
-			val p = bw_idx(ps, k), t = bw_get(p, "type");
-			val id = bw_get(p, "toolCallId");
-			if (!bw_is(t, "tool-call") && !bw_is(t, "tool-result"))
-				continue;
-			if (!isstr(id))
-				return fail(c, "messages[%d].content[%d].toolCallId: "
-				    "%s, not a string", (int)(bw_get(m, "index")).u.num, k, bw_kindname(id));
-			if (bw_is(t, "tool-call")) {
-				pending = bw_push(c->a, pending, id);
-				continue;
-			}
-			val rest = bw_of(BW_ARR);
-			for (int q = 0; q < len(pending); q++)
-				if (!bw_equal(bw_idx(pending, q), id))
-					rest = bw_push(c->a, rest, bw_idx(pending, q));
-			pending = rest;
-		}
-	}
-	return out;
+	for (int i = 0; i < len(msgs) && !c->failed; i++)
+		out = bw_push(c->a, out, message(c, bw_idx(msgs, i), i, allow));
+	if (!c->failed)
+		check_tool_results(c, out);
+	return c->failed ? bw_of(BW_NONE) : out;
 }

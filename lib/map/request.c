@@ -9,10 +9,15 @@ val
 fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (!c->failed) {
 		va_start(ap, fmt);
-		vsnprintf(c->why, sizeof c->why, fmt, ap);
+		n = vsnprintf(NULL, 0, fmt, ap);
+		va_end(ap);
+		c->why = bw_alloc(c->a, n + 1);
+		va_start(ap, fmt);
+		vsnprintf(c->why, n + 1, fmt, ap);
 		va_end(ap);
 		c->failed = 1;
 	}
@@ -22,11 +27,16 @@ fail(struct ctx *c, const char *fmt, ...)
 void
 warn_once(struct ctx *c, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
+	char *msg;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = bw_alloc(c->a, n + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, n + 1, fmt, ap);
 	va_end(ap);
 	if (c->m->warn)
 		c->m->warn(c->m->warn_arg, msg);
@@ -62,6 +72,16 @@ concat(struct ctx *c, val a, val b)
 	for (uint32_t i = 0; i < b.n; i++)
 		a = bw_push(c->a, a, b.u.m[i].v);
 	return a;
+}
+
+val
+obj_present(struct ctx *c, const struct kv *kv, size_t n)
+{
+	val o = bw_of(BW_OBJ);
+
+	for (size_t i = 0; i < n; i++)
+		put(c, &o, kv[i].k, kv[i].v);
+	return o;
 }
 
 val
@@ -213,11 +233,17 @@ bw_map_request(struct bw_mapper *m, val req, val *custom_id,
 	if (!c.failed && present(id))
 		*custom_id = id;
 out:
-	if (c.failed) {
-		static BW_TLS char whybuf[512];
+	if (c.failed) {	/* the reason outlives the request's arena */
+		size_t n = strlen(c.why) + 1;
+		if (n > m->whycap) {
+			free(m->why);
+			if (!(m->why = malloc(n)))
+				bw_die(BW_EX_IOERR, "out of memory");
+			m->whycap = n;
+		}
+		memcpy(m->why, c.why, n);
 		*custom_id = bw_of(BW_NONE);
-		memcpy(whybuf, c.why, sizeof whybuf);
-		*why = whybuf;
+		*why = m->why;
 		return bw_of(BW_NONE);
 	}
 	return body;

@@ -155,103 +155,76 @@ responses_input(struct ctx *c, val msgs)
 	return out;
 }
 
-val
-map_responses(struct ctx *c, val req, val msgs, val po)
+/* include, with what logprobs and a reasoning model without store
+   need added; top_logprobs in *toplp. */
+static val
+responses_include(struct ctx *c, val po, val *toplp)
 {
-	static const char *const unsupported[] = { "topK", "seed",
-		"presencePenalty", "frequencyPenalty", "stopSequences", NULL };
-	val body;
-	val temp = number_field(c, req, "temperature");
-	val topp = number_field(c, req, "topP");
-	val maxt = bw_get(req, "maxOutputTokens");
-	val eff = effort(c, req, po, 0);
-	val summary = bw_get(po, "reasoningSummary");
-	val rmode = bw_get(po, "reasoningMode"), rctx = bw_get(po, "reasoningContext");
-	val tf = bw_get(po, "textFormat");
-	val lp = bw_get(po, "logprobs"), toplp = bw_of(BW_NONE);
-	val include = bw_get(po, "include"), tier = bw_get(po, "serviceTier");
-	val store = bw_get(po, "store"), verbosity = bw_get(po, "textVerbosity");
-	val pco = bw_get(po, "promptCacheOptions"), cm = bw_get(po, "contextManagement");
-	val reasoning = bw_of(BW_NONE), text = bw_of(BW_NONE);
-	val tools, choice, input;
-	const char *why = "not supported for reasoning models";
+	val include = bw_get(po, "include"), lp = bw_get(po, "logprobs");
+	val store = bw_get(po, "store");
 
-	for (const char *const *u = unsupported; *u; u++)
-		if (present(bw_get(req, *u)) &&
-		    (kind(bw_get(req, *u)) != BW_NULL ||
-		    !strcmp(*u, "stopSequences")))
-			warn_once(c, "%s: not supported by the responses "
-			    "endpoint; dropped", *u);
-	if (present(include) && isarr(include)) {
-		for (int i = 0; i < len(include); i++)
-			if (!oneof(bw_idx(include, i), includes))
-				return fail(c, "providerOptions.openai.include[%d]: "
-				    "not one of %s, %s, %s, %s", i, includes[0],
-				    includes[1], includes[2], includes[3]);
-	}
+	*toplp = bw_of(BW_NONE);
+	for (int i = 0; isarr(include) && i < len(include); i++)
+		if (!oneof(bw_idx(include, i), includes))
+			return fail(c, "providerOptions.openai.include[%d]: "
+			    "not one of %s, %s, %s, %s", i, includes[0],
+			    includes[1], includes[2], includes[3]);
 	if (isnum(lp)) {
-		double d = (lp).u.num;
-		if (d < 1 || d > 20)
+		if (lp.u.num < 1 || lp.u.num > 20)
 			return fail(c, "providerOptions.openai.logprobs: a number "
 			    "from 1 to 20, or a boolean");
-		toplp = lp;
+		*toplp = lp;
 	} else if (kind(lp) == BW_TRUE) {
-		toplp = bw_num(20);
+		*toplp = bw_num(20);
 	}
-	if (present(toplp) || (kind(store) == BW_FALSE && c->reasoning)) {
-		val inc = isarr(include) ? include : bw_of(BW_ARR);
-		val add[2] = { present(toplp) ?
-		    bw_lit("message.output_text.logprobs") : bw_of(BW_NONE),
-		    kind(store) == BW_FALSE && c->reasoning ?
-		    bw_lit("reasoning.encrypted_content") : bw_of(BW_NONE) };
-		for (int a = 0; a < 2; a++) {
-			if (!present(add[a]))
-				continue;
-			int have = 0;
-			for (int i = 0; i < len(inc); i++) {
-				val e = bw_idx(inc, i);
-				have |= bw_equal(e, add[a]);
-			}
-			inc = have ? (inc) :
-			    bw_push(c->a, inc, add[a]);
-		}
-		include = inc;
+	val add[2] = { present(*toplp) ?
+	    bw_lit("message.output_text.logprobs") : bw_of(BW_NONE),
+	    kind(store) == BW_FALSE && c->reasoning ?
+	    bw_lit("reasoning.encrypted_content") : bw_of(BW_NONE) };
+	if (!present(add[0]) && !present(add[1]))
+		return include;
+	val inc = isarr(include) ? include : bw_of(BW_ARR);
+	for (int a = 0; a < 2; a++) {
+		int have = 0;
+		for (int i = 0; i < len(inc); i++)
+			have |= bw_equal(bw_idx(inc, i), add[a]);
+		if (present(add[a]) && !have)
+			inc = bw_push(c->a, inc, add[a]);
 	}
-	if (present(pco)) {
-		static const char *const modes[] = { "implicit", "explicit", NULL };
-		static const char *const ttls[] = { "30m", "12h", NULL };
-		val mode = bw_get(pco, "mode"), ttl = bw_get(pco, "ttl");
-		val pw = bw_get(pco, "prewarm"), cr = bw_get(pco, "comparisonResponseId");
-		if ((present(mode) && !oneof(mode, modes)) ||
-		    (present(ttl) && !oneof(ttl, ttls)) ||
-		    (present(pw) && !isbool(pw)) || (present(cr) && !isstr(cr)))
-			return fail(c, "providerOptions.openai.promptCacheOptions: "
-			    "mode implicit or explicit, ttl 30m or 12h, prewarm "
-			    "a boolean, comparisonResponseId a string");
-		val o = bw_of(BW_OBJ);
-		put(c, &o, "mode", mode);
-		put(c, &o, "ttl", ttl);
-		put(c, &o, "prewarm", pw);
-		put(c, &o, "comparison_response_id", cr);
-		pco = o;
+	return inc;
+}
+
+static val
+context_management(struct ctx *c, val cm)
+{
+	val o = bw_of(BW_ARR);
+
+	if (!isarr(cm))
+		return cm;
+	for (int i = 0; i < len(cm); i++) {
+		val e = bw_idx(cm, i), th = bw_get(e, "compactThreshold");
+		if (!bw_is(bw_get(e, "type"), "compaction") || !isnum(th))
+			return fail(c, "providerOptions.openai.contextManagement"
+			    "[%d]: not {\"type\":\"compaction\","
+			    "\"compactThreshold\":N}", i);
+		o = bw_push(c->a, o, OBJ(c, { "type", bw_lit("compaction") },
+		    { "compact_threshold", th }));
 	}
-	if (isarr(cm)) {
-		val o = bw_of(BW_ARR);
-		for (int i = 0; i < len(cm); i++) {
-			val e = bw_idx(cm, i), th = bw_get(e, "compactThreshold");
-			if (!bw_is(bw_get(e, "type"), "compaction") || !isnum(th)) {
-				return fail(c, "providerOptions.openai.contextManagement[%d]: "
-				    "not {\"type\":\"compaction\",\"compactThreshold\":N}", i);
-			}
-			o = bw_push(c->a, o, OBJ(c, { "type", bw_lit("compaction") }, { "compact_threshold", th }));
-		}
-		cm = o;
-	}
+	return o;
+}
+
+/* text: textFormat and textVerbosity */
+static val
+text_options(struct ctx *c, val po)
+{
+	val tf = bw_get(po, "textFormat"), verbosity = bw_get(po, "textVerbosity");
+	val text = bw_of(BW_NONE);
+
 	if (present(tf)) {
 		val type = bw_get(tf, "type"), name = bw_get(tf, "name");
 		val schema = bw_get(tf, "schema"), desc = bw_get(tf, "description");
 		val strict = bw_get(tf, "strict");
-		val f = bw_of(BW_OBJ);
+		val f;
 		int pn = 0, la = 0;
 		int nameok = isstr(name) && name.n && u16len(name) <= 64;
 		for (uint32_t i = 0; nameok && i < name.n; i++)
@@ -259,15 +232,14 @@ map_responses(struct ctx *c, val req, val msgs, val po)
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
 			    name.u.s[i]) && name.u.s[i];
 		if (bw_is(type, "text")) {
-			set(c, &f, "type", bw_lit("text"));
+			f = OBJ(c, { "type", bw_lit("text") });
 		} else if (bw_is(type, "json_schema") && nameok && isobj(schema) &&
 		    (!present(desc) || isstr(desc)) &&
 		    (!present(strict) || isbool(strict))) {
-			set(c, &f, "type", bw_lit("json_schema"));
-			put(c, &f, "name", name);
-			set(c, &f, "schema", normalize_schema(c, schema, 1, &pn, &la));
-			put(c, &f, "description", desc);
-			put(c, &f, "strict", strict);
+			f = PRESENT(c, { "type", bw_lit("json_schema") },
+			    { "name", name },
+			    { "schema", normalize_schema(c, schema, 1, &pn, &la) },
+			    { "description", desc }, { "strict", strict });
 		} else {
 			return fail(c, "providerOptions.openai.textFormat: not "
 			    "{\"type\":\"text\"} or {\"type\":\"json_schema\","
@@ -281,90 +253,113 @@ map_responses(struct ctx *c, val req, val msgs, val po)
 		text = OBJ(c, { "format", f });
 	}
 	if (present(verbosity) && kind(verbosity) != BW_NULL)
-		text = bw_set(c->a, present(text) ? text :
-		    bw_of(BW_OBJ), "verbosity", verbosity);
-	if (c->reasoning) {
-		val r = bw_of(BW_OBJ);
-		int e = present(eff);
-		put(c, &r, "effort", eff);
-		if (present(summary)) {
-			if (kind(summary) != BW_NULL)
-				put(c, &r, "summary", summary);
-		} else if (e && !bw_is(eff, "none")) {
-			set(c, &r, "summary", bw_lit("detailed"));
-		}
-		put(c, &r, "mode", rmode);
-		put(c, &r, "context", rctx);
-		if (r.n > 0)
-			reasoning = r;
-		if (!(bw_is(eff, "none") && c->m->effort_none_sampling)) {
-			drop(c, &temp, "temperature", why);
-			drop(c, &topp, "topP", why);
-		}
-	} else {
-		static const char *const ropts[] = { "reasoningEffort",
-			"reasoningSummary", "reasoningMode", "reasoningContext",
-			NULL };
+		text = bw_set(c->a, present(text) ? text : bw_of(BW_OBJ),
+		    "verbosity", verbosity);
+	return text;
+}
+
+/* reasoning, for a reasoning model (dropping what it does not take);
+   a warning for each reasoning option of any other */
+static val
+reasoning_options(struct ctx *c, val req, val po, val *temp, val *topp)
+{
+	static const char *const ropts[] = { "reasoningEffort",
+		"reasoningSummary", "reasoningMode", "reasoningContext", NULL };
+	const char *why = "not supported for reasoning models";
+	val eff = effort(c, req, po, 0), summary = bw_get(po, "reasoningSummary");
+	val r = bw_of(BW_OBJ);
+
+	if (!c->reasoning) {
 		for (const char *const *q = ropts; *q; q++)
 			if (present(bw_get(po, *q)) &&
 			    kind(bw_get(po, *q)) != BW_NULL)
 				warn_once(c, "providerOptions.openai.%s: not "
 				    "supported for non-reasoning models; dropped", *q);
+		return bw_of(BW_NONE);
 	}
+	put(c, &r, "effort", eff);
+	if (present(summary)) {
+		if (kind(summary) != BW_NULL)
+			put(c, &r, "summary", summary);
+	} else if (present(eff) && !bw_is(eff, "none")) {
+		set(c, &r, "summary", bw_lit("detailed"));
+	}
+	put(c, &r, "mode", bw_get(po, "reasoningMode"));
+	put(c, &r, "context", bw_get(po, "reasoningContext"));
+	if (!(bw_is(eff, "none") && c->m->effort_none_sampling)) {
+		drop(c, temp, "temperature", why);
+		drop(c, topp, "topP", why);
+	}
+	return r.n > 0 ? r : bw_of(BW_NONE);
+}
+
+val
+map_responses(struct ctx *c, val req, val msgs, val po)
+{
+	static const char *const unsupported[] = { "topK", "seed",
+		"presencePenalty", "frequencyPenalty", "stopSequences", NULL };
+	val temp = number_field(c, req, "temperature");
+	val topp = number_field(c, req, "topP");
+	val toplp, include = responses_include(c, po, &toplp);
+	val pco = prompt_cache_options(c, po);
+	val cm = context_management(c, bw_get(po, "contextManagement"));
+	val text = text_options(c, po);
+	val reasoning = reasoning_options(c, req, po, &temp, &topp);
+	val tier = service_tier(c, po);
+	val conv = bw_get(po, "conversation"), prev = bw_get(po, "previousResponseId");
+	val tools, choice, input;
+
+	for (const char *const *u = unsupported; *u; u++)
+		if (present(bw_get(req, *u)) &&
+		    (kind(bw_get(req, *u)) != BW_NULL ||
+		    !strcmp(*u, "stopSequences")))
+			warn_once(c, "%s: not supported by the responses "
+			    "endpoint; dropped", *u);
 	if (present(bw_get(po, "reasoningEffortUpdate")) && !c->m->gpt6)
 		warn_once(c, "providerOptions.openai.reasoningEffortUpdate: only "
 		    "supported by GPT-6 and later models; dropped");
-	if ((bw_is(tier, "flex") && !c->m->flex))
-		drop(c, &tier, "providerOptions.openai.serviceTier",
-		    "flex processing is only available for o3, o4-mini and "
-		    "gpt-5 models");
-	if ((bw_is(tier, "priority") || bw_is(tier, "fast")) && !c->m->priority)
-		drop(c, &tier, "providerOptions.openai.serviceTier",
-		    "priority processing is not available for this model");
-	val retention = bw_get(po, "promptCacheRetention");
-	if (present(bw_get(po, "conversation")) &&
-	    present(bw_get(po, "previousResponseId")) &&
-	    kind(bw_get(po, "conversation")) != BW_NULL &&
-	    kind(bw_get(po, "previousResponseId")) != BW_NULL)
+	if (present(conv) && present(prev) && kind(conv) != BW_NULL &&
+	    kind(prev) != BW_NULL)
 		warn_once(c, "providerOptions.openai.conversation: cannot be "
 		    "used with previousResponseId");
+	if (c->failed)
+		return bw_of(BW_NONE);
 	input = responses_input(c, msgs);
 	if (c->failed)
 		return bw_of(BW_NONE);
 	if (kind(bw_get(po, "compactionTrigger")) == BW_TRUE)
-		input = bw_push(c->a, input, OBJ(c, { "type", bw_lit("compaction_trigger") }));
+		input = bw_push(c->a, input, OBJ(c, { "type",
+		    bw_lit("compaction_trigger") }));
 	map_tools(c, req, 1, &tools, &choice);
 	if (c->failed)
 		return bw_of(BW_NONE);
-
-	body = OBJ(c, { "model", bw_lit(c->m->model) });
-	put(c, &body, "input", input);
-	put(c, &body, "temperature", temp);
-	put(c, &body, "top_p", topp);
-	put(c, &body, "max_output_tokens", maxt);
-	put(c, &body, "text", text);
-	put(c, &body, "conversation", bw_get(po, "conversation"));
-	put(c, &body, "max_tool_calls", bw_get(po, "maxToolCalls"));
-	put(c, &body, "metadata", bw_get(po, "metadata"));
-	put(c, &body, "parallel_tool_calls", bw_get(po, "parallelToolCalls"));
-	put(c, &body, "previous_response_id", bw_get(po, "previousResponseId"));
-	put(c, &body, "store", store);
-	put(c, &body, "user", bw_get(po, "user"));
-	put(c, &body, "instructions", bw_get(po, "instructions"));
-	put(c, &body, "service_tier", tier);
-	put(c, &body, "include", include);
-	put(c, &body, "prompt_cache_key", bw_get(po, "promptCacheKey"));
-	put(c, &body, "prompt_cache_options", pco);
-	put(c, &body, "prompt_cache_retention", retention);
-	put(c, &body, "safety_identifier", bw_get(po, "safetyIdentifier"));
-	put(c, &body, "top_logprobs", toplp);
-	put(c, &body, "truncation", bw_get(po, "truncation"));
-	if (kind(cm) != BW_NULL)
-		put(c, &body, "context_management", cm);
-	put(c, &body, "reasoning", reasoning);
-	if (present(tools)) {
-		set(c, &body, "tools", tools);
-		set(c, &body, "tool_choice", choice);
-	}
-	return body;
+	/* the members in the SDK's order: options copied through are
+	   read from po here */
+	return PRESENT(c,
+	    { "model", bw_lit(c->m->model) },
+	    { "input", input },
+	    { "temperature", temp },
+	    { "top_p", topp },
+	    { "max_output_tokens", bw_get(req, "maxOutputTokens") },
+	    { "text", text },
+	    { "conversation", conv },
+	    { "max_tool_calls", bw_get(po, "maxToolCalls") },
+	    { "metadata", bw_get(po, "metadata") },
+	    { "parallel_tool_calls", bw_get(po, "parallelToolCalls") },
+	    { "previous_response_id", prev },
+	    { "store", bw_get(po, "store") },
+	    { "user", bw_get(po, "user") },
+	    { "instructions", bw_get(po, "instructions") },
+	    { "service_tier", tier },
+	    { "include", include },
+	    { "prompt_cache_key", bw_get(po, "promptCacheKey") },
+	    { "prompt_cache_options", pco },
+	    { "prompt_cache_retention", bw_get(po, "promptCacheRetention") },
+	    { "safety_identifier", bw_get(po, "safetyIdentifier") },
+	    { "top_logprobs", toplp },
+	    { "truncation", bw_get(po, "truncation") },
+	    { "context_management", kind(cm) == BW_NULL ? bw_of(BW_NONE) : cm },
+	    { "reasoning", reasoning },
+	    { "tools", tools },
+	    { "tool_choice", present(tools) ? choice : bw_of(BW_NONE) });
 }
