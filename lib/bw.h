@@ -20,6 +20,12 @@
    reader, and the static buffers messages are made in. */
 #define BW_TLS __thread
 
+/* A function that never returns, and one whose argument fmt (the
+   f-th) is a printf format for the arguments from the a-th on (0 for
+   a va_list): the compiler then checks every call. */
+#define BW_NORETURN __attribute__((noreturn))
+#define BW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
 /* --- messages and exit codes (msg.c) --- */
 
 enum {
@@ -41,22 +47,22 @@ extern volatile sig_atomic_t bw_interrupted;
    to it, for getopt's messages); ignores SIGPIPE, so that a write to a
    closed pipe fails with EPIPE and is reported. */
 void bw_init(char **argv);
-void bw_warn(const char *fmt, ...);
+void bw_warn(const char *fmt, ...) BW_PRINTF(1, 2);
 /* Prints "prog: ...", removes registered temporary files, exits. */
-void bw_die(int code, const char *fmt, ...);
+BW_NORETURN void bw_die(int code, const char *fmt, ...) BW_PRINTF(2, 3);
 /* Prints "usage: ..." (the program's synopsis) and exits 2. */
-void bw_usage(const char *synopsis);
+BW_NORETURN void bw_usage(const char *synopsis);
 /* SIGINT and SIGTERM set bw_interrupted instead of killing, so that a
    loop can stop cleanly; bw_reraise then dies of the signal caught. */
 void bw_catch_signals(void);
-void bw_reraise(void);
+BW_NORETURN void bw_reraise(void);
 /* Prints "usage: prog synopsis" and the option lines to stdout, exits 0. */
-void bw_help(const char *synopsis, const char *options);
+BW_NORETURN void bw_help(const char *synopsis, const char *options);
 #define BW_HELP_TAIL \
 	"  -h, --help              show this help\n" \
 	"      --version           show the version\n"
 /* Prints "prog version" and exits 0. */
-void bw_version(void);
+BW_NORETURN void bw_version(void);
 /* A path bw_die removes before exiting (borrowed: keep it alive). */
 void bw_cleanup_path(const char *path);
 /* Stops watching one path (the same pointer as registered). */
@@ -162,10 +168,11 @@ void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
 int bw_lines_next(struct bw_lines *l, const char **line, size_t *len);
 void bw_lines_close(struct bw_lines *l);
 /* Dies with code, prefixing "name: line N: " to the message. */
-void bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...);
+BW_NORETURN void bw_lines_die(struct bw_lines *l, int code, const char *fmt,
+			      ...) BW_PRINTF(3, 4);
 /* The same for line lineno of file name (NULL for stdin). */
-void bw_die_line(const char *name, unsigned long lineno, int code,
-		 const char *fmt, ...);
+BW_NORETURN void bw_die_line(const char *name, unsigned long lineno, int code,
+			     const char *fmt, ...) BW_PRINTF(4, 5);
 /* 1 if the line holds nothing but blanks. */
 int bw_blank(const char *s, size_t n);
 
@@ -434,7 +441,7 @@ int bw_api_call(struct bw_api *a, struct bw_call *c);
 /* Dies with the code a failed call deserves (77 for 401/403, 75 for
    what a retry may cure, 76 for a redirect, else 65), naming method,
    path, status, the API's message and the request id. */
-void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
+BW_NORETURN void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
 /* Makes the call with an optional JSON body (consumed) and returns the
    reply, which must be a JSON object (owned).  Dies on any failure. */
 jv bw_api_object(struct bw_api *a, struct bw_call *c, jv body);

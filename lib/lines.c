@@ -38,7 +38,7 @@ bw_lines_close(struct bw_lines *l)
 	l->buf = NULL;
 }
 
-static void
+static BW_NORETURN BW_PRINTF(4, 0) void
 vdie(const char *name, unsigned long lineno, int code, const char *fmt,
     va_list ap)
 {

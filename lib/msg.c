@@ -81,7 +81,7 @@ put(const char *p, size_t n)
 /* "prog: message\n", whatever their length: in buf when it fits, else
    in memory from malloc; only when that fails is the message cut, at
    the start of a UTF-8 character. */
-static void
+static BW_PRINTF(1, 0) void
 vmsg(const char *fmt, va_list ap)
 {
 	char buf[1024], *p = buf;

@@ -21,7 +21,7 @@ struct check {
 	uint64_t bytes;
 };
 
-static int
+static BW_PRINTF(3, 4) int
 refuse(char *why, size_t whysize, const char *fmt, ...)
 {
 	va_list ap;

@@ -265,7 +265,7 @@ respond(struct bw_out *o, int cgi, int status, const char *type,
 
 /* Fails a delivery: the reason on stderr, and in CGI mode as the
    response; exits code. */
-static void
+static BW_NORETURN void
 refuse(struct bw_out *o, int cgi, int status, int code, const char *why)
 {
 	respond(o, cgi, status, "text/plain", why);

@@ -41,4 +41,21 @@ as "$long$long$long" "$path"
 printf '%s: %s: No such file or directory\n' "$long$long$long" "$path" >"$T/want"
 ok 'cmp -s "$T/want" "$T/err"' "a long name and a long message together"
 
+# bw.h marks the dying functions noreturn and the formatting ones with
+# printf's format: the compiler checks every call
+cat >"$T/attr.c" <<'E'
+#include "bw.h"
+int f(int x) { if (x) return 1; bw_die(BW_EX_IOERR, "%s", "x"); }
+int g(int x) { if (x) return 1; bw_usage("x"); }
+int h(struct bw_lines *l) { bw_lines_die(l, 65, "%zu", (size_t)1); }
+E
+run ${CC:-cc} -std=c99 -Wall -Werror -I"$TOP/lib" -c -o "$T/attr.o" "$T/attr.c"
+exit_is 0 "no return needed after bw_die, bw_usage, bw_lines_die"
+cat >"$T/attr.c" <<'E'
+#include "bw.h"
+void f(void) { bw_warn("%s", 1); }
+E
+run ${CC:-cc} -std=c99 -Wall -I"$TOP/lib" -c -o "$T/attr.o" "$T/attr.c"
+err_like 'format' "a bad argument to bw_warn's format is a warning"
+
 done_testing
