@@ -114,6 +114,10 @@ void bw_out_save(struct bw_out *o, uint64_t from, uint64_t to, int fd,
 		 const char *name);
 /* Drops what was spooled, frees. */
 void bw_out_discard(struct bw_out *o);
+/* A new temporary file in $TMPDIR (else /tmp), named bw-what.XXXXXX
+   and unlinked at once: its descriptor.  Dies (74) naming the path and
+   why when it cannot be made. */
+int bw_tmpfd(const char *what);
 
 /* --- JSON writing (json.c) --- */
 

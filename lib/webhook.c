@@ -333,15 +333,9 @@ read_body(struct bw_out *o, int cgi, size_t max, size_t *n)
 static void
 spawn(const char *cmd, const char *event, size_t n)
 {
-	char path[4096];
-	const char *dir = getenv("TMPDIR");
-	int fd, null;
+	int fd = bw_tmpfd("webhook"), null;
 	pid_t pid;
 
-	snprintf(path, sizeof path, "%s/bw-webhook.XXXXXX", dir && *dir ? dir : "/tmp");
-	if ((fd = mkstemp(path)) < 0)
-		bw_die(BW_EX_IOERR, "--exec: %s", strerror(errno));
-	unlink(path);
 	if (write(fd, event, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
 	    lseek(fd, 0, SEEK_SET) < 0)
 		bw_die(BW_EX_IOERR, "--exec: %s", strerror(errno));

@@ -274,8 +274,9 @@ test_tmpdir_error(void **state)
 	assert_int_equal(WEXITSTATUS(status), BW_EX_IOERR);
 	assert_true(pread(fd, err, sizeof err - 1, 0) > 0);
 	close(fd);
-	assert_string_equal(err, "small ok\nstrset: /nonexistent/bw-unit: cannot create "
-	    "a temporary file: No such file or directory\n");
+	assert_string_equal(err, "small ok\nstrset: /nonexistent/bw-unit/"
+	    "bw-ids.XXXXXX: cannot create a temporary file: No such file or "
+	    "directory\n");
 }
 
 static void
