@@ -118,6 +118,9 @@ void bw_out_discard(struct bw_out *o);
    and unlinked at once: its descriptor.  Dies (74) naming the path and
    why when it cannot be made. */
 int bw_tmpfd(const char *what);
+/* fsync(2) of a directory: what was made, renamed or removed in it is
+   on disk.  -1 with errno set when it fails. */
+int bw_syncdir(const char *dir);
 
 /* --- JSON writing (json.c) --- */
 

@@ -1,5 +1,6 @@
 /* out.c: buffered output that checks every write; optional spooling. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,20 @@ bw_tmpfd(const char *what)
 	unlink(path);
 	free(path);
 	return fd;
+}
+
+int
+bw_syncdir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
 }
 
 static void

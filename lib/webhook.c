@@ -227,7 +227,12 @@ bw_webhook_seen(const char *dir, const char *id, long window)
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd >= 0) {
-		close(fd);
+		if (fsync(fd) < 0 || close(fd) < 0 || bw_syncdir(dir) < 0) {
+			int e = errno;
+			unlink(path);	/* not on disk: not taken */
+			bw_die(BW_EX_IOERR, "--replay-dir: %s: %s", dir,
+			    strerror(e));
+		}
 		return 0;
 	}
 	if (errno != EEXIST)
