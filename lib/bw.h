@@ -315,10 +315,6 @@ struct bw_strset *bw_strset_new(void);
 unsigned long bw_strset_add(struct bw_strset *set, const char *s, size_t n,
 			    unsigned long val);
 void bw_strset_free(struct bw_strset *set);
-/* For tests only: replaces the hash of an empty set, e.g. with one
-   that makes distinct strings collide. */
-void bw_strset_sethash(struct bw_strset *set,
-		       uint64_t (*hash)(const char *s, size_t n));
 
 /* --- building batch request lines (request.c) --- */
 

@@ -85,12 +85,6 @@ bw_strset_new(void)
 	return set;
 }
 
-void
-bw_strset_sethash(struct bw_strset *set, uint64_t (*h)(const char *, size_t))
-{
-	set->hash = h;
-}
-
 static void
 spill(struct bw_strset *set, const void *p, size_t n)
 {
