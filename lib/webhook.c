@@ -368,7 +368,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 {
 	struct bw_webhook w = { 0 };
 	struct bw_out o;
-	const char *method = getenv("REQUEST_METHOD"), *why, *now;
+	const char *method = getenv("REQUEST_METHOD"), *why;
 	int cgi = method != NULL;
 	char secret[1024], *body;
 	size_t n, col;
@@ -406,8 +406,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	w.timestamp = opt->timestamp ? opt->timestamp : getenv("HTTP_WEBHOOK_TIMESTAMP");
 	w.signature = opt->signature ? opt->signature : getenv("HTTP_WEBHOOK_SIGNATURE");
 	w.tolerance = opt->tolerance;
-	now = getenv("BW_NOW");
-	w.now = now && *now ? atoll(now) : (long long)time(NULL);
+	w.now = time(NULL);
 
 	body = read_body(&o, cgi, opt->max_body, &n);
 	why = bw_webhook_verify(&w, body, n);
