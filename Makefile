@@ -44,6 +44,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 
 $(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): lib/bw.h $(wildcard lib/*/*.h) | deps
+tests/unit/strset.o: lib/strset.c	# it includes the library's code
 
 lib/libbw.a: $(LIBOBJ)
 	$(AR) rcs $@ $(LIBOBJ)

@@ -19,7 +19,7 @@ static const char synopsis[] =
     "       [--max-requests n] [--max-body size] [--max-file size] [--max-line size]\n"
     "       [file ...]";
 
-static void
+static BW_NORETURN void
 help(void)
 {
 	bw_help(synopsis,

@@ -13,7 +13,7 @@
 
 static const char synopsis[] = "[--raw] [--max-line SIZE] [file ...]";
 
-static void
+static BW_NORETURN void
 help(void)
 {
 	bw_help(synopsis,

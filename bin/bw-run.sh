@@ -24,6 +24,17 @@ die() {	# code message
 	exit "$1"
 }
 
+# keep TMP FILE [OTHER ...]: renames TMP to FILE once TMP and the others
+# are on disk, then puts the rename on disk too (sync FILE is fsync(2)
+# since coreutils 8.24): after a reboot FILE is whole or not there.
+keep() {
+	tmp=$1 file=$2
+	shift 2
+	msg=$({ sync -- "$tmp" "$@" && mv -- "$tmp" "$file" &&
+		sync -- "${file%/*}"; } 2>&1) ||
+		die 74 "$file: cannot be kept: ${msg#*: }"
+}
+
 help() {
 	cat <<'EOF'
 usage: bw-run -d dir [-m model] [-e chat|responses|completions] [-i seconds]
@@ -86,19 +97,23 @@ else
 	else
 		cat >"$dir/requests.jsonl.tmp" || die 74 "stdin: cannot be read"
 	fi
-	mv "$dir/requests.jsonl.tmp" "$dir/requests.jsonl"
+	keep "$dir/requests.jsonl.tmp" "$dir/requests.jsonl"
 	{
 		printf "run_model='%s'\n" "$(printf '%s' "$run_model" | sed "s/'/'\\\\''/g")"
 		printf "run_endpoint='%s'\n" "$run_endpoint"
 		printf "run_defaults='%s'\n" "$(printf '%s' "$run_defaults" | sed "s/'/'\\\\''/g")"
 		printf "run_token='%s'\n" "$run_token"
-	} >"$dir/settings.tmp" && mv "$dir/settings.tmp" "$dir/settings"
+	} >"$dir/settings.tmp" || die 74 "$dir/settings: cannot be written"
+	keep "$dir/settings.tmp" "$dir/settings"
+	# and the run directory itself, in its parent
+	msg=$(sync -- "$dir/.." 2>&1) || die 74 "$dir/..: ${msg#*: }"
 fi
 batchfile=$dir/batch-$run_token.jsonl
 
 # stage OUTPUT COMMAND...: runs COMMAND with its stdout to OUTPUT, unless
-# OUTPUT exists (the stage finished before); OUTPUT appears only whole.
-# Statuses in $ok (besides 0) count as finished too.
+# OUTPUT exists (the stage finished before); OUTPUT appears only whole,
+# its status in OUTPUT.status before it, both on disk.  Statuses in $ok
+# (besides 0) count as finished too.
 stage() {
 	out=$1
 	shift
@@ -107,8 +122,8 @@ stage() {
 	rc=$?
 	case " 0 $ok " in
 	*" $rc "*)
-		mv "$out.tmp" "$out"
-		echo $rc >"$out.status"
+		echo $rc >"$out.status" || die 74 "$out.status: cannot be written"
+		keep "$out.tmp" "$out" "$out.status"
 		return 0 ;;
 	esac
 	rm -f "$out.tmp"

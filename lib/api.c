@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include <curl/curl.h>
 
@@ -509,6 +510,23 @@ server_wait(struct attempt *t)
 	return d >= 0 && d <= 60 ? d : -1;
 }
 
+/* A fraction in [0, 1) that is this process's own (not libc's rand(),
+   the same in every process that never seeds it): programs started
+   together do not retry in step. */
+static double
+jitter(void)
+{
+	uint64_t r;
+	struct timespec ts;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = ((uint64_t)getpid() << 32 ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)ts.tv_nsec ^ (uintptr_t)&r) * 0x9e3779b97f4a7c15u;
+	}
+	return (r >> 11) * 0x1p-53;
+}
+
 static int
 retryable_status(long s)
 {
@@ -604,7 +622,7 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 			wait = a->retry_wait * pow(2, n);
 			if (wait > a->retry_wait * 16)
 				wait = a->retry_wait * 16;
-			wait *= 1 - 0.25 * (rand() / (RAND_MAX + 1.0));
+			wait *= 1 - 0.25 * jitter();
 		}
 		bw_warn("%s %s%s: %s%s; retry %d of %d in %.1fs", c->method,
 		    a->basepath, c->path, c->why, bw_api_reqid(c), n + 1,

@@ -542,7 +542,8 @@ fetch_file(struct bw_api *a, const char *id, const char *dir, struct bw_out *out
 	if (dir) {
 		if (c.received > 0 && s.last != '\n' && write(s.save, "\n", 1) != 1)
 			bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
-		if (close(s.save) < 0 || rename(tmp, save) < 0)
+		if (fsync(s.save) < 0 || close(s.save) < 0 ||
+		    rename(tmp, save) < 0 || bw_syncdir(dir) < 0)
 			bw_die(BW_EX_IOERR, "%s: %s", save, strerror(errno));
 		bw_cleanup_drop(tmp);
 		free(tmp);

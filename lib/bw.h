@@ -20,8 +20,9 @@
    keyword; C99 has none): the scratch space and caches of the JSON
    reader, and the static buffers messages are made in. */
 #define BW_TLS __thread
-/* For the compiler's checks: a function that never returns, and one
-   that formats like printf (fmt is argument f, the values from a). */
+/* A function that never returns, and one whose argument fmt (the
+   f-th) is a printf format for the arguments from the a-th on (0 for
+   a va_list): the compiler then checks every call. */
 #define BW_NORETURN __attribute__((noreturn))
 #define BW_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -46,22 +47,22 @@ extern volatile sig_atomic_t bw_interrupted;
    to it, for getopt's messages); ignores SIGPIPE, so that a write to a
    closed pipe fails with EPIPE and is reported. */
 void bw_init(char **argv);
-void bw_warn(const char *fmt, ...);
+void bw_warn(const char *fmt, ...) BW_PRINTF(1, 2);
 /* Prints "prog: ...", removes registered temporary files, exits. */
-void bw_die(int code, const char *fmt, ...);
+BW_NORETURN void bw_die(int code, const char *fmt, ...) BW_PRINTF(2, 3);
 /* Prints "usage: ..." (the program's synopsis) and exits 2. */
-void bw_usage(const char *synopsis);
+BW_NORETURN void bw_usage(const char *synopsis);
 /* SIGINT and SIGTERM set bw_interrupted instead of killing, so that a
    loop can stop cleanly; bw_reraise then dies of the signal caught. */
 void bw_catch_signals(void);
-void bw_reraise(void);
+BW_NORETURN void bw_reraise(void);
 /* Prints "usage: prog synopsis" and the option lines to stdout, exits 0. */
-void bw_help(const char *synopsis, const char *options);
+BW_NORETURN void bw_help(const char *synopsis, const char *options);
 #define BW_HELP_TAIL \
 	"  -h, --help              show this help\n" \
 	"      --version           show the version\n"
 /* Prints "prog version" and exits 0. */
-void bw_version(void);
+BW_NORETURN void bw_version(void);
 /* A path bw_die removes before exiting (borrowed: keep it alive). */
 void bw_cleanup_path(const char *path);
 /* Stops watching one path (the same pointer as registered). */
@@ -113,6 +114,13 @@ void bw_out_save(struct bw_out *o, uint64_t from, uint64_t to, int fd,
 		 const char *name);
 /* Drops what was spooled, frees. */
 void bw_out_discard(struct bw_out *o);
+/* A new temporary file in $TMPDIR (else /tmp), named bw-what.XXXXXX
+   and unlinked at once: its descriptor.  Dies (74) naming the path and
+   why when it cannot be made. */
+int bw_tmpfd(const char *what);
+/* fsync(2) of a directory: what was made, renamed or removed in it is
+   on disk.  -1 with errno set when it fails. */
+int bw_syncdir(const char *dir);
 
 /* --- reading lines (lines.c) --- */
 
@@ -144,10 +152,11 @@ void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
 int bw_lines_next(struct bw_lines *l, const char **line, size_t *len);
 void bw_lines_close(struct bw_lines *l);
 /* Dies with code, prefixing "name: line N: " to the message. */
-void bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...);
+BW_NORETURN void bw_lines_die(struct bw_lines *l, int code, const char *fmt,
+			      ...) BW_PRINTF(3, 4);
 /* The same for line lineno of file name (NULL for stdin). */
-void bw_die_line(const char *name, unsigned long lineno, int code,
-		 const char *fmt, ...);
+BW_NORETURN void bw_die_line(const char *name, unsigned long lineno, int code,
+			     const char *fmt, ...) BW_PRINTF(4, 5);
 /* 1 if the line holds nothing but blanks. */
 int bw_blank(const char *s, size_t n);
 
@@ -361,10 +370,6 @@ struct bw_strset *bw_strset_new(void);
 unsigned long bw_strset_add(struct bw_strset *set, const char *s, size_t n,
 			    unsigned long val);
 void bw_strset_free(struct bw_strset *set);
-/* For tests only: replaces the hash of an empty set, e.g. with one
-   that makes distinct strings collide. */
-void bw_strset_sethash(struct bw_strset *set,
-		       uint64_t (*hash)(const char *s, size_t n));
 
 /* --- building batch request lines (request.c) --- */
 
@@ -504,7 +509,7 @@ int bw_api_call(struct bw_api *a, struct bw_call *c);
 /* Dies with the code a failed call deserves (77 for 401/403, 75 for
    what a retry may cure, 76 for a redirect, else 65), naming method,
    path, status, the API's message and the request id. */
-void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
+BW_NORETURN void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
 /* Makes the call with an optional JSON body (consumed) and returns the
    reply, which must be a JSON object (owned).  Dies on any failure. */
 jv bw_api_object(struct bw_api *a, struct bw_call *c, jv body);

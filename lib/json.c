@@ -949,7 +949,9 @@ bw_quote(const char *s, size_t n, size_t max)
 	buf[o++] = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
-		if (o >= max) {
+		/* a character's first byte: all of it fits, or none */
+		size_t w = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (o + w > max) {
 			memcpy(buf + o, "...", 3);
 			o += 3;
 			break;

@@ -38,13 +38,21 @@ bw_lines_close(struct bw_lines *l)
 	l->buf = NULL;
 }
 
-static void
+static BW_NORETURN BW_PRINTF(4, 0) void
 vdie(const char *name, unsigned long lineno, int code, const char *fmt,
     va_list ap)
 {
-	char msg[768];
+	char *msg;
+	va_list aq;
+	int n;
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n >= 0 && (msg = malloc((size_t)n + 1)))
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	else
+		msg = "out of memory";
 	if (name)
 		bw_die(code, "%s: line %lu: %s", name, lineno, msg);
 	bw_die(code, "line %lu: %s", lineno, msg);

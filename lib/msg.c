@@ -61,19 +61,66 @@ bw_init(char **argv)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Writes all n bytes of p to stderr, in one write(2) unless it is cut
+   short. */
 static void
+put(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(2, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* "prog: message\n", whatever their length: in buf when it fits, else
+   in memory from malloc; only when that fails is the message cut, at
+   the start of a UTF-8 character. */
+static BW_PRINTF(1, 0) void
 vmsg(const char *fmt, va_list ap)
 {
-	char buf[1024];
-	int n;
+	char buf[1024], *p = buf;
+	size_t np = strlen(bw_prog), size = sizeof buf, n;
+	int errno0 = errno, m;
+	va_list aq;
 
-	n = snprintf(buf, sizeof buf, "%s: ", bw_prog);
-	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	va_copy(aq, ap);
+	m = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (m < 0)
+		m = 0;
+	n = np + 2 + (size_t)m;
+	if (n + 2 > size && (p = malloc(n + 2)))
+		size = n + 2;
+	if (!p) {
+		p = buf;
+		if (np > size / 2)
+			for (np = size / 2; np > 0 &&
+			    ((unsigned char)bw_prog[np] & 0xc0) == 0x80; np--)
+				;
+	}
+	memcpy(p, bw_prog, np);
+	memcpy(p + np, ": ", 2);
+	vsnprintf(p + np + 2, size - np - 2, fmt, ap);
+	if (n + 2 > size) {
+		n = size - 2;
+		while (n > np + 2 && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n--;
+	}
 	/* one line, whatever the message holds */
-	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	fprintf(stderr, "%s\n", buf);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '\n' || p[i] == '\r')
+			p[i] = ' ';
+	p[n++] = '\n';
+	put(p, n);
+	if (p != buf)
+		free(p);
+	errno = errno0;
 }
 
 void

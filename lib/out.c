@@ -1,5 +1,6 @@
 /* out.c: buffered output that checks every write; optional spooling. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,21 +41,44 @@ writeall(int fd, const char *name, const char *p, size_t n)
 	}
 }
 
-static int
-spoolfd(void)
+int
+bw_tmpfd(const char *what)
 {
 	const char *dir = getenv("TMPDIR");
-	char path[4096];
+	size_t size;
+	char *path;
 	int fd;
 
 	if (!dir || !*dir)
 		dir = "/tmp";
-	snprintf(path, sizeof path, "%s/bw-spool.XXXXXX", dir);
-	if ((fd = mkstemp(path)) < 0)
+	size = strlen(dir) + strlen(what) + sizeof "/bw-.XXXXXX";
+	if (!(path = malloc(size)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	snprintf(path, size, "%s/bw-%s.XXXXXX", dir, what);
+	if ((fd = mkstemp(path)) < 0) {
+		int e = errno;
+
+		snprintf(path, size, "%s/bw-%s.XXXXXX", dir, what);
 		bw_die(BW_EX_IOERR, "%s: cannot create a temporary file: %s",
-		    dir, strerror(errno));
+		    path, strerror(e));
+	}
 	unlink(path);
+	free(path);
 	return fd;
+}
+
+int
+bw_syncdir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
 }
 
 static void
@@ -62,7 +86,7 @@ flush(struct bw_out *o)
 {
 	if (o->spooling) {
 		if (o->spool < 0)
-			o->spool = spoolfd();
+			o->spool = bw_tmpfd("spool");
 		writeall(o->spool, "temporary file", o->buf, o->n);
 	} else {
 		writeall(o->fd, o->name, o->buf, o->n);
@@ -156,7 +180,7 @@ bw_out_save(struct bw_out *o, uint64_t from, uint64_t to, int fd,
 {
 	if (o->n > 0 || o->spool < 0) {
 		if (o->spool < 0)
-			o->spool = spoolfd();
+			o->spool = bw_tmpfd("spool");
 		writeall(o->spool, "temporary file", o->buf, o->n);
 		o->n = 0;
 	}

@@ -1,5 +1,6 @@
 /* result.c: one batch output or error line → one normalized result. */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,14 @@
 
 static BW_TLS char whybuf[256];
 
-static int
-bad(const char **why, const char *fmt, const char *arg)
+static BW_PRINTF(2, 3) int
+bad(const char **why, const char *fmt, ...)
 {
-	snprintf(whybuf, sizeof whybuf, fmt, arg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(whybuf, sizeof whybuf, fmt, ap);
+	va_end(ap);
 	*why = whybuf;
 	return -1;
 }
@@ -158,7 +163,7 @@ bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 	sc = bw_get(resp, "status_code");
 
 	if (!id.kind)
-		return bad(why, "no custom_id%s", "");
+		return bad(why, "no custom_id");
 	if (id.kind != BW_STR)
 		return bad(why, "custom_id is %s, not a string", bw_kindname(id));
 	if (isobj(err)) {
@@ -172,7 +177,7 @@ bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 		return bad(why, "error is %s, not an object or null",
 		    bw_kindname(err));
 	} else if (!isobj(resp)) {
-		return bad(why, "neither a response nor an error%s", "");
+		return bad(why, "neither a response nor an error");
 	} else if (!isnum(sc)) {
 		return bad(why, "response.status_code is %s, not a number",
 		    bw_kindname(sc));

@@ -85,27 +85,11 @@ bw_strset_new(void)
 	return set;
 }
 
-void
-bw_strset_sethash(struct bw_strset *set, uint64_t (*h)(const char *, size_t))
-{
-	set->hash = h;
-}
-
 static void
 spill(struct bw_strset *set, const void *p, size_t n)
 {
-	if (set->fd < 0) {
-		const char *dir = getenv("TMPDIR");
-		char path[4096];
-
-		if (!dir || !*dir)
-			dir = "/tmp";
-		snprintf(path, sizeof path, "%s/bw-ids.XXXXXX", dir);
-		if ((set->fd = mkstemp(path)) < 0)
-			bw_die(BW_EX_IOERR, "%s: cannot create a temporary file: %s",
-			    dir, strerror(errno));
-		unlink(path);
-	}
+	if (set->fd < 0)
+		set->fd = bw_tmpfd("ids");
 	set->flushed += n;
 	while (n > 0) {
 		ssize_t w = write(set->fd, p, n);

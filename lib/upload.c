@@ -21,7 +21,7 @@ struct check {
 	uint64_t bytes;
 };
 
-static int
+static BW_PRINTF(3, 4) int
 refuse(char *why, size_t whysize, const char *fmt, ...)
 {
 	va_list ap;
@@ -209,13 +209,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		c.upload_fd = l.fd;
 		c.upload_offset = at < 0 ? 0 : (uint64_t)at;
 	} else {
-		char tmp[4096];
-		const char *dir = getenv("TMPDIR");
-		snprintf(tmp, sizeof tmp, "%s/bw-upload.XXXXXX",
-		    dir && *dir ? dir : "/tmp");
-		if ((c.upload_fd = mkstemp(tmp)) < 0)
-			bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
+		c.upload_fd = bw_tmpfd("upload");
 		bw_out_open(&spool, c.upload_fd, "temporary file", 0);
 	}
 	k.spool = regular ? NULL : &spool;

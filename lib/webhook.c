@@ -227,7 +227,12 @@ bw_webhook_seen(const char *dir, const char *id, long window)
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd >= 0) {
-		close(fd);
+		if (fsync(fd) < 0 || close(fd) < 0 || bw_syncdir(dir) < 0) {
+			int e = errno;
+			unlink(path);	/* not on disk: not taken */
+			bw_die(BW_EX_IOERR, "--replay-dir: %s: %s", dir,
+			    strerror(e));
+		}
 		return 0;
 	}
 	if (errno != EEXIST)
@@ -265,7 +270,7 @@ respond(struct bw_out *o, int cgi, int status, const char *type,
 
 /* Fails a delivery: the reason on stderr, and in CGI mode as the
    response; exits code. */
-static void
+static BW_NORETURN void
 refuse(struct bw_out *o, int cgi, int status, int code, const char *why)
 {
 	respond(o, cgi, status, "text/plain", why);
@@ -333,15 +338,9 @@ read_body(struct bw_out *o, int cgi, size_t max, size_t *n)
 static void
 spawn(const char *cmd, const char *event, size_t n)
 {
-	char path[4096];
-	const char *dir = getenv("TMPDIR");
-	int fd, null;
+	int fd = bw_tmpfd("webhook"), null;
 	pid_t pid;
 
-	snprintf(path, sizeof path, "%s/bw-webhook.XXXXXX", dir && *dir ? dir : "/tmp");
-	if ((fd = mkstemp(path)) < 0)
-		bw_die(BW_EX_IOERR, "--exec: %s", strerror(errno));
-	unlink(path);
 	if (write(fd, event, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
 	    lseek(fd, 0, SEEK_SET) < 0)
 		bw_die(BW_EX_IOERR, "--exec: %s", strerror(errno));
@@ -369,7 +368,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 {
 	struct bw_webhook w = { 0 };
 	struct bw_out o;
-	const char *method = getenv("REQUEST_METHOD"), *why, *now;
+	const char *method = getenv("REQUEST_METHOD"), *why;
 	int cgi = method != NULL;
 	char secret[1024], *body;
 	size_t n, col;
@@ -407,8 +406,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	w.timestamp = opt->timestamp ? opt->timestamp : getenv("HTTP_WEBHOOK_TIMESTAMP");
 	w.signature = opt->signature ? opt->signature : getenv("HTTP_WEBHOOK_SIGNATURE");
 	w.tolerance = opt->tolerance;
-	now = getenv("BW_NOW");
-	w.now = now && *now ? atoll(now) : (long long)time(NULL);
+	w.now = time(NULL);
 
 	body = read_body(&o, cgi, opt->max_body, &n);
 	why = bw_webhook_verify(&w, body, n);

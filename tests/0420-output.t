@@ -37,8 +37,11 @@ check bw-create "$T/file" bw-create
 check bw-poll "$T/done" bw-poll -i 0.01
 check bw-download "$T/done" bw-download
 check bw-cancel "$T/tocancel" bw-cancel
-check bw-webhook "$T/event" env OPENAI_WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw BW_NOW=1614265330 \
-	bw-webhook --id msg_p5jXN8AQM9LWM0D4loKWxJek --timestamp 1614265330 --signature v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
+now=$(date +%s)
+sig=$({ printf 'wh_1.%s.' $now; cat "$T/event"; } |
+	openssl dgst -sha256 -hmac 'a raw secret' -binary | base64 | sed 's/^/v1,/')
+check bw-webhook "$T/event" env OPENAI_WEBHOOK_SECRET='a raw secret' \
+	bw-webhook --id wh_1 --timestamp $now --signature "$sig"
 bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null 2>&1
 : >"$T/nothing"
 check bw-run "$T/nothing" bw-run -d "$T/w"

@@ -919,6 +919,13 @@ test_quote(void **state)
 	assert_string_equal(bw_quote(L("abcd"), 5), "\"abcd\"");
 	assert_string_equal(bw_quote(L("abcdefghij"), 5), "\"abcd...\"");
 	assert_string_equal(bw_quote(L(""), 5), "\"\"");
+	/* cut between characters, never inside one */
+	assert_string_equal(bw_quote(L("a\xc3\xa9"), 3), "\"a...\"");
+	assert_string_equal(bw_quote(L("a\xc3\xa9"), 4), "\"a\xc3\xa9\"");
+	assert_string_equal(bw_quote(L("ab\xf0\x9f\x98\x80z"), 6),
+	    "\"ab...\"");
+	assert_string_equal(bw_quote(L("ab\xf0\x9f\x98\x80z"), 7),
+	    "\"ab\xf0\x9f\x98\x80...\"");
 }
 
 int

@@ -416,6 +416,40 @@ test_read_error(void **state)
 	done(&r);
 }
 
+/* A message of any length is written whole, on one line. */
+static void
+test_die_long(void **state)
+{
+	enum { N = 1000 };	/* two-byte characters */
+	char *msg = malloc(2 * N + 1), *want = malloc(2 * N + 64);
+	struct run r;
+	int err = tmpfd();
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(msg);
+	assert_non_null(want);
+	for (int i = 0; i < N; i++)
+		memcpy(msg + 2 * i, "\xc3\xa9", 2);
+	msg[2 * N] = 0;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		dup2(err, 2);
+		bw_die_line("in.jsonl", 3, 65, "bad: %s\n(the end)", msg);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &r.status, 0), pid);
+	r.out = NULL;
+	r.err = slurp(err, NULL);
+	exits(&r, 65);
+	snprintf(want, 2 * N + 64, "lines: in.jsonl: line 3: bad: %s "
+	    "(the end)\n", msg);
+	assert_string_equal(r.err, want);
+	done(&r);
+	free(msg);
+	free(want);
+}
+
 static void
 test_blank(void **state)
 {
@@ -451,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_open_error),
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_blank),
+		cmocka_unit_test(test_die_long),
 	};
 
 	bw_init(argv);

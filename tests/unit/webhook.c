@@ -88,6 +88,23 @@ test_verify(void **state)
 	assert_string_equal(bw_webhook_verify(&w, body, strlen(body)),
 	    "webhook-timestamp is in the future");
 	w.now += 301;
+	/* the edges of the tolerance, either way */
+	w.now += 300;
+	assert_null(bw_webhook_verify(&w, body, strlen(body)));
+	w.now -= 600;
+	assert_null(bw_webhook_verify(&w, body, strlen(body)));
+	w.now += 300 + 1000;
+	w.tolerance = 1000;
+	assert_null(bw_webhook_verify(&w, body, strlen(body)));
+	w.now += 1;
+	assert_string_equal(bw_webhook_verify(&w, body, strlen(body)),
+	    "webhook-timestamp is too old");
+	w.now -= 1001;
+	w.tolerance = 300;
+	w.id = "msg_p5jXN8AQM9LWM0D4loKWxJel";
+	assert_string_equal(bw_webhook_verify(&w, body, strlen(body)),
+	    "no signature matches");
+	w.id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
 	w.timestamp = "-1";
 	assert_string_equal(bw_webhook_verify(&w, body, strlen(body)),
 	    "webhook-timestamp is not a number of seconds");
@@ -100,6 +117,31 @@ test_verify(void **state)
 		assert_int_equal(w.key[i], 0);
 }
 
+/* The other published vector, and another secret. */
+static void
+test_verify_v1(void **state)
+{
+	static const char v1[] = "{\"id\": \"evt_685c059ae3a481909bdc86819b066fb6\", "
+	    "\"object\": \"event\", \"created_at\": 1750861210, \"type\": "
+	    "\"response.completed\", \"data\": {\"id\": \"resp_123\"}}";
+	struct bw_webhook w;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	bw_webhook_key(&w, "whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=");
+	w.id = "wh_685c059ae39c8190af8c71ed1022a24d";
+	w.timestamp = "1750861210";
+	w.signature = "v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY=";
+	w.now = 1750861210;
+	w.tolerance = 300;
+	assert_null(bw_webhook_verify(&w, v1, strlen(v1)));
+	bw_webhook_wipe(&w);
+	bw_webhook_key(&w, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	assert_string_equal(bw_webhook_verify(&w, v1, strlen(v1)),
+	    "no signature matches");
+	bw_webhook_wipe(&w);
+}
+
 int
 main(void)
 {
@@ -107,6 +149,7 @@ main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_verify_v1),
 	};
 
 	return cmocka_run_group_tests_name("webhook", tests, NULL, NULL);
