@@ -141,12 +141,50 @@ map_raw(struct ctx *c, val req, val *custom_id)
 	return bw_get(line, "body");
 }
 
+/* The request's own fields (not the messages, tools or provider
+   options): known, and of the kinds the SDK takes. */
+static void
+check_fields(struct ctx *c, val req)
+{
+	static const char *const reasonings[] = { "provider-default", "none",
+		"minimal", "low", "medium", "high", "xhigh", "max", NULL };
+	static const char *const numbers[] = { "temperature", "topP", "topK",
+		"presencePenalty", "frequencyPenalty", NULL };
+	val id = bw_get(req, "customId"), maxt = field(req, "maxOutputTokens");
+	val seed = field(req, "seed"), r = field(req, "reasoning");
+	val ss = field(req, "stopSequences");
+
+	v_object_foreach(req, k, v) {
+		if (!oneof(k, request_keys)) {
+			fail(c, "unknown field %s", quoted(k, 60));
+			return;
+		}
+	}
+	if (present(id) && (!isstr(id) || !id.n))
+		fail(c, "customId: %s, not a non-empty string",
+		    isstr(id) ? "empty" : bw_kindname(id));
+	else if (present(maxt) && (!isint(maxt) || maxt.u.num < 1))
+		fail(c, "maxOutputTokens: must be an integer of at least 1");
+	else if (present(seed) && !isint(seed))
+		fail(c, "seed: must be an integer");
+	for (const char *const *n = numbers; *n && !c->failed; n++)
+		number_field(c, req, *n);
+	if (present(r) && !oneof(r, reasonings))
+		fail(c, "reasoning: not one of provider-default, none, minimal, "
+		    "low, medium, high, xhigh, max");
+	int ok = !present(ss) || isarr(ss);
+	for (int i = 0; ok && i < len(ss); i++)
+		ok = isstr(bw_idx(ss, i));
+	if (!ok)
+		fail(c, "stopSequences: not an array of strings");
+}
+
 val
 bw_map_request(struct bw_mapper *m, val req, val *custom_id,
     const char **why)
 {
 	struct ctx c = { .m = m, .a = &m->arena };
-	val body = bw_of(BW_NONE);
+	val body = bw_of(BW_NONE), id = bw_of(BW_NONE);
 
 	*custom_id = bw_of(BW_NONE);
 	if (!isobj(req)) {
@@ -163,52 +201,11 @@ bw_map_request(struct bw_mapper *m, val req, val *custom_id,
 	if (present(m->defaults)) {
 		val merged = m->defaults;
 		v_object_foreach(req, k, v)
-			merged = bw_setn(c.a, merged, (k).u.s, (k).n, v);
+			merged = bw_setn(c.a, merged, k.u.s, k.n, v);
 		req = merged;
 	}
-	v_object_foreach(req, k, v) {
-		if (!oneof(k, request_keys))
-			fail(&c, "unknown field %s", quoted(k, 60));
-	}
-	if (c.failed)
-		goto out;
-	val id = bw_get(req, "customId");
-	if (present(id) && (!isstr(id) || !id.n)) {
-		fail(&c, "customId: %s, not a non-empty string",
-		    isstr(id) ? "empty" : bw_kindname(id));
-		goto out;
-	}
-	val maxt = bw_get(req, "maxOutputTokens"), seed = bw_get(req, "seed");
-	if (present(maxt) && kind(maxt) != BW_NULL &&
-	    (!isint(maxt) || (maxt).u.num < 1)) {
-		fail(&c, "maxOutputTokens: must be an integer of at least 1");
-		goto out;
-	}
-	if (present(seed) && kind(seed) != BW_NULL && !isint(seed)) {
-		fail(&c, "seed: must be an integer");
-		goto out;
-	}
-	number_field(&c, req, "temperature");
-	number_field(&c, req, "topP");
-	number_field(&c, req, "topK");
-	number_field(&c, req, "presencePenalty");
-	number_field(&c, req, "frequencyPenalty");
-	static const char *const reasonings[] = { "provider-default", "none",
-		"minimal", "low", "medium", "high", "xhigh", "max", NULL };
-	val r = field(req, "reasoning");
-	if (present(r) && !oneof(r, reasonings)) {
-		fail(&c, "reasoning: not one of provider-default, none, minimal, "
-		    "low, medium, high, xhigh, max");
-		goto out;
-	}
-	val ss = bw_get(req, "stopSequences");
-	if (present(ss) && kind(ss) != BW_NULL) {
-		int ok = isarr(ss);
-		for (int i = 0; ok && i < len(ss); i++)
-			ok = isstr(bw_idx(ss, i));
-		if (!ok)
-			fail(&c, "stopSequences: not an array of strings");
-	}
+	check_fields(&c, req);
+	id = bw_get(req, "customId");
 	if (c.failed)
 		goto out;
 	val po = provider_options(&c, req);
