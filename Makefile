@@ -6,11 +6,13 @@ MANDIR = $(PREFIX)/share/man
 COMPDIR = $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=...);
+# the flags the build needs are BW_* and always added.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c99 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
-	-DBW_VERSION='"$(VERSION)"' -Ilib $(SAN)
-LDFLAGS += $(SAN)
-LDLIBS = -ljq -lcurl -lbearssl -lm -lpthread
+BW_CPPFLAGS = -Ilib -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DBW_VERSION='"$(VERSION)"'
+BW_CFLAGS = -std=c99 -pthread -Wall -Wextra $(SAN)
+BW_LIBS = -ljq -lcurl -lbearssl -lm -lpthread
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 	bin/bw-download bin/bw-cancel bin/bw-webhook
@@ -44,19 +46,24 @@ deps:
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 
+%.o: %.c
+	$(CC) $(BW_CPPFLAGS) $(CPPFLAGS) $(BW_CFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): lib/bw.h | deps
 
 lib/libbw.a: $(LIBOBJ)
 	$(AR) rcs $@ $(LIBOBJ)
 
 $(CPROGS): %: %.o lib/libbw.a
-	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS)
+	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
+		$(BW_LIBS) $(LDLIBS)
 
 bin/bw-run: bin/bw-run.sh
 	sed 's/@VERSION@/$(VERSION)/' bin/bw-run.sh >$@ && chmod +x $@
 
 $(UNITS): %: %.o lib/libbw.a
-	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS) -lcmocka
+	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
+		$(BW_LIBS) -lcmocka $(LDLIBS)
 
 check: $(PROGS) $(UNITS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVEFLAGS) $(UNITS) tests/*.t
