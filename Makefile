@@ -19,11 +19,12 @@ CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 PROGS = $(CPROGS) bin/bw-run
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
-LIBSRC = lib/msg.c lib/out.c lib/json.c lib/lines.c lib/par.c lib/strset.c \
-	lib/request.c lib/build.c lib/result.c lib/api.c lib/records.c lib/upload.c lib/batch.c lib/webhook.c
+# Every .c in lib/ and its subdirectories is part of libbw, and every
+# object depends on every header: a new file needs no edit here.
+LIBSRC = $(sort $(wildcard lib/*.c lib/*/*.c))
 LIBOBJ = $(LIBSRC:.c=.o)
-UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
-	tests/unit/request tests/unit/webhook
+HDRS = $(sort $(wildcard lib/*.h lib/*/*.h))
+UNITS = $(sort $(patsubst %.c,%,$(wildcard tests/unit/*.c)))
 
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones when run as root.
@@ -49,10 +50,16 @@ deps:
 %.o: %.c
 	$(CC) $(BW_CPPFLAGS) $(CPPFLAGS) $(BW_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): lib/bw.h | deps
+$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): $(HDRS) | deps
 
-lib/libbw.a: $(LIBOBJ)
+# made anew when a source comes or goes (lib/libbw.list changes)
+lib/libbw.a: $(LIBOBJ) lib/libbw.list
+	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
+
+lib/libbw.list: FORCE
+	@echo '$(LIBOBJ)' | cmp -s - $@ || echo '$(LIBOBJ)' >$@
+FORCE:
 
 $(CPROGS): %: %.o lib/libbw.a
 	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
@@ -110,7 +117,8 @@ demo: $(PROGS)
 	@sh examples/demo.sh
 
 clean:
-	rm -f $(PROGS) $(CPROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
+	rm -f $(PROGS) $(CPROGS:=.o) lib/*.o lib/*/*.o lib/libbw.a lib/libbw.list $(UNITS) \
+		tests/unit/*.o
 	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work
 
 # Speed and memory against jq, node and curl (bench/README.md); not part
@@ -126,5 +134,5 @@ fuzz-deps:
 include tests/fuzz/fuzz.mk
 $(FUZZ_BINS) $(FUZZ_LIBOBJ): | fuzz-deps
 
-.PHONY: all deps check check-asan check-valgrind install uninstall demo clean \
+.PHONY: FORCE all deps check check-asan check-valgrind install uninstall demo clean \
 	fuzz-deps bench
