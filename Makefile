@@ -27,9 +27,20 @@ HDRS = $(sort $(wildcard lib/*.h lib/*/*.h))
 UNITS = $(sort $(patsubst %.c,%,$(wildcard tests/unit/*.c)))
 
 # Debian packages the build and the tests need; `make deps` installs the
-# missing ones when run as root.
+# missing ones when run as root.  make check, demo, check-asan,
+# check-valgrind and fuzz run it first, before anything is compiled; a
+# plain make never does.
 DEPS = gcc make libc6-dev libcurl4-openssl-dev libjq-dev libbearssl-dev \
 	libcmocka-dev mandoc python3 jq perl curl openssl
+DEPS_GOALS = check demo check-asan check-valgrind fuzz fuzz-build fuzz-deps
+# make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
+FUZZ_DEPS = clang libclang-rt-14-dev
+ifneq ($(filter check-valgrind,$(MAKECMDGOALS)),)
+DEPS += valgrind
+endif
+ifneq ($(filter fuzz fuzz-build fuzz-deps,$(MAKECMDGOALS)),)
+DEPS += $(FUZZ_DEPS)
+endif
 
 all: $(PROGS)
 
@@ -50,7 +61,13 @@ deps:
 %.o: %.c
 	$(CC) $(BW_CPPFLAGS) $(CPPFLAGS) $(BW_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): $(HDRS) | deps
+$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): $(HDRS)
+
+# With a goal that installs packages, nothing is compiled before deps
+# has run (even with -j).
+ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
+$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): | deps
+endif
 
 # made anew when a source comes or goes (lib/libbw.list changes)
 lib/libbw.a: $(LIBOBJ) lib/libbw.list
@@ -72,13 +89,13 @@ $(UNITS): %: %.o lib/libbw.a
 	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
 		$(BW_LIBS) -lcmocka $(LDLIBS)
 
-check: $(PROGS) $(UNITS)
+check: deps $(PROGS) $(UNITS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVEFLAGS) $(UNITS) tests/*.t
 	@for m in $(MAN1) $(MAN7); do mandoc -Tlint -Wwarning $$m || exit 1; done
 
 # The whole suite with AddressSanitizer and UBSan, in a copy of the tree
 # (.asan/) so that the normal build is left alone.
-check-asan:
+check-asan: deps
 	rm -rf .asan && mkdir .asan
 	cp -R Makefile README.md bin lib tests man examples completion .asan/
 	rm -rf .asan/tests/fuzz/work .asan/tests/fuzz/obj
@@ -89,8 +106,8 @@ check-asan:
 
 # The tests that need no server, each C program run under valgrind:
 # any memory error or definite leak makes it exit 99 and the test fail.
-check-valgrind: $(PROGS) $(UNITS)
-	@command -v valgrind >/dev/null || { echo "check-valgrind: apt-get install valgrind" >&2; exit 1; }
+# (make deps installs valgrind with this goal.)
+check-valgrind: deps $(PROGS) $(UNITS)
 	for u in $(UNITS); do \
 		CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite ./$$u >/dev/null || exit 1; done
@@ -113,7 +130,7 @@ uninstall:
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 	rm -f $(DESTDIR)$(MANDIR)/man7/bw.7
 
-demo: $(PROGS)
+demo: deps $(PROGS)
 	@sh examples/demo.sh
 
 clean:
@@ -126,13 +143,11 @@ clean:
 bench: $(PROGS)
 	bench/run $(BENCHFLAGS)
 
-# make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
-FUZZ_DEPS = clang libclang-rt-14-dev
-fuzz-deps:
-	@$(MAKE) -s deps DEPS="$(FUZZ_DEPS)"
+# DEPS has FUZZ_DEPS with this goal
+fuzz-deps: deps
 
 include tests/fuzz/fuzz.mk
-$(FUZZ_BINS) $(FUZZ_LIBOBJ): | fuzz-deps
+$(FUZZ_BINS) $(FUZZ_LIBOBJ): | deps
 
 .PHONY: FORCE all deps check check-asan check-valgrind install uninstall demo clean \
 	fuzz-deps bench
