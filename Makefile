@@ -89,8 +89,19 @@ $(UNITS): %: %.o lib/libbw.a
 	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
 		$(BW_LIBS) -lcmocka $(LDLIBS)
 
+# prove runs TEST_JOBS test files at once (default: the online CPUs);
+# python3 is looked up once for all of them (tests/lib.sh).
+TEST_JOBS = $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+# the longest first, so that they do not end the run alone
+SLOW_TESTS = tests/0110-jsonl-sdk.t tests/0410-faults.t tests/0600-run.t \
+	tests/0400-pipeline.t tests/0300-fake-server.t
+TESTS = $(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/*.t)))
+PROVE = CMOCKA_MESSAGE_OUTPUT=TAP \
+	BW_PYTHON=$$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) \
+	prove -j$(TEST_JOBS) $(PROVEFLAGS)
+
 check: deps $(PROGS) $(UNITS)
-	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVEFLAGS) $(UNITS) tests/*.t
+	$(PROVE) $(TESTS) $(UNITS)
 	@for m in $(MAN1) $(MAN7); do mandoc -Tlint -Wwarning $$m || exit 1; done
 
 # The whole suite with AddressSanitizer and UBSan, in a copy of the tree
@@ -111,7 +122,7 @@ check-valgrind: deps $(PROGS) $(UNITS)
 	for u in $(UNITS); do \
 		CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite ./$$u >/dev/null || exit 1; done
-	BW_VALGRIND=1 prove $(PROVEFLAGS) tests/0100-jsonl.t tests/0110-jsonl-sdk.t \
+	BW_VALGRIND=1 $(PROVE) tests/0100-jsonl.t tests/0110-jsonl-sdk.t \
 		tests/0200-parse.t tests/0500-webhook.t
 
 install: $(PROGS)

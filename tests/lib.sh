@@ -19,6 +19,18 @@ unset OPENAI_API_KEY OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID \
 T=$(mktemp -d "${TMPDIR:-/tmp}/bw-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
+# python3 as PATH finds it, resolved once (make check does it for every
+# test; BW_PYTHON): a wrapper like pyenv's shim costs a second a call.
+[ -n "${BW_PYTHON-}" ] ||
+	BW_PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+if [ -n "$BW_PYTHON" ] && [ -x "$BW_PYTHON" ]; then
+	mkdir "$T/py"
+	printf '#!/bin/sh\nexec "%s" "$@"\n' "$BW_PYTHON" >"$T/py/python3"
+	chmod +x "$T/py/python3"
+	PATH=$T/py:$PATH
+fi
+export BW_PYTHON
+
 # make check-valgrind: each C program through valgrind, which makes it
 # exit 99 on a memory error or a definite leak
 if [ -n "${BW_VALGRIND-}" ]; then
