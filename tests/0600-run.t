@@ -51,18 +51,13 @@ killed_at() {	# description fault-json next-output previous-output
 	fake_ctl "{\"faults\":[$2]}"
 	setsid bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null 2>&1 &
 	pid=$!
-	i=0
-	until ls "$T/w"/$4 >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || break
-		sleep 0.05
-	done
-	sleep 0.5	# into the slow request
+	fake_wait control '.faults == []'	# into the slow request
 	kill -KILL -$pid
 	wait $pid 2>/dev/null
-	next=$3
+	next=$3 prev=$4
+	ok 'ls "$T/w"/$prev >/dev/null 2>&1' "killed during $1: $prev there"
 	ok '[ ! -e "$T/w/$next" ]' "killed during $1: $next not there yet"
-	sleep 1.7	# the slow reply finishes on the server's side
+	fake_wait log 'any(.[]; .fault == "slow")'	# the slow reply finished on the server's side
 	fake_ctl '{"faults":[]}'
 	fake_log_clear
 	run bw-run -d "$T/w" -i 0.01
@@ -82,9 +77,10 @@ ok '[ "$(nresults "$T/w/results.jsonl")" -eq 4 ] && [ ! -s "$T/out" ]' "cut befo
 # ^C, and a batch that does not complete
 reset_server
 fake_ctl '{"steps":1000}'
+fake_log_clear
 setsid bw-run -d "$T/w3" -m gpt-4o-mini -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
 pid=$!
-sleep 1
+fake_wait log 'any(.[]; .method == "GET" and (.path | test("^/v1/batches/batch_")))'	# polling
 kill -INT -$pid	# as a terminal's ^C does: to the whole group
 wait $pid
 rc=$?

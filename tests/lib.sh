@@ -120,6 +120,9 @@ done_testing() {
 #   fake_ctl JSON        POST /__control (scenario, steps, faults)
 #   fake_log             the requests it has seen, as JSON
 #   fake_log_clear       forgets them
+#   fake_wait WHAT JQ    waits until the jq filter JQ holds of the
+#                        server's control (WHAT=control) or log (log):
+#                        an event, where a sleep would guess a time
 fake_start() {
 	rm -f "$T/port"
 	python3 "$TOP/tests/fake-openai.py" --port-file "$T/port" "$@" \
@@ -129,7 +132,7 @@ fake_start() {
 	i=0
 	while [ ! -s "$T/port" ]; do
 		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 $FAKE_PID 2>/dev/null; then
+		if [ $i -gt 1200 ] || ! kill -0 $FAKE_PID 2>/dev/null; then
 			echo "Bail out! the fake server did not start"
 			cat "$T/fake.err" >&2
 			exit 1
@@ -153,4 +156,16 @@ fake_log() {
 
 fake_log_clear() {
 	curl -sf -X POST "$FAKE/__log/clear" >/dev/null
+}
+
+fake_wait() {
+	i=0
+	until curl -sf "$FAKE/__$1" | jq -e "$2" >/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 1200 ]; then
+			echo "# fake_wait $1 '$2': not after 60 s"
+			return 1
+		fi
+		sleep 0.05
+	done
 }
