@@ -3,7 +3,6 @@
 . tests/lib.sh
 fake_start
 R="--retry-wait 0.01"
-jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[int(sys.argv[3]) if len(sys.argv) > 3 else 0])[sys.argv[2]])" "$@"; }
 mkbatch() {	# scenario -> a batch id
 	fake_ctl "{\"scenario\":\"$1\"}"
 	printf '%s\n' '{"customId":"a","prompt":"x"}' '{"customId":"b-fail","prompt":"y"}' |

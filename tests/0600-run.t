@@ -3,29 +3,22 @@
 # never uploading or creating twice.
 . tests/lib.sh
 fake_start
+api() {	# api [CURL ARGS] PATH: the fake server's answer
+	curl -sf -H 'Authorization: Bearer x' "$@"
+}
 count() {	# what the server holds: files named like the run's, batches
-	python3 - "$OPENAI_BASE_URL" <<'E'
-import json, sys, urllib.request
-def get(path):
-    r = urllib.request.Request(sys.argv[1] + path, headers={"Authorization": "Bearer x"})
-    return json.load(urllib.request.urlopen(r))
-files = [f for f in get("/files?purpose=batch")["data"] if f["filename"].startswith("batch-")]
-ids = {f["id"] for f in files}
-batches = [b for b in get("/batches?limit=100")["data"] if b["input_file_id"] in ids]
-print(len(files), len(batches))
-E
+	files=$(api "$OPENAI_BASE_URL/files?purpose=batch") &&
+	api "$OPENAI_BASE_URL/batches?limit=100" | jq -r --argjson files "$files" '
+		[$files.data[] | select(.filename | startswith("batch-")) | .id] as $ids
+		| "\($ids | length) \([.data[] | select(.input_file_id as $i | any($ids[]; . == $i))] | length)"'
 }
 reset_server() {
-	python3 - "$OPENAI_BASE_URL" <<'E'
-import json, sys, urllib.request
-def call(method, path):
-    r = urllib.request.Request(sys.argv[1] + path, method=method, headers={"Authorization": "Bearer x"})
-    return json.load(urllib.request.urlopen(r))
-for f in call("GET", "/files?purpose=batch")["data"]:
-    call("DELETE", "/files/" + f["id"])
-E
+	api "$OPENAI_BASE_URL/files?purpose=batch" | jq -r '.data[].id' |
+	while read -r id; do
+		api -X DELETE "$OPENAI_BASE_URL/files/$id" >/dev/null
+	done
 }
-nresults() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['status']=='succeeded'))" "$1"; }
+nresults() { jq -Rn '[inputs | fromjson | select(.status == "succeeded")] | length' "$1"; }
 
 run bw-run -d "$T/w1" -m gpt-4o-mini -i 0.01 examples/requests.jsonl
 exit_is 0 "a whole run: exit 0"

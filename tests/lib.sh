@@ -9,6 +9,8 @@
 #   err_like RE DESC     its stderr matched the extended regex RE
 #   err_empty DESC       it wrote nothing to stderr
 #   ok COND DESC         COND (a shell command) succeeded
+#   jget FILE KEY [N]    the field KEY of the JSON object on line N (from
+#                        0) of FILE: a string as it is, null as None
 #   done_testing         prints the plan
 set -u
 TOP=$(pwd)
@@ -54,6 +56,13 @@ ok() {
 		nfail=$((nfail + 1))
 		echo "not ok $ntest - $2"
 	fi
+}
+
+jget() {
+	sed -n "$((${3:-0} + 1))p" "$1" | jq -rs --arg k "$2" '
+		if length == 1 and (.[0] | type == "object" and has($k))
+		then .[0][$k] | if . == null then "None" else . end
+		else error("no \($k)") end'
 }
 
 run() {
