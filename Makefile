@@ -69,14 +69,13 @@ ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 $(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): | deps
 endif
 
-# made anew when a source comes or goes (lib/libbw.list changes)
+# made anew when a source comes or goes: lib/libbw.list, the list of
+# objects, is written (when it changed) as the Makefile is read
+$(shell echo '$(LIBOBJ)' | cmp -s - lib/libbw.list 2>/dev/null || \
+	echo '$(LIBOBJ)' >lib/libbw.list)
 lib/libbw.a: $(LIBOBJ) lib/libbw.list
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
-
-lib/libbw.list: FORCE
-	@echo '$(LIBOBJ)' | cmp -s - $@ || echo '$(LIBOBJ)' >$@
-FORCE:
 
 $(CPROGS): %: %.o lib/libbw.a
 	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
@@ -160,5 +159,5 @@ fuzz-deps: deps
 include tests/fuzz/fuzz.mk
 $(FUZZ_BINS) $(FUZZ_LIBOBJ): | deps
 
-.PHONY: FORCE all deps check check-asan check-valgrind install uninstall demo clean \
+.PHONY: all deps check check-asan check-valgrind install uninstall demo clean \
 	fuzz-deps bench
