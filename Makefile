@@ -6,26 +6,41 @@ MANDIR = $(PREFIX)/share/man
 COMPDIR = $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=...);
+# the flags the build needs are BW_* and always added.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c99 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
-	-DBW_VERSION='"$(VERSION)"' -Ilib $(SAN)
-LDFLAGS += $(SAN)
-LDLIBS = -ljq -lcurl -lbearssl -lm -lpthread
+BW_CPPFLAGS = -Ilib -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DBW_VERSION='"$(VERSION)"'
+BW_CFLAGS = -std=c99 -pthread -Wall -Wextra $(SAN)
+BW_LIBS = -ljq -lcurl -lbearssl -lm -lpthread
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 	bin/bw-download bin/bw-cancel bin/bw-webhook
 PROGS = $(CPROGS) bin/bw-run
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
-LIBSRC = $(wildcard lib/*.c lib/*/*.c)
+# Every .c in lib/ and its subdirectories is part of libbw, and every
+# object depends on every header: a new file needs no edit here.
+LIBSRC = $(sort $(wildcard lib/*.c lib/*/*.c))
 LIBOBJ = $(LIBSRC:.c=.o)
-UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
-	tests/unit/request tests/unit/webhook
+HDRS = $(sort $(wildcard lib/*.h lib/*/*.h))
+UNITS = $(sort $(patsubst %.c,%,$(wildcard tests/unit/*.c)))
 
 # Debian packages the build and the tests need; `make deps` installs the
-# missing ones when run as root.
+# missing ones when run as root.  make check, demo, check-asan,
+# check-valgrind and fuzz run it first, before anything is compiled; a
+# plain make never does.
 DEPS = gcc make libc6-dev libcurl4-openssl-dev libjq-dev libbearssl-dev \
 	libcmocka-dev mandoc python3 jq perl curl openssl
+DEPS_GOALS = check demo check-asan check-valgrind fuzz fuzz-build fuzz-deps
+# make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
+FUZZ_DEPS = clang libclang-rt-14-dev
+ifneq ($(filter check-valgrind,$(MAKECMDGOALS)),)
+DEPS += valgrind
+endif
+ifneq ($(filter fuzz fuzz-build fuzz-deps,$(MAKECMDGOALS)),)
+DEPS += $(FUZZ_DEPS)
+endif
 
 all: $(PROGS)
 
@@ -43,28 +58,56 @@ deps:
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 
-$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): lib/bw.h $(wildcard lib/*/*.h) | deps
+%.o: %.c
+	$(CC) $(BW_CPPFLAGS) $(CPPFLAGS) $(BW_CFLAGS) $(CFLAGS) -c -o $@ $<
 tests/unit/strset.o: lib/strset.c	# it includes the library's code
 
-lib/libbw.a: $(LIBOBJ)
+$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): $(HDRS)
+
+# With a goal that installs packages, nothing is compiled before deps
+# has run (even with -j).
+ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
+$(LIBOBJ) $(CPROGS:=.o) $(UNITS:=.o): | deps
+endif
+
+# made anew when a source comes or goes: lib/libbw.list, the list of
+# objects, is written (when it changed) as the Makefile is read
+$(shell echo '$(LIBOBJ)' | cmp -s - lib/libbw.list 2>/dev/null || \
+	echo '$(LIBOBJ)' >lib/libbw.list)
+lib/libbw.a: $(LIBOBJ) lib/libbw.list
+	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
 $(CPROGS): %: %.o lib/libbw.a
-	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS)
+	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
+		$(BW_LIBS) $(LDLIBS)
 
 bin/bw-run: bin/bw-run.sh
 	sed 's/@VERSION@/$(VERSION)/' bin/bw-run.sh >$@ && chmod +x $@
 
 $(UNITS): %: %.o lib/libbw.a
-	$(CC) $(LDFLAGS) -o $@ $< lib/libbw.a $(LDLIBS) -lcmocka
+	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
+		$(BW_LIBS) -lcmocka $(LDLIBS)
 
-check: $(PROGS) $(UNITS)
-	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVEFLAGS) $(UNITS) tests/*.t
+# prove runs TEST_JOBS test files at once (default: the online CPUs);
+# python3 is looked up once for all of them (tests/lib.sh).
+TEST_JOBS = $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+# the longest first, so that they do not end the run alone (those of
+# them that exist: a file renamed is just not first)
+SLOW_TESTS = $(wildcard tests/0110-jsonl-sdk.t tests/0410-faults.t \
+	tests/0600-run.t tests/0400-pipeline.t tests/0300-fake-server.t)
+TESTS = $(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/*.t)))
+PROVE = CMOCKA_MESSAGE_OUTPUT=TAP \
+	BW_PYTHON=$$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) \
+	prove -j$(TEST_JOBS) $(PROVEFLAGS)
+
+check: deps $(PROGS) $(UNITS)
+	$(PROVE) $(TESTS) $(UNITS)
 	@for m in $(MAN1) $(MAN7); do mandoc -Tlint -Wwarning $$m || exit 1; done
 
 # The whole suite with AddressSanitizer and UBSan, in a copy of the tree
 # (.asan/) so that the normal build is left alone.
-check-asan:
+check-asan: deps
 	rm -rf .asan && mkdir .asan
 	cp -R Makefile README.md bin lib tests man examples completion .asan/
 	rm -rf .asan/tests/fuzz/work .asan/tests/fuzz/obj
@@ -75,12 +118,12 @@ check-asan:
 
 # The tests that need no server, each C program run under valgrind:
 # any memory error or definite leak makes it exit 99 and the test fail.
-check-valgrind: $(PROGS) $(UNITS)
-	@command -v valgrind >/dev/null || { echo "check-valgrind: apt-get install valgrind" >&2; exit 1; }
+# (make deps installs valgrind with this goal.)
+check-valgrind: deps $(PROGS) $(UNITS)
 	for u in $(UNITS); do \
 		CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite ./$$u >/dev/null || exit 1; done
-	BW_VALGRIND=1 prove $(PROVEFLAGS) tests/0100-jsonl.t tests/0110-jsonl-sdk.t \
+	BW_VALGRIND=1 $(PROVE) tests/0100-jsonl.t tests/0110-jsonl-sdk.t \
 		tests/0200-parse.t tests/0500-webhook.t
 
 install: $(PROGS)
@@ -99,11 +142,12 @@ uninstall:
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 	rm -f $(DESTDIR)$(MANDIR)/man7/bw.7
 
-demo: $(PROGS)
+demo: deps $(PROGS)
 	@sh examples/demo.sh
 
 clean:
-	rm -f $(PROGS) $(CPROGS:=.o) $(LIBOBJ) lib/libbw.a $(UNITS) $(UNITS:=.o)
+	rm -f $(PROGS) $(CPROGS:=.o) lib/*.o lib/*/*.o lib/libbw.a lib/libbw.list $(UNITS) \
+		tests/unit/*.o
 	rm -rf .asan $(FUZZ_BINS) tests/fuzz/obj tests/fuzz/work
 
 # Speed and memory against jq, node and curl (bench/README.md); not part
@@ -111,13 +155,11 @@ clean:
 bench: $(PROGS)
 	bench/run $(BENCHFLAGS)
 
-# make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
-FUZZ_DEPS = clang libclang-rt-14-dev
-fuzz-deps:
-	@$(MAKE) -s deps DEPS="$(FUZZ_DEPS)"
+# DEPS has FUZZ_DEPS with this goal
+fuzz-deps: deps
 
 include tests/fuzz/fuzz.mk
-$(FUZZ_BINS) $(FUZZ_LIBOBJ): | fuzz-deps
+$(FUZZ_BINS) $(FUZZ_LIBOBJ): | deps
 
 .PHONY: all deps check check-asan check-valgrind install uninstall demo clean \
 	fuzz-deps bench

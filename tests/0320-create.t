@@ -7,7 +7,6 @@ count_batches() {	# the batches the server has for a file id
 	curl -sf -H "Authorization: Bearer x" "$OPENAI_BASE_URL/batches?limit=100" |
 		python3 -c "import json,sys; print(sum(b['input_file_id']==sys.argv[1] for b in json.load(sys.stdin)['data']))" "$1"
 }
-jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$@"; }
 
 bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file"
 fid=$(jget "$T/file" id)

@@ -3,7 +3,6 @@
 . tests/lib.sh
 fake_start
 R="--retry-wait 0.01"
-jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[int(sys.argv[3]) if len(sys.argv) > 3 else 0])[sys.argv[2]])" "$@"; }
 mkbatch() {	# scenario -> a batch id
 	fake_ctl "{\"scenario\":\"$1\"}"
 	printf '%s\n' '{"customId":"a","prompt":"x"}' '{"customId":"b-fail","prompt":"y"}' |
@@ -48,19 +47,21 @@ exit_is 75 "-t: exit 75 when time is up"
 err_like "^bw-poll: timed out after 0.3s: 1 of 1 batches not finished$" "-t: said"
 out_empty "-t: nothing printed for an unfinished batch"
 
+fake_log_clear
 bw-poll -i 0.05 $R "$slow_id" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 0.5
+fake_wait log 'any(.[]; .method == "GET")'	# polling
 kill -INT $pid
-wait $pid
+wait $pid 2>/dev/null
 rc=$?
 ok '[ $rc -eq 130 ]' "SIGINT: stops at once, dying of the signal (130)"
 out_empty "SIGINT: nothing half written"
+fake_log_clear
 bw-poll -i 0.05 $R "$slow_id" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 0.5
+fake_wait log 'any(.[]; .method == "GET")'	# polling
 kill -TERM $pid
-wait $pid
+wait $pid 2>/dev/null
 rc=$?
 ok '[ $rc -eq 143 ]' "SIGTERM: 143"
 fake_ctl '{"steps":1}'

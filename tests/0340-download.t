@@ -3,7 +3,6 @@
 . tests/lib.sh
 fake_start
 R="--retry-wait 0.01"
-jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$@"; }
 ids() {	# the custom_ids of stdout, in order
 	python3 -c "import json,sys; print(' '.join(json.loads(l)['custom_id'] for l in open(sys.argv[1])))" "$T/out"
 }

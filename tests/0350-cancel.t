@@ -3,7 +3,6 @@
 . tests/lib.sh
 fake_start
 R="--retry-wait 0.01"
-jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$@"; }
 
 awk 'BEGIN { for (i = 0; i < 10; i++) printf "{\"customId\":\"c%d\",\"prompt\":\"q\"}\n", i }' |
 	bw-jsonl -m gpt-4o-mini | bw-upload | bw-create >"$T/batch"

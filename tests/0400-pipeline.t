@@ -12,15 +12,14 @@ pipeline() {	# endpoint -> results in $T/results, status in $T/rc
 		bw-parse >"$T/results"; } 2>>"$T/err"
 }
 summary() {	# status counts, and whether every customId is there exactly once
-	python3 - "$T/results" "$T/requests.jsonl" <<'E'
-import json, sys, collections
-res = [json.loads(l) for l in open(sys.argv[1])]
-want = sorted(json.loads(l)['customId'] for l in open(sys.argv[2]))
-c = collections.Counter(r['status'] for r in res)
-once = sorted(r['customId'] for r in res) == want
-texts = all(r['text'] == 'ok ' + r['customId'] for r in res if r['status'] == 'succeeded')
-print(' '.join('%s=%d' % kv for kv in sorted(c.items())), 'once' if once else 'NOT-ONCE', 'texts' if texts else 'BAD-TEXT')
-E
+	jq -Rrn --rawfile req "$T/requests.jsonl" '
+		[inputs | fromjson] as $res
+		| ($req | split("\n") | map(select(. != "") | fromjson | .customId) | sort) as $want
+		| [($res | group_by(.status) | map("\(.[0].status)=\(length)") | join(" ")),
+		   (if ($res | map(.customId) | sort) == $want then "once" else "NOT-ONCE" end),
+		   (if all($res[] | select(.status == "succeeded"); .text == "ok " + .customId)
+		    then "texts" else "BAD-TEXT" end)]
+		| join(" ")' "$T/results"
 }
 
 for e in chat responses completions; do

@@ -5,7 +5,9 @@
 fake_start
 R="--retries 3 --retry-wait 0.01"
 bw-jsonl -m gpt-4o-mini examples/requests.jsonl >"$T/in.jsonl"
-obj() { python3 -c "import json,sys; o=json.loads(open(sys.argv[1]).read() or 'null'); sys.exit(not (isinstance(o, dict) and o.get('object') == sys.argv[2]))" "$@"; }
+obj() {	# obj FILE TYPE: FILE holds one JSON object, whose "object" is TYPE
+	jq -se --arg t "$2" 'length == 1 and (.[0] | type == "object" and .object == $t)' "$1" >/dev/null 2>&1
+}
 path_of() {
 	case $1 in
 	bw-upload) echo '^/v1/files$' ;;

@@ -8,7 +8,7 @@ import os, subprocess, sys
 r, w = os.pipe()
 os.close(r)            # nobody will ever read: every write is EPIPE
 stdin = open(sys.argv[1], 'rb')
-p = subprocess.run(sys.argv[2:], stdin=stdin, stdout=w, stderr=open(sys.argv[1] + '.err', 'wb'))
+p = subprocess.run(sys.argv[3:], stdin=stdin, stdout=w, stderr=open(sys.argv[2], 'wb'))
 print(p.returncode)
 E
 bw-jsonl -m gpt-4o-mini examples/requests.jsonl >"$T/in.jsonl"
@@ -26,9 +26,9 @@ check() {	# name stdin-file command...
 	rc=$?
 	exit_is 74 "$name: a full disk: exit 74"
 	err_like "(stdout|write error).*No space left on device" "$name: a full disk: said"
-	got=$(python3 "$T/closed.py" "$input" "$@")
+	got=$(python3 "$T/closed.py" "$input" "$T/$name.err" "$@")
 	ok '[ "$got" = 74 ]' "$name: a closed pipe: exit 74 (got $got)"
-	ok 'grep -q "Broken pipe" "$input.err"' "$name: a closed pipe: said"
+	ok 'grep -q "Broken pipe" "$T/$name.err"' "$name: a closed pipe: said"
 }
 check bw-jsonl examples/requests.jsonl bw-jsonl -m gpt-4o-mini
 check bw-parse "$T/lines" bw-parse

@@ -192,7 +192,7 @@ ok 'head -1 "$T/out" | grep -q "^Status: 200" && tail -1 "$T/out" | grep -qx "al
 fresh
 hook "$V2_SECRET" $V2_ID $V2_TS "$V2_SIG" --exec "cat >'$T/execd'" <"$T/v2"
 i=0
-while [ ! -s "$T/execd" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ ! -s "$T/execd" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
 ok '[ "$(cat "$T/execd")" = "{\"test\":2432232314}" ]' "--exec: the command gets the event on stdin"
 
 fake_start

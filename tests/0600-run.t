@@ -3,29 +3,22 @@
 # never uploading or creating twice.
 . tests/lib.sh
 fake_start
+api() {	# api [CURL ARGS] PATH: the fake server's answer
+	curl -sf -H 'Authorization: Bearer x' "$@"
+}
 count() {	# what the server holds: files named like the run's, batches
-	python3 - "$OPENAI_BASE_URL" <<'E'
-import json, sys, urllib.request
-def get(path):
-    r = urllib.request.Request(sys.argv[1] + path, headers={"Authorization": "Bearer x"})
-    return json.load(urllib.request.urlopen(r))
-files = [f for f in get("/files?purpose=batch")["data"] if f["filename"].startswith("batch-")]
-ids = {f["id"] for f in files}
-batches = [b for b in get("/batches?limit=100")["data"] if b["input_file_id"] in ids]
-print(len(files), len(batches))
-E
+	files=$(api "$OPENAI_BASE_URL/files?purpose=batch") &&
+	api "$OPENAI_BASE_URL/batches?limit=100" | jq -r --argjson files "$files" '
+		[$files.data[] | select(.filename | startswith("batch-")) | .id] as $ids
+		| "\($ids | length) \([.data[] | select(.input_file_id as $i | any($ids[]; . == $i))] | length)"'
 }
 reset_server() {
-	python3 - "$OPENAI_BASE_URL" <<'E'
-import json, sys, urllib.request
-def call(method, path):
-    r = urllib.request.Request(sys.argv[1] + path, method=method, headers={"Authorization": "Bearer x"})
-    return json.load(urllib.request.urlopen(r))
-for f in call("GET", "/files?purpose=batch")["data"]:
-    call("DELETE", "/files/" + f["id"])
-E
+	api "$OPENAI_BASE_URL/files?purpose=batch" | jq -r '.data[].id' |
+	while read -r id; do
+		api -X DELETE "$OPENAI_BASE_URL/files/$id" >/dev/null
+	done
 }
-nresults() { python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['status']=='succeeded'))" "$1"; }
+nresults() { jq -Rn '[inputs | fromjson | select(.status == "succeeded")] | length' "$1"; }
 
 run bw-run -d "$T/w1" -m gpt-4o-mini -i 0.01 examples/requests.jsonl
 exit_is 0 "a whole run: exit 0"
@@ -51,18 +44,13 @@ killed_at() {	# description fault-json next-output previous-output
 	fake_ctl "{\"faults\":[$2]}"
 	setsid bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null 2>&1 &
 	pid=$!
-	i=0
-	until ls "$T/w"/$4 >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || break
-		sleep 0.05
-	done
-	sleep 0.5	# into the slow request
+	fake_wait control '.faults == []'	# into the slow request
 	kill -KILL -$pid
 	wait $pid 2>/dev/null
-	next=$3
+	next=$3 prev=$4
+	ok 'ls "$T/w"/$prev >/dev/null 2>&1' "killed during $1: $prev there"
 	ok '[ ! -e "$T/w/$next" ]' "killed during $1: $next not there yet"
-	sleep 1.7	# the slow reply finishes on the server's side
+	fake_wait log 'any(.[]; .fault == "slow")'	# the slow reply finished on the server's side
 	fake_ctl '{"faults":[]}'
 	fake_log_clear
 	run bw-run -d "$T/w" -i 0.01
@@ -82,9 +70,10 @@ ok '[ "$(nresults "$T/w/results.jsonl")" -eq 4 ] && [ ! -s "$T/out" ]' "cut befo
 # ^C, and a batch that does not complete
 reset_server
 fake_ctl '{"steps":1000}'
+fake_log_clear
 setsid bw-run -d "$T/w3" -m gpt-4o-mini -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
 pid=$!
-sleep 1
+fake_wait log 'any(.[]; .method == "GET" and (.path | test("^/v1/batches/batch_")))'	# polling
 kill -INT -$pid	# as a terminal's ^C does: to the whole group
 wait $pid
 rc=$?

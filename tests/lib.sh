@@ -9,6 +9,8 @@
 #   err_like RE DESC     its stderr matched the extended regex RE
 #   err_empty DESC       it wrote nothing to stderr
 #   ok COND DESC         COND (a shell command) succeeded
+#   jget FILE KEY [N]    the field KEY of the JSON object on line N (from
+#                        0) of FILE: a string as it is, null as None
 #   done_testing         prints the plan
 set -u
 TOP=$(pwd)
@@ -18,6 +20,18 @@ unset OPENAI_API_KEY OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID \
 	OPENAI_WEBHOOK_SECRET
 T=$(mktemp -d "${TMPDIR:-/tmp}/bw-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+
+# python3 as PATH finds it, resolved once (make check does it for every
+# test; BW_PYTHON): a wrapper like pyenv's shim costs a second a call.
+[ -n "${BW_PYTHON-}" ] ||
+	BW_PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+if [ -n "$BW_PYTHON" ] && [ -x "$BW_PYTHON" ]; then
+	mkdir "$T/py"
+	printf '#!/bin/sh\nexec "%s" "$@"\n' "$BW_PYTHON" >"$T/py/python3"
+	chmod +x "$T/py/python3"
+	PATH=$T/py:$PATH
+fi
+export BW_PYTHON
 
 # make check-valgrind: each C program through valgrind, which makes it
 # exit 99 on a memory error or a definite leak
@@ -42,6 +56,13 @@ ok() {
 		nfail=$((nfail + 1))
 		echo "not ok $ntest - $2"
 	fi
+}
+
+jget() {
+	sed -n "$((${3:-0} + 1))p" "$1" | jq -rs --arg k "$2" '
+		if length == 1 and (.[0] | type == "object" and has($k))
+		then .[0][$k] | if . == null then "None" else . end
+		else error("no \($k)") end'
 }
 
 run() {
@@ -108,6 +129,9 @@ done_testing() {
 #   fake_ctl JSON        POST /__control (scenario, steps, faults)
 #   fake_log             the requests it has seen, as JSON
 #   fake_log_clear       forgets them
+#   fake_wait WHAT JQ    waits until the jq filter JQ holds of the
+#                        server's control (WHAT=control) or log (log):
+#                        an event, where a sleep would guess a time
 fake_start() {
 	rm -f "$T/port"
 	python3 "$TOP/tests/fake-openai.py" --port-file "$T/port" "$@" \
@@ -117,7 +141,7 @@ fake_start() {
 	i=0
 	while [ ! -s "$T/port" ]; do
 		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 $FAKE_PID 2>/dev/null; then
+		if [ $i -gt 1200 ] || ! kill -0 $FAKE_PID 2>/dev/null; then
 			echo "Bail out! the fake server did not start"
 			cat "$T/fake.err" >&2
 			exit 1
@@ -141,4 +165,16 @@ fake_log() {
 
 fake_log_clear() {
 	curl -sf -X POST "$FAKE/__log/clear" >/dev/null
+}
+
+fake_wait() {
+	i=0
+	until curl -sf "$FAKE/__$1" | jq -e "$2" >/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 1200 ]; then
+			echo "# fake_wait $1 '$2': not after 60 s"
+			return 1
+		fi
+		sleep 0.05
+	done
 }

@@ -18,7 +18,8 @@ FUZZ_CFLAGS = -g -O1 $(FUZZ_SAN) -std=c99 -D_POSIX_C_SOURCE=200809L \
 	-D_DEFAULT_SOURCE -Wall -Wextra -Wno-missing-field-initializers -DBW_VERSION='"$(FUZZ_VERSION)"' -Ilib
 FUZZ_VERSION = $(if $(VERSION),$(VERSION),0)
 FUZZ_LDLIBS = -ljq -lcurl -lbearssl -lm -lpthread
-FUZZ_LIBSRC = $(if $(LIBSRC),$(LIBSRC),$(wildcard lib/*.c))
+FUZZ_LIBSRC = $(if $(LIBSRC),$(LIBSRC),$(wildcard lib/*.c lib/*/*.c))
+FUZZ_HDRS = $(wildcard lib/*.h lib/*/*.h)
 FUZZ_LIBOBJ = $(FUZZ_LIBSRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_TARGETS = jsonl request result id signature base64
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
@@ -26,11 +27,11 @@ FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 FUZZ_ENV = UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 FUZZ_RUNFLAGS = -timeout=10 -print_final_stats=1
 
-$(FUZZ_DIR)/obj/%.o: %.c lib/bw.h
+$(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/%.c $(FUZZ_LIBOBJ) lib/bw.h
+$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/%.c $(FUZZ_LIBOBJ) $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBOBJ) $(FUZZ_LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
