@@ -28,16 +28,18 @@ void
 warn_once(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
+	char buf[512], *msg = buf;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	msg = bw_alloc(c->a, n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= sizeof buf) {	/* a long one, whole */
+		msg = bw_alloc(c->a, n + 1);
+		va_start(ap, fmt);
+		vsnprintf(msg, n + 1, fmt, ap);
+		va_end(ap);
+	}
 	if (c->m->warn)
 		c->m->warn(c->m->warn_arg, msg);
 	else
