@@ -135,6 +135,65 @@ plain_host(const char *p, size_t n)
 	return dots == 3;
 }
 
+/* The path, query and fragment of an http(s) URL from p: bytes
+   outside their character sets percent-encoded; -1 (failed) for a
+   "." or ".." segment, which new URL() would resolve. */
+static int
+url_rest(struct ctx *c, struct bw_sb *out, const char *p, const char *end,
+    val u, const char *where)
+{
+	const char *from = p, *seg = p;
+	int part = 0;		/* 0 path, 1 query, 2 fragment */
+
+	for (; p <= end; p++) {
+		unsigned char ch = p < end ? *p : 0;
+		if (part == 0 && (p == end || ch == '/' || ch == '?' ||
+		    ch == '#')) {
+			/* the segment seg+1 .. p: "." or ".." in any spelling */
+			size_t n = p - seg - 1;
+			const char *q = seg + 1;
+			if (p > from && n >= 1 && n <= 6) {
+				char norm[8];
+				size_t k = 0;
+				for (size_t i = 0; i < n; i++) {
+					if (q[i] == '%' && i + 2 < n &&
+					    q[i + 1] == '2' &&
+					    ascii_lower(q[i + 2]) == 'e') {
+						norm[k++] = '.';
+						i += 2;
+					} else {
+						norm[k++] = q[i];
+					}
+				}
+				if ((k == 1 && norm[0] == '.') ||
+				    (k == 2 && norm[0] == '.' && norm[1] == '.'))
+					return fail(c, "%s: a URL with a \".\" or "
+					    "\"..\" path segment: %s", where,
+					    quoted(u, 60)), -1;
+			}
+			seg = p;
+		}
+		if (p == end)
+			break;
+		if (ch == '?' && part == 0)
+			part = 1;
+		else if (ch == '#' && part < 2)
+			part = 2;
+		int enc = ch == ' ' || ch >= 0x7f || ch == '"' || ch == '<' ||
+		    ch == '>' || (part != 1 && ch == '`') ||
+		    (part == 0 && (ch == '{' || ch == '}')) ||
+		    (part == 1 && ch == '\'');
+		if (enc) {
+			char buf[4];
+			snprintf(buf, sizeof buf, "%%%02X", ch);
+			bw_sb_add(out, buf, 3);
+		} else {
+			bw_sb_add(out, (const char *)&ch, 1);
+		}
+	}
+	return 0;
+}
+
 /* An http(s) URL as new URL(u).toString() writes it, for the subset
    whose result is certain: scheme and host lower-cased, a default port
    dropped, "/" for an empty path, and bytes outside the URL's
@@ -207,54 +266,8 @@ normalize_url(struct ctx *c, val u, const char *where)
 	}
 	if (hostend == end || *hostend != '/')
 		bw_sb_add(&out, "/", 1);
-	int part = 0;		/* 0 path, 1 query, 2 fragment */
-	const char *seg = hostend;
-	for (p = hostend; p <= end; p++) {
-		unsigned char ch = p < end ? *p : 0;
-		if (part == 0 && (p == end || ch == '/' || ch == '?' ||
-		    ch == '#')) {
-			/* the segment seg+1 .. p: "." or ".." in any spelling */
-			size_t n = p - seg - 1;
-			const char *q = seg + 1;
-			if (p > hostend && n >= 1 && n <= 6) {
-				char norm[8];
-				size_t k = 0;
-				for (size_t i = 0; i < n; i++) {
-					if (q[i] == '%' && i + 2 < n + 1 &&
-					    q[i + 1] == '2' &&
-					    ascii_lower(q[i + 2]) == 'e') {
-						norm[k++] = '.';
-						i += 2;
-					} else {
-						norm[k++] = q[i];
-					}
-				}
-				if ((k == 1 && norm[0] == '.') ||
-				    (k == 2 && norm[0] == '.' && norm[1] == '.'))
-					return fail(c, "%s: a URL with a \".\" or "
-					    "\"..\" path segment: %s", where,
-					    quoted(u, 60));
-			}
-			seg = p;
-		}
-		if (p == end)
-			break;
-		if (ch == '?' && part == 0)
-			part = 1;
-		else if (ch == '#' && part < 2)
-			part = 2;
-		int enc = ch == ' ' || ch >= 0x7f || ch == '"' || ch == '<' ||
-		    ch == '>' || (part != 1 && ch == '`') ||
-		    (part == 0 && (ch == '{' || ch == '}')) ||
-		    (part == 1 && ch == '\'');
-		if (enc) {
-			char buf[4];
-			snprintf(buf, sizeof buf, "%%%02X", ch);
-			bw_sb_add(&out, buf, 3);
-		} else {
-			bw_sb_add(&out, (const char *)&ch, 1);
-		}
-	}
+	if (url_rest(c, &out, hostend, end, u, where) < 0)
+		return bw_of(BW_NONE);
 	return bw_sb_val(&out);
 }
 

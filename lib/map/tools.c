@@ -201,90 +201,122 @@ tool_names(struct ctx *c, val tools)
 
 /* tools and tool_choice for chat (flat = 0) or responses (flat = 1);
    sets *tools and *choice (owned) or leaves them invalid. */
+/* toolChoice checked against tools */
+static void
+check_choice(struct ctx *c, val t, val tc)
+{
+	val name = bw_get(tc, "toolName");
+
+	if (!present(tc) || kind(tc) == BW_NULL)
+		return;
+	if (!(bw_is(tc, "auto") || bw_is(tc, "none") || bw_is(tc, "required") ||
+	    (isobj(tc) && bw_is(bw_get(tc, "type"), "tool") && isstr(name))))
+		fail(c, "toolChoice: not auto, none, required or "
+		    "{\"type\":\"tool\",\"toolName\":...}");
+	else if (isobj(tc) && !isobj(t))
+		fail(c, "toolChoice: names tool %s, but there are no tools",
+		    quoted(name, 60));
+	else if (isobj(tc) && !present(bw_getn(t, name.u.s, name.n)))
+		fail(c, "toolChoice: names tool %s, which is not in tools",
+		    quoted(name, 60));
+}
+
+/* One function tool: {type,name,description,parameters,strict} (flat,
+   responses) or {type,function:{...}} (chat). */
+static val
+function_tool(struct ctx *c, val name, val def, int flat, int *pn, int *la)
+{
+	static const char *const tool_keys[] = { "description",
+		"inputSchema", "strict", "type", "providerOptions", NULL };
+	val desc = bw_get(def, "description"), schema = bw_get(def, "inputSchema");
+	val strict = bw_get(def, "strict"), type = bw_get(def, "type"), fn;
+	const char *n = label(name);
+
+	if (!isobj(def))
+		return fail(c, "tools.%s: not an object", n);
+	v_object_foreach(def, k, v) {
+		if (!oneof(k, tool_keys))
+			return fail(c, "tools.%s: unknown field %s", n,
+			    quoted(k, 60));
+	}
+	if (present(type) && !bw_is(type, "function"))
+		return fail(c, "tools.%s.type: only function tools are "
+		    "supported", n);
+	if (present(desc) && !isstr(desc))
+		return fail(c, "tools.%s.description: %s, not a string", n,
+		    bw_kindname(desc));
+	if (!isobj(schema))
+		return fail(c, "tools.%s.inputSchema: %s, not a JSON Schema "
+		    "object", n, bw_kindname(schema));
+	if (present(strict) && !isbool(strict))
+		return fail(c, "tools.%s.strict: %s, not a boolean", n,
+		    bw_kindname(strict));
+	fn = PRESENT(c,
+	    { "type", flat ? bw_lit("function") : bw_of(BW_NONE) },
+	    { "name", name },
+	    { "description", desc },
+	    { "parameters", normalize_schema(c, schema, 1, pn, la) },
+	    { "strict", present(strict) || !flat ? strict : bw_of(BW_FALSE) });
+	return flat ? fn : OBJ(c, { "type", bw_lit("function") },
+	    { "function", fn });
+}
+
+/* providerOptions.openai.allowedTools as the responses tool choice */
+static val
+allowed_tools(struct ctx *c, val t, val allowed)
+{
+	static const char *const amodes[] = { "auto", "required", NULL };
+	val tn = bw_get(allowed, "toolNames"), mode = bw_get(allowed, "mode");
+	val list = bw_of(BW_ARR);
+	int ok = isarr(tn) && len(tn) > 0 &&
+	    (!present(mode) || oneof(mode, amodes));
+
+	for (int i = 0; ok && i < len(tn); i++)
+		ok = isstr(bw_idx(tn, i));
+	if (!ok)
+		return fail(c, "providerOptions.openai.allowedTools: not "
+		    "{\"toolNames\":[names...],\"mode\":\"auto\" or "
+		    "\"required\"}");
+	v_array_foreach(tn, i, name) {
+		if (!present(bw_getn(t, name.u.s, name.n)))
+			warn_once(c, "providerOptions.openai.allowedTools: %s is "
+			    "not in tools; sent anyway", quoted(name, 60));
+		list = bw_push(c->a, list, OBJ(c, { "type", bw_lit("function") },
+		    { "name", name }));
+	}
+	return OBJ(c, { "type", bw_lit("allowed_tools") },
+	    { "mode", present(mode) ? mode : bw_lit("auto") },
+	    { "tools", list });
+}
+
 void
 map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
 {
 	val t = bw_get(req, "tools"), tc = bw_get(req, "toolChoice");
+	val allowed = bw_get(bw_get(bw_get(req, "providerOptions"), "openai"),
+	    "allowedTools");
 	val names;
 	int pn = 0, la = 0;
 
 	*tools = *choice = bw_of(BW_NONE);
-	if (present(tc) && kind(tc) != BW_NULL) {
-		val name = bw_get(tc, "toolName");
-		if (!(bw_is(tc, "auto") || bw_is(tc, "none") ||
-		    bw_is(tc, "required") ||
-		    (isobj(tc) && bw_is(bw_get(tc, "type"), "tool") &&
-		    isstr(name)))) {
-			fail(c, "toolChoice: not auto, none, required or "
-			    "{\"type\":\"tool\",\"toolName\":...}");
-			return;
-		}
-		if (isobj(tc) && !isobj(t)) {
-			fail(c, "toolChoice: names tool %s, but there are no tools",
-			    quoted(name, 60));
-			return;
-		}
-		if (isobj(tc) && !present(bw_getn(t, name.u.s, name.n))) {
-			fail(c, "toolChoice: names tool %s, which is not in tools",
-			    quoted(name, 60));
-			return;
-		}
-	}
-	if (!present(t) || kind(t) == BW_NULL)
+	check_choice(c, t, tc);
+	if (c->failed || !present(t) || kind(t) == BW_NULL)
 		return;
 	if (!isobj(t)) {
-		fail(c, "tools: %s, not an object keyed by tool name", bw_kindname(t));
+		fail(c, "tools: %s, not an object keyed by tool name",
+		    bw_kindname(t));
 		return;
 	}
 	names = tool_names(c, t);
 	if (len(names) == 0)
 		return;
 	*tools = bw_of(BW_ARR);
-	for (int i = 0; i < len(names); i++) {
-		val name = bw_idx(names, i), def = bw_getn(t, name.u.s, name.n);
-		val desc = bw_get(def, "description"), schema = bw_get(def, "inputSchema");
-		val strict = bw_get(def, "strict"), type = bw_get(def, "type");
-		const char *n = label(name);
-		if (!isobj(def)) {
-			fail(c, "tools.%s: not an object", n);
-			return;
-		}
-		static const char *const tool_keys[] = { "description",
-			"inputSchema", "strict", "type", "providerOptions", NULL };
-		v_object_foreach(def, k, v) {
-			if (!oneof(k, tool_keys))
-				fail(c, "tools.%s: unknown field %s", n,
-				    quoted(k, 60));
-		}
-		if (present(type) && !bw_is(type, "function"))
-			fail(c, "tools.%s.type: only function tools are supported", n);
-		if (present(desc) && !isstr(desc))
-			fail(c, "tools.%s.description: %s, not a string", n,
-			    bw_kindname(desc));
-		if (!isobj(schema))
-			fail(c, "tools.%s.inputSchema: %s, not a JSON Schema object",
-			    n, present(schema) ? bw_kindname(schema) : "missing");
-		if (present(strict) && !isbool(strict))
-			fail(c, "tools.%s.strict: %s, not a boolean", n,
-			    bw_kindname(strict));
+	v_array_foreach(names, i, name) {
+		val fn = function_tool(c, name, bw_getn(t, name.u.s, name.n),
+		    flat, &pn, &la);
 		if (c->failed)
 			return;
-		val params = normalize_schema(c, schema, 1, &pn, &la);
-		if (c->failed)
-			return;
-		val fn = bw_of(BW_OBJ);
-		if (flat)
-			set(c, &fn, "type", bw_lit("function"));
-		put(c, &fn, "name", name);
-		put(c, &fn, "description", desc);
-		put(c, &fn, "parameters", params);
-		if (flat)
-			set(c, &fn, "strict", present(strict) ? strict :
-			    bw_of(BW_FALSE));
-		else
-			put(c, &fn, "strict", strict);
-		*tools = bw_push(c->a, *tools, flat ? fn :
-		    OBJ(c, { "type", bw_lit("function") }, { "function", fn }));
+		*tools = bw_push(c->a, *tools, fn);
 	}
 	if (pn)
 		warn_once(c, "tools: JSON Schema propertyNames is not supported "
@@ -292,35 +324,14 @@ map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
 	if (la)
 		warn_once(c, "tools: JSON Schema patterns with regex lookaround "
 		    "are not supported by OpenAI; removed from the schema");
-	val allowed = bw_get(bw_get(bw_get(req, "providerOptions"), "openai"), "allowedTools");
-	if (flat && isobj(allowed)) {
-		static const char *const amodes[] = { "auto", "required", NULL };
-		val tn = bw_get(allowed, "toolNames"), mode = bw_get(allowed, "mode");
-		int ok = isarr(tn) && len(tn) > 0 &&
-		    (!present(mode) || oneof(mode, amodes));
-		for (int i = 0; ok && i < len(tn); i++)
-			ok = isstr(bw_idx(tn, i));
-		if (!ok) {
-			fail(c, "providerOptions.openai.allowedTools: not "
-			    "{\"toolNames\":[names...],\"mode\":\"auto\" or "
-			    "\"required\"}");
-			return;
-		}
-		val list = bw_of(BW_ARR);
-		for (int i = 0; i < len(tn); i++) {
-			val tni = bw_idx(tn, i);
-			if (!present(bw_getn(t, tni.u.s, tni.n)))
-				warn_once(c, "providerOptions.openai.allowedTools: "
-				    "%s is not in tools; sent anyway",
-				    quoted(tni, 60));
-			list = bw_push(c->a, list, OBJ(c, { "type", bw_lit("function") }, { "name", bw_idx(tn, i) }));
-		}
-		*choice = OBJ(c, { "type", bw_lit("allowed_tools") }, { "mode", present(mode) ? mode :
-		    bw_lit("auto") }, { "tools", list });
-	} else if (!present(tc) || kind(tc) == BW_NULL || isstr(tc))
-		*choice = present(tc) && isstr(tc) ? tc : bw_lit("auto");
+	if (flat && isobj(allowed))
+		*choice = allowed_tools(c, t, allowed);
+	else if (!present(tc) || kind(tc) == BW_NULL || isstr(tc))
+		*choice = isstr(tc) ? tc : bw_lit("auto");
 	else if (flat)
-		*choice = OBJ(c, { "type", bw_lit("function") }, { "name", bw_get(tc, "toolName") });
+		*choice = OBJ(c, { "type", bw_lit("function") },
+		    { "name", bw_get(tc, "toolName") });
 	else
-		*choice = OBJ(c, { "type", bw_lit("function") }, { "function", OBJ(c, { "name", bw_get(tc, "toolName") }) });
+		*choice = OBJ(c, { "type", bw_lit("function") },
+		    { "function", OBJ(c, { "name", bw_get(tc, "toolName") }) });
 }
