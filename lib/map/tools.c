@@ -49,6 +49,49 @@ normalize_record(struct ctx *c, val rec, int *pn, int *la)
 	return out;
 }
 
+/* A JSON pointer's token: ~1 is /, ~0 is ~. */
+static val
+pointer_token(struct ctx *c, const char *p, const char *end)
+{
+	struct bw_sb b = { .a = c->a };
+
+	for (; p < end; p++) {
+		if (end - p >= 2 && p[0] == '~' && (p[1] == '1' || p[1] == '0'))
+			bw_sb_add(&b, *++p == '1' ? "/" : "~", 1);
+		else
+			bw_sb_add(&b, p, 1);
+	}
+	return bw_sb_val(&b);
+}
+
+/* allOf: [{"$ref": R}] alone: at the root, R's definition with the
+   schema's other members after it (when R names one); deeper, $ref in
+   place of the allOf. */
+static val
+all_of_ref(struct ctx *c, val s, int root)
+{
+	val all = bw_get(s, "allOf"), a = bw_idx(all, 0), ref = bw_get(a, "$ref");
+	val rest, target = bw_of(BW_NONE);
+	int defs = starts(ref, "#/definitions/");
+
+	if (len(all) != 1 || !isobj(a) || a.n != 1 || !isstr(ref))
+		return s;
+	rest = bw_del(c->a, s, "allOf");
+	if (!root)
+		return bw_set(c->a, rest, "$ref", ref);
+	if (defs || starts(ref, "#/$defs/")) {
+		val name = pointer_token(c, ref.u.s + (defs ? 14 : 8),
+		    ref.u.s + ref.n);
+		target = bw_getn(bw_get(s, defs ? "definitions" : "$defs"),
+		    name.u.s, name.n);
+	}
+	if (!isobj(target))
+		return s;
+	v_object_foreach(rest, k, v)
+		target = bw_setn(c->a, target, k.u.s, k.n, v);
+	return target;
+}
+
 /* normalizeOpenAIJsonSchema: drops propertyNames and lookaround
    patterns, turns a lone allOf [$ref] into $ref. s is borrowed. */
 val
@@ -109,46 +152,7 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 		}
 		out = bw_setn(c->a, out, (k).u.s, (k).n, present(nv) ? nv : v);
 	}
-	/* allOf: [{"$ref": R}] alone */
-	val all = bw_get(out, "allOf");
-	if (isarr(all) && len(all) == 1) {
-		val a = bw_idx(all, 0);
-		val ref = bw_get(a, "$ref");
-		if (isobj(a) && (a).n == 1 && isstr(ref)) {
-			val rest = bw_del(c->a, out, "allOf");
-			val target = bw_of(BW_NONE);
-			int defs = starts(ref, "#/definitions/");
-			if (root && (defs || starts(ref, "#/$defs/"))) {
-				struct bw_sb nb = { .a = c->a };
-				const char *end = ref.u.s + ref.n;
-				for (const char *p = ref.u.s + (defs ? 14 : 8);
-				    p < end; p++) {
-					if (end - p >= 2 && p[0] == '~' && p[1] == '1')
-						bw_sb_add(&nb, "/", 1), p++;
-					else if (end - p >= 2 && p[0] == '~' &&
-					    p[1] == '0')
-						bw_sb_add(&nb, "~", 1), p++;
-					else
-						bw_sb_add(&nb, p, 1);
-				}
-				val name = bw_sb_val(&nb);
-				val d = bw_get(out, defs ? "definitions" : "$defs");
-				target = bw_getn(d, name.u.s, name.n);
-				if (!isobj(target)) {
-					target = bw_of(BW_NONE);
-				}
-			}
-			if (!root) {
-				out = bw_set(c->a, rest, "$ref", ref);
-			} else if (present(target)) {
-				out = target;
-				v_object_foreach(rest, rk, rv)
-					out = bw_setn(c->a, out, (rk).u.s, (rk).n, rv);
-			} else {
-			}
-		}
-	}
-	return out;
+	return all_of_ref(c, out, root);
 }
 
 /* Object.entries order: integer-like keys first, ascending. */
