@@ -124,7 +124,7 @@ static const struct popt chat_opts[] = {
 	{ "systemMessageMode", T_ENUM, 0, sysmodes },
 	{ "forceReasoning", T_BOOL, 0, NULL },
 	{ "reasoningSummary", T_ANY, 1, NULL },
-	{ NULL }
+	{ NULL, 0, 0, NULL }
 };
 
 static const struct popt responses_opts[] = {
@@ -158,7 +158,7 @@ static const struct popt responses_opts[] = {
 	{ "compactionTrigger", T_BOOL, 0, NULL },
 	{ "allowedTools", T_OBJ, 0, NULL },
 	{ "includeWebSearchSources", T_BOOL, 0, NULL },
-	{ NULL }
+	{ NULL, 0, 0, NULL }
 };
 
 static const struct popt completion_opts[] = {
@@ -167,7 +167,7 @@ static const struct popt completion_opts[] = {
 	{ "suffix", T_STR, 0, NULL },
 	{ "user", T_STR, 0, NULL },
 	{ "logprobs", T_BOOLNUM, 0, NULL },
-	{ NULL }
+	{ NULL, 0, 0, NULL }
 };
 
 /* Validates providerOptions.openai against the endpoint's table and
