@@ -94,7 +94,7 @@ fini(void *state)
 /* Maps one request to its batch line (out), its custom_id (aux) and
    the size of its body (num). */
 static int
-work(void *state, struct bw_job *j, char *why, size_t whysize)
+work(void *state, struct bw_job *j, const char **why)
 {
 	struct bw_mapper *m = state;
 	struct bw_out *o = j->out;
@@ -110,10 +110,9 @@ work(void *state, struct bw_job *j, char *why, size_t whysize)
 		return 1;
 	m->warn_arg = j;
 	if (!(req = bw_read(&m->arena, j->s, j->n, INT_MAX, &w, &col)).kind) {
-		snprintf(why, whysize, "invalid JSON at column %zu: %s", col, w);
+		*why = bw_why("invalid JSON at column %zu: %s", col, w);
 		rc = -1;
-	} else if ((body = bw_map_request(m, req, &cid, &w)).kind == BW_NONE) {
-		snprintf(why, whysize, "%s", w);
+	} else if ((body = bw_map_request(m, req, &cid, why)).kind == BW_NONE) {
 		rc = -1;
 	} else {
 		if (cid.kind == BW_STR) {

@@ -70,6 +70,12 @@ void bw_cleanup_drop(const char *path);
 /* Keeps every registered path: the work they hold is done. */
 void bw_cleanup_forget(void);
 
+/* Reasons.  A function that can refuse returns -1 (or BW_NONE) and
+   points *why at the reason: a literal, or bw_why's buffer; either
+   stays valid until the calling thread's next bw_why.  A reason quotes
+   at most a short piece of its input (bw_quote), so that it fits. */
+const char *bw_why(const char *fmt, ...) BW_PRINTF(1, 2);
+
 /* --- numbers from flags (msg.c) --- */
 
 /* Parses a whole non-negative decimal size with an optional K, M or G
@@ -328,8 +334,8 @@ struct bw_par_ops {
 	   none: then work() gets arg (read it only). */
 	void *(*init)(void *arg);
 	/* Works on one line: returns 0 (take it), 1 (skip it) or -1
-	   (refused, with a message of at most whysize bytes in why). */
-	int (*work)(void *state, struct bw_job *j, char *why, size_t whysize);
+	   (refused, *why the reason, as bw_why says). */
+	int (*work)(void *state, struct bw_job *j, const char **why);
 	/* Takes one line, in input order, in the calling thread; name is
 	   the input's file name (NULL for stdin), for messages. */
 	void (*take)(void *arg, struct bw_job *j, const char *name);
@@ -425,7 +431,7 @@ struct bw_v bw_map_request(struct bw_mapper *m, struct bw_v req,
 /* NULL if line is a batch input line: an object of custom_id (a
    non-empty string), method "POST", url (a /v1/ path) and body (an
    object whose model is a non-empty string), and nothing else; else
-   why not, naming the field (a static buffer, per thread). */
+   why not, naming the field (a reason: see bw_why). */
 const char *bw_line_check(struct bw_v line);
 
 /* --- the OpenAI API (api.c) --- */

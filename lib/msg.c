@@ -225,3 +225,15 @@ bad:
 		bw_quote(s, strlen(s), 40));
 	exit(BW_EX_USAGE);
 }
+
+const char *
+bw_why(const char *fmt, ...)
+{
+	static BW_TLS char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return buf;
+}

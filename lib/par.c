@@ -50,7 +50,7 @@ struct chunk {
 	struct bw_out out, aux, warn;
 	size_t bad;		/* index of the line work() refused, or nr */
 	int code;
-	char why[768];
+	char *why;		/* work()'s reason, copied */
 	unsigned long toolong;	/* line number of a line past the cap, or 0 */
 	int readerr;		/* errno of a read error after the lines */
 };
@@ -111,6 +111,8 @@ work(struct bw_par *p, void *state, struct bw_arena *a, struct chunk *c)
 
 	c->out.n = c->aux.n = c->warn.n = 0;
 	c->bad = c->nr;
+	free(c->why);
+	c->why = NULL;
 	for (size_t i = 0; i < c->nr; i++) {
 		struct rec *r = &c->r[i];
 		memset(&j, 0, sizeof j);
@@ -129,7 +131,8 @@ work(struct bw_par *p, void *state, struct bw_arena *a, struct chunk *c)
 		r->out = c->out.n;
 		r->aux = c->aux.n;
 		r->warn = c->warn.n;
-		int rc = p->ops->work(state, &j, c->why, sizeof c->why);
+		const char *why = NULL;
+		int rc = p->ops->work(state, &j, &why);
 		bw_arena_reset(a);
 		r->outn = c->out.n - r->out;
 		r->auxn = c->aux.n - r->aux;
@@ -139,6 +142,8 @@ work(struct bw_par *p, void *state, struct bw_arena *a, struct chunk *c)
 		if (rc < 0) {
 			c->bad = i;
 			c->code = j.code;
+			if (!(c->why = strdup(why ? why : "refused")))
+				bw_die(BW_EX_IOERR, "out of memory");
 			break;
 		}
 	}
@@ -404,6 +409,7 @@ bw_par_free(struct bw_par *p)
 		bw_out_discard(&p->c[i].warn);
 		free(p->c[i].in);
 		free(p->c[i].r);
+		free(p->c[i].why);
 	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->ready);

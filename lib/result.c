@@ -7,17 +7,16 @@
 
 #include "bw.h"
 
-static BW_TLS char whybuf[256];
-
 static BW_PRINTF(2, 3) int
 bad(const char **why, const char *fmt, ...)
 {
+	char buf[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(whybuf, sizeof whybuf, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	*why = whybuf;
+	*why = bw_why("%s", buf);
 	return -1;
 }
 
@@ -211,7 +210,7 @@ struct parsing {
 };
 
 static int
-work(void *state, struct bw_job *j, char *why, size_t whysize)
+work(void *state, struct bw_job *j, const char **why)
 {
 	const struct parsing *ps = state;
 	struct bw_v v;
@@ -221,11 +220,9 @@ work(void *state, struct bw_job *j, char *why, size_t whysize)
 	if (j->blank)
 		return 1;
 	if (!(v = bw_read(j->arena, j->s, j->n, INT_MAX, &e, &col)).kind)
-		return snprintf(why, whysize, "invalid JSON at column %zu: %s",
-		    col, e), -1;
-	if (bw_result_write(j->out, v, ps->raw, &e) < 0)
-		return snprintf(why, whysize, "%s", e), -1;
-	return 0;
+		return *why = bw_why("invalid JSON at column %zu: %s", col, e),
+		    -1;
+	return bw_result_write(j->out, v, ps->raw, why);
 }
 
 static void

@@ -21,58 +21,44 @@ struct check {
 	uint64_t bytes;
 };
 
-static BW_PRINTF(3, 4) int
-refuse(char *why, size_t whysize, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whysize, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Checks one line on its own (in a worker): custom_id to aux, url and
    model to out (num is the url's length). */
 static int
-check_line(void *state, struct bw_job *j, char *why, size_t whysize)
+check_line(void *state, struct bw_job *j, const char **why)
 {
 	const struct bw_upload_opts *lim = ((const struct check *)state)->lim;
 	struct bw_v v, id, url, model;
 	const char *e;
 	size_t col;
-	int rc = -1;
 
+	*why = NULL;
 	if (j->unterminated)
-		return refuse(why, whysize, "no newline at the end: the input "
-		    "looks cut short; nothing was sent");
-	if (j->lineno > lim->max_requests)
-		return refuse(why, whysize, "past the limit of %llu requests "
-		    "in a batch (--max-requests)",
-		    (unsigned long long)lim->max_requests);
-	if (j->offset + j->n + 1 > lim->max_file)
-		return refuse(why, whysize, "past the limit of %llu bytes in "
-		    "a batch file (--max-file)",
-		    (unsigned long long)lim->max_file);
-	if (j->blank)
-		return refuse(why, whysize, "an empty line");
+		*why = "no newline at the end: the input looks cut short; "
+		    "nothing was sent";
+	else if (j->lineno > lim->max_requests)
+		*why = bw_why("past the limit of %llu requests in a batch "
+		    "(--max-requests)", (unsigned long long)lim->max_requests);
+	else if (j->offset + j->n + 1 > lim->max_file)
+		*why = bw_why("past the limit of %llu bytes in a batch file "
+		    "(--max-file)", (unsigned long long)lim->max_file);
+	else if (j->blank)
+		*why = "an empty line";
 	/* the line, and body's members: what is deeper is only checked */
-	if (!(v = bw_read(j->arena, j->s, j->n, 2, &e, &col)).kind)
-		return refuse(why, whysize, "invalid JSON at column %zu: %s",
-		    col, e);
+	else if (!(v = bw_read(j->arena, j->s, j->n, 2, &e, &col)).kind)
+		*why = bw_why("invalid JSON at column %zu: %s", col, e);
+	else
+		*why = bw_line_check(v);
+	if (*why)
+		return -1;
 	id = bw_get(v, "custom_id");
 	url = bw_get(v, "url");
 	model = bw_get(bw_get(v, "body"), "model");
-	if ((e = bw_line_check(v)))
-		refuse(why, whysize, "%s", e);
-	else {
-		bw_out_write(j->aux, id.u.s, id.n);
-		bw_out_write(j->out, url.u.s, url.n);
-		bw_out_write(j->out, model.u.s, model.n);
-		j->num = url.n;
-		rc = 0;
-	}
-	return rc;
+	bw_out_write(j->aux, id.u.s, id.n);
+	bw_out_write(j->out, url.u.s, url.n);
+	bw_out_write(j->out, model.u.s, model.n);
+	j->num = url.n;
+	return 0;
 }
 
 static char *

@@ -144,6 +144,8 @@ check_bad '{"prompt":"a","toolChoice":"sometimes"}' 'toolChoice: not auto, none,
 check_bad '{"prompt":"a","tools":{"t":{"description":"d"}}}' 'tools.t.inputSchema: missing, not a JSON Schema object' "a tool without a schema"
 check_bad '{"prompt":"a","providerOptions":{"openai":{"reasoningEffort":"extreme"}}}' 'providerOptions.openai.reasoningEffort: not one of none, minimal, low, medium, high, xhigh, max' "a bad reasoningEffort"
 check_bad '{"messages":[{"role":"assistant","content":[{"type":"tool-call","toolCallId":"c1","toolName":"t","input":{}}]}]}' 'tool call "c1" has no tool result' "a tool call without a result"
+long=$(awk 'BEGIN { for (i = 0; i < 900; i++) printf "t" }')
+check_bad "{\"prompt\":\"a\",\"tools\":{\"$long\":{\"inputSchema\":{},\"type\":\"x\"}}}" "tools\\.$long\\.type: only function tools are supported" "a reason longer than 768 bytes, whole"
 check_bad '[1]' 'an array, not a request object' "not an object"
 check_bad '{"custom_id":"","body":{"messages":[]}}' 'custom_id: empty, not a non-empty string' "a raw line with an empty custom_id (as bw-upload refuses it)"
 check_bad '{"prompt":"a","providerOptions":{"openai":{"serviceTier":"flex\u0000zzz"}}}' 'providerOptions.openai.serviceTier: not one of .*' "a value with a NUL inside is not the value before it"
