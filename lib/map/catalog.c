@@ -162,7 +162,8 @@ bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 	if (defaults) {
 		const char *why;
 		size_t col;
-		m->defaults = bw_read(&m->dflarena, defaults, strlen(defaults), INT_MAX, &why, &col);
+		m->defaults = bw_read(&m->dflarena, defaults,
+		    strlen(defaults), INT_MAX, &why, &col);
 		if (!present(m->defaults))
 			bw_die(BW_EX_USAGE, "-d: invalid JSON at column %zu: %s",
 			    col, why);

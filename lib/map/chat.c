@@ -12,7 +12,8 @@ chat_user(struct ctx *c, val m, val name)
 	val out, u;
 
 	if (len(ps) == 1 && bw_is(bw_get(bw_idx(ps, 0), "type"), "text")) {
-		u = OBJ(c, { "role", bw_lit("user") }, { "content", bw_get(bw_idx(ps, 0), "text") });
+		u = OBJ(c, { "role", bw_lit("user") },
+		    { "content", bw_get(bw_idx(ps, 0), "text") });
 		put(c, &u, "name", name);
 		return u;
 	}
@@ -23,7 +24,8 @@ chat_user(struct ctx *c, val m, val name)
 		struct file f;
 		int mi = (int)(bw_get(m, "index")).u.num;
 		if (bw_is(bw_get(p, "type"), "text")) {
-			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("text") }, { "text", bw_get(p, "text") }));
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("text") },
+			    { "text", bw_get(p, "text") }));
 			continue;
 		}
 		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
@@ -32,7 +34,8 @@ chat_user(struct ctx *c, val m, val name)
 		}
 		val detail = f.detail;
 		if (is_image(&f) && present(f.fileid)) {
-			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") }, { "file", OBJ(c, { "file_id", f.fileid }) }));
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") },
+			    { "file", OBJ(c, { "file_id", f.fileid }) }));
 		} else if (is_image(&f)) {
 			val url;
 			if (present(f.data) && bw_is(f.mt, "image")) {
@@ -48,7 +51,8 @@ chat_user(struct ctx *c, val m, val name)
 			url = present(f.url) ? f.url : data_url(c, &f);
 			val iu = OBJ(c, { "url", url });
 			put(c, &iu, "detail", detail);
-			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("image_url") }, { "image_url", iu }));
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("image_url") },
+			    { "image_url", iu }));
 		} else if (starts(f.mt, "audio/")) {
 			const char *fmt = bw_is(f.mt, "audio/wav") ? "wav" :
 			    bw_is(f.mt, "audio/mp3") || bw_is(f.mt, "audio/mpeg") ?
@@ -57,7 +61,9 @@ chat_user(struct ctx *c, val m, val name)
 				return fail(c, "%s: only wav and mp3 audio, as data, "
 				    "can be sent", where);
 			}
-			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_audio") }, { "input_audio", OBJ(c, { "data", f.data }, { "format", bw_lit(fmt) }) }));
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_audio") },
+			    { "input_audio", OBJ(c, { "data", f.data },
+			    { "format", bw_lit(fmt) }) }));
 		} else if (bw_is(f.mt, "application/pdf")) {
 			val file;
 			if (present(f.url)) {
@@ -71,7 +77,8 @@ chat_user(struct ctx *c, val m, val name)
 				file = OBJ(c, { "filename", isstr(fn) ?
 				    fn : bw_strf(c->a, "part-%d.pdf", i) }, { "file_data", data_url(c, &f) });
 			}
-			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") }, { "file", file }));
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("file") },
+			    { "file", file }));
 		} else {
 			return fail(c, "%s: files of type %s cannot be sent to "
 			    "the chat endpoint", where, quoted(f.mt, 60));
@@ -175,7 +182,10 @@ chat_messages(struct ctx *c, val msgs)
 						return fail(c, "messages[%d].content[%d]"
 						    ".toolName: not a string", mi, k);
 					}
-					calls = bw_push(c->a, calls, OBJ(c, { "id", bw_get(p, "toolCallId") }, { "type", bw_lit("function") }, { "function", OBJ(c, { "name", name }, { "arguments", chat_arguments(c,
+					calls = bw_push(c->a, calls, OBJ(c, { "id", bw_get(p, "toolCallId") },
+					    { "type", bw_lit("function") },
+					    { "function", OBJ(c, { "name", name },
+					    { "arguments", chat_arguments(c,
 					    bw_get(p, "input")) }) }));
 				}
 			}
@@ -200,7 +210,9 @@ chat_messages(struct ctx *c, val msgs)
 				val s = tool_output_text(c, bw_get(p, "output"), where);
 				if (c->failed)
 					return bw_of(BW_NONE);
-				out = bw_push(c->a, out, OBJ(c, { "role", bw_lit("tool") }, { "tool_call_id", bw_get(p, "toolCallId") }, { "content", s }));
+				out = bw_push(c->a, out, OBJ(c, { "role", bw_lit("tool") },
+				    { "tool_call_id", bw_get(p, "toolCallId") },
+				    { "content", s }));
 			}
 		}
 	}

@@ -1,5 +1,5 @@
 /*
- * map.h: the request mapper's own header, shared by the files of lib/map only.
+ * map.h: the request mapper's own header, for the files of lib/map.
  *
  * The mapper turns one request in the shape of the AI SDK's
  * generateText into the body the SDK (ai 7, @ai-sdk/openai 4) would

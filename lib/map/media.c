@@ -348,7 +348,8 @@ file_part(struct ctx *c, val p, const char *where, struct file *f)
 	}
 	if (file_data(c, bw_get(p, "data"), mt, where, f) < 0)
 		return -1;
-	f->detail = bw_get(bw_get(bw_get(p, "providerOptions"), "openai"), "imageDetail");
+	f->detail = bw_get(bw_get(bw_get(p, "providerOptions"), "openai"),
+	    "imageDetail");
 	return 0;
 }
 

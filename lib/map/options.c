@@ -59,7 +59,7 @@ isint(val v)
 
 	if (!isnum(v))
 		return 0;
-	d = (v).u.num;
+	d = v.u.num;
 	return d == floor(d);
 }
 
@@ -332,7 +332,7 @@ logit_bias(struct ctx *c, val lb, int coerce)
 			}
 			k = nk;
 		}
-		out = bw_setn(c->a, out, (k).u.s, (k).n, v);
+		out = bw_setn(c->a, out, k.u.s, k.n, v);
 	}
 	return out;
 }

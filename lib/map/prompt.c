@@ -7,16 +7,20 @@
 /* The messages of a request as the SDK's language-model prompt: an
    array of {role, content} where system content is a string and the
    others are arrays of parts; empty text parts removed. */
-static const char *const roles[] = { "system", "user", "assistant", "tool", NULL };
+static const char *const roles[] = { "system", "user", "assistant",
+	"tool", NULL };
 
 static val
 system_message(struct ctx *c, val v, const char *where, int index)
 {
 	if (isstr(v))
-		return OBJ(c, { "role", bw_lit("system") }, { "content", v }, { "index", bw_num(index) });
+		return OBJ(c, { "role", bw_lit("system") }, { "content", v },
+		    { "index", bw_num(index) });
 	if (isobj(v) && bw_is(bw_get(v, "role"), "system") &&
 	    isstr(bw_get(v, "content")))
-		return OBJ(c, { "role", bw_lit("system") }, { "content", bw_get(v, "content") }, { "index", bw_num(index) });
+		return OBJ(c, { "role", bw_lit("system") },
+		    { "content", bw_get(v, "content") },
+		    { "index", bw_num(index) });
 	return fail(c, "%s: not a string or a system message", where);
 }
 
@@ -30,7 +34,8 @@ parts(struct ctx *c, val content, val role, int mi)
 	val out = bw_of(BW_ARR);
 
 	if (isstr(content))
-		return bw_push(c->a, out, OBJ(c, { "type", bw_lit("text") }, { "text", content }));
+		return bw_push(c->a, out, OBJ(c, { "type", bw_lit("text") },
+		    { "text", content }));
 	if (!isarr(content)) {
 		return fail(c, "messages[%d].content: %s, not a string or an array",
 		    mi, bw_kindname(content));
@@ -71,7 +76,9 @@ parts(struct ctx *c, val content, val role, int mi)
 		}
 		if (bw_is(t, "image")) {
 			val mt = bw_get(p, "mediaType");
-			p = OBJ(c, { "type", bw_lit("file") }, { "data", bw_get(p, "image") }, { "mediaType", isstr(mt) ? mt : bw_lit("image") });
+			p = OBJ(c, { "type", bw_lit("file") },
+			    { "data", bw_get(p, "image") },
+			    { "mediaType", isstr(mt) ? mt : bw_lit("image") });
 			val po = bw_get(bw_idx(content, i), "providerOptions");
 			if (present(po))
 				p = bw_set(c->a, p, "providerOptions", po);

@@ -14,7 +14,8 @@ responses_user(struct ctx *c, val m)
 		char where[64];
 		struct file f;
 		if (bw_is(bw_get(p, "type"), "text")) {
-			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_text") }, { "text", bw_get(p, "text") }));
+			out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("input_text") },
+			    { "text", bw_get(p, "text") }));
 			continue;
 		}
 		snprintf(where, sizeof where, "messages[%d].content[%d]", mi, i);
@@ -39,7 +40,8 @@ responses_user(struct ctx *c, val m)
 			}
 			put(c, &item, "detail", detail);
 		} else if (present(f.url)) {
-			item = OBJ(c, { "type", bw_lit("input_file") }, { "file_url", f.url });
+			item = OBJ(c, { "type", bw_lit("input_file") },
+			    { "file_url", f.url });
 		} else if (bw_is(f.mt, "application/pdf")) {
 			item = OBJ(c, { "type", bw_lit("input_file") });
 			if (present(f.fileid)) {
@@ -88,7 +90,8 @@ responses_input(struct ctx *c, val msgs)
 				    "this model (systemMessageMode remove)");
 				continue;
 			}
-			out = bw_push(c->a, out, OBJ(c, { "role", bw_lit(c->sysrole) }, { "content", bw_get(m, "content") }));
+			out = bw_push(c->a, out, OBJ(c, { "role", bw_lit(c->sysrole) },
+			    { "content", bw_get(m, "content") }));
 		} else if (bw_is(role, "user")) {
 			val u = responses_user(c, m);
 			if (c->failed)
@@ -107,14 +110,18 @@ responses_input(struct ctx *c, val msgs)
 					    mi, k);
 				}
 				if (bw_is(t, "text")) {
-					out = bw_push(c->a, out, OBJ(c, { "role", bw_lit("assistant") }, { "content", bw_get(p, "text") }));
+					out = bw_push(c->a, out, OBJ(c, { "role", bw_lit("assistant") },
+					    { "content", bw_get(p, "text") }));
 				} else if (bw_is(t, "tool-call")) {
 					val name = bw_get(p, "toolName");
 					if (!isstr(name)) {
 						return fail(c, "messages[%d].content[%d]"
 						    ".toolName: not a string", mi, k);
 					}
-					out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("function_call") }, { "call_id", bw_get(p, "toolCallId") }, { "name", name }, { "arguments", responses_arguments(c, bw_get(p, "input")) }));
+					out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("function_call") },
+					    { "call_id", bw_get(p, "toolCallId") },
+					    { "name", name },
+					    { "arguments", responses_arguments(c, bw_get(p, "input")) }));
 				} else if (bw_is(t, "file")) {
 					warn_once(c, "messages: assistant file parts are "
 					    "not sent to the responses endpoint; skipped");
@@ -141,14 +148,17 @@ responses_input(struct ctx *c, val msgs)
 							return fail(c, "%s.output.value[%d]: only "
 							    "text content is supported", where, q);
 						}
-						s = bw_push(c->a, s, OBJ(c, { "type", bw_lit("input_text") }, { "text", bw_get(item, "text") }));
+						s = bw_push(c->a, s, OBJ(c, { "type", bw_lit("input_text") },
+						    { "text", bw_get(item, "text") }));
 					}
 				} else {
 					s = tool_output_text(c, o, where);
 				}
 				if (c->failed)
 					return bw_of(BW_NONE);
-				out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("function_call_output") }, { "call_id", bw_get(p, "toolCallId") }, { "output", s }));
+				out = bw_push(c->a, out, OBJ(c, { "type", bw_lit("function_call_output") },
+				    { "call_id", bw_get(p, "toolCallId") },
+				    { "output", s }));
 			}
 		}
 	}

@@ -44,7 +44,7 @@ normalize_record(struct ctx *c, val rec, int *pn, int *la)
 	if (!isobj(rec))
 		return rec;
 	v_object_foreach(rec, k, v) {
-		out = bw_setn(c->a, out, (k).u.s, (k).n, normalize_def(c, v, pn, la));
+		out = bw_setn(c->a, out, k.u.s, k.n, normalize_def(c, v, pn, la));
 	}
 	return out;
 }
@@ -146,11 +146,11 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 		if (!present(nv) && bw_is(k, "dependencies") && isobj(v)) {
 			nv = bw_of(BW_OBJ);
 			v_object_foreach(v, dk, dv) {
-				nv = bw_setn(c->a, nv, (dk).u.s, (dk).n, isarr(dv) ? dv :
+				nv = bw_setn(c->a, nv, dk.u.s, dk.n, isarr(dv) ? dv :
 				    normalize_def(c, dv, pn, la));
 			}
 		}
-		out = bw_setn(c->a, out, (k).u.s, (k).n, present(nv) ? nv : v);
+		out = bw_setn(c->a, out, k.u.s, k.n, present(nv) ? nv : v);
 	}
 	return all_of_ref(c, out, root);
 }
