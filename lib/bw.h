@@ -221,10 +221,12 @@ bw_is(struct bw_v v, const char *s)
 int bw_equal(struct bw_v a, struct bw_v b);
 /* The kind as a person says it: "a string", ..., "missing". */
 const char *bw_kindname(struct bw_v v);
-/* Every item of an array or object v: i counts, m points at it. */
-#define BW_EACH(v, i, m) \
-	for (uint32_t i = 0; i < (v).n; i++) \
-		for (const struct bw_m *m = &(v).u.m[i]; m; m = NULL)
+/* Every item of v, if v is an array or an object: i counts, m points
+   at it.  (The parameters' odd names keep them from meeting a member's
+   name, as m would in v.u.m.) */
+#define BW_EACH(v_, i_, m_) \
+	for (uint32_t i_ = 0; i_ < ((v_).kind >= BW_ARR ? (v_).n : 0); i_++) \
+		for (const struct bw_m *m_ = &(v_).u.m[i_]; m_; m_ = NULL)
 
 /* Making values: each returns the new value; a container argument is
    not changed (see value.c).  Strings and keys are not copied by
