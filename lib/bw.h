@@ -497,16 +497,19 @@ int bw_api_call(struct bw_api *a, struct bw_call *c);
    what a retry may cure, 76 for a redirect, else 65), naming method,
    path, status, the API's message and the request id. */
 void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
-/* Makes the call with an optional JSON body (consumed) and returns the
-   reply, which must be a JSON object (owned).  Dies on any failure. */
-jv bw_api_object(struct bw_api *a, struct bw_call *c, jv body);
+/* Makes the call with a JSON body (BW_NONE: none; only read) and
+   returns the reply, which must be a JSON object, read into ar: it
+   lives until the caller resets ar.  Dies on any failure. */
+struct bw_v bw_api_object(struct bw_api *a, struct bw_arena *ar,
+			  struct bw_call *c, struct bw_v body);
 /* " (request ID)" for messages, or "" when the server sent no id. */
 const char *bw_api_reqid(const struct bw_call *c);
 /* The same for a plain method and path. */
-jv bw_api_json(struct bw_api *a, const char *method, const char *path,
-	       jv body);
-/* 1 if s is an id that may go into a URL path: [A-Za-z0-9_-]{1,256}. */
-int bw_id_valid(const char *s);
+struct bw_v bw_api_json(struct bw_api *a, struct bw_arena *ar,
+			const char *method, const char *path, struct bw_v body);
+/* 1 if the n bytes at s are an id that may go into a URL path:
+   [A-Za-z0-9_-]{1,256} (so never one with a NUL in it). */
+int bw_id_valid(const char *s, size_t n);
 
 /* --- records between network stages (records.c) --- */
 
@@ -517,18 +520,20 @@ struct bw_records {
 	struct bw_lines lines;
 	int stdin_open;
 	unsigned long n;
+	struct bw_arena arena;	/* the last record */
 };
 void bw_records_open(struct bw_records *r, char **argv, int argc);
-/* The next record (owned): a jv string for a bare id, or an object.
-   Returns 0 at the end; dies (65) on a line that is neither. */
-int bw_records_next(struct bw_records *r, jv *rec);
+/* The next record: a string for a bare id, or an object, in r->arena
+   (valid until the next call).  Returns 0 at the end, having freed what
+   r holds; dies (65) on a line that is neither. */
+int bw_records_next(struct bw_records *r, struct bw_v *rec);
 /* Where the last record came from, for messages: "line 3" or the
    operand. */
 const char *bw_records_where(struct bw_records *r);
 /* The batch id of a record: a bare id, a Batch object's id, or a
    webhook event's data.id; dies (65 for a bare id, 76 for an id in an
    object) when it is missing or not a valid id.  Borrowed from rec. */
-const char *bw_batch_id(struct bw_records *r, jv rec);
+const char *bw_batch_id(struct bw_records *r, struct bw_v rec);
 
 /* --- uploading (upload.c) --- */
 
@@ -555,7 +560,7 @@ void bw_upload(struct bw_api *a, const char *path,
 
 struct bw_create_opts {
 	int endpoint;		/* BW_CHAT..., or -1: from the record */
-	jv metadata;		/* an object, or invalid */
+	struct bw_v metadata;	/* an object, or BW_NONE */
 	int force;		/* create even when the file has a batch */
 	int lookback;		/* pages of 100 recent batches searched */
 };
@@ -565,16 +570,17 @@ struct bw_poll_opts {
 };
 
 /* 1 if a Batch object's status is completed, failed, expired or
-   cancelled (borrowed). */
-int bw_batch_terminal(jv b);
-/* GET /batches/{id}: the Batch object (owned), its id checked. */
-jv bw_batch_get(struct bw_api *a, const char *id);
+   cancelled. */
+int bw_batch_terminal(struct bw_v b);
+/* GET /batches/{id}: the Batch object, in ar, its id checked. */
+struct bw_v bw_batch_get(struct bw_api *a, struct bw_arena *ar,
+			 const char *id);
 /* Creates a batch for the file a record names (a File object from
    bw-upload, or a file id), unless one that has not failed exists for
    it among the recent batches; retries safely: when an attempt's fate
    is unknown, looks for the batch before sending again.  Writes the
-   Batch object to o.  rec is borrowed. */
-void bw_create(struct bw_api *a, struct bw_records *r, jv rec,
+   Batch object to o. */
+void bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	       const struct bw_create_opts *opt, struct bw_out *o);
 /* POST /batches/{id}/cancel; writes the Batch object to o. */
 void bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
@@ -589,8 +595,8 @@ int bw_poll(struct bw_api *a, struct bw_records *r,
    fetched when the record lacks the file ids); with dir, also keeps
    each file there as FILE_ID.jsonl.  A transfer cut short resumes
    where it stopped.  Returns 1 for a batch that failed with no files,
-   else 0; dies 75 for a batch still running.  rec is borrowed. */
-int bw_download(struct bw_api *a, struct bw_records *r, jv rec,
+   else 0; dies 75 for a batch still running. */
+int bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		const char *dir, struct bw_out *o);
 
 /* --- webhooks (webhook.c) --- */
