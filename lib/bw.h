@@ -556,7 +556,8 @@ struct bw_upload_opts {
 void bw_upload(struct bw_api *a, const char *path,
 	       const struct bw_upload_opts *opt, struct bw_out *o);
 
-/* --- batches (batch.c) --- */
+/* --- batches (batch.c, and a file each for create, cancel, poll and
+   download) --- */
 
 struct bw_create_opts {
 	int endpoint;		/* BW_CHAT..., or -1: from the record */
@@ -569,12 +570,27 @@ struct bw_poll_opts {
 	int once;
 };
 
-/* 1 if a Batch object's status is completed, failed, expired or
-   cancelled. */
+/* The status of a Batch object, lower-cased: one of the eight the API
+   has ("validating" ... "cancelled"), static; an unknown or missing
+   one counts as "in_progress". */
+const char *bw_batch_status(struct bw_v b);
+/* 1 if the status is completed, failed, expired or cancelled. */
 int bw_batch_terminal(struct bw_v b);
+/* request_counts.key (completed, failed, total), or 0. */
+double bw_batch_count(struct bw_v b, const char *key);
+/* Says on stderr why batch id did not complete: the first five of its
+   errors, or else its counts. */
+void bw_batch_why_not(struct bw_v b, const char *id);
+/* Dies 76 unless a Batch object from the server has a valid id, and
+   the id want when want is set; what names the path in the message. */
+void bw_batch_check(struct bw_api *a, struct bw_v b, const char *want,
+		    const char *what);
 /* GET /batches/{id}: the Batch object, in ar, its id checked. */
 struct bw_v bw_batch_get(struct bw_api *a, struct bw_arena *ar,
 			 const char *id);
+/* Writes a Batch object as one line and passes it on at once. */
+void bw_batch_write(struct bw_out *o, struct bw_v b);
+
 /* Creates a batch for the file a record names (a File object from
    bw-upload, or a file id), unless one that has not failed exists for
    it among the recent batches; retries safely: when an attempt's fate
