@@ -10,7 +10,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c99 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
 	-DBW_VERSION='"$(VERSION)"' -Ilib $(SAN)
 LDFLAGS += $(SAN)
-LDLIBS = -ljq -lcurl -lbearssl -lm -lpthread
+LDLIBS = -lcurl -lbearssl -lm -lpthread
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 	bin/bw-download bin/bw-cancel bin/bw-webhook
@@ -24,7 +24,7 @@ UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
 
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones when run as root.
-DEPS = gcc make libc6-dev libcurl4-openssl-dev libjq-dev libbearssl-dev \
+DEPS = gcc make libc6-dev libcurl4-openssl-dev libbearssl-dev \
 	libcmocka-dev mandoc python3 jq perl curl openssl
 
 all: $(PROGS)

@@ -1,10 +1,12 @@
 /*
  * bw.h: libbw, everything the bw-* programs share.
  *
- * Conventions: every public name starts with bw_.  A function that returns
- * a jv returns a value the caller owns; a jv argument is consumed unless
- * the prototype says "borrowed".  Functions that die print one line,
- * "prog: what: why", and exit with one of the codes below.
+ * Conventions: every public name starts with bw_ (BW_ for macros and
+ * constants).  JSON values (struct bw_v) are passed by value and live in
+ * an arena: a function that makes one says which arena holds it, and it
+ * lives until that arena is reset; a value argument is only read.
+ * Functions that die print one line, "prog: what: why", and exit with
+ * one of the codes below.
  */
 #ifndef BW_H
 #define BW_H
@@ -14,11 +16,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <curl/curl.h>
-#include <jv.h>
 
 /* Storage of which each thread has its own copy (a GCC and Clang
-   keyword; C99 has none): the scratch space and caches of the JSON
-   reader, and the static buffers messages are made in. */
+   keyword; C99 has none): the scratch space of the JSON reader, and
+   the static buffers messages are made in. */
 #define BW_TLS __thread
 /* For the compiler's checks: a function that never returns, and one
    that formats like printf (fmt is argument f, the values from a). */
@@ -282,16 +283,6 @@ struct bw_v bw_dump(struct bw_arena *a, struct bw_v v);
 const char *bw_quote(const char *s, size_t n, size_t max);
 /* Frees the calling thread's scratch space of the reader. */
 void bw_json_thread_end(void);
-
-/* --- libjq's values, for the network stages (json.c) --- */
-/* Compact JSON of a jv (borrowed), keys in insertion order. */
-void bw_out_json(struct bw_out *o, jv v);
-/* obj[key], or jv_invalid() (obj borrowed). */
-jv bw_jget(jv obj, const char *key);
-int bw_jhas(jv obj, const char *key);
-const char *bw_jkind(jv v);
-jv bw_v_jv(struct bw_v v);
-jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
 
 /* --- lines worked on in parallel, taken in order (par.c) --- */
 
