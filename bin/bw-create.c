@@ -37,6 +37,8 @@ metadata(struct bw_arena *ar, struct bw_v m, const char *arg)
 	if (!eq || eq == arg)
 		bw_die(BW_EX_USAGE, "-M: not key=value: %s",
 		    bw_quote(arg, strlen(arg), 60));
+	if (!bw_utf8_valid(arg, strlen(arg)))
+		bw_die(BW_EX_USAGE, "-M: not UTF-8");
 	if (chars(arg, eq - arg) > 64 || chars(eq + 1, strlen(eq + 1)) > 512)
 		bw_die(BW_EX_USAGE, "-M: keys are at most 64 characters and "
 		    "values at most 512");

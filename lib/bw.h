@@ -269,6 +269,9 @@ struct bw_v bw_sb_val(const struct bw_sb *b);
    byte column where it went wrong. */
 struct bw_v bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
 		    const char **why, size_t *col);
+/* 1 if the n bytes at s are UTF-8 as bw_read takes it in a string:
+   shortest forms, no surrogates, nothing past U+10FFFF. */
+int bw_utf8_valid(const char *s, size_t n);
 /* v as JSON (BW_NONE as null): keys in insertion order, or in
    JavaScript's (array-index keys first) when o->jsorder is set;
    numbers in their shortest form that reads back as the same double. */

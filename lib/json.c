@@ -98,6 +98,18 @@ utf8len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+int
+bw_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	int k;
+
+	for (; p < end; p += k)
+		if (!(k = utf8len(p, end)))
+			return 0;
+	return 1;
+}
+
 static int
 hex4(const unsigned char *p, unsigned *v)
 {

@@ -71,6 +71,14 @@ exit_is 2 "17 metadata pairs: usage error"
 err_like "at most 16 pairs" "17 metadata pairs: said"
 run bw-create -M "$(printf '%065d' 0)=v" $R "$fid"
 exit_is 2 "a 65-character key: usage error"
+e_acute=$(printf '\303\251')
+run bw-create -M "$(printf '%064d' 0)=$(printf '%0512d' 0 | sed "s/0/$e_acute/g")" -M k=v -M k=w --force -e chat $R "$fid"
+exit_is 0 "a 64-character key, a value of 512 two-byte characters: exit 0"
+ok 'fake_log | python3 -c "import json,sys; e=[x for x in json.load(sys.stdin) if x[\"path\"]==\"/v1/batches\" and x[\"method\"]==\"POST\"][-1]; m=e[\"json\"][\"metadata\"]; sys.exit(list(m)!=[\"0\"*64,\"k\"] or m[\"0\"*64]!=\"\u00e9\"*512 or m[\"k\"]!=\"w\")"' \
+	"-M: the metadata sent, a key given twice in its first place with its last value"
+run bw-create -M "$(printf 'k=caf\351')" $R "$fid"
+exit_is 2 "-M in Latin-1, not UTF-8: usage error"
+err_like "^bw-create: -M: not UTF-8$" "-M not UTF-8: said"
 run bw-create $R </dev/null
 exit_is 65 "no input: exit 65"
 
