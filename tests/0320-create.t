@@ -88,6 +88,12 @@ fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"bad_id","va
 run bw-create $R <"$T/file5"
 exit_is 76 "an invalid batch id from the server: exit 76"
 out_empty "an invalid batch id: nothing printed"
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file6"
+fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"bad_id","value":"batch_ab\u0000cd"}]}'
+run bw-create $R <"$T/file6"
+exit_is 76 "a batch id with a NUL in it: exit 76"
+err_like '^bw-create: /v1/batches: the server sent a batch with an invalid id "batch_ab\\u0000cd"$' \
+	"a batch id with a NUL in it: said, whole"
 
 run bw-create --help
 exit_is 0 "--help: exit 0"
