@@ -20,7 +20,7 @@ MAN7 = man/bw.7
 LIBSRC = $(wildcard lib/*.c lib/*/*.c)
 LIBOBJ = $(LIBSRC:.c=.o)
 UNITS = tests/unit/json tests/unit/lines tests/unit/strset tests/unit/result \
-	tests/unit/request tests/unit/webhook
+	tests/unit/request tests/unit/webhook tests/unit/batch
 
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones when run as root.

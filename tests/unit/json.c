@@ -932,6 +932,46 @@ test_make(void **state)
 	bw_arena_free(&a);
 }
 
+/* bw_utf8_valid takes what bw_read takes in a string, byte for byte */
+static void
+test_utf8_valid(void **state)
+{
+	static const char *const good[] = { "", "abc", "caf\xc3\xa9",
+		"\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+		"\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+		"\xf4\x8f\xbf\xbf", "\x7f\x01\n", NULL };
+	static const char *const bad[] = { "\xc0\x80", "\xc1\xbf",
+		"\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
+		"\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+		"\xff", "\xfe", "\x80", "\xc3", "\xe2\x82", "\xf0\x9f\x98",
+		"caf\xe9", "a\xc3\xa9\xbf", NULL };
+
+	(void)state;
+	for (int i = 0; good[i]; i++)
+		if (!bw_utf8_valid(good[i], strlen(good[i])))
+			fail_msg("good[%d] refused", i);
+	for (int i = 0; bad[i]; i++)
+		if (bw_utf8_valid(bad[i], strlen(bad[i])))
+			fail_msg("bad[%d] taken", i);
+	assert_true(bw_utf8_valid(L("a\0b")));
+	/* only the n bytes: a sequence cut by n is invalid */
+	assert_false(bw_utf8_valid("\xc3\xa9", 1));
+	/* the reader agrees on every two-byte string */
+	for (int a = 0; a < 256; a++)
+		for (int b = 0; b < 256; b++) {
+			char in[4] = { '"', a, b, '"' };
+			const char *why;
+			int want = bw_read(&arena, in, 4, 1, &why, NULL).kind != 0;
+			int lead = a >= 0x20 && a != '"' && a != '\\';
+			int trail = b >= 0x20 && b != '"' && b != '\\';
+			if ((a < 0x80 && !lead) || (b < 0x80 && !trail))
+				continue;	/* the reader's own refusals */
+			if (bw_utf8_valid(in + 1, 2) != want)
+				fail_msg("0x%02x 0x%02x: bw_utf8_valid %d, bw_read %d",
+				    a, b, !want, want);
+		}
+}
+
 static void
 test_quote(void **state)
 {
@@ -979,6 +1019,7 @@ main(void)
 		T(test_round_trip),
 		T(test_get_is_kind),
 		T(test_make),
+		T(test_utf8_valid),
 		T(test_quote),
 	};
 
