@@ -39,7 +39,6 @@ enum {
 	BW_EX_NOPERM = 77,	/* bad or missing credentials */
 };
 
-extern const char *bw_prog;	/* set by bw_init */
 /* Set by SIGINT and SIGTERM once bw_catch_signals has been called. */
 extern volatile sig_atomic_t bw_interrupted;
 
@@ -144,9 +143,8 @@ void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
    with soft set returns -2 once the lines before it are read. */
 int bw_lines_next(struct bw_lines *l, const char **line, size_t *len);
 void bw_lines_close(struct bw_lines *l);
-/* Dies with code, prefixing "name: line N: " to the message. */
-void bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...);
-/* The same for line lineno of file name (NULL for stdin). */
+/* Dies with code, prefixing "name: line N: " to the message (or
+   "line N: " for stdin, name NULL). */
 void bw_die_line(const char *name, unsigned long lineno, int code,
 		 const char *fmt, ...);
 /* 1 if the line holds nothing but blanks. */
@@ -636,10 +634,6 @@ void bw_webhook_wipe(struct bw_webhook *w);
    the timestamp is within the tolerance of now; else why not. */
 const char *bw_webhook_verify(const struct bw_webhook *w, const char *body,
 			      size_t n);
-/* Records a delivery id in dir (one file per id, made with O_EXCL, so
-   that of two deliveries at once exactly one wins) after removing
-   entries older than window seconds; returns 1 if the id was there. */
-int bw_webhook_seen(const char *dir, const char *id, long window);
 
 struct bw_webhook_opts {
 	const char *id, *timestamp, *signature;	/* else the CGI variables */

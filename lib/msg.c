@@ -14,7 +14,7 @@
 #define BW_VERSION "0"
 #endif
 
-const char *bw_prog = "bw";
+static const char *prog = "bw";	/* set by bw_init */
 volatile sig_atomic_t bw_interrupted;
 static volatile sig_atomic_t caught;
 
@@ -56,8 +56,8 @@ bw_init(char **argv)
 {
 	const char *s = argv[0] ? strrchr(argv[0], '/') : NULL;
 
-	bw_prog = s ? s + 1 : argv[0] ? argv[0] : "bw";
-	argv[0] = (char *)bw_prog;	/* for getopt's messages */
+	prog = s ? s + 1 : argv[0] ? argv[0] : "bw";
+	argv[0] = (char *)prog;	/* for getopt's messages */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -67,7 +67,7 @@ vmsg(const char *fmt, va_list ap)
 	char buf[1024];
 	int n;
 
-	n = snprintf(buf, sizeof buf, "%s: ", bw_prog);
+	n = snprintf(buf, sizeof buf, "%s: ", prog);
 	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
 	/* one line, whatever the message holds */
 	for (char *p = buf; *p; p++)
@@ -131,14 +131,14 @@ bw_die(int code, const char *fmt, ...)
 void
 bw_usage(const char *synopsis)
 {
-	fprintf(stderr, "usage: %s %s\n", bw_prog, synopsis);
+	fprintf(stderr, "usage: %s %s\n", prog, synopsis);
 	exit(BW_EX_USAGE);
 }
 
 void
 bw_help(const char *synopsis, const char *options)
 {
-	if (printf("usage: %s %s\n\n%s", bw_prog, synopsis, options) < 0 ||
+	if (printf("usage: %s %s\n\n%s", prog, synopsis, options) < 0 ||
 	    fflush(stdout) == EOF)
 		bw_die(BW_EX_IOERR, "stdout: %s", strerror(errno));
 	exit(0);
@@ -147,7 +147,7 @@ bw_help(const char *synopsis, const char *options)
 void
 bw_version(void)
 {
-	if (printf("%s %s\n", bw_prog, BW_VERSION) < 0 || fflush(stdout) == EOF)
+	if (printf("%s %s\n", prog, BW_VERSION) < 0 || fflush(stdout) == EOF)
 		bw_die(BW_EX_IOERR, "stdout: %s", strerror(errno));
 	exit(0);
 }
@@ -174,7 +174,7 @@ bw_parse_size(const char *flag, const char *s)
 		goto bad;
 	return (uint64_t)v << shift;
 bad:
-	fprintf(stderr, "%s: %s: not a size: %s\n", bw_prog, flag,
+	fprintf(stderr, "%s: %s: not a size: %s\n", prog, flag,
 		bw_quote(s, strlen(s), 40));
 	exit(BW_EX_USAGE);
 }

@@ -215,8 +215,11 @@ prune(const char *dir, time_t before)
 	closedir(d);
 }
 
-int
-bw_webhook_seen(const char *dir, const char *id, long window)
+/* Records a delivery id in dir (one file per id, made with O_EXCL, so
+   that of two deliveries at once exactly one wins) after removing
+   entries older than window seconds; returns 1 if the id was there. */
+static int
+seen(const char *dir, const char *id, long window)
 {
 	char name[65], path[4096];
 	int fd;
@@ -421,7 +424,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	if (event.kind != BW_OBJ)
 		refuse(&o, cgi, 400, BW_EX_DATAERR, "the body is signed, but "
 		    "not a JSON object");
-	if (opt->replay_dir && bw_webhook_seen(opt->replay_dir, w.id,
+	if (opt->replay_dir && seen(opt->replay_dir, w.id,
 	    2 * opt->tolerance + 60)) {
 		/* a delivery already taken: 200, so that OpenAI stops
 		   sending it, but nothing done twice */
