@@ -494,11 +494,11 @@ void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
    lives until the caller resets ar.  Dies on any failure. */
 struct bw_v bw_api_object(struct bw_api *a, struct bw_arena *ar,
 			  struct bw_call *c, struct bw_v body);
-/* " (request ID)" for messages, or "" when the server sent no id. */
-const char *bw_api_reqid(const struct bw_call *c);
 /* The same for a plain method and path. */
 struct bw_v bw_api_json(struct bw_api *a, struct bw_arena *ar,
 			const char *method, const char *path, struct bw_v body);
+/* " (request ID)" for messages, or "" when the server sent no id. */
+const char *bw_api_reqid(const struct bw_call *c);
 /* 1 if the n bytes at s are an id that may go into a URL path:
    [A-Za-z0-9_-]{1,256} (so never one with a NUL in it). */
 int bw_id_valid(const char *s, size_t n);
@@ -550,6 +550,10 @@ void bw_upload(struct bw_api *a, const char *path,
 
 /* --- batches (batch.c, and a file each for create, cancel, poll and
    download) --- */
+
+/* Each stage (bw_upload too) keeps what it reads from the server in an
+   arena of its own, freed before it returns: what it hands on, it
+   writes to o. */
 
 struct bw_create_opts {
 	int endpoint;		/* BW_CHAT..., or -1: from the record */
