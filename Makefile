@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 BW_CPPFLAGS = -Ilib -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DBW_VERSION='"$(VERSION)"'
 BW_CFLAGS = -std=c99 -pthread -Wall -Wextra $(SAN)
-BW_LIBS = -ljq -lcurl -lbearssl -lm -lpthread
+BW_LIBS = -lcurl -lbearssl -lm -lpthread
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
 	bin/bw-download bin/bw-cancel bin/bw-webhook
@@ -30,7 +30,7 @@ UNITS = $(sort $(patsubst %.c,%,$(wildcard tests/unit/*.c)))
 # missing ones when run as root.  make check, demo, check-asan,
 # check-valgrind and fuzz run it first, before anything is compiled; a
 # plain make never does.
-DEPS = gcc make libc6-dev libcurl4-openssl-dev libjq-dev libbearssl-dev \
+DEPS = gcc make libc6-dev libcurl4-openssl-dev libbearssl-dev \
 	libcmocka-dev mandoc python3 jq perl curl openssl
 DEPS_GOALS = check demo check-asan check-valgrind fuzz fuzz-build fuzz-deps
 # make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer

@@ -22,7 +22,7 @@ main(int argc, char *argv[])
 	struct bw_records r;
 	struct bw_api api;
 	struct bw_out out;
-	jv rec;
+	struct bw_v rec;
 	int c;
 
 	bw_init(argv);
@@ -41,10 +41,8 @@ main(int argc, char *argv[])
 	bw_api_init(&api);
 	bw_out_open(&out, 1, "stdout", 0);
 	bw_records_open(&r, argv + optind, argc - optind);
-	while (bw_records_next(&r, &rec)) {
+	while (bw_records_next(&r, &rec))
 		bw_cancel(&api, bw_batch_id(&r, rec), &out);
-		jv_free(rec);
-	}
 	if (r.n == 0)
 		bw_die(BW_EX_DATAERR, "no batches in the input");
 	bw_out_commit(&out);

@@ -28,21 +28,25 @@ chars(const char *s, size_t n)
 	return c;
 }
 
-static jv
-metadata(jv m, const char *arg)
+/* m with the pair of -M arg added (in ar). */
+static struct bw_v
+metadata(struct bw_arena *ar, struct bw_v m, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg)
 		bw_die(BW_EX_USAGE, "-M: not key=value: %s",
 		    bw_quote(arg, strlen(arg), 60));
+	if (!bw_utf8_valid(arg, strlen(arg)))
+		bw_die(BW_EX_USAGE, "-M: not UTF-8");
 	if (chars(arg, eq - arg) > 64 || chars(eq + 1, strlen(eq + 1)) > 512)
 		bw_die(BW_EX_USAGE, "-M: keys are at most 64 characters and "
 		    "values at most 512");
-	if (!jv_is_valid(m))
-		m = jv_object();
-	m = jv_object_set(m, jv_string_sized(arg, eq - arg), jv_string(eq + 1));
-	if (jv_object_length(jv_copy(m)) > 16)
+	if (!m.kind)
+		m = bw_of(BW_OBJ);
+	m = bw_setn(ar, m, bw_str(ar, arg, eq - arg).u.s, eq - arg,
+	    bw_lit(eq + 1));
+	if (m.n > 16)
 		bw_die(BW_EX_USAGE, "-M: at most 16 pairs");
 	return m;
 }
@@ -59,11 +63,12 @@ main(int argc, char *argv[])
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
 	};
-	struct bw_create_opts o = { -1, jv_invalid(), 0, 1 };
+	struct bw_create_opts o = { .endpoint = -1, .lookback = 1 };
+	struct bw_arena ar = { 0 };	/* the metadata */
 	struct bw_records r;
 	struct bw_api api;
 	struct bw_out out;
-	jv rec;
+	struct bw_v rec;
 	int c;
 
 	bw_init(argv);
@@ -77,7 +82,7 @@ main(int argc, char *argv[])
 				    "completions: %s", bw_quote(optarg,
 				    strlen(optarg), 40));
 			break;
-		case 'M': o.metadata = metadata(o.metadata, optarg); break;
+		case 'M': o.metadata = metadata(&ar, o.metadata, optarg); break;
 		case 'f': o.force = 1; break;
 		case 'h':
 			bw_help(synopsis,
@@ -96,14 +101,12 @@ main(int argc, char *argv[])
 	bw_api_init(&api);
 	bw_out_open(&out, 1, "stdout", 0);
 	bw_records_open(&r, argv + optind, argc - optind);
-	while (bw_records_next(&r, &rec)) {
+	while (bw_records_next(&r, &rec))
 		bw_create(&api, &r, rec, &o, &out);
-		jv_free(rec);
-	}
 	if (r.n == 0)
 		bw_die(BW_EX_DATAERR, "no files in the input");
 	bw_out_commit(&out);
-	jv_free(o.metadata);
+	bw_arena_free(&ar);
 	bw_api_free(&api);
 	return 0;
 }

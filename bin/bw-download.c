@@ -34,7 +34,7 @@ main(int argc, char *argv[])
 	struct bw_strset *seen;
 	struct stat st;
 	const char *dir = NULL;
-	jv rec;
+	struct bw_v rec;
 	int c, rc = 0;
 
 	bw_init(argv);
@@ -67,7 +67,6 @@ main(int argc, char *argv[])
 			bw_warn("%s: named again; its lines are written once", id);
 		else
 			rc |= bw_download(&api, &r, rec, dir, &out);
-		jv_free(rec);
 	}
 	bw_strset_free(seen);
 	if (r.n == 0)

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,12 +200,17 @@ bw_api_free(struct bw_api *a)
 }
 
 int
-bw_id_valid(const char *s)
+bw_id_valid(const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
-	return n > 0 && n <= 256 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+	if (n < 1 || n > 256)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
 }
 
 /* --- one attempt --- */
@@ -444,21 +450,18 @@ static const char *
 reason(struct attempt *t)
 {
 	static char msg[512];
+	struct bw_arena ar = { 0 };
+	struct bw_v m;
 	const char *why;
-	size_t col;
-	jv v, e, m;
 
 	msg[0] = 0;
 	if (!t->buf)
 		return msg;
-	v = bw_parse_line(t->buf, t->n, &why, &col);
-	e = bw_jget(v, "error");
-	m = bw_jget(e, "message");
-	if (jv_get_kind(m) == JV_KIND_STRING)
-		snprintf(msg, sizeof msg, ": %s", jv_string_value(m));
-	jv_free(m);
-	jv_free(e);
-	jv_free(v);
+	m = bw_get(bw_get(bw_read(&ar, t->buf, t->n, INT_MAX, &why, NULL),
+	    "error"), "message");
+	if (m.kind == BW_STR)
+		snprintf(msg, sizeof msg, ": %s", m.u.s);
+	bw_arena_free(&ar);
 	/* the API's messages are one line; keep ours one line too */
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
@@ -672,44 +675,42 @@ bw_api_reqid(const struct bw_call *c)
 	return buf;
 }
 
-jv
-bw_api_object(struct bw_api *a, struct bw_call *c, jv body)
+struct bw_v
+bw_api_object(struct bw_api *a, struct bw_arena *ar, struct bw_call *c,
+    struct bw_v body)
 {
 	struct bw_out o;
+	struct bw_v v;
 	const char *why;
-	size_t col;
 	int rc;
-	jv v;
 
-	if (jv_is_valid(body)) {
+	if (body.kind) {
 		bw_out_open(&o, -1, "json", 0);
-		bw_out_json(&o, body);
+		bw_out_v(&o, body);
 		bw_out_char(&o, 0);
 		c->json = o.buf;
 	}
 	rc = bw_api_call(a, c);
-	if (jv_is_valid(body))
+	if (body.kind)
 		bw_out_discard(&o);
 	c->json = NULL;
-	jv_free(body);
 	if (rc != BW_CALL_OK)
 		bw_api_fail(a, c, rc);
-	v = bw_parse_line(c->body ? c->body : "", c->len, &why, &col);
+	v = bw_read(ar, c->body ? c->body : "", c->len, INT_MAX, &why, NULL);
 	free(c->body);
 	c->body = NULL;
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
+	if (v.kind != BW_OBJ)
 		bw_die(BW_EX_PROTOCOL, "%s %s%s: the reply is not a JSON "
 		    "object%s", c->method, a->basepath, c->path,
 		    bw_api_reqid(c));
-	}
 	return v;
 }
 
-jv
-bw_api_json(struct bw_api *a, const char *method, const char *path, jv body)
+struct bw_v
+bw_api_json(struct bw_api *a, struct bw_arena *ar, const char *method,
+    const char *path, struct bw_v body)
 {
 	struct bw_call c = { .method = method, .path = path };
 
-	return bw_api_object(a, &c, body);
+	return bw_api_object(a, ar, &c, body);
 }

@@ -1,10 +1,12 @@
 /*
  * bw.h: libbw, everything the bw-* programs share.
  *
- * Conventions: every public name starts with bw_.  A function that returns
- * a jv returns a value the caller owns; a jv argument is consumed unless
- * the prototype says "borrowed".  Functions that die print one line,
- * "prog: what: why", and exit with one of the codes below.
+ * Conventions: every public name starts with bw_ (BW_ for macros and
+ * constants).  JSON values (struct bw_v) are passed by value and live in
+ * an arena: a function that makes one says which arena holds it, and it
+ * lives until that arena is reset; a value argument is only read.
+ * Functions that die print one line, "prog: what: why", and exit with
+ * one of the codes below.
  */
 #ifndef BW_H
 #define BW_H
@@ -14,11 +16,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <curl/curl.h>
-#include <jv.h>
 
 /* Storage of which each thread has its own copy (a GCC and Clang
-   keyword; C99 has none): the scratch space and caches of the JSON
-   reader, and the static buffers messages are made in. */
+   keyword; C99 has none): the scratch space of the JSON reader, and
+   the static buffers messages are made in. */
 #define BW_TLS __thread
 /* A function that never returns, and one whose argument fmt (the
    f-th) is a printf format for the arguments from the a-th on (0 for
@@ -39,7 +40,6 @@ enum {
 	BW_EX_NOPERM = 77,	/* bad or missing credentials */
 };
 
-extern const char *bw_prog;	/* set by bw_init */
 /* Set by SIGINT and SIGTERM once bw_catch_signals has been called. */
 extern volatile sig_atomic_t bw_interrupted;
 
@@ -157,10 +157,8 @@ void bw_lines_open(struct bw_lines *l, const char *path, size_t max);
    with soft set returns -2 once the lines before it are read. */
 int bw_lines_next(struct bw_lines *l, const char **line, size_t *len);
 void bw_lines_close(struct bw_lines *l);
-/* Dies with code, prefixing "name: line N: " to the message. */
-BW_NORETURN void bw_lines_die(struct bw_lines *l, int code, const char *fmt,
-			      ...) BW_PRINTF(3, 4);
-/* The same for line lineno of file name (NULL for stdin). */
+/* Dies with code, prefixing "name: line N: " to the message (or
+   "line N: " for stdin, name NULL). */
 BW_NORETURN void bw_die_line(const char *name, unsigned long lineno, int code,
 			     const char *fmt, ...) BW_PRINTF(4, 5);
 /* 1 if the line holds nothing but blanks. */
@@ -236,10 +234,12 @@ bw_is(struct bw_v v, const char *s)
 int bw_equal(struct bw_v a, struct bw_v b);
 /* The kind as a person says it: "a string", ..., "missing". */
 const char *bw_kindname(struct bw_v v);
-/* Every item of an array or object v: i counts, m points at it. */
-#define BW_EACH(v, i, m) \
-	for (uint32_t i = 0; i < (v).n; i++) \
-		for (const struct bw_m *m = &(v).u.m[i]; m; m = NULL)
+/* Every item of v, if v is an array or an object: i counts, m points
+   at it.  (The parameters' odd names keep them from meeting a member's
+   name, as m would in v.u.m.) */
+#define BW_EACH(v_, i_, m_) \
+	for (uint32_t i_ = 0; i_ < ((v_).kind >= BW_ARR ? (v_).n : 0); i_++) \
+		for (const struct bw_m *m_ = &(v_).u.m[i_]; m_; m_ = NULL)
 
 /* Making values: each returns the new value; a container argument is
    not changed (see value.c).  Strings and keys are not copied by
@@ -281,6 +281,9 @@ struct bw_v bw_sb_val(const struct bw_sb *b);
    byte column where it went wrong. */
 struct bw_v bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
 		    const char **why, size_t *col);
+/* 1 if the n bytes at s are UTF-8 as bw_read takes it in a string:
+   shortest forms, no surrogates, nothing past U+10FFFF. */
+int bw_utf8_valid(const char *s, size_t n);
 /* v as JSON (BW_NONE as null): keys in insertion order, or in
    JavaScript's (array-index keys first) when o->jsorder is set;
    numbers in their shortest form that reads back as the same double. */
@@ -295,16 +298,6 @@ struct bw_v bw_dump(struct bw_arena *a, struct bw_v v);
 const char *bw_quote(const char *s, size_t n, size_t max);
 /* Frees the calling thread's scratch space of the reader. */
 void bw_json_thread_end(void);
-
-/* --- libjq's values, for the network stages (json.c) --- */
-/* Compact JSON of a jv (borrowed), keys in insertion order. */
-void bw_out_json(struct bw_out *o, jv v);
-/* obj[key], or jv_invalid() (obj borrowed). */
-jv bw_jget(jv obj, const char *key);
-int bw_jhas(jv obj, const char *key);
-const char *bw_jkind(jv v);
-jv bw_v_jv(struct bw_v v);
-jv bw_parse_line(const char *s, size_t n, const char **why, size_t *col);
 
 /* --- lines worked on in parallel, taken in order (par.c) --- */
 
@@ -516,16 +509,19 @@ int bw_api_call(struct bw_api *a, struct bw_call *c);
    what a retry may cure, 76 for a redirect, else 65), naming method,
    path, status, the API's message and the request id. */
 BW_NORETURN void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
-/* Makes the call with an optional JSON body (consumed) and returns the
-   reply, which must be a JSON object (owned).  Dies on any failure. */
-jv bw_api_object(struct bw_api *a, struct bw_call *c, jv body);
+/* Makes the call with a JSON body (BW_NONE: none; only read) and
+   returns the reply, which must be a JSON object, read into ar: it
+   lives until the caller resets ar.  Dies on any failure. */
+struct bw_v bw_api_object(struct bw_api *a, struct bw_arena *ar,
+			  struct bw_call *c, struct bw_v body);
+/* The same for a plain method and path. */
+struct bw_v bw_api_json(struct bw_api *a, struct bw_arena *ar,
+			const char *method, const char *path, struct bw_v body);
 /* " (request ID)" for messages, or "" when the server sent no id. */
 const char *bw_api_reqid(const struct bw_call *c);
-/* The same for a plain method and path. */
-jv bw_api_json(struct bw_api *a, const char *method, const char *path,
-	       jv body);
-/* 1 if s is an id that may go into a URL path: [A-Za-z0-9_-]{1,256}. */
-int bw_id_valid(const char *s);
+/* 1 if the n bytes at s are an id that may go into a URL path:
+   [A-Za-z0-9_-]{1,256} (so never one with a NUL in it). */
+int bw_id_valid(const char *s, size_t n);
 
 /* --- records between network stages (records.c) --- */
 
@@ -536,18 +532,20 @@ struct bw_records {
 	struct bw_lines lines;
 	int stdin_open;
 	unsigned long n;
+	struct bw_arena arena;	/* the last record */
 };
 void bw_records_open(struct bw_records *r, char **argv, int argc);
-/* The next record (owned): a jv string for a bare id, or an object.
-   Returns 0 at the end; dies (65) on a line that is neither. */
-int bw_records_next(struct bw_records *r, jv *rec);
+/* The next record: a string for a bare id, or an object, in r->arena
+   (valid until the next call).  Returns 0 at the end, having freed what
+   r holds; dies (65) on a line that is neither. */
+int bw_records_next(struct bw_records *r, struct bw_v *rec);
 /* Where the last record came from, for messages: "line 3" or the
    operand. */
 const char *bw_records_where(struct bw_records *r);
 /* The batch id of a record: a bare id, a Batch object's id, or a
    webhook event's data.id; dies (65 for a bare id, 76 for an id in an
    object) when it is missing or not a valid id.  Borrowed from rec. */
-const char *bw_batch_id(struct bw_records *r, jv rec);
+const char *bw_batch_id(struct bw_records *r, struct bw_v rec);
 
 /* --- uploading (upload.c) --- */
 
@@ -570,11 +568,16 @@ struct bw_upload_opts {
 void bw_upload(struct bw_api *a, const char *path,
 	       const struct bw_upload_opts *opt, struct bw_out *o);
 
-/* --- batches (batch.c) --- */
+/* --- batches (batch.c, and a file each for create, cancel, poll and
+   download) --- */
+
+/* Each stage (bw_upload too) keeps what it reads from the server in an
+   arena of its own, freed before it returns: what it hands on, it
+   writes to o. */
 
 struct bw_create_opts {
 	int endpoint;		/* BW_CHAT..., or -1: from the record */
-	jv metadata;		/* an object, or invalid */
+	struct bw_v metadata;	/* an object, or BW_NONE */
 	int force;		/* create even when the file has a batch */
 	int lookback;		/* pages of 100 recent batches searched */
 };
@@ -583,17 +586,33 @@ struct bw_poll_opts {
 	int once;
 };
 
-/* 1 if a Batch object's status is completed, failed, expired or
-   cancelled (borrowed). */
-int bw_batch_terminal(jv b);
-/* GET /batches/{id}: the Batch object (owned), its id checked. */
-jv bw_batch_get(struct bw_api *a, const char *id);
+/* The status of a Batch object, lower-cased: one of the eight the API
+   has ("validating" ... "cancelled"), static; an unknown or missing
+   one counts as "in_progress". */
+const char *bw_batch_status(struct bw_v b);
+/* 1 if the status is completed, failed, expired or cancelled. */
+int bw_batch_terminal(struct bw_v b);
+/* request_counts.key (completed, failed, total), or 0. */
+double bw_batch_count(struct bw_v b, const char *key);
+/* Says on stderr why batch id did not complete: the first five of its
+   errors, or else its counts. */
+void bw_batch_why_not(struct bw_v b, const char *id);
+/* Dies 76 unless a Batch object from the server has a valid id, and
+   the id want when want is set; what names the path in the message. */
+void bw_batch_check(struct bw_api *a, struct bw_v b, const char *want,
+		    const char *what);
+/* GET /batches/{id}: the Batch object, in ar, its id checked. */
+struct bw_v bw_batch_get(struct bw_api *a, struct bw_arena *ar,
+			 const char *id);
+/* Writes a Batch object as one line and passes it on at once. */
+void bw_batch_write(struct bw_out *o, struct bw_v b);
+
 /* Creates a batch for the file a record names (a File object from
    bw-upload, or a file id), unless one that has not failed exists for
    it among the recent batches; retries safely: when an attempt's fate
    is unknown, looks for the batch before sending again.  Writes the
-   Batch object to o.  rec is borrowed. */
-void bw_create(struct bw_api *a, struct bw_records *r, jv rec,
+   Batch object to o. */
+void bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	       const struct bw_create_opts *opt, struct bw_out *o);
 /* POST /batches/{id}/cancel; writes the Batch object to o. */
 void bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
@@ -608,8 +627,8 @@ int bw_poll(struct bw_api *a, struct bw_records *r,
    fetched when the record lacks the file ids); with dir, also keeps
    each file there as FILE_ID.jsonl.  A transfer cut short resumes
    where it stopped.  Returns 1 for a batch that failed with no files,
-   else 0; dies 75 for a batch still running.  rec is borrowed. */
-int bw_download(struct bw_api *a, struct bw_records *r, jv rec,
+   else 0; dies 75 for a batch still running. */
+int bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		const char *dir, struct bw_out *o);
 
 /* --- webhooks (webhook.c) --- */
@@ -639,10 +658,6 @@ void bw_webhook_wipe(struct bw_webhook *w);
    the timestamp is within the tolerance of now; else why not. */
 const char *bw_webhook_verify(const struct bw_webhook *w, const char *body,
 			      size_t n);
-/* Records a delivery id in dir (one file per id, made with O_EXCL, so
-   that of two deliveries at once exactly one wins) after removing
-   entries older than window seconds; returns 1 if the id was there. */
-int bw_webhook_seen(const char *dir, const char *id, long window);
 
 struct bw_webhook_opts {
 	const char *id, *timestamp, *signature;	/* else the CGI variables */

@@ -1,8 +1,7 @@
 /*
  * json.c: a strict JSON reader into arena values (struct bw_v), and a
- * lean writer for them (and, for the network stages, libjq's jv).
+ * lean writer for them.
  */
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +96,18 @@ utf8len(const unsigned char *p, const unsigned char *end)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return n;
+}
+
+int
+bw_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	int k;
+
+	for (; p < end; p += k)
+		if (!(k = utf8len(p, end)))
+			return 0;
+	return 1;
 }
 
 static int
@@ -372,7 +383,7 @@ array(struct jp *j, struct bw_v *v)
 }
 
 /* JSON.parse keeps the first place of a repeated key and its last
-   value, as libjq does: so must we. */
+   value: so must we. */
 static void
 dedupe(size_t base)
 {
@@ -557,76 +568,6 @@ bw_read(struct bw_arena *a, const char *s, size_t n, int depth,
 	return v;
 }
 
-/* Object keys repeat from line to line ("role", "content", ...): the
-   short ones are made once and shared, which spares libjq's allocation,
-   UTF-8 check and hashing of each copy. */
-enum { NKEYS = 512, KEYMAX = 24 };
-struct key {
-	unsigned char len;
-	char s[KEYMAX];
-	jv v;
-	int used;
-};
-static BW_TLS struct key keys[NKEYS];
-
-static jv
-key_jv(const char *s, size_t n)
-{
-	unsigned h = 2166136261u;
-
-	if (n >= KEYMAX)
-		return jv_string_sized(s, n);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	struct key *k = &keys[h % NKEYS];
-	if (k->used && k->len == n && !memcmp(k->s, s, n))
-		return jv_copy(k->v);
-	if (k->used)
-		jv_free(k->v);
-	k->used = 1;
-	k->len = n;
-	memcpy(k->s, s, n);
-	k->v = jv_string_sized(s, n);
-	return jv_copy(k->v);
-}
-
-jv
-bw_v_jv(struct bw_v v)
-{
-	jv r;
-
-	switch (v.kind) {
-	case BW_NONE: return jv_invalid();
-	case BW_FALSE: return jv_false();
-	case BW_TRUE: return jv_true();
-	case BW_NUM: return jv_number(v.u.num);
-	case BW_STR: return jv_string_sized(v.u.s, v.n);
-	case BW_ARR:
-		r = jv_array_sized(v.n);
-		for (uint32_t i = 0; i < v.n; i++)
-			r = jv_array_append(r, bw_v_jv(v.u.m[i].v));
-		return r;
-	case BW_OBJ:
-		r = jv_object();
-		for (uint32_t i = 0; i < v.n; i++)
-			r = jv_object_set(r, key_jv(v.u.m[i].k, v.u.m[i].kn),
-			    bw_v_jv(v.u.m[i].v));
-		return r;
-	default: return jv_null();
-	}
-}
-
-static BW_TLS struct bw_arena linearena;
-
-jv
-bw_parse_line(const char *s, size_t n, const char **why, size_t *col)
-{
-	jv r = bw_v_jv(bw_read(&linearena, s, n, INT_MAX, why, col));
-
-	bw_arena_reset(&linearena);
-	return r;
-}
-
 /* --- writing --- */
 
 static const char hexd[] = "0123456789abcdef";
@@ -780,75 +721,6 @@ index_key(const char *s, size_t n, double *v)
 }
 
 static void
-out_member(struct bw_out *o, jv v, int i, int *first)
-{
-	jv k = jv_object_iter_key(v, i);
-	jv x = jv_object_iter_value(v, i);
-
-	if (!*first)
-		bw_out_char(o, ',');
-	*first = 0;
-	bw_out_jstr(o, jv_string_value(k), jv_string_length_bytes(jv_copy(k)));
-	bw_out_char(o, ':');
-	bw_out_json(o, x);
-	jv_free(k);
-	jv_free(x);
-}
-
-/* Keys in insertion order (the API objects of the network stages). */
-static void
-out_object(struct bw_out *o, jv v)
-{
-	int first = 1;
-
-	bw_out_char(o, '{');
-	for (int i = jv_object_iter(v); jv_object_iter_valid(v, i);
-	    i = jv_object_iter_next(v, i))
-		out_member(o, v, i, &first);
-	bw_out_char(o, '}');
-}
-
-void
-bw_out_json(struct bw_out *o, jv v)
-{
-	switch (jv_get_kind(v)) {
-	case JV_KIND_NULL:
-	case JV_KIND_INVALID:
-		bw_out_write(o, "null", 4);
-		break;
-	case JV_KIND_TRUE:
-		bw_out_write(o, "true", 4);
-		break;
-	case JV_KIND_FALSE:
-		bw_out_write(o, "false", 5);
-		break;
-	case JV_KIND_NUMBER:
-		bw_out_number(o, jv_number_value(v));
-		break;
-	case JV_KIND_STRING:
-		bw_out_jstr(o, jv_string_value(v), jv_string_length_bytes(jv_copy(v)));
-		break;
-	case JV_KIND_ARRAY: {
-		int n = jv_array_length(jv_copy(v));
-		bw_out_char(o, '[');
-		for (int i = 0; i < n; i++) {
-			jv x = jv_array_get(jv_copy(v), i);
-			if (i)
-				bw_out_char(o, ',');
-			bw_out_json(o, x);
-			jv_free(x);
-		}
-		bw_out_char(o, ']');
-		break;
-	}
-	case JV_KIND_OBJECT:
-		out_object(o, v);
-		break;
-	}
-}
-
-/* The same for our own values (NULL writes null). */
-static void
 out_vmember(struct bw_out *o, const struct bw_m *m, int *first)
 {
 	if (!*first)
@@ -970,73 +842,13 @@ bw_quote(const char *s, size_t n, size_t max)
 	return buf;
 }
 
-/* The jv of a key the code names, made once and kept (looked up by
-   address, and checked by content, as an address can be reused). */
-enum { NNAMED = 1024 };
-static BW_TLS struct named { const char *p; jv v; } cache[NNAMED];
-
-static jv
-named(const char *key)
-{
-	/* literals sit close together: mix the address's bits well */
-	uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15ULL;
-	size_t i = h >> 54;
-
-	if (cache[i].p != key || strcmp(jv_string_value(cache[i].v), key)) {
-		if (cache[i].p)
-			jv_free(cache[i].v);
-		cache[i].p = key;
-		cache[i].v = jv_string(key);
-	}
-	return jv_copy(cache[i].v);
-}
-
 void
 bw_json_thread_end(void)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].used)
-			jv_free(keys[i].v);
-	for (size_t i = 0; i < NNAMED; i++)
-		if (cache[i].p)
-			jv_free(cache[i].v);
-	memset(keys, 0, sizeof keys);
-	memset(cache, 0, sizeof cache);
 	free(scratch);
 	scratch = NULL;
 	scratchcap = 0;
 	free(stack);
 	stack = NULL;
 	nstack = capstack = 0;
-	bw_arena_free(&linearena);
-}
-
-jv
-bw_jget(jv obj, const char *key)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(obj), named(key));
-}
-
-int
-bw_jhas(jv obj, const char *key)
-{
-	return jv_get_kind(obj) == JV_KIND_OBJECT &&
-	    jv_object_has(jv_copy(obj), named(key));
-}
-
-const char *
-bw_jkind(jv v)
-{
-	switch (jv_get_kind(v)) {
-	case JV_KIND_NULL: return "null";
-	case JV_KIND_TRUE:
-	case JV_KIND_FALSE: return "a boolean";
-	case JV_KIND_NUMBER: return "a number";
-	case JV_KIND_STRING: return "a string";
-	case JV_KIND_ARRAY: return "an array";
-	case JV_KIND_OBJECT: return "an object";
-	default: return "nothing";
-	}
 }

@@ -59,15 +59,6 @@ vdie(const char *name, unsigned long lineno, int code, const char *fmt,
 }
 
 void
-bw_lines_die(struct bw_lines *l, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vdie(l->name, l->lineno, code, fmt, ap);
-}
-
-void
 bw_die_line(const char *name, unsigned long lineno, int code,
     const char *fmt, ...)
 {
@@ -129,7 +120,7 @@ static int
 toolong(struct bw_lines *l)
 {
 	if (!l->soft)
-		bw_lines_die(l, BW_EX_DATAERR,
+		bw_die_line(l->name, l->lineno, BW_EX_DATAERR,
 		    "longer than the limit of %zu bytes", l->max);
 	l->eof = 1;
 	l->start = l->scan = l->end;	/* nothing more from this input */

@@ -14,7 +14,7 @@
 #define BW_VERSION "0"
 #endif
 
-const char *bw_prog = "bw";
+static const char *prog = "bw";	/* set by bw_init */
 volatile sig_atomic_t bw_interrupted;
 static volatile sig_atomic_t caught;
 
@@ -56,8 +56,8 @@ bw_init(char **argv)
 {
 	const char *s = argv[0] ? strrchr(argv[0], '/') : NULL;
 
-	bw_prog = s ? s + 1 : argv[0] ? argv[0] : "bw";
-	argv[0] = (char *)bw_prog;	/* for getopt's messages */
+	prog = s ? s + 1 : argv[0] ? argv[0] : "bw";
+	argv[0] = (char *)prog;	/* for getopt's messages */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -85,7 +85,7 @@ static BW_PRINTF(1, 0) void
 vmsg(const char *fmt, va_list ap)
 {
 	char buf[1024], *p = buf;
-	size_t np = strlen(bw_prog), size = sizeof buf, n;
+	size_t np = strlen(prog), size = sizeof buf, n;
 	int errno0 = errno, m;
 	va_list aq;
 
@@ -101,10 +101,10 @@ vmsg(const char *fmt, va_list ap)
 		p = buf;
 		if (np > size / 2)
 			for (np = size / 2; np > 0 &&
-			    ((unsigned char)bw_prog[np] & 0xc0) == 0x80; np--)
+			    ((unsigned char)prog[np] & 0xc0) == 0x80; np--)
 				;
 	}
-	memcpy(p, bw_prog, np);
+	memcpy(p, prog, np);
 	memcpy(p + np, ": ", 2);
 	vsnprintf(p + np + 2, size - np - 2, fmt, ap);
 	if (n + 2 > size) {
@@ -178,14 +178,14 @@ bw_die(int code, const char *fmt, ...)
 void
 bw_usage(const char *synopsis)
 {
-	fprintf(stderr, "usage: %s %s\n", bw_prog, synopsis);
+	fprintf(stderr, "usage: %s %s\n", prog, synopsis);
 	exit(BW_EX_USAGE);
 }
 
 void
 bw_help(const char *synopsis, const char *options)
 {
-	if (printf("usage: %s %s\n\n%s", bw_prog, synopsis, options) < 0 ||
+	if (printf("usage: %s %s\n\n%s", prog, synopsis, options) < 0 ||
 	    fflush(stdout) == EOF)
 		bw_die(BW_EX_IOERR, "stdout: %s", strerror(errno));
 	exit(0);
@@ -194,7 +194,7 @@ bw_help(const char *synopsis, const char *options)
 void
 bw_version(void)
 {
-	if (printf("%s %s\n", bw_prog, BW_VERSION) < 0 || fflush(stdout) == EOF)
+	if (printf("%s %s\n", prog, BW_VERSION) < 0 || fflush(stdout) == EOF)
 		bw_die(BW_EX_IOERR, "stdout: %s", strerror(errno));
 	exit(0);
 }
@@ -221,7 +221,7 @@ bw_parse_size(const char *flag, const char *s)
 		goto bad;
 	return (uint64_t)v << shift;
 bad:
-	fprintf(stderr, "%s: %s: not a size: %s\n", bw_prog, flag,
+	fprintf(stderr, "%s: %s: not a size: %s\n", prog, flag,
 		bw_quote(s, strlen(s), 40));
 	exit(BW_EX_USAGE);
 }

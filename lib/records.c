@@ -1,4 +1,5 @@
 /* records.c: ids and JSON objects between the network stages. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,18 +18,19 @@ bw_records_open(struct bw_records *r, char **argv, int argc)
 }
 
 static int
-parse(struct bw_records *r, const char *s, size_t n, jv *rec)
+parse(struct bw_records *r, const char *s, size_t n, struct bw_v *rec)
 {
 	const char *why;
 	size_t col;
 
+	bw_arena_reset(&r->arena);
 	while (n > 0 && (*s == ' ' || *s == '\t'))
 		s++, n--;
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
 	if (n > 0 && *s == '{') {
-		*rec = bw_parse_line(s, n, &why, &col);
-		if (!jv_is_valid(*rec))
+		*rec = bw_read(&r->arena, s, n, INT_MAX, &why, &col);
+		if (!rec->kind)
 			bw_die(BW_EX_DATAERR, "%s: invalid JSON at column %zu: %s",
 			    bw_records_where(r), col, why);
 		return 1;
@@ -36,19 +38,21 @@ parse(struct bw_records *r, const char *s, size_t n, jv *rec)
 	if (n == 0 || memchr(s, ' ', n) || memchr(s, '\t', n))
 		bw_die(BW_EX_DATAERR, "%s: not an id or a JSON object",
 		    bw_records_where(r));
-	*rec = jv_string_sized(s, n);
+	*rec = bw_str(&r->arena, s, n);
 	return 1;
 }
 
 int
-bw_records_next(struct bw_records *r, jv *rec)
+bw_records_next(struct bw_records *r, struct bw_v *rec)
 {
 	const char *s;
 	size_t n;
 
 	if (!r->stdin_open) {
-		if (r->i >= r->argc)
+		if (r->i >= r->argc) {
+			bw_arena_free(&r->arena);
 			return 0;
+		}
 		r->n++;
 		r->i++;
 		return parse(r, r->argv[r->i - 1], strlen(r->argv[r->i - 1]), rec);
@@ -60,6 +64,7 @@ bw_records_next(struct bw_records *r, jv *rec)
 		return parse(r, s, n, rec);
 	}
 	bw_lines_close(&r->lines);
+	bw_arena_free(&r->arena);
 	r->stdin_open = 0;
 	r->argc = 0;
 	return 0;
@@ -78,38 +83,25 @@ bw_records_where(struct bw_records *r)
 }
 
 const char *
-bw_batch_id(struct bw_records *r, jv rec)
+bw_batch_id(struct bw_records *r, struct bw_v rec)
 {
-	jv id;
-	const char *s;
+	struct bw_v id;
 
-	if (jv_get_kind(rec) == JV_KIND_STRING) {
-		s = jv_string_value(rec);
-		if (!bw_id_valid(s))
+	if (rec.kind == BW_STR) {
+		if (!bw_id_valid(rec.u.s, rec.n))
 			bw_die(BW_EX_DATAERR, "%s: not a valid batch id: %s",
-			    bw_records_where(r), bw_quote(s, strlen(s), 80));
-		return s;
+			    bw_records_where(r), bw_quote(rec.u.s, rec.n, 80));
+		return rec.u.s;
 	}
-	id = bw_jget(rec, "object");
-	int event = jv_get_kind(id) == JV_KIND_STRING &&
-	    !strcmp(jv_string_value(id), "event");
-	jv_free(id);
-	if (event) {
-		jv data = bw_jget(rec, "data");
-		id = bw_jget(data, "id");
-		jv_free(data);
-	} else {
-		id = bw_jget(rec, "id");
-	}
-	if (jv_get_kind(id) != JV_KIND_STRING) {
-		jv_free(id);
+	if (bw_is(bw_get(rec, "object"), "event"))
+		id = bw_get(bw_get(rec, "data"), "id");
+	else
+		id = bw_get(rec, "id");
+	if (id.kind != BW_STR)
 		bw_die(BW_EX_PROTOCOL, "%s: a record without a batch id",
 		    bw_records_where(r));
-	}
-	s = jv_string_value(id);
-	if (!bw_id_valid(s))
+	if (!bw_id_valid(id.u.s, id.n))
 		bw_die(BW_EX_PROTOCOL, "%s: an invalid batch id: %s",
-		    bw_records_where(r), bw_quote(s, strlen(s), 80));
-	jv_free(id);	/* rec still holds it */
-	return s;
+		    bw_records_where(r), bw_quote(id.u.s, id.n, 80));
+	return id.u.s;
 }

@@ -109,62 +109,42 @@ check_take(void *arg, struct bw_job *j, const char *name)
 
 struct same {
 	struct bw_api *a;
+	struct bw_arena *ar;
 	const char *name;
 	uint64_t bytes;
-	jv seen;		/* ids of such files before we sent */
-	jv found;
 };
 
-/* The newest batch file of this name and size that is not in seen
-   (owned), or invalid. */
-static jv
+/* The newest batch file of this name and size on the server (in
+   m->ar), or BW_NONE. */
+static struct bw_v
 find_same(struct same *m)
 {
-	jv list = bw_api_json(m->a, "GET", "/files?purpose=batch&limit=1000",
-	    jv_invalid());
-	jv data = bw_jget(list, "data"), found = jv_invalid();
+	struct bw_v list = bw_api_json(m->a, m->ar, "GET",
+	    "/files?purpose=batch&limit=1000", bw_of(BW_NONE));
+	struct bw_v data = bw_get(list, "data");
 
-	if (jv_get_kind(data) == JV_KIND_ARRAY) {
-		jv_array_foreach(data, i, f) {
-			jv name = bw_jget(f, "filename"), bytes = bw_jget(f, "bytes");
-			jv id = bw_jget(f, "id");
-			int old = 0;
-			if (jv_is_valid(m->seen)) {
-				jv_array_foreach(m->seen, k, s) {
-					old |= jv_equal(jv_copy(s), jv_copy(id));
-					jv_free(s);
-				}
-			}
-			if (!jv_is_valid(found) && !old &&
-			    jv_get_kind(name) == JV_KIND_STRING &&
-			    !strcmp(jv_string_value(name), m->name) &&
-			    jv_get_kind(bytes) == JV_KIND_NUMBER &&
-			    jv_number_value(bytes) == (double)m->bytes)
-				found = jv_copy(f);
-			jv_free(name);
-			jv_free(bytes);
-			jv_free(id);
-			jv_free(f);
-		}
+	for (uint32_t i = 0; data.kind == BW_ARR && i < data.n; i++) {
+		struct bw_v f = data.u.m[i].v, bytes = bw_get(f, "bytes");
+		if (bw_is(bw_get(f, "filename"), m->name) &&
+		    bytes.kind == BW_NUM && bytes.u.num == (double)m->bytes)
+			return f;
 	}
-	jv_free(data);
-	jv_free(list);
-	return found;
+	return bw_of(BW_NONE);
 }
 
 static int
 upload_unknown(struct bw_call *c)
 {
 	struct same *m = c->arg;
+	struct bw_v found = find_same(m);
 	struct bw_out o;
 
-	m->found = find_same(m);
-	if (!jv_is_valid(m->found))
+	if (!found.kind)
 		return -1;
 	bw_warn("POST %s/files: the request's fate was unknown, but %s is on "
 	    "the server: not sending it again", m->a->basepath, m->name);
 	bw_out_open(&o, -1, "json", 0);
-	bw_out_json(&o, m->found);
+	bw_out_v(&o, found);
 	c->body = o.buf;
 	c->len = o.n;
 	return 0;
@@ -214,41 +194,34 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	else
 		name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	c.upload_name = name;
-	struct same same = { a, name, bytes, jv_array(), jv_invalid() };
-	jv file = jv_invalid();
+	struct bw_arena ar = { 0 };
+	struct same same = { a, &ar, name, bytes };
+	struct bw_v file = bw_of(BW_NONE), id;
 	if (lim->reuse) {
-		jv had = find_same(&same);
-		if (jv_is_valid(had)) {
-			jv hid = bw_jget(had, "id");
+		file = find_same(&same);
+		if (file.kind) {
+			id = bw_get(file, "id");
 			bw_warn("%s: on the server already as %s: not uploading "
-			    "it again", name, jv_get_kind(hid) == JV_KIND_STRING ?
-			    jv_string_value(hid) : "?");
-			jv_free(hid);
-			file = had;
+			    "it again", name, id.kind == BW_STR ? id.u.s : "?");
 		}
 		c.on_unknown = upload_unknown;
 		c.arg = &same;
 	}
-	if (!jv_is_valid(file))
-		file = bw_api_object(a, &c, jv_invalid());
-	jv_free(same.seen);
-	jv_free(same.found);
-	jv id = bw_jget(file, "id");
-	if (jv_get_kind(id) != JV_KIND_STRING)
+	if (!file.kind)
+		file = bw_api_object(a, &ar, &c, bw_of(BW_NONE));
+	id = bw_get(file, "id");
+	if (id.kind != BW_STR)
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the reply is not a File "
 		    "object%s", a->basepath, bw_api_reqid(&c));
-	if (!bw_id_valid(jv_string_value(id)))
+	if (!bw_id_valid(id.u.s, id.n))
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the server sent an invalid "
-		    "file id %s%s", a->basepath, bw_quote(jv_string_value(id),
-		    strlen(jv_string_value(id)), 80), bw_api_reqid(&c));
-	file = jv_object_set(file, jv_string("endpoint"),
-	    jv_string_sized(k.url, k.urln));
-	file = jv_object_set(file, jv_string("request_count"),
-	    jv_number(k.count));
-	bw_out_json(o, file);
+		    "file id %s%s", a->basepath, bw_quote(id.u.s, id.n, 80),
+		    bw_api_reqid(&c));
+	file = bw_set(&ar, file, "endpoint", bw_str(&ar, k.url, k.urln));
+	file = bw_set(&ar, file, "request_count", bw_num(k.count));
+	bw_out_v(o, file);
 	bw_out_char(o, '\n');
-	jv_free(file);
-	jv_free(id);
+	bw_arena_free(&ar);
 	free(k.url);
 	free(k.model);
 	bw_strset_free(k.ids);

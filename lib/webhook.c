@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,8 +215,11 @@ prune(const char *dir, time_t before)
 	closedir(d);
 }
 
-int
-bw_webhook_seen(const char *dir, const char *id, long window)
+/* Records a delivery id in dir (one file per id, made with O_EXCL, so
+   that of two deliveries at once exactly one wins) after removing
+   entries older than window seconds; returns 1 if the id was there. */
+static int
+seen(const char *dir, const char *id, long window)
 {
 	char name[65], path[4096];
 	int fd;
@@ -371,8 +375,9 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	const char *method = getenv("REQUEST_METHOD"), *why;
 	int cgi = method != NULL;
 	char secret[1024], *body;
-	size_t n, col;
-	jv event;
+	struct bw_arena ar = { 0 };
+	struct bw_v event;
+	size_t n;
 
 	bw_out_open(&o, 1, "stdout", 0);
 	if (cgi && strcmp(method, "POST"))
@@ -413,13 +418,11 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	bw_webhook_wipe(&w);
 	if (why)
 		refuse(&o, cgi, 400, BW_EX_NO, why);
-	event = bw_parse_line(body, n, &why, &col);
-	if (jv_get_kind(event) != JV_KIND_OBJECT) {
-		jv_free(event);
+	event = bw_read(&ar, body, n, INT_MAX, &why, NULL);
+	if (event.kind != BW_OBJ)
 		refuse(&o, cgi, 400, BW_EX_DATAERR, "the body is signed, but "
 		    "not a JSON object");
-	}
-	if (opt->replay_dir && bw_webhook_seen(opt->replay_dir, w.id,
+	if (opt->replay_dir && seen(opt->replay_dir, w.id,
 	    2 * opt->tolerance + 60)) {
 		/* a delivery already taken: 200, so that OpenAI stops
 		   sending it, but nothing done twice */
@@ -430,7 +433,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	}
 	struct bw_out line;
 	bw_out_open(&line, -1, "event", 0);
-	bw_out_json(&line, event);
+	bw_out_v(&line, event);
 	bw_out_char(&line, 0);
 	respond(&o, cgi, 200, "application/json", NULL);
 	bw_out_str(&o, line.buf);
@@ -439,7 +442,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	if (opt->exec)
 		spawn(opt->exec, line.buf, strlen(line.buf));
 	bw_out_discard(&line);
-	jv_free(event);
+	bw_arena_free(&ar);
 	free(body);
 	return 0;
 }

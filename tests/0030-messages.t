@@ -47,10 +47,10 @@ cat >"$T/attr.c" <<'E'
 #include "bw.h"
 int f(int x) { if (x) return 1; bw_die(BW_EX_IOERR, "%s", "x"); }
 int g(int x) { if (x) return 1; bw_usage("x"); }
-int h(struct bw_lines *l) { bw_lines_die(l, 65, "%zu", (size_t)1); }
+int h(void) { bw_die_line("f", 1, 65, "%zu", (size_t)1); }
 E
 run ${CC:-cc} -std=c99 -Wall -Werror -I"$TOP/lib" -c -o "$T/attr.o" "$T/attr.c"
-exit_is 0 "no return needed after bw_die, bw_usage, bw_lines_die"
+exit_is 0 "no return needed after bw_die, bw_usage, bw_die_line"
 cat >"$T/attr.c" <<'E'
 #include "bw.h"
 void f(void) { bw_warn("%s", 1); }

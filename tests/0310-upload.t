@@ -111,6 +111,10 @@ fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"bad_id","value":"../../etc/pa
 run bw-upload $R "$T/in.jsonl"
 exit_is 76 "an invalid file id from the server: exit 76"
 out_empty "an invalid file id: nothing on stdout"
+fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"bad_id","value":"file-abc\u0000def"}]}'
+run bw-upload $R "$T/in.jsonl"
+exit_is 76 "a file id with a NUL in it: exit 76"
+err_like 'the server sent an invalid file id "file-abc\\u0000def"' "a file id with a NUL in it: said, whole"
 fake_ctl '{"faults":[{"path":"^/v1/files$","kind":"garbage"}]}'
 run bw-upload $R "$T/in.jsonl"
 exit_is 76 "a reply that is not JSON: exit 76"

@@ -70,6 +70,14 @@ exit_is 2 "17 metadata pairs: usage error"
 err_like "at most 16 pairs" "17 metadata pairs: said"
 run bw-create -M "$(printf '%065d' 0)=v" $R "$fid"
 exit_is 2 "a 65-character key: usage error"
+e_acute=$(printf '\303\251')
+run bw-create -M "$(printf '%064d' 0)=$(printf '%0512d' 0 | sed "s/0/$e_acute/g")" -M k=v -M k=w --force -e chat $R "$fid"
+exit_is 0 "a 64-character key, a value of 512 two-byte characters: exit 0"
+ok 'fake_log | python3 -c "import json,sys; e=[x for x in json.load(sys.stdin) if x[\"path\"]==\"/v1/batches\" and x[\"method\"]==\"POST\"][-1]; m=e[\"json\"][\"metadata\"]; sys.exit(list(m)!=[\"0\"*64,\"k\"] or m[\"0\"*64]!=\"\u00e9\"*512 or m[\"k\"]!=\"w\")"' \
+	"-M: the metadata sent, a key given twice in its first place with its last value"
+run bw-create -M "$(printf 'k=caf\351')" $R "$fid"
+exit_is 2 "-M in Latin-1, not UTF-8: usage error"
+err_like "^bw-create: -M: not UTF-8$" "-M not UTF-8: said"
 run bw-create $R </dev/null
 exit_is 65 "no input: exit 65"
 
@@ -79,6 +87,12 @@ fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"bad_id","va
 run bw-create $R <"$T/file5"
 exit_is 76 "an invalid batch id from the server: exit 76"
 out_empty "an invalid batch id: nothing printed"
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file6"
+fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"bad_id","value":"batch_ab\u0000cd"}]}'
+run bw-create $R <"$T/file6"
+exit_is 76 "a batch id with a NUL in it: exit 76"
+err_like '^bw-create: /v1/batches: the server sent a batch with an invalid id "batch_ab\\u0000cd"$' \
+	"a batch id with a NUL in it: said, whole"
 
 run bw-create --help
 exit_is 0 "--help: exit 0"

@@ -75,6 +75,16 @@ fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","val
 run bw-poll -i 0.01 $R "$id"
 exit_is 76 "the server answers with another batch: exit 76"
 err_like "the server sent batch batch_other, not $id" "another batch: said"
+fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","field":"status","value":"completed\u0000"}]}'
+run bw-poll --once $R "$id"
+exit_is 75 "a status of \"completed\" and a NUL: not taken for completed (--once: 75)"
+fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","value":"'"$id"'\u0000"}]}'
+run bw-poll -i 0.01 $R "$id"
+exit_is 76 "the batch's id and a NUL: exit 76"
+printf '%s\0x\n' "$id" >"$T/nul"
+run bw-poll -i 0.01 $R <"$T/nul"
+exit_is 65 "a bare id with a NUL in it: exit 65, no request"
+err_like "^bw-poll: line 1: not a valid batch id: \"$id\\\\u0000x\"$" "a bare id with a NUL in it: said, whole"
 fake_ctl '{"faults":[]}'
 run bw-poll -i 0.01 $R 'batch_../x'
 exit_is 65 "an invalid id: exit 65, no request"

@@ -92,6 +92,10 @@ fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","fie
 run bw-download $R "$(jget "$T/batch" id)"
 exit_is 76 "an invalid file id from the server: exit 76"
 out_empty "an invalid file id: nothing written"
+fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","field":"output_file_id","value":"file-abc\u0000"}]}'
+run bw-download $R "$(jget "$T/batch" id)"
+exit_is 76 "a file id with a NUL in it: exit 76"
+err_like '^bw-download: the server sent an invalid file id "file-abc\\u0000"$' "a file id with a NUL in it: said, whole"
 fake_ctl '{"faults":[]}'
 
 # output failures

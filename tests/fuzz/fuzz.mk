@@ -17,7 +17,7 @@ FUZZ_SAN = -fsanitize=fuzzer,address,undefined
 FUZZ_CFLAGS = -g -O1 $(FUZZ_SAN) -std=c99 -D_POSIX_C_SOURCE=200809L \
 	-D_DEFAULT_SOURCE -Wall -Wextra -Wno-missing-field-initializers -DBW_VERSION='"$(FUZZ_VERSION)"' -Ilib
 FUZZ_VERSION = $(if $(VERSION),$(VERSION),0)
-FUZZ_LDLIBS = -ljq -lcurl -lbearssl -lm -lpthread
+FUZZ_LDLIBS = -lcurl -lbearssl -lm -lpthread
 FUZZ_LIBSRC = $(if $(LIBSRC),$(LIBSRC),$(wildcard lib/*.c lib/*/*.c))
 FUZZ_HDRS = $(wildcard lib/*.h lib/*/*.h)
 FUZZ_LIBOBJ = $(FUZZ_LIBSRC:%.c=$(FUZZ_DIR)/obj/%.o)

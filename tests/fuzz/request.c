@@ -25,8 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *why = NULL;
 	size_t col;
-	const struct bw_v *req, *back;
-	struct bw_v body, cid;
+	struct bw_v req, back, body, cid;
 	struct bw_mapper *m;
 
 	if (!ready) {
@@ -54,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bw_arena_reset(&m->arena);
 	req = bw_read(&m->arena, (const char *)data + 1, size - 1, 1000,
 	    &why, &col);
-	if (!req)
+	if (!req.kind)
 		return 0;
 	why = NULL;
 	body = bw_map_request(m, req, &cid, &why);
@@ -66,19 +65,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (body.kind != BW_OBJ) {
-		fprintf(stderr, "request: the body is %s\n", bw_vkind(&body));
+		fprintf(stderr, "request: the body is %s\n", bw_kindname(body));
 		abort();
 	}
 	if (cid.kind != BW_NONE && cid.kind != BW_STR) {
 		fprintf(stderr, "request: the custom id is %s\n",
-		    bw_vkind(&cid));
+		    bw_kindname(cid));
 		abort();
 	}
 	/* written, read back and written again: the same text */
 	out.n = 0;
-	bw_out_v(&out, &body);
+	bw_out_v(&out, body);
 	back = bw_read(&m->arena, out.buf, out.n, 1000, &why, &col);
-	if (!back) {
+	if (!back.kind) {
 		fprintf(stderr, "request: the body written does not parse: %s "
 		    "at column %zu: %.*s\n", why, col,
 		    (int)(out.n > 500 ? 500 : out.n), out.buf);
@@ -86,7 +85,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	again.n = 0;
 	bw_out_v(&again, back);
-	if (again.n != out.n || memcmp(again.buf, out.buf, out.n)) {
+	if (again.n != out.n || memcmp(again.buf, out.buf, out.n) ||
+	    !bw_equal(body, back)) {
 		fprintf(stderr, "request: the body written reads back as "
 		    "another value: %.*s\n", (int)(out.n > 500 ? 500 : out.n),
 		    out.buf);

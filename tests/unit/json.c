@@ -1,10 +1,12 @@
-/* json.c: unit tests for bw_parse_line and the JSON writer. */
+/* json.c: unit tests for the JSON reader (bw_read), writer (bw_out_v)
+   and values. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +28,14 @@ take(struct bw_out *o)
 	return s;
 }
 
-/* v (borrowed) as bw_out_json writes it */
+/* v as bw_out_v writes it (keys in insertion order) */
 static char *
-dump(jv v)
+dump(struct bw_v v)
 {
 	struct bw_out o;
 
 	bw_out_open(&o, -1, "x", 0);
-	bw_out_json(&o, v);
+	bw_out_v(&o, v);
 	return take(&o);
 }
 
@@ -47,14 +49,26 @@ number(double d)
 	return take(&o);
 }
 
-static jv
+/* the values of a test, freed when it ends */
+static struct bw_arena arena;
+
+static int
+free_arena(void **state)
+{
+	(void)state;
+	bw_arena_free(&arena);
+	return 0;
+}
+
+/* s read whole, as the network stages and bw-parse read a line */
+static struct bw_v
 parse(const char *s, size_t n)
 {
 	const char *why = NULL;
 	size_t col = 0;
-	jv v = bw_parse_line(s, n, &why, &col);
+	struct bw_v v = bw_read(&arena, s, n, INT_MAX, &why, &col);
 
-	if (!jv_is_valid(v))
+	if (!v.kind)
 		fail_msg("refused at column %zu: %s", col, why);
 	return v;
 }
@@ -63,12 +77,10 @@ parse(const char *s, size_t n)
 static void
 parses_to(const char *s, size_t n, const char *want)
 {
-	jv v = parse(s, n);
-	char *got = dump(v);
+	char *got = dump(parse(s, n));
 
 	assert_string_equal(got, want);
 	free(got);
-	jv_free(v);
 }
 
 static void
@@ -76,13 +88,12 @@ refused(const char *s, size_t n, const char *why, size_t col)
 {
 	const char *gwhy = NULL;
 	size_t gcol = 0;
-	jv v = bw_parse_line(s, n, &gwhy, &gcol);
+	struct bw_v v = bw_read(&arena, s, n, INT_MAX, &gwhy, &gcol);
 
-	if (jv_is_valid(v)) {
+	if (v.kind) {
 		char *got = dump(v);
 		fail_msg("accepted %s", got);
 	}
-	jv_free(v);
 	assert_non_null(gwhy);
 	assert_string_equal(gwhy, why);
 	assert_int_equal(gcol, col);
@@ -121,7 +132,7 @@ test_literals(void **state)
 static void
 test_numbers(void **state)
 {
-	jv v;
+	struct bw_v v;
 
 	(void)state;
 	parses_to(L("0"), "0");
@@ -151,20 +162,18 @@ test_numbers(void **state)
 	    "000000000000"), "1e+68");
 
 	v = parse(L("-0"));
-	assert_true(signbit(jv_number_value(v)));
-	jv_free(v);
+	assert_int_equal(v.kind, BW_NUM);
+	assert_true(signbit(v.u.num));
 	v = parse(L("12345678901234567890"));
-	assert_true(jv_number_value(v) == 12345678901234567890.0);
-	jv_free(v);
+	assert_true(v.u.num == 12345678901234567890.0);
 	v = parse(L("123.456"));
-	assert_true(jv_number_value(v) == 123.456);
-	jv_free(v);
+	assert_true(v.u.num == 123.456);
 }
 
 static void
 test_strings(void **state)
 {
-	jv v;
+	struct bw_v v;
 
 	(void)state;
 	parses_to(L("\"abc\""), "\"abc\"");
@@ -178,9 +187,11 @@ test_strings(void **state)
 	parses_to(L("\"\x7f\""), "\"\x7f\"");
 
 	v = parse(L("\"a\\u0000b\""));
-	assert_int_equal(jv_string_length_bytes(jv_copy(v)), 3);
-	assert_memory_equal(jv_string_value(v), "a\0b", 3);
-	jv_free(v);
+	assert_int_equal(v.kind, BW_STR);
+	assert_int_equal(v.n, 3);
+	assert_memory_equal(v.u.s, "a\0b", 4);	/* and a NUL after */
+	assert_true(bw_eq(v, "a\0b", 3));
+	assert_false(bw_is(v, "a"));
 }
 
 static void
@@ -548,13 +559,12 @@ static void
 test_no_column(void **state)
 {
 	const char *why = NULL;
-	jv v;
+	struct bw_v v;
 
 	(void)state;
-	v = bw_parse_line(L("[1,]"), &why, NULL);
-	assert_false(jv_is_valid(v));
+	v = bw_read(&arena, L("[1,]"), INT_MAX, &why, NULL);
+	assert_int_equal(v.kind, BW_NONE);
 	assert_string_equal(why, "unexpected character");
-	jv_free(v);
 }
 
 static void
@@ -606,14 +616,19 @@ test_number_format(void **state)
 static void
 test_number_in_json(void **state)
 {
-	jv v = JV_ARRAY(jv_number(-0.0), jv_number(1e21), jv_number(0.1),
-	    jv_number(5e-324));
-	char *got = dump(v);
+	struct bw_v v = bw_of(BW_ARR);
+	char *got;
 
 	(void)state;
-	assert_string_equal(got, "[0,1e+21,0.1,5e-324]");
+	v = bw_push(&arena, v, bw_num(-0.0));
+	v = bw_push(&arena, v, bw_num(1e21));
+	v = bw_push(&arena, v, bw_num(0.1));
+	v = bw_push(&arena, v, bw_num(5e-324));
+	v = bw_push(&arena, v, bw_num(NAN));
+	v = bw_push(&arena, v, bw_num(INFINITY));
+	got = dump(v);
+	assert_string_equal(got, "[0,1e+21,0.1,5e-324,null,null]");
 	free(got);
-	jv_free(v);
 }
 
 static void
@@ -621,33 +636,32 @@ test_string_escaping(void **state)
 {
 	char all[33];
 	char *got;
-	jv v;
+	struct bw_v v;
 
 	(void)state;
 	for (int i = 0; i < 32; i++)
 		all[i] = i;
 	all[32] = 0x7f;
-	v = jv_string_sized(all, sizeof all);
+	v = bw_str(&arena, all, sizeof all);
 	got = dump(v);
 	assert_string_equal(got, "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005"
 	    "\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e\\u000f\\u0010\\u0011"
 	    "\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001a"
 	    "\\u001b\\u001c\\u001d\\u001e\\u001f\x7f\"");
 	free(got);
-	jv_free(v);
 
-	v = jv_string("say \"hi\" \\ / caf\xc3\xa9 \xf0\x9f\x98\x80");
+	v = bw_lit("say \"hi\" \\ / caf\xc3\xa9 \xf0\x9f\x98\x80");
 	got = dump(v);
 	assert_string_equal(got,
 	    "\"say \\\"hi\\\" \\\\ / caf\xc3\xa9 \xf0\x9f\x98\x80\"");
 	free(got);
-	jv_free(v);
 
-	v = JV_OBJECT(jv_string("a\"\n"), jv_string("\t"));
+	/* keys are escaped as strings are, a NUL in one too */
+	v = bw_set(&arena, bw_of(BW_OBJ), "a\"\n", bw_lit("\t"));
+	v = bw_setn(&arena, v, "k\0z", 3, bw_num(1));
 	got = dump(v);
-	assert_string_equal(got, "{\"a\\\"\\n\":\"\\t\"}");
+	assert_string_equal(got, "{\"a\\\"\\n\":\"\\t\",\"k\\u0000z\":1}");
 	free(got);
-	jv_free(v);
 }
 
 static void
@@ -775,14 +789,24 @@ test_js_order(void **state)
 static void
 test_kinds(void **state)
 {
-	jv v = JV_ARRAY(jv_null(), jv_true(), jv_false(), jv_number(1),
-	    jv_string("s"), jv_array(), jv_object(), jv_invalid());
-	char *got = dump(v);
+	static const int kinds[] = { BW_NULL, BW_TRUE, BW_FALSE };
+	struct bw_v v = bw_of(BW_ARR);
+	char *got;
 
 	(void)state;
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		v = bw_push(&arena, v, bw_of(kinds[i]));
+	v = bw_push(&arena, v, bw_num(1));
+	v = bw_push(&arena, v, bw_lit("s"));
+	v = bw_push(&arena, v, bw_of(BW_ARR));
+	v = bw_push(&arena, v, bw_of(BW_OBJ));
+	v = bw_push(&arena, v, bw_of(BW_NONE));	/* missing: null */
+	got = dump(v);
 	assert_string_equal(got, "[null,true,false,1,\"s\",[],{},null]");
 	free(got);
-	jv_free(v);
+	got = dump(bw_of(BW_NONE));
+	assert_string_equal(got, "null");
+	free(got);
 }
 
 static void
@@ -820,13 +844,11 @@ test_round_trip(void **state)
 	    "\"\x7f/\",\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"],"
 	    "\"\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87\":[true,false,null],"
 	    "\"deep\":[[[{\"k\":[{},[]]}]]],\"last\":-0.5}";
-	jv v = parse(doc, sizeof doc - 1);
-	char *got = dump(v);
+	char *got = dump(parse(doc, sizeof doc - 1));
 
 	(void)state;
 	assert_string_equal(got, doc);
 	free(got);
-	jv_free(v);
 }
 
 /* --- helpers --- */
@@ -910,6 +932,46 @@ test_make(void **state)
 	bw_arena_free(&a);
 }
 
+/* bw_utf8_valid takes what bw_read takes in a string, byte for byte */
+static void
+test_utf8_valid(void **state)
+{
+	static const char *const good[] = { "", "abc", "caf\xc3\xa9",
+		"\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+		"\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+		"\xf4\x8f\xbf\xbf", "\x7f\x01\n", NULL };
+	static const char *const bad[] = { "\xc0\x80", "\xc1\xbf",
+		"\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
+		"\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+		"\xff", "\xfe", "\x80", "\xc3", "\xe2\x82", "\xf0\x9f\x98",
+		"caf\xe9", "a\xc3\xa9\xbf", NULL };
+
+	(void)state;
+	for (int i = 0; good[i]; i++)
+		if (!bw_utf8_valid(good[i], strlen(good[i])))
+			fail_msg("good[%d] refused", i);
+	for (int i = 0; bad[i]; i++)
+		if (bw_utf8_valid(bad[i], strlen(bad[i])))
+			fail_msg("bad[%d] taken", i);
+	assert_true(bw_utf8_valid(L("a\0b")));
+	/* only the n bytes: a sequence cut by n is invalid */
+	assert_false(bw_utf8_valid("\xc3\xa9", 1));
+	/* the reader agrees on every two-byte string */
+	for (int a = 0; a < 256; a++)
+		for (int b = 0; b < 256; b++) {
+			char in[4] = { '"', a, b, '"' };
+			const char *why;
+			int want = bw_read(&arena, in, 4, 1, &why, NULL).kind != 0;
+			int lead = a >= 0x20 && a != '"' && a != '\\';
+			int trail = b >= 0x20 && b != '"' && b != '\\';
+			if ((a < 0x80 && !lead) || (b < 0x80 && !trail))
+				continue;	/* the reader's own refusals */
+			if (bw_utf8_valid(in + 1, 2) != want)
+				fail_msg("0x%02x 0x%02x: bw_utf8_valid %d, bw_read %d",
+				    a, b, !want, want);
+		}
+}
+
 static void
 test_quote(void **state)
 {
@@ -928,40 +990,44 @@ test_quote(void **state)
 	    "\"ab\xf0\x9f\x98\x80...\"");
 }
 
+/* each test with the arena freed after it */
+#define T(f) cmocka_unit_test_teardown(f, free_arena)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_literals),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_utf8_boundaries),
-		cmocka_unit_test(test_surrogate_pairs),
-		cmocka_unit_test(test_lone_surrogates),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_controls),
-		cmocka_unit_test(test_strict_numbers),
-		cmocka_unit_test(test_structure),
-		cmocka_unit_test(test_more_than_one),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_shallow),
-		cmocka_unit_test(test_repeated_keys),
-		cmocka_unit_test(test_no_column),
-		cmocka_unit_test(test_length_not_nul),
-		cmocka_unit_test(test_number_format),
-		cmocka_unit_test(test_number_in_json),
-		cmocka_unit_test(test_string_escaping),
-		cmocka_unit_test(test_jstr),
-		cmocka_unit_test(test_jstr_every_byte),
-		cmocka_unit_test(test_read_every_byte),
-		cmocka_unit_test(test_js_order),
-		cmocka_unit_test(test_kinds),
-		cmocka_unit_test(test_key_order),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_get_is_kind),
-		cmocka_unit_test(test_make),
-		cmocka_unit_test(test_quote),
+		T(test_literals),
+		T(test_numbers),
+		T(test_strings),
+		T(test_utf8_boundaries),
+		T(test_surrogate_pairs),
+		T(test_lone_surrogates),
+		T(test_escapes),
+		T(test_invalid_utf8),
+		T(test_controls),
+		T(test_strict_numbers),
+		T(test_structure),
+		T(test_more_than_one),
+		T(test_depth),
+		T(test_shallow),
+		T(test_repeated_keys),
+		T(test_no_column),
+		T(test_length_not_nul),
+		T(test_number_format),
+		T(test_number_in_json),
+		T(test_string_escaping),
+		T(test_jstr),
+		T(test_jstr_every_byte),
+		T(test_read_every_byte),
+		T(test_js_order),
+		T(test_kinds),
+		T(test_key_order),
+		T(test_round_trip),
+		T(test_get_is_kind),
+		T(test_make),
+		T(test_utf8_valid),
+		T(test_quote),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

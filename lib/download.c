@@ -1,0 +1,126 @@
+/*
+ * download.c: the output and error files of a batch that has ended,
+ * streamed to the output (and kept in a directory if asked), resumed
+ * where a transfer was cut.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bw.h"
+
+struct sink {
+	struct bw_out *out;
+	int save;		/* a raw copy, or -1 */
+	const char *savename;
+	char last;		/* the last byte written */
+};
+
+static void
+to_sink(void *arg, const char *p, size_t n)
+{
+	struct sink *s = arg;
+
+	if (n > 0)
+		s->last = p[n - 1];
+	bw_out_write(s->out, p, n);
+	if (s->save >= 0) {
+		while (n > 0) {
+			ssize_t w = write(s->save, p, n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				bw_die(BW_EX_IOERR, "%s: %s", s->savename,
+				    strerror(errno));
+			p += w;
+			n -= w;
+		}
+	}
+}
+
+static void
+fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
+    struct bw_out *out)
+{
+	struct bw_call c = { .method = "GET" };
+	struct sink s = { out, -1, NULL, '\n' };
+	char path[512], save[4096], *tmp = NULL;
+	int rc;
+
+	if (!bw_id_valid(id.u.s, id.n))
+		bw_die(BW_EX_PROTOCOL, "the server sent an invalid file id %s",
+		    bw_quote(id.u.s, id.n, 80));
+	snprintf(path, sizeof path, "/files/%s/content", id.u.s);
+	c.path = path;
+	c.sink = to_sink;
+	c.sink_arg = &s;
+	if (dir) {
+		snprintf(save, sizeof save, "%s/%s.jsonl", dir, id.u.s);
+		if (!(tmp = malloc(strlen(save) + 6)))
+			bw_die(BW_EX_IOERR, "out of memory");
+		sprintf(tmp, "%s.part", save);
+		if ((s.save = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+			bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
+		s.savename = tmp;
+		bw_cleanup_path(tmp);
+	}
+	rc = bw_api_call(a, &c);
+	if (rc != BW_CALL_OK)
+		bw_api_fail(a, &c, rc);
+	free(c.body);
+	if (c.received > 0 && s.last != '\n') {
+		/* keep the next file's first line a line of its own */
+		bw_out_char(out, '\n');
+	}
+	if (dir) {
+		if (c.received > 0 && s.last != '\n' && write(s.save, "\n", 1) != 1)
+			bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
+		if (fsync(s.save) < 0 || close(s.save) < 0 ||
+		    rename(tmp, save) < 0 || bw_syncdir(dir) < 0)
+			bw_die(BW_EX_IOERR, "%s: %s", save, strerror(errno));
+		bw_cleanup_drop(tmp);
+		free(tmp);
+	}
+}
+
+int
+bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
+    const char *dir, struct bw_out *out)
+{
+	struct bw_arena ar = { 0 };
+	const char *id = bw_batch_id(r, rec), *s;
+	struct bw_v b, outf, errf;
+	int rc = 0;
+
+	if (bw_is(bw_get(rec, "object"), "batch") && bw_batch_terminal(rec) &&
+	    (bw_get(rec, "output_file_id").kind ||
+	    bw_get(rec, "error_file_id").kind))
+		b = rec;
+	else
+		b = bw_batch_get(a, &ar, id);
+	id = bw_get(b, "id").u.s;
+	s = bw_batch_status(b);
+	if (!bw_batch_terminal(b))
+		bw_die(BW_EX_TEMPFAIL, "%s is %s: nothing to download yet; run "
+		    "again when it has ended (bw-poll)", id, s);
+	outf = bw_get(b, "output_file_id");
+	errf = bw_get(b, "error_file_id");
+	if (outf.kind != BW_STR && errf.kind != BW_STR &&
+	    strcmp(s, "completed")) {
+		bw_batch_why_not(b, id);
+		rc = 1;
+	}
+	if (!strcmp(s, "expired") || !strcmp(s, "cancelled"))
+		bw_warn("%s %s: its output is partial: %.0f of %.0f requests "
+		    "completed", id, s, bw_batch_count(b, "completed"),
+		    bw_batch_count(b, "total"));
+	if (outf.kind == BW_STR)
+		fetch_file(a, outf, dir, out);
+	if (errf.kind == BW_STR)
+		fetch_file(a, errf, dir, out);
+	bw_arena_free(&ar);
+	return rc;
+}

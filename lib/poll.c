@@ -1,0 +1,174 @@
+/*
+ * poll.c: look at many batches in turn until each has ended, writing
+ * each Batch object as it ends, with the progress on stderr.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bw.h"
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+elapsed(char *buf, size_t n, double secs)
+{
+	long s = (long)secs;
+
+	if (s >= 3600)
+		snprintf(buf, n, "%ldh%02ldm%02lds", s / 3600, s / 60 % 60, s % 60);
+	else if (s >= 60)
+		snprintf(buf, n, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, n, "%lds", s);
+}
+
+/* A batch polled: the last look's status and counts, and its object
+   while the round that fetched it lasts. */
+struct polled {
+	char *id;
+	struct bw_v last;
+	const char *status;
+	double completed, total, failed;
+	int done;
+	char said[128];
+};
+
+int
+bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
+    struct bw_out *out)
+{
+	struct polled *p = NULL;
+	struct bw_arena round = { 0 };
+	size_t n = 0, cap = 0, left;
+	double start = now();
+	int tty = isatty(2), rc = 0, drawn = 0;
+	struct bw_v rec;
+
+	while (bw_records_next(r, &rec)) {
+		const char *id = bw_batch_id(r, rec);
+		int dup = 0;
+		for (size_t i = 0; i < n; i++)
+			dup |= !strcmp(p[i].id, id);
+		if (!dup) {
+			if (n == cap && !(p = realloc(p, (cap = cap ? cap * 2 : 16) *
+			    sizeof *p)))
+				bw_die(BW_EX_IOERR, "out of memory");
+			memset(&p[n], 0, sizeof *p);
+			if (!(p[n].id = strdup(id)))
+				bw_die(BW_EX_IOERR, "out of memory");
+			p[n].status = "in_progress";
+			p[n++].last = bw_of(BW_NONE);
+		}
+	}
+	if (n == 0)
+		bw_die(BW_EX_DATAERR, "no batches in the input");
+	bw_catch_signals();
+	for (left = n;;) {
+		double tc = 0, tt = 0, tf = 0;
+		bw_arena_reset(&round);
+		for (size_t i = 0; i < n; i++)
+			p[i].last = bw_of(BW_NONE);
+		for (size_t i = 0; i < n && !bw_interrupted; i++) {
+			if (p[i].done)
+				continue;
+			struct bw_v b = bw_batch_get(a, &round, p[i].id);
+			p[i].last = b;
+			p[i].status = bw_batch_status(b);
+			p[i].completed = bw_batch_count(b, "completed");
+			p[i].total = bw_batch_count(b, "total");
+			p[i].failed = bw_batch_count(b, "failed");
+			if (bw_batch_terminal(b)) {
+				p[i].done = 1;
+				left--;
+				if (tty && drawn)
+					fputs("\r\033[K", stderr);
+				drawn = 0;
+				bw_batch_write(out, b);
+				if (strcmp(p[i].status, "completed")) {
+					bw_batch_why_not(b, p[i].id);
+					rc = 1;
+				}
+			} else if (!tty) {
+				char line[128], t[32];
+				elapsed(t, sizeof t, now() - start);
+				snprintf(line, sizeof line, "%s, %.0f/%.0f done, "
+				    "%.0f failed", p[i].status, p[i].completed,
+				    p[i].total, p[i].failed);
+				if (strcmp(line, p[i].said) && !o->once) {
+					bw_warn("%s: %s (%s)", p[i].id, line, t);
+					snprintf(p[i].said, sizeof p[i].said, "%s", line);
+				}
+			}
+		}
+		if (bw_interrupted)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			tc += p[i].completed;
+			tf += p[i].failed;
+			tt += p[i].total;
+		}
+		if (left == 0)
+			break;
+		if (o->once) {
+			for (size_t i = 0; i < n; i++)
+				if (!p[i].done)
+					bw_batch_write(out, p[i].last);
+			rc = BW_EX_TEMPFAIL;
+			break;
+		}
+		if (o->timeout > 0 && now() - start >= o->timeout) {
+			if (tty && drawn)
+				fputs("\r\033[K", stderr);
+			bw_die(BW_EX_TEMPFAIL, "timed out after %gs: %zu of %zu "
+			    "batches not finished", o->timeout, left, n);
+		}
+		if (tty) {
+			char t[32];
+			elapsed(t, sizeof t, now() - start);
+			if (n == 1)
+				fprintf(stderr, "\r\033[K%s: %s, %.0f/%.0f done, %.0f "
+				    "failed, %s", p[0].id, p[0].status, tc, tt,
+				    tf, t);
+			else
+				fprintf(stderr, "\r\033[K%zu batches, %zu running: "
+				    "%.0f/%.0f done, %.0f failed, %s", n, left, tc,
+				    tt, tf, t);
+			drawn = 1;
+		}
+		double until = now() + o->interval;
+		if (o->timeout > 0 && until > start + o->timeout)
+			until = start + o->timeout;
+		while (!bw_interrupted && now() < until) {
+			struct timespec ts;
+			double d = until - now();
+			if (d > 0.25)
+				d = 0.25;
+			ts.tv_sec = (time_t)d;
+			ts.tv_nsec = (long)((d - ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);
+		}
+		if (bw_interrupted)
+			break;
+	}
+	if (tty && drawn)
+		fputs("\r\033[K", stderr);
+	for (size_t i = 0; i < n; i++)
+		free(p[i].id);
+	free(p);
+	bw_arena_free(&round);
+	if (bw_interrupted) {
+		bw_out_commit(out);
+		bw_reraise();
+	}
+	return rc;
+}
