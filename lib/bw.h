@@ -406,8 +406,6 @@ void bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 void bw_mapper_free(struct bw_mapper *m);
 /* Prints "warning: msg" on stderr unless m printed it before. */
 void bw_mapper_warn(struct bw_mapper *m, const char *msg);
-/* 1 if model (no prefix) is one the SDK treats as a reasoning model. */
-int bw_model_is_reasoning(const char *model);
 /* Maps one request (AI SDK shape, or a raw line with custom_id and
    body) to the body of a batch input line, warning (once per run on
    stderr, or through m->warn) for each field the endpoint or model

@@ -135,15 +135,6 @@ classify(struct bw_mapper *m, const char *id)
 	    !strncmp(id, "gpt-4o-mini-search-preview", 26);
 }
 
-int
-bw_model_is_reasoning(const char *model)
-{
-	struct bw_mapper m = { 0 };
-
-	classify(&m, model);
-	return m.reasoning;
-}
-
 void
 bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
     const char *defaults)

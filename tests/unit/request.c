@@ -164,15 +164,22 @@ test_reasoning_models(void **state)
 		"gpt-5.1-chat-latest", "gpt-5-nano", "gpt-6", NULL };
 	static const char *const no[] = { "gpt-5-chat-latest", "gpt-4o",
 		"gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-3.5-turbo", "omni",
-		"o", "", "chatgpt-4o-latest", "o3x", NULL };
+		"o", "chatgpt-4o-latest", "o3x", NULL };
+	struct bw_mapper m;
 
 	(void)state;
-	for (const char *const *p = yes; *p; p++)
-		if (!bw_model_is_reasoning(*p))
+	for (const char *const *p = yes; *p; p++) {
+		bw_mapper_init(&m, *p, BW_CHAT, NULL);
+		if (!m.reasoning)
 			fail_msg("%s: not a reasoning model", *p);
-	for (const char *const *p = no; *p; p++)
-		if (bw_model_is_reasoning(*p))
+		bw_mapper_free(&m);
+	}
+	for (const char *const *p = no; *p; p++) {
+		bw_mapper_init(&m, *p, BW_CHAT, NULL);
+		if (m.reasoning)
 			fail_msg("%s: a reasoning model", *p);
+		bw_mapper_free(&m);
+	}
 }
 
 static void
