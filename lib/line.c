@@ -10,7 +10,7 @@ const char *
 bw_line_check(struct bw_v line)
 {
 	static const char *const keys[] = { "custom_id", "method", "url",
-		"body", NULL };
+		"body" };
 	struct bw_v id = bw_get(line, "custom_id");
 	struct bw_v url = bw_get(line, "url"), body = bw_get(line, "body");
 	struct bw_v model = bw_get(body, "model");
@@ -19,10 +19,9 @@ bw_line_check(struct bw_v line)
 		return bw_why("%s, not a batch request object",
 		    bw_kindname(line));
 	BW_EACH(line, i, m) {
-		const char *const *k = keys;
-		while (*k && (strlen(*k) != m->kn || memcmp(*k, m->k, m->kn)))
-			k++;
-		if (!*k)
+		const char *k = m->kn == 9 ? keys[0] : m->kn == 6 ? keys[1] :
+		    m->kn == 3 ? keys[2] : m->kn == 4 ? keys[3] : NULL;
+		if (!k || memcmp(k, m->k, m->kn))
 			return bw_why("unknown field %s in a batch line "
 			    "(custom_id, method, url, body)",
 			    bw_quote(m->k, m->kn, 60));
