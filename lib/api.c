@@ -469,15 +469,6 @@ reason(struct attempt *t)
 	return msg;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 nap(double secs)
 {
@@ -635,9 +626,9 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 		bw_warn("%s %s%s: %s%s; retry %d of %d in %.1fs", c->method,
 		    a->basepath, c->path, c->why, bw_api_reqid(c), n + 1,
 		    a->retries, wait);
-		double until = now() + wait;
-		while (!bw_interrupted && now() < until)
-			nap(until - now());
+		double until = bw_now() + wait;
+		while (!bw_interrupted && bw_now() < until)
+			nap(until - bw_now());
 	}
 }
 

@@ -75,6 +75,8 @@ void bw_cleanup_forget(void);
    stays valid until the calling thread's next bw_why.  A reason quotes
    at most a short piece of its input (bw_quote), so that it fits. */
 const char *bw_why(const char *fmt, ...) BW_PRINTF(1, 2);
+/* Seconds on the monotonic clock, for waits and deadlines. */
+double bw_now(void);
 
 /* --- numbers from flags (msg.c) --- */
 

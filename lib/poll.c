@@ -10,15 +10,6 @@
 
 #include "bw.h"
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 elapsed(char *buf, size_t n, double secs)
 {
@@ -50,7 +41,7 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 	struct polled *p = NULL;
 	struct bw_arena round = { 0 };
 	size_t n = 0, cap = 0, left;
-	double start = now();
+	double start = bw_now();
 	int tty = isatty(2), rc = 0, drawn = 0;
 	struct bw_v rec;
 
@@ -100,7 +91,7 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 				}
 			} else if (!tty) {
 				char line[128], t[32];
-				elapsed(t, sizeof t, now() - start);
+				elapsed(t, sizeof t, bw_now() - start);
 				snprintf(line, sizeof line, "%s, %.0f/%.0f done, "
 				    "%.0f failed", p[i].status, p[i].completed,
 				    p[i].total, p[i].failed);
@@ -126,7 +117,7 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 			rc = BW_EX_TEMPFAIL;
 			break;
 		}
-		if (o->timeout > 0 && now() - start >= o->timeout) {
+		if (o->timeout > 0 && bw_now() - start >= o->timeout) {
 			if (tty && drawn)
 				fputs("\r\033[K", stderr);
 			bw_die(BW_EX_TEMPFAIL, "timed out after %gs: %zu of %zu "
@@ -134,7 +125,7 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 		}
 		if (tty) {
 			char t[32];
-			elapsed(t, sizeof t, now() - start);
+			elapsed(t, sizeof t, bw_now() - start);
 			if (n == 1)
 				fprintf(stderr, "\r\033[K%s: %s, %.0f/%.0f done, %.0f "
 				    "failed, %s", p[0].id, p[0].status, tc, tt,
@@ -145,12 +136,12 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 				    tt, tf, t);
 			drawn = 1;
 		}
-		double until = now() + o->interval;
+		double until = bw_now() + o->interval;
 		if (o->timeout > 0 && until > start + o->timeout)
 			until = start + o->timeout;
-		while (!bw_interrupted && now() < until) {
+		while (!bw_interrupted && bw_now() < until) {
 			struct timespec ts;
-			double d = until - now();
+			double d = until - bw_now();
 			if (d > 0.25)
 				d = 0.25;
 			ts.tv_sec = (time_t)d;
