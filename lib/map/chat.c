@@ -310,7 +310,7 @@ map_chat(struct ctx *c, val req, val msgs, val po)
 		s.lpv = bw_of(BW_TRUE);
 		s.toplp = isnum(lp) ? lp : bw_num(0);
 	}
-	v_object_foreach(meta, k, v) {
+	MEMBERS(meta, k, v) {
 		if (!isstr(v) || u16len(k) > 64 || u16len(v) > 512)
 			fail(c, "providerOptions.openai.metadata: keys must be at "
 			    "most 64 characters, values strings of at most 512");

@@ -142,13 +142,13 @@ val obj_present(struct ctx *c, const struct kv *kv, size_t n);
 #define ARR(c, x) bw_push((c)->a, bw_of(BW_ARR), (x))
 /* each member of an object (k, a string value, and x) or item of an
    array (i and x); nothing for a value of another kind */
-#define v_object_foreach(o, k, x) \
+#define MEMBERS(o, k, x) \
 	for (uint32_t k##_i = 0, k##_j = 1; k##_j; k##_j = 0) \
 		for (val k, x; (o).kind == BW_OBJ && k##_i < (o).n && \
 		    (k = map_key(&(o).u.m[k##_i]), x = (o).u.m[k##_i].v, \
 		    (void)k, (void)x, 1); \
 		    k##_i++)
-#define v_array_foreach(a, i, x) \
+#define ITEMS(a, i, x) \
 	for (int i = 0, i##_j = 1; i##_j; i##_j = 0) \
 		for (val x; (a).kind == BW_ARR && (uint32_t)i < (a).n && \
 		    (x = (a).u.m[i].v, (void)x, 1); i++)

@@ -190,7 +190,7 @@ provider_options(struct ctx *c, val req)
 	if (!isobj(o))
 		return fail(c, "providerOptions.openai: %s, not an object",
 		    bw_kindname(o));
-	v_object_foreach(o, k, v) {
+	MEMBERS(o, k, v) {
 		const struct popt *p = table;
 		while (p->name && !bw_is(k, p->name))
 			p++;
@@ -309,7 +309,7 @@ logit_bias(struct ctx *c, val lb, int coerce)
 {
 	val out = bw_of(BW_OBJ);
 
-	v_object_foreach(lb, k, v) {
+	MEMBERS(lb, k, v) {
 		if (!isnum(v))
 			fail(c, "providerOptions.openai.logitBias: values must "
 			    "be numbers");

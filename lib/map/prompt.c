@@ -46,7 +46,7 @@ parts(struct ctx *c, val content, val role, int mi)
 			return fail(c, "messages[%d].content[%d]: not a part "
 			    "with a type", mi, i);
 		}
-		v_object_foreach(p, k, v) {
+		MEMBERS(p, k, v) {
 			if (!oneof(k, part_keys))
 				fail(c, "messages[%d].content[%d]: unknown field %s",
 				    mi, i, quoted(k, 60));
@@ -129,7 +129,7 @@ message(struct ctx *c, val m, int i, val allow)
 	if (!oneof(role, roles))
 		return fail(c, "messages[%d].role: must be system, user, "
 		    "assistant or tool", i);
-	v_object_foreach(m, k, v) {
+	MEMBERS(m, k, v) {
 		if (!oneof(k, message_keys))
 			return fail(c, "messages[%d]: unknown field %s", i,
 			    quoted(k, 60));

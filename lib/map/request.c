@@ -127,7 +127,7 @@ map_raw(struct ctx *c, val req, val *custom_id)
 		line = bw_set(c->a, line, "url", bw_lit(want));
 	if (isobj(body) && !present(model)) {
 		val b = OBJ(c, { "model", bw_lit(c->m->model) });
-		v_object_foreach(body, k, v)
+		MEMBERS(body, k, v)
 			b = bw_setn(c->a, b, k.u.s, k.n, v);
 		line = bw_set(c->a, line, "body", b);
 	}
@@ -156,7 +156,7 @@ check_fields(struct ctx *c, val req)
 	val seed = field(req, "seed"), r = field(req, "reasoning");
 	val ss = field(req, "stopSequences");
 
-	v_object_foreach(req, k, v) {
+	MEMBERS(req, k, v) {
 		if (!oneof(k, request_keys)) {
 			fail(c, "unknown field %s", quoted(k, 60));
 			return;
@@ -202,7 +202,7 @@ bw_map_request(struct bw_mapper *m, val req, val *custom_id,
 	}
 	if (present(m->defaults)) {
 		val merged = m->defaults;
-		v_object_foreach(req, k, v)
+		MEMBERS(req, k, v)
 			merged = bw_setn(c.a, merged, k.u.s, k.n, v);
 		req = merged;
 	}

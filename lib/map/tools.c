@@ -43,7 +43,7 @@ normalize_record(struct ctx *c, val rec, int *pn, int *la)
 
 	if (!isobj(rec))
 		return rec;
-	v_object_foreach(rec, k, v) {
+	MEMBERS(rec, k, v) {
 		out = bw_setn(c->a, out, k.u.s, k.n, normalize_def(c, v, pn, la));
 	}
 	return out;
@@ -87,7 +87,7 @@ all_of_ref(struct ctx *c, val s, int root)
 	}
 	if (!isobj(target))
 		return s;
-	v_object_foreach(rest, k, v)
+	MEMBERS(rest, k, v)
 		target = bw_setn(c->a, target, k.u.s, k.n, v);
 	return target;
 }
@@ -104,7 +104,7 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 		"definitions", "$defs", NULL };
 	val out = bw_of(BW_OBJ);
 
-	v_object_foreach(s, k, v) {
+	MEMBERS(s, k, v) {
 		val nv = bw_of(BW_NONE);
 		if (bw_is(k, "propertyNames") && kind(v) != BW_NULL) {
 			val t = bw_get(v, "type");
@@ -129,14 +129,14 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 		for (const char *const *q = lists; *q && !present(nv); q++)
 			if (bw_is(k, *q) && isarr(v)) {
 				nv = bw_of(BW_ARR);
-				v_array_foreach(v, i, x) {
+				ITEMS(v, i, x) {
 					nv = bw_push(c->a, nv, normalize_def(c, x, pn, la));
 				}
 			}
 		if (!present(nv) && bw_is(k, "items") && kind(v) != BW_NULL) {
 			if (isarr(v)) {
 				nv = bw_of(BW_ARR);
-				v_array_foreach(v, i, x) {
+				ITEMS(v, i, x) {
 					nv = bw_push(c->a, nv, normalize_def(c, x, pn, la));
 				}
 			} else {
@@ -145,7 +145,7 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 		}
 		if (!present(nv) && bw_is(k, "dependencies") && isobj(v)) {
 			nv = bw_of(BW_OBJ);
-			v_object_foreach(v, dk, dv) {
+			MEMBERS(v, dk, dv) {
 				nv = bw_setn(c->a, nv, dk.u.s, dk.n, isarr(dv) ? dv :
 				    normalize_def(c, dv, pn, la));
 			}
@@ -176,7 +176,7 @@ tool_names(struct ctx *c, val tools)
 	val ints = bw_of(BW_ARR), others = bw_of(BW_ARR);
 	double v, w;
 
-	v_object_foreach(tools, k, x) {
+	MEMBERS(tools, k, x) {
 		if (!arrayindex(k, &v)) {
 			others = bw_push(c->a, others, k);
 			continue;
@@ -238,7 +238,7 @@ function_tool(struct ctx *c, val name, val def, int flat, int *pn, int *la)
 
 	if (!isobj(def))
 		return fail(c, "tools.%s: not an object", n);
-	v_object_foreach(def, k, v) {
+	MEMBERS(def, k, v) {
 		if (!oneof(k, tool_keys))
 			return fail(c, "tools.%s: unknown field %s", n,
 			    quoted(k, 60));
@@ -281,7 +281,7 @@ allowed_tools(struct ctx *c, val t, val allowed)
 		return fail(c, "providerOptions.openai.allowedTools: not "
 		    "{\"toolNames\":[names...],\"mode\":\"auto\" or "
 		    "\"required\"}");
-	v_array_foreach(tn, i, name) {
+	ITEMS(tn, i, name) {
 		if (!present(bw_getn(t, name.u.s, name.n)))
 			warn_once(c, "providerOptions.openai.allowedTools: %s is "
 			    "not in tools; sent anyway", quoted(name, 60));
@@ -315,7 +315,7 @@ map_tools(struct ctx *c, val req, int flat, val *tools, val *choice)
 	if (len(names) == 0)
 		return;
 	*tools = bw_of(BW_ARR);
-	v_array_foreach(names, i, name) {
+	ITEMS(names, i, name) {
 		val fn = function_tool(c, name, bw_getn(t, name.u.s, name.n),
 		    flat, &pn, &la);
 		if (c->failed)
