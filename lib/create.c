@@ -125,7 +125,8 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		if (o->endpoint >= 0 &&
 		    !bw_is(endpoint, bw_endpoint_url(o->endpoint)))
 			bw_die(BW_EX_DATAERR, "%s: the file's requests are for %s, "
-			    "not %s (-e)", bw_records_where(r), endpoint.u.s,
+			    "not %s (-e)", bw_records_where(r),
+			    bw_quote(endpoint.u.s, endpoint.n, 60),
 			    bw_endpoint_url(o->endpoint));
 	} else if (o->endpoint >= 0) {
 		endpoint = bw_lit(bw_endpoint_url(o->endpoint));

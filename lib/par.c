@@ -133,6 +133,9 @@ work(struct bw_par *p, void *state, struct bw_arena *a, struct chunk *c)
 		r->warn = c->warn.n;
 		const char *why = NULL;
 		int rc = p->ops->work(state, &j, &why);
+		/* the reason first: it may live in what is reset next */
+		if (rc < 0 && !(c->why = strdup(why ? why : "refused")))
+			bw_die(BW_EX_IOERR, "out of memory");
 		bw_arena_reset(a);
 		r->outn = c->out.n - r->out;
 		r->auxn = c->aux.n - r->aux;
@@ -142,8 +145,6 @@ work(struct bw_par *p, void *state, struct bw_arena *a, struct chunk *c)
 		if (rc < 0) {
 			c->bad = i;
 			c->code = j.code;
-			if (!(c->why = strdup(why ? why : "refused")))
-				bw_die(BW_EX_IOERR, "out of memory");
 			break;
 		}
 	}

@@ -94,7 +94,8 @@ decimal(const char *p, size_t n, long max, long *v)
 }
 
 /* A host that new URL() keeps as it is, but lower-cased: a name of
-   letters, digits, '-', '_' and '.' whose last label is no number, or
+   letters, digits, '-', '_' and '.' with no punycode (xn--) label,
+   whose last label is no number, or
    a dotted quad as WHATWG writes one (other numbers it rewrites). */
 static int
 plain_host(const char *p, size_t n)
@@ -104,9 +105,15 @@ plain_host(const char *p, size_t n)
 
 	if (!n)
 		return 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (!isalnum((unsigned char)p[i]) && !strchr("-_.", p[i]))
 			return 0;
+		/* punycode, which new URL() checks and may refuse */
+		if ((i == 0 || p[i - 1] == '.') && n - i >= 4 &&
+		    ascii_lower(p[i]) == 'x' && ascii_lower(p[i + 1]) == 'n' &&
+		    p[i + 2] == '-' && p[i + 3] == '-')
+			return 0;
+	}
 	/* WHATWG's "ends in a number": the last label, bar an empty one
 	   after a final dot, is digits or 0x and hex digits */
 	ln = p[n - 1] == '.' ? n - 1 : n;
@@ -238,7 +245,7 @@ normalize_url(struct ctx *c, val u, const char *where)
 		int ok = at > host && (!pw || (pw > host && pw + 1 < at));
 		for (p = host; ok && p < at; p++)
 			ok = isalnum((unsigned char)*p) ||
-			    strchr("._~!$&'()*+,-", *p) || p == pw;
+			    strchr("._~!$%&'()*+,-", *p) || p == pw;
 		if (!ok)
 			return fail(c, "%s: a URL whose user name or password "
 			    "is not plain: %s", where, quoted(u, 60));
@@ -276,6 +283,8 @@ static int
 file_data(struct ctx *c, val data, val mt, const char *where,
     struct file *f)
 {
+	int tagged = 0;
+
 	f->url = f->data = f->fileid = bw_of(BW_NONE);
 	f->mt = mt;
 	if (isobj(data)) {
@@ -288,9 +297,10 @@ file_data(struct ctx *c, val data, val mt, const char *where,
 		if (bw_is(type, "url") && isstr(bw_get(data, "url"))) {
 			f->url = bw_get(data, "url");	/* taken as it is */
 			return 0;
-		} else if (bw_is(type, "data") && isstr(bw_get(data, "data")))
-			data = bw_get(data, "data");
-		else {
+		} else if (bw_is(type, "data") && isstr(bw_get(data, "data"))) {
+			data = bw_get(data, "data");	/* never a URL */
+			tagged = 1;
+		} else {
 			fail(c, "%s: data is an object but not {\"type\":\"url\","
 			    "\"url\":...}, {\"type\":\"data\",\"data\":...} or "
 			    "{\"type\":\"reference\",\"reference\":{\"openai\":...}}",
@@ -302,11 +312,37 @@ file_data(struct ctx *c, val data, val mt, const char *where,
 		fail(c, "%s: %s, not a string", where, bw_kindname(data));
 		return -1;
 	}
+	/* new URL() drops blanks and controls at the ends, and tabs and
+	   newlines inside, before it looks for a scheme: a string that is
+	   a URL only so is refused, not sent as base64 */
+	const char *p = data.u.s, *end = p + data.n;
+	while (p < end && (unsigned char)*p <= 0x20)
+		p++;
+	while (p < end && (*p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p < end && isalpha((unsigned char)*p))
+		p++;
+	else
+		p = end;
+	while (p < end && (*p == '\t' || *p == '\n' || *p == '\r' ||
+	    isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
+		p++;
+	if (p < end && *p == ':' && !tagged && !starts_ci(data, "data:") &&
+	    !has_scheme(data)) {
+		fail(c, "%s: a URL with a blank or control byte before or inside "
+		    "its scheme: %s", where, quoted(data, 60));
+		return -1;
+	}
 	if (starts_ci(data, "data:")) {
 		/* what the SDK's splitDataUrl reads: the media type before
-		   ";base64,", the data after */
-		const char *s = data.u.s, *end = s + data.n, *comma, *semi;
-		for (const char *p = s; p < end; p++)
+		   ";base64,", the data after the one comma */
+		const char *s = data.u.s, *comma, *semi;
+		if (tagged) {
+			fail(c, "%s: a data: URL given as {\"type\":\"data\"}: "
+			    "give the base64 alone", where);
+			return -1;
+		}
+		for (p = s; p < end; p++)
 			if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
 			    (unsigned char)*p >= 0x80) {
 				fail(c, "%s: a data: URL with a blank, a control "
@@ -316,19 +352,32 @@ file_data(struct ctx *c, val data, val mt, const char *where,
 		comma = memchr(s, ',', data.n);
 		semi = comma && comma - s >= 12 ? comma - 7 : NULL;
 		if (!semi || memcmp(semi, ";base64", 7) ||
-		    memchr(s + 5, ';', semi - s - 5)) {
-			fail(c, "%s: a data: URL that is not base64", where);
+		    memchr(s + 5, ';', semi - s - 5) ||
+		    memchr(s + 5, ':', semi - s - 5) ||
+		    memchr(comma + 1, ',', end - comma - 1)) {
+			fail(c, "%s: a data: URL that is not data:TYPE;base64,DATA",
+			    where);
 			return -1;
 		}
-		if (semi > s + 5)
-			f->mt = bw_str(c->a, s + 5, semi - s - 5);
+		if (semi == s + 5) {	/* the SDK takes "" and throws */
+			fail(c, "%s: a data: URL without a media type", where);
+			return -1;
+		}
+		f->mt = bw_str(c->a, s + 5, semi - s - 5);
 		f->data = bw_str(c->a, comma + 1, end - comma - 1);
-	} else if (has_scheme(data)) {
+	} else if (!tagged && has_scheme(data)) {
 		f->url = normalize_url(c, data, where);
 		return c->failed ? -1 : 0;
 	} else {
 		f->data = data;
 	}
+	for (uint32_t i = 0; i < f->data.n; i++)
+		if (b64val((unsigned char)f->data.u.s[i]) < 0 &&
+		    f->data.u.s[i] != '=') {
+			fail(c, "%s: data that is not base64 (at byte %u)",
+			    where, i + 1);
+			return -1;
+		}
 	const char *img = sniff(f->data);
 	if (img)
 		f->mt = bw_lit(img);

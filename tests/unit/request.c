@@ -951,6 +951,8 @@ test_urls(void **state)
 		{ "https://example.com/{x}?'y'#`z`",
 		  "https://example.com/%7Bx%7D?%27y%27#%60z%60" },
 		{ "https://example.com/a..b/.c/", "https://example.com/a..b/.c/" },
+		{ "https://us%20er@example.com/", "https://us%20er@example.com/" },
+		{ "https://axn--b.example/", "https://axn--b.example/" },
 	};
 	static const char *const refused_urls[][2] = {
 		{ "https://example.com/a/../b", "a \".\" or \"..\" path segment" },
@@ -972,7 +974,8 @@ test_urls(void **state)
 		{ "https://example.com:65536/", "whose port is not a number" },
 		{ "https://a@b@example.com/", "user name or password is not plain" },
 		{ "https://user:@example.com/", "user name or password is not plain" },
-		{ "https://us%20er@example.com/", "user name or password is not plain" },
+		{ "https://xn--a.com/x", "whose host is not a plain name" },
+		{ "https://a.XN--zz.com/x", "whose host is not a plain name" },
 		{ "https:example.com/x", "not http://, https:// or data:" },
 		{ "ftp://example.com/x.png", "not http://, https:// or data:" },
 		{ "https://example.com/x ", "ends in a blank" },
@@ -1009,6 +1012,59 @@ test_urls(void **state)
 	bw_mapper_free(&m);
 }
 
+/* strings the SDK reads as URLs after new URL() drops blanks and
+   controls, and data: URLs splitDataUrl reads otherwise than bw could */
+static void
+test_not_quite_urls(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "\" https://example.com/x.png\"",
+		  "a URL with a blank or control byte before or inside its scheme" },
+		{ "\"\\thttps://example.com/x.png\"",
+		  "a URL with a blank or control byte before or inside its scheme" },
+		{ "\"ht\\ttps://example.com/x.png\"",
+		  "a URL with a blank or control byte before or inside its scheme" },
+		{ "\"\\u0001https://example.com/x.png\"",
+		  "a URL with a blank or control byte before or inside its scheme" },
+		{ "\" data:image/png;base64,AAAA\"",
+		  "a URL with a blank or control byte before or inside its scheme" },
+		{ "\"data:image/png:x;base64,AAAA\"",
+		  "a data: URL that is not data:TYPE;base64,DATA" },
+		{ "\"data:image/png;base64,AAAA,BBBB\"",
+		  "a data: URL that is not data:TYPE;base64,DATA" },
+		{ "\"data:;base64,AAAA\"", "a data: URL without a media type" },
+		{ "\"AAAA#x\"", "data that is not base64 (at byte 5)" },
+		{ "{\"type\":\"data\",\"data\":\"https://example.com/a.png\"}",
+		  "data that is not base64 (at byte 6)" },
+		{ "{\"type\":\"data\",\"data\":\"data:image/png;base64,AAAA\"}",
+		  "a data: URL given as {\"type\":\"data\"}: give the base64 alone" },
+	};
+	struct bw_mapper m;
+	char req[512], want[256];
+
+	(void)state;
+	bw_mapper_init(&m, "gpt-4o-mini", BW_CHAT, NULL);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		snprintf(req, sizeof req, "{\"messages\":[{\"role\":\"user\","
+		    "\"content\":[{\"type\":\"image\",\"image\":%s,"
+		    "\"mediaType\":\"image/png\"}]}]}", cases[i][0]);
+		const char *why = NULL;
+		struct bw_v cid, v = bw_map_request(&m, parse(req), &cid, &why);
+		snprintf(want, sizeof want, "messages[0].content[0]: %s",
+		    cases[i][1]);
+		if (v.kind != BW_NONE || strncmp(why, want, strlen(want)))
+			fail_msg("%s: %s", cases[i][0], v.kind ? "mapped" : why);
+		bw_arena_reset(&m.arena);
+	}
+	/* {"type":"data"} is base64, never a URL */
+	maps_to(&m, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+	    "\"image\",\"image\":{\"type\":\"data\",\"data\":\"iVBORw0KGgo=\"}}]}]}",
+	    NULL, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+	    "\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":"
+	    "\"data:image/png;base64,iVBORw0KGgo=\"}}]}]}");
+	bw_mapper_free(&m);
+}
+
 int
 main(void)
 {
@@ -1028,6 +1084,7 @@ main(void)
 		cmocka_unit_test_teardown(test_exact_strings, uncapture),
 		cmocka_unit_test_teardown(test_media_type_whole, uncapture),
 		cmocka_unit_test_teardown(test_urls, uncapture),
+		cmocka_unit_test_teardown(test_not_quite_urls, uncapture),
 		cmocka_unit_test_teardown(test_defaults, uncapture),
 		cmocka_unit_test_teardown(test_bad_requests, uncapture),
 	};
