@@ -163,6 +163,7 @@ bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 			    bw_kindname(m->defaults));
 		if (present(bw_get(m->defaults, "customId")))
 			bw_die(BW_EX_USAGE, "-d: customId cannot be a default");
+		check_defaults(m);
 	}
 }
 

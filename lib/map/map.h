@@ -162,6 +162,10 @@ map_key(const struct bw_m *m)
 	return k;
 }
 
+/* request.c: dies (2) when the defaults (-d) hold a field that no
+   request may have, or one of the wrong kind */
+void check_defaults(struct bw_mapper *m);
+
 /* media.c */
 struct file {
 	val url;		/* a URL other than data:, or BW_NONE */

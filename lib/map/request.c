@@ -181,6 +181,17 @@ check_fields(struct ctx *c, val req)
 		fail(c, "stopSequences: not an array of strings");
 }
 
+void
+check_defaults(struct bw_mapper *m)
+{
+	struct ctx c = { .m = m, .a = &m->arena };
+
+	check_fields(&c, m->defaults);
+	if (c.failed)
+		bw_die(BW_EX_USAGE, "-d: %s", c.why);
+	bw_arena_reset(&m->arena);
+}
+
 val
 bw_map_request(struct bw_mapper *m, val req, val *custom_id,
     const char **why)
