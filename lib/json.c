@@ -540,6 +540,9 @@ value(struct jp *j, struct bw_v *v)
 		return fail(j, "control character");
 	if (*j->p >= 0x80 && !utf8len(j->p, j->end))
 		return fail(j, "invalid UTF-8");
+	if (j->end - j->p >= 3 && !memcmp(j->p, "\xef\xbb\xbf", 3))
+		return fail(j, "a byte order mark (U+FEFF): save the file "
+		    "as UTF-8 without one");
 	return fail(j, "unexpected character");
 }
 
