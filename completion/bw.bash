@@ -3,6 +3,7 @@
 _bw()
 {
 	local cur prev opts
+	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $prev in
@@ -12,12 +13,23 @@ _bw()
 	-m|--model)
 		COMPREPLY=($(compgen -W 'gpt-4o-mini gpt-4.1 gpt-5 gpt-5-mini gpt-5.5 o3 o4-mini' -- "$cur"))
 		return ;;
-	-d|-o|--save|--replay-dir)
+	-d|--defaults|-D)
+		case $1 in
+		bw-run) [[ $prev == -d ]] && COMPREPLY=($(compgen -d -- "$cur")) ;;
+		esac
+		return ;;	# JSON, but bw-run's -d is its directory
+	-o|--save|--replay-dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
+	-i|--interval|-t|--timeout|-M|--metadata|-H|--header|-s|--split|\
+	--max-*|--retries|--retry-wait|--tolerance|--exec|--id|--timestamp|\
+	--signature|--lookback)
+		return ;;	# a value, not a file
 	esac
 	if [[ $cur == -* ]]; then
-		opts=$("$1" --help 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u)
+		# long and short options alike, from the program's own --help
+		opts=$("$1" --help 2>/dev/null |
+			grep -oE -- '(^|[ ,])--?[a-zA-Z][a-z-]*' | tr -d ' ,' | sort -u)
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
