@@ -23,7 +23,7 @@ main(int argc, char *argv[])
 	struct bw_api api;
 	struct bw_out out;
 	struct bw_v rec;
-	int c;
+	int c, ended = 0;
 
 	bw_init(argv);
 	bw_api_defaults(&api);
@@ -42,10 +42,10 @@ main(int argc, char *argv[])
 	bw_out_open(&out, 1, "stdout", 0);
 	bw_records_open(&r, argv + optind, argc - optind);
 	while (bw_records_next(&r, &rec))
-		bw_cancel(&api, bw_batch_id(&r, rec), &out);
+		ended |= bw_cancel(&api, bw_batch_id(&r, rec), &out);
 	if (r.n == 0)
 		bw_die(BW_EX_DATAERR, "no batches in the input");
 	bw_out_commit(&out);
 	bw_api_free(&api);
-	return 0;
+	return ended;
 }

@@ -614,8 +614,10 @@ void bw_batch_write(struct bw_out *o, struct bw_v b);
    Batch object to o. */
 void bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	       const struct bw_create_opts *opt, struct bw_out *o);
-/* POST /batches/{id}/cancel; writes the Batch object to o. */
-void bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
+/* POST /batches/{id}/cancel, and writes the Batch object to o;
+   returns 0.  A batch that has ended already is not cancelled: says so
+   on stderr, writes its Batch object and returns 1. */
+int bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
 /* Polls every batch the records name until each has ended, writing
    each Batch object when it ends; returns 0 if all completed, 1 if any
    did not, 75 with --once when any is still running.  Dies 75 at the

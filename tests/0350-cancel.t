@@ -18,9 +18,14 @@ ok '[ "$(wc -l <"$T/lines")" -eq 10 ]' "bw-download: the partial output and the 
 bw-parse "$T/lines" >"$T/results"
 ok '[ "$(grep -c "\"status\":\"canceled\"" "$T/results")" -eq 5 ] && [ "$(grep -c "\"status\":\"succeeded\"" "$T/results")" -eq 5 ]' \
 	"bw-parse: five succeeded, five canceled"
-run bw-cancel $R "$id"
-exit_is 65 "cancelling a cancelled batch: exit 65 (409)"
-err_like "^bw-cancel: POST /v1/batches/$id/cancel: 409: " "409: said"
+awk 'BEGIN { for (i = 0; i < 3; i++) printf "{\"customId\":\"d%d\",\"prompt\":\"q\"}\n", i }' |
+	bw-jsonl -m gpt-4o-mini | bw-upload | bw-create >"$T/batch2"
+id2=$(jget "$T/batch2" id)
+run bw-cancel $R "$id" "$id2"
+exit_is 1 "a batch that has ended, then one running: exit 1 (the legitimate no)"
+err_like "^bw-cancel: $id: already cancelled: not cancelled$" "the ended one: said"
+ok '[ "$(head -1 "$T/out" | jget /dev/stdin status)" = cancelled ] && [ "$(sed -n 2p "$T/out" | jget /dev/stdin status)" = cancelling ]' \
+	"both Batch objects written, the rest of the input done"
 run bw-cancel $R 'batch_../../x'
 exit_is 65 "an invalid id: exit 65"
 run bw-cancel $R </dev/null
