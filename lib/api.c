@@ -651,8 +651,12 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 		code = BW_EX_DATAERR;
 	if (bw_interrupted)
 		bw_reraise();
-	bw_die(code, "%s %s%s: %s%s", c->method, a->basepath, c->path, c->why,
-	    bw_api_reqid(c));
+	/* the API is below /v1: a base URL without it answers 404 to all */
+	const char *hint = c->status == 404 &&
+	    !strstr(a->basepath, "/v1") ? " (OPENAI_BASE_URL has no /v1: "
+	    "the API's URLs begin with it)" : "";
+	bw_die(code, "%s %s%s: %s%s%s", c->method, a->basepath, c->path,
+	    c->why, bw_api_reqid(c), hint);
 }
 
 const char *

@@ -42,6 +42,11 @@ run env OPENAI_BASE_URL=http://127.0.0.1:9/v1 bw-upload --retries 1 $R "$T/in.js
 exit_is 75 "nothing listening: exit 75 after the retries"
 err_like "POST /v1/files: .*; retry 1 of 1" "nothing listening: the retry said"
 
+run env OPENAI_BASE_URL="${FAKE%/}" bw-poll --once $R batch_abc
+exit_is 65 "a base URL without /v1: 404, exit 65"
+err_like "^bw-poll: GET /batches/batch_abc: 404.*\(OPENAI_BASE_URL has no /v1: the API's URLs begin with it\)$" \
+	"a base URL without /v1: the likely cause said"
+
 # the live progress line on a terminal
 bw-upload $R "$T/in.jsonl" | bw-create $R >"$T/batch"
 curl -sf --cacert "$T/ca.pem" -X POST -d '{"steps":3}' "$FAKE/__control" >/dev/null
