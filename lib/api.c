@@ -56,7 +56,7 @@ static void
 read_key_file(struct bw_api *a, const char *path)
 {
 	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	ssize_t n = 0;
 	size_t len = 0;
 
 	if (fd < 0)
@@ -64,9 +64,14 @@ read_key_file(struct bw_api *a, const char *path)
 	while (len < sizeof a->key - 1 &&
 	    (n = read(fd, a->key + len, sizeof a->key - 1 - len)) > 0)
 		len += n;
+	if (n < 0)
+		bw_die(BW_EX_USAGE, "--api-key-file: %s: %s", path,
+		    strerror(errno));
 	close(fd);
 	a->key[len] = 0;
 	a->key[strcspn(a->key, "\r\n")] = 0;
+	if (!a->key[0])
+		bw_die(BW_EX_NOPERM, "--api-key-file: %s: no key in it", path);
 }
 
 int
@@ -79,6 +84,10 @@ bw_api_option(struct bw_api *a, int opt, const char *arg)
 	case 'H':
 		if (!strchr(arg, ':') || strpbrk(arg, "\r\n"))
 			bw_die(BW_EX_USAGE, "-H: not a header \"Name: value\"");
+		if (!strncasecmp(arg, "authorization:", 14))
+			bw_die(BW_EX_USAGE, "-H: the key never goes on the "
+			    "command line (ps shows it): use OPENAI_API_KEY or "
+			    "--api-key-file");
 		if (a->nextra == (int)(sizeof a->extra / sizeof *a->extra))
 			bw_die(BW_EX_USAGE, "-H: at most %d headers",
 			    (int)(sizeof a->extra / sizeof *a->extra));
@@ -137,6 +146,7 @@ bw_api_init(struct bw_api *a)
 	const char *env;
 	size_t n;
 
+	bw_no_core();
 	if (a->keyfile)
 		read_key_file(a, a->keyfile);
 	else if ((env = getenv("OPENAI_API_KEY")))
@@ -446,6 +456,69 @@ perform(struct attempt *t, double *secs)
 
 /* --- messages --- */
 
+/* The key this client sends (from its Authorization header), for
+   redacting it where a server echoes it. */
+static const char *
+sent_key(const struct bw_api *a, size_t *n)
+{
+	static const char pre[] = "Authorization: Bearer ";
+
+	for (const struct curl_slist *h = a->headers; h; h = h->next)
+		if (!strncmp(h->data, pre, sizeof pre - 1)) {
+			*n = strlen(h->data + sizeof pre - 1);
+			return h->data + sizeof pre - 1;
+		}
+	*n = 0;
+	return NULL;
+}
+
+/* n bytes a server sent, fit for a terminal and a log, into out (cap
+   bytes): control bytes (C0, DEL and C1) as \u00XX, line ends as
+   blanks, the API key as [API key], cut at a character's start. */
+static void
+printable(const struct bw_api *a, char *out, size_t cap, const char *s,
+    size_t n)
+{
+	size_t kn, o = 0;
+	const char *key = sent_key(a, &kn);
+	char esc[8];
+
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char ch = s[i];
+		const char *add = (const char *)&s[i];
+		size_t an = 1;
+		if (kn >= 8 && n - i >= kn && !memcmp(s + i, key, kn)) {
+			add = "[API key]";
+			an = 9;
+			i += kn - 1;
+		} else if (ch == '\n' || ch == '\r') {
+			add = " ";
+		} else if (ch < 0x20 || ch == 0x7f) {
+			snprintf(esc, sizeof esc, "\\u%04x", ch);
+			add = esc;
+			an = 6;
+		} else if (ch == 0xc2 && i + 1 < n &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f) {
+			snprintf(esc, sizeof esc, "\\u%04x",
+			    (unsigned char)s[i + 1]);
+			add = esc;
+			an = 6;
+			i++;
+		} else if (ch >= 0x80) {	/* a whole character or none */
+			while (i + an < n && ((unsigned char)s[i + an] & 0xc0) ==
+			    0x80)
+				an++;
+			i += an - 1;
+		}
+		if (o + an + 1 > cap)
+			break;
+		memcpy(out + o, add, an);
+		o += an;
+	}
+	out[o] = 0;
+}
+
 static const char *
 reason(struct attempt *t)
 {
@@ -459,13 +532,11 @@ reason(struct attempt *t)
 		return msg;
 	m = bw_get(bw_get(bw_read(&ar, t->buf, t->n, INT_MAX, &why, NULL),
 	    "error"), "message");
-	if (m.kind == BW_STR)
-		snprintf(msg, sizeof msg, ": %s", m.u.s);
+	if (m.kind == BW_STR) {
+		memcpy(msg, ": ", 2);
+		printable(t->a, msg + 2, sizeof msg - 2, m.u.s, m.n);
+	}
 	bw_arena_free(&ar);
-	/* the API's messages are one line; keep ours one line too */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
 	return msg;
 }
 
@@ -565,11 +636,12 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 
 		c->status = t.status;
 		c->curl_code = cc;
-		snprintf(c->reqid, sizeof c->reqid, "%s", t.reqid);
+		printable(a, c->reqid, sizeof c->reqid, t.reqid,
+		    strlen(t.reqid));
 		if (a->verbose)
 			bw_warn("%s %s%s %ld %.3fs%s%s", c->method, a->basepath,
-			    c->path, t.status, secs, t.reqid[0] ? " " : "",
-			    t.reqid);
+			    c->path, t.status, secs, c->reqid[0] ? " " : "",
+			    c->reqid);
 		if (cc == CURLE_OK && t.status >= 200 && t.status < 300) {
 			c->body = t.buf;
 			c->len = t.n;

@@ -77,6 +77,9 @@ void bw_cleanup_forget(void);
 const char *bw_why(const char *fmt, ...) BW_PRINTF(1, 2);
 /* Seconds on the monotonic clock, for waits and deadlines. */
 double bw_now(void);
+/* From here on no core file is written and no other process may trace
+   this one: a secret is about to be in memory. */
+void bw_no_core(void);
 
 /* --- numbers from flags (msg.c) --- */
 

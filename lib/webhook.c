@@ -383,6 +383,7 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	if (cgi && strcmp(method, "POST"))
 		refuse(&o, cgi, 405, BW_EX_NO, "only POST is accepted");
 
+	bw_no_core();
 	secret[0] = 0;
 	if (opt->secret_file) {
 		int fd = open(opt->secret_file, O_RDONLY);

@@ -98,6 +98,22 @@ run env -u OPENAI_API_KEY bw-upload "$T/in.jsonl"
 exit_is 77 "no key: exit 77"
 err_like "^bw-upload: no API key: set OPENAI_API_KEY or give --api-key-file$" "no key: said"
 printf 'sk-from-a-file\n' >"$T/key"
+run env -u OPENAI_API_KEY bw-upload --api-key-file /dev/null "$T/in.jsonl"
+exit_is 77 "--api-key-file of an empty file: exit 77"
+err_like '^bw-upload: --api-key-file: /dev/null: no key in it$' "--api-key-file of an empty file: said so, not 'give --api-key-file'"
+run env -u OPENAI_API_KEY bw-upload --api-key-file "$T" "$T/in.jsonl"
+exit_is 2 "--api-key-file of a directory: usage error"
+err_like "^bw-upload: --api-key-file: $T: Is a directory$" "--api-key-file of a directory: said"
+run bw-upload -H 'Authorization: Bearer sk-other' "$T/in.jsonl"
+exit_is 2 "-H Authorization: refused"
+err_like '^bw-upload: -H: the key never goes on the command line' "-H Authorization: said why"
+# no core file while the key is in memory
+fake_ctl '{"faults":[{"path":"^/v1/batches/","kind":"slow","seconds":3}]}'
+bw-poll --once --retries 0 batch_nonesuch >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+ok 'grep -q "^Max core file size *0 *0" /proc/$pid/limits' "no core file while a key is in memory"
+kill $pid 2>/dev/null; wait $pid 2>/dev/null
 run env -u OPENAI_API_KEY bw-upload --api-key-file "$T/key" "$T/in.jsonl"
 exit_is 0 "--api-key-file: exit 0"
 ok 'fake_log | python3 -c "import json,sys; e=json.load(sys.stdin)[-1]; sys.exit(not e[\"auth\"])"' "--api-key-file: the key was sent"

@@ -47,6 +47,21 @@ exit_is 65 "a base URL without /v1: 404, exit 65"
 err_like "^bw-poll: GET /batches/batch_abc: 404.*\(OPENAI_BASE_URL has no /v1: the API's URLs begin with it\)$" \
 	"a base URL without /v1: the likely cause said"
 
+# what a server says reaches the terminal tamed (issue 12)
+run env OPENAI_API_KEY=sk-echo-0123456789abcdef bw-poll --once $R batch_abc
+exit_is 77 "a 401 that quotes the key: exit 77"
+ok '! grep -q 0123456789abcdef "$T/err"' "a 401 that quotes the key: the key is not printed"
+err_like 'Incorrect API key provided: \[API key\]\.' "a 401 that quotes the key: [API key] in its place"
+curl -sf --cacert "$T/ca.pem" -X POST -H 'Content-Type: application/json' \
+	-d '{"faults":[{"kind":"status","code":400,"message":"bad \u001b[31mred\u001b[0m \u0007","request_id":"req_\u001b]0;x\u0007"}]}' \
+	"$FAKE/__control" >/dev/null
+run bw-poll --once $R batch_abc
+exit_is 65 "escapes in a message and a request id: exit 65"
+ok '! grep -q "$(printf "\033")" "$T/err" && ! grep -q "$(printf "\007")" "$T/err"' \
+	"escapes in a message and a request id: no control byte reaches stderr"
+err_like 'bad \\u001b\[31mred\\u001b\[0m \\u0007 \(request req_\\u001b\]0;x\\u0007\)' \
+	"escapes in a message and a request id: written as \\u00XX"
+
 # the live progress line on a terminal
 bw-upload $R "$T/in.jsonl" | bw-create $R >"$T/batch"
 curl -sf --cacert "$T/ca.pem" -X POST -d '{"steps":3}' "$FAKE/__control" >/dev/null

@@ -635,7 +635,8 @@ class Handler(BaseHTTPRequestHandler):
         elif isinstance(body, str):
             body = body.encode()
         self.send_response(status)
-        self.send_header("x-request-id", "req_" + hexid())
+        if "x-request-id" not in (headers or {}):
+            self.send_header("x-request-id", "req_" + hexid())
         if ctype:
             self.send_header("Content-Type", ctype)
         for k, v in (headers or {}).items():
@@ -751,6 +752,8 @@ class Handler(BaseHTTPRequestHandler):
                 hdrs["Retry-After"] = str(fault["retry_after"])
             if "retry_after_ms" in fault:
                 hdrs["retry-after-ms"] = str(fault["retry_after_ms"])
+            if "request_id" in fault:
+                hdrs["x-request-id"] = fault["request_id"]
             if "should_retry" in fault:
                 v = fault["should_retry"]
                 hdrs["x-should-retry"] = (("true" if v else "false")
@@ -858,6 +861,9 @@ class Handler(BaseHTTPRequestHandler):
                             "provide your API key in an Authorization header "
                             "using Bearer auth (i.e. Authorization: Bearer "
                             "YOUR_KEY).", code="invalid_api_key")
+        if key.startswith("sk-echo"):	# a server that quotes the key
+            return ApiError(401, "Incorrect API key provided: %s." % key,
+                            code="invalid_api_key")
         if key == "sk-bad":
             return ApiError(401, "Incorrect API key provided. You can find "
                             "your API key at "
