@@ -72,6 +72,11 @@ text(struct bw_out *o, struct bw_v body)
 				bw_out_write(&t, s.u.s, s.n);
 		}
 	}
+	if (!t.n && bw_get(body, "output_text").kind == BW_STR) {
+		/* what OpenAI's SDKs add to a response: the same text */
+		struct bw_v s = bw_get(body, "output_text");
+		bw_out_write(&t, s.u.s, s.n);
+	}
 	bw_out_jstr(o, t.buf, t.n);
 	bw_out_discard(&t);
 }
@@ -101,6 +106,8 @@ usage(struct bw_out *o, struct bw_v body)
 		in = bw_get(u, "prompt_tokens");
 		out = bw_get(u, "completion_tokens");
 	}
+	if (!isnum(in) && !isnum(out) && !isnum(total))
+		return;		/* usage:{} is no usage, as in Batchwork */
 	bw_out_str(o, ",\"usage\":{");
 	field(o, "inputTokens", isnum(in) ? in : bw_of(BW_NULL));
 	bw_out_char(o, ',');
@@ -108,10 +115,9 @@ usage(struct bw_out *o, struct bw_v body)
 	bw_out_str(o, ",\"totalTokens\":");
 	if (isnum(total))
 		bw_out_v(o, total);
-	else if (isnum(in) && isnum(out))
-		bw_out_number(o, in.u.num + out.u.num);
-	else
-		bw_out_str(o, "null");
+	else	/* the sum of what there is, as Batchwork sums */
+		bw_out_number(o, (isnum(in) ? in.u.num : 0) +
+		    (isnum(out) ? out.u.num : 0));
 	bw_out_char(o, '}');
 }
 

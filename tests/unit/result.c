@@ -217,25 +217,33 @@ test_usage(void **state)
 	    "\"total_tokens\":9}",
 	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":4,"
 	    "\"totalTokens\":9}");
+	/* the total is the sum of what there is, as Batchwork sums */
 	usage_is("{\"prompt_tokens\":3}",
 	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":null,"
-	    "\"totalTokens\":null}");
+	    "\"totalTokens\":3}");
 	usage_is("{\"output_tokens\":4}",
 	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":4,"
-	    "\"totalTokens\":null}");
+	    "\"totalTokens\":4}");
 	usage_is("{\"completion_tokens\":4,\"total_tokens\":9}",
 	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":4,"
 	    "\"totalTokens\":9}");
 	usage_is("{\"prompt_tokens\":\"3\",\"completion_tokens\":4}",
 	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":4,"
-	    "\"totalTokens\":null}");
-	usage_is("{}",
-	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":null,"
-	    "\"totalTokens\":null}");
+	    "\"totalTokens\":4}");
+	usage_is("{}", "");	/* no usage, as in Batchwork */
+	usage_is("{\"x\":1}", "");
 	usage_is("null", "");
 	usage_is("[]", "");
 	result_is(ok_line(200, "{\"choices\":[{\"text\":\"t\"}]}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"t\"}\n");
+	/* output_text, which OpenAI's SDKs add, when output has no text */
+	result_is(ok_line(200, "{\"output_text\":\"hi\"}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"hi\"}\n");
+	result_is(ok_line(200, "{\"output_text\":\"hi\",\"output\":[{\"type\":"
+	    "\"message\",\"content\":[{\"type\":\"output_text\",\"text\":"
+	    "\"from output\"}]}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":"
+	    "\"from output\"}\n");
 }
 
 static void
