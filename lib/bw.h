@@ -552,7 +552,8 @@ const char *bw_batch_id(struct bw_records *r, struct bw_v rec);
 struct bw_upload_opts {
 	uint64_t max_requests, max_file;
 	size_t max_line;
-	int reuse;		/* a file of the same name and size is the one */
+	int reuse;		/* named NAME-HASH.jsonl; one of that name
+				   and size is the one */
 };
 
 /* Checks a batch input file (path, or stdin when NULL) whole before
@@ -560,7 +561,8 @@ struct bw_upload_opts {
    unique custom_ids, one url, one model, a newline after the last line,
    within the limits.  A pipe is spooled to a temporary file as it is
    read, so that a retry resends the same bytes.  Then uploads it (with
-   reuse, unless a batch file of the same name and size is on the
+   reuse, under a name with a hash of the content in it, unless a batch
+   file of that name and size is on the
    server already, and looking for it before sending again when an
    attempt's fate is unknown) and writes the File object, with
    "endpoint" and "request_count" added, as one line to o.  Dies 65
