@@ -11,7 +11,7 @@
 #
 set -u
 prog=bw-run
-trap '' PIPE	# a closed stdout is a write error, said, not a silent death
+trap '' PIPE	# no death by SIGPIPE but where said (the results printed)
 
 usage() {
 	echo "usage: $prog -d dir [-m model] [-e chat|responses|completions] [-i seconds]" >&2
@@ -199,7 +199,14 @@ else
 		die 74 "$dir/results.jsonl: ${msg##*: }"
 fi
 if [ -z "$quiet" ]; then
-	{ msg=$(cat "$dir/results.jsonl" 2>&1 >&3) || die 74 "stdout: ${msg#cat: }"; } 3>&1
+	# stdout's reader gone (| head -1): a quiet death by SIGPIPE, as
+	# cat's own; any other write error said, 74
+	{ msg=$( (trap - PIPE; exec cat -- "$dir/results.jsonl") 2>&1 >&3); } 3>&1
+	case $? in
+	0) ;;
+	141) trap - PIPE; kill -PIPE $$; exit 141 ;;
+	*) die 74 "stdout: ${msg#cat: }" ;;
+	esac
 fi
 rc=$(status "$dir/done.json.status") ||
 	die 74 "$dir/done.json.status: not a finished stage's status"

@@ -45,11 +45,15 @@ extern volatile sig_atomic_t bw_interrupted;
 
 /* Names the program after argv[0]'s last component (and sets argv[0]
    to it, for getopt's messages); ignores SIGPIPE, so that a write to a
-   closed pipe fails with EPIPE and is reported. */
+   closed pipe fails with EPIPE (and stdout's dies by bw_die_pipe). */
 void bw_init(char **argv);
 void bw_warn(const char *fmt, ...) BW_PRINTF(1, 2);
 /* Prints "prog: ...", removes registered temporary files, exits. */
 BW_NORETURN void bw_die(int code, const char *fmt, ...) BW_PRINTF(2, 3);
+/* Stdout's reader is gone (EPIPE): removes registered temporary files
+   and dies of SIGPIPE, quietly, as a Unix filter does (141 in a shell,
+   a failure under pipefail: not all was delivered). */
+BW_NORETURN void bw_die_pipe(void);
 /* Prints "usage: ..." (the program's synopsis) and exits 2. */
 BW_NORETURN void bw_usage(const char *synopsis);
 /* SIGINT and SIGTERM set bw_interrupted instead of killing, so that a
