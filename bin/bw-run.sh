@@ -11,7 +11,7 @@
 #
 set -u
 prog=bw-run
-trap '' PIPE	# a closed stdout is a write error, said, not a silent death
+trap '' PIPE	# no death by SIGPIPE but where said (the results printed)
 
 usage() {
 	echo "usage: $prog -d dir [-m model] [-e chat|responses|completions] [-i seconds]" >&2
@@ -24,6 +24,10 @@ die() {	# code message
 	exit "$1"
 }
 
+# the temporary file being written, removed by any exit before it is kept
+tmp=
+trap 'rm -f -- ${tmp:+"$tmp"}' EXIT
+
 # keep TMP FILE [OTHER ...]: renames TMP to FILE once TMP and the others
 # are on disk, then puts the rename on disk too (sync FILE is fsync(2)
 # since coreutils 8.24): after a reboot FILE is whole or not there.
@@ -33,6 +37,26 @@ keep() {
 	msg=$({ sync -- "$tmp" "$@" && mv -- "$tmp" "$file" &&
 		sync -- "${file%/*}"; } 2>&1) ||
 		die 74 "$file: cannot be kept: ${msg#*: }"
+	tmp=
+}
+
+# quote VALUE: VALUE in single quotes for the settings file, every ' in
+# it written '\'', so that sourcing the file only assigns (the x keeps
+# trailing newlines from $(...))
+quote() {
+	q=$(printf '%s' "$1" | sed "s/'/'\\\\''/g"; echo x)
+	printf "'%s'" "${q%x}"
+}
+
+# status FILE: FILE holds a stage's exit status, a number 0-255 and
+# nothing else; prints it, or fails (FILE missing, empty, garbage)
+status() {
+	s=$(cat -- "$1" 2>/dev/null) || return 1
+	case $s in
+	''|*[!0-9]*|????*) return 1 ;;
+	esac
+	[ "$s" -le 255 ] || return 1
+	echo $((s + 0))
 }
 
 help() {
@@ -72,9 +96,15 @@ done
 shift $((OPTIND - 1))
 [ -n "$dir" ] || usage
 [ $# -le 1 ] || usage
+case $endpoint in
+''|chat|responses|completions) ;;
+*) die 2 "-e: unknown endpoint $(quote "$endpoint") (chat, responses or completions)" ;;
+esac
 
 # the settings of the first run are the run's
 mkdir -p "$dir" || die 74 "$dir: cannot make it"
+msg=$(command exec 2>&1; command exec 9>>"$dir/lock") ||
+	die 74 "$dir/lock: cannot be opened: ${msg##*: }"
 exec 9>>"$dir/lock"
 flock -n 9 || die 75 "another bw-run is working in $dir"
 if [ -f "$dir/settings" ]; then
@@ -93,17 +123,21 @@ else
 	# a name no other run has, so that a resumed upload finds its file
 	run_token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 	if [ $# -eq 1 ]; then
-		cp "$1" "$dir/requests.jsonl.tmp" || die 2 "$1: cannot be read"
+		[ -r "$1" ] && [ ! -d "$1" ] || die 2 "$1: cannot be read"
+		tmp=$dir/requests.jsonl.tmp
+		msg=$(cat -- "$1" 2>&1 >"$tmp") || die 74 "$tmp: ${msg##*: }"
 	else
-		cat >"$dir/requests.jsonl.tmp" || die 74 "stdin: cannot be read"
+		tmp=$dir/requests.jsonl.tmp
+		msg=$(cat 2>&1 >"$tmp") || die 74 "$tmp: ${msg##*: }"
 	fi
 	keep "$dir/requests.jsonl.tmp" "$dir/requests.jsonl"
-	{
-		printf "run_model='%s'\n" "$(printf '%s' "$run_model" | sed "s/'/'\\\\''/g")"
-		printf "run_endpoint='%s'\n" "$run_endpoint"
-		printf "run_defaults='%s'\n" "$(printf '%s' "$run_defaults" | sed "s/'/'\\\\''/g")"
-		printf "run_token='%s'\n" "$run_token"
-	} >"$dir/settings.tmp" || die 74 "$dir/settings: cannot be written"
+	tmp=$dir/settings.tmp
+	msg=$({
+		printf 'run_model=%s\n' "$(quote "$run_model")"
+		printf 'run_endpoint=%s\n' "$(quote "$run_endpoint")"
+		printf 'run_defaults=%s\n' "$(quote "$run_defaults")"
+		printf 'run_token=%s\n' "$(quote "$run_token")"
+	} 2>&1 >"$tmp") || die 74 "$tmp: ${msg##*: }"
 	keep "$dir/settings.tmp" "$dir/settings"
 	# and the run directory itself, in its parent
 	msg=$(sync -- "$dir/.." 2>&1) || die 74 "$dir/..: ${msg#*: }"
@@ -113,20 +147,32 @@ batchfile=$dir/batch-$run_token.jsonl
 # stage OUTPUT COMMAND...: runs COMMAND with its stdout to OUTPUT, unless
 # OUTPUT exists (the stage finished before); OUTPUT appears only whole,
 # its status in OUTPUT.status before it, both on disk.  Statuses in $ok
-# (besides 0) count as finished too.
+# (besides 0) count as finished too.  An OUTPUT whose status is missing,
+# broken or not one of those was not kept by a finished stage: it is
+# said, and the stage is run again (every stage is safe to run again:
+# the upload reuses its file, the create finds its batch).
 stage() {
 	out=$1
 	shift
-	[ -e "$out" ] && return 0
-	"$@" >"$out.tmp"
+	if [ -e "$out" ]; then
+		if rc=$(status "$out.status"); then
+			case " 0 $ok " in *" $rc "*) return 0 ;; esac
+		fi
+		echo "$prog: $out.status: not a finished stage's status; running the stage again" >&2
+		rm -f -- "$out" "$out.status" ||
+			die 74 "$out: cannot be removed"
+	fi
+	tmp=$out.tmp
+	msg=$( { : >"$tmp"; } 2>&1) || die 74 "$tmp: ${msg##*: }"
+	"$@" >"$tmp"
 	rc=$?
 	case " 0 $ok " in
 	*" $rc "*)
-		echo $rc >"$out.status" || die 74 "$out.status: cannot be written"
+		msg=$( { echo $rc >"$out.status"; } 2>&1) ||
+			die 74 "$out.status: cannot be written: ${msg##*: }"
 		keep "$out.tmp" "$out" "$out.status"
 		return 0 ;;
 	esac
-	rm -f "$out.tmp"
 	exit $rc
 }
 
@@ -149,9 +195,19 @@ ok=
 if [ -s "$dir/output.jsonl" ]; then
 	stage "$dir/results.jsonl" bw-parse "$dir/output.jsonl"
 else
-	: >"$dir/results.jsonl"
+	msg=$( { : >"$dir/results.jsonl"; } 2>&1) ||
+		die 74 "$dir/results.jsonl: ${msg##*: }"
 fi
 if [ -z "$quiet" ]; then
-	{ msg=$(cat "$dir/results.jsonl" 2>&1 >&3) || die 74 "stdout: ${msg#cat: }"; } 3>&1
+	# stdout's reader gone (| head -1): a quiet death by SIGPIPE, as
+	# cat's own; any other write error said, 74
+	{ msg=$( (trap - PIPE; exec cat -- "$dir/results.jsonl") 2>&1 >&3); } 3>&1
+	case $? in
+	0) ;;
+	141) trap - PIPE; kill -PIPE $$; exit 141 ;;
+	*) die 74 "stdout: ${msg#cat: }" ;;
+	esac
 fi
-exit "$(cat "$dir/done.json.status")"
+rc=$(status "$dir/done.json.status") ||
+	die 74 "$dir/done.json.status: not a finished stage's status"
+exit "$rc"

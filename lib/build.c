@@ -1,4 +1,5 @@
 /* build.c: requests in, batch input lines (or shards of them) out. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +19,63 @@ limit(const char *name, unsigned long lineno, const char *what, uint64_t max,
 	bw_die_line(name, lineno, BW_EX_DATAERR, "past the limit of %llu %s "
 	    "(%s%s to change it)", (unsigned long long)max, what,
 	    body ? "" : "use --split, or ", flag);
+}
+
+/* Removes the shards of prefix past the nshards just written (left by
+   an earlier run with more), so that a glob of prefix-*.jsonl is this
+   run's: only names prefix-NNNN.jsonl as %04zu writes them. */
+static void
+remove_stale(const char *prefix, size_t nshards)
+{
+	const char *slash = strrchr(prefix, '/'), *base;
+	char *dir;
+	size_t nb;
+	DIR *d;
+	struct dirent *e;
+
+	if (slash) {
+		size_t nd = slash == prefix ? 1 : (size_t)(slash - prefix);
+		if (!(dir = malloc(nd + 1)))
+			bw_die(BW_EX_IOERR, "out of memory");
+		memcpy(dir, prefix, nd);
+		dir[nd] = 0;
+		base = slash + 1;
+	} else {
+		if (!(dir = strdup(".")))
+			bw_die(BW_EX_IOERR, "out of memory");
+		base = prefix;
+	}
+	nb = strlen(base);
+	if (!(d = opendir(dir)))
+		bw_die(BW_EX_IOERR, "%s: %s", dir, strerror(errno));
+	while ((errno = 0, e = readdir(d))) {
+		const char *n = e->d_name, *q;
+		size_t nd = 0, num = 0;
+
+		if (strncmp(n, base, nb) || n[nb] != '-')
+			continue;
+		for (q = n + nb + 1; *q >= '0' && *q <= '9'; q++, nd++)
+			if (num <= (SIZE_MAX - 9) / 10)
+				num = num * 10 + (size_t)(*q - '0');
+			else
+				num = SIZE_MAX;
+		if (strcmp(q, ".jsonl") || nd < 4 ||
+		    (nd > 4 && n[nb + 1] == '0') || num <= nshards)
+			continue;
+		size_t np = strlen(dir) + 1 + strlen(n) + 1;
+		char *path = malloc(np);
+		if (!path)
+			bw_die(BW_EX_IOERR, "out of memory");
+		snprintf(path, np, "%s/%s", dir, n);
+		if (unlink(path) < 0 && errno != ENOENT)
+			bw_die(BW_EX_IOERR, "%s: a shard of an earlier run, "
+			    "cannot be removed: %s", path, strerror(errno));
+		free(path);
+	}
+	if (errno)
+		bw_die(BW_EX_IOERR, "%s: %s", dir, strerror(errno));
+	closedir(d);
+	free(dir);
 }
 
 static void
@@ -43,6 +101,7 @@ save_shards(struct bw_out *spool, const char *prefix, uint64_t *ends,
 			bw_die(BW_EX_IOERR, "%s: %s", paths[i], strerror(errno));
 		from = ends[i];
 	}
+	remove_stale(prefix, nshards);
 	bw_out_open(&names, 1, "stdout", 0);
 	for (size_t i = 0; i < nshards; i++) {
 		bw_out_str(&names, paths[i]);

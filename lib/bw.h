@@ -45,11 +45,15 @@ extern volatile sig_atomic_t bw_interrupted;
 
 /* Names the program after argv[0]'s last component (and sets argv[0]
    to it, for getopt's messages); ignores SIGPIPE, so that a write to a
-   closed pipe fails with EPIPE and is reported. */
+   closed pipe fails with EPIPE (and stdout's dies by bw_die_pipe). */
 void bw_init(char **argv);
 void bw_warn(const char *fmt, ...) BW_PRINTF(1, 2);
 /* Prints "prog: ...", removes registered temporary files, exits. */
 BW_NORETURN void bw_die(int code, const char *fmt, ...) BW_PRINTF(2, 3);
+/* Stdout's reader is gone (EPIPE): removes registered temporary files
+   and dies of SIGPIPE, quietly, as a Unix filter does (141 in a shell,
+   a failure under pipefail: not all was delivered). */
+BW_NORETURN void bw_die_pipe(void);
 /* Prints "usage: ..." (the program's synopsis) and exits 2. */
 BW_NORETURN void bw_usage(const char *synopsis);
 /* SIGINT and SIGTERM set bw_interrupted instead of killing, so that a
@@ -555,7 +559,8 @@ const char *bw_batch_id(struct bw_records *r, struct bw_v rec);
 struct bw_upload_opts {
 	uint64_t max_requests, max_file;
 	size_t max_line;
-	int reuse;		/* a file of the same name and size is the one */
+	int reuse;		/* named NAME-HASH.jsonl; one of that name
+				   and size is the one */
 };
 
 /* Checks a batch input file (path, or stdin when NULL) whole before
@@ -563,7 +568,8 @@ struct bw_upload_opts {
    unique custom_ids, one url, one model, a newline after the last line,
    within the limits.  A pipe is spooled to a temporary file as it is
    read, so that a retry resends the same bytes.  Then uploads it (with
-   reuse, unless a batch file of the same name and size is on the
+   reuse, under a name with a hash of the content in it, unless a batch
+   file of that name and size is on the
    server already, and looking for it before sending again when an
    attempt's fate is unknown) and writes the File object, with
    "endpoint" and "request_count" added, as one line to o.  Dies 65

@@ -181,6 +181,16 @@ bw_die(int code, const char *fmt, ...)
 }
 
 void
+bw_die_pipe(void)
+{
+	for (size_t i = 0; i < ncleanup; i++)
+		unlink(cleanup[i]);
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	exit(128 + SIGPIPE);	/* were it blocked */
+}
+
+void
 bw_usage(const char *synopsis)
 {
 	fprintf(stderr, "usage: %s %s\n", prog, synopsis);

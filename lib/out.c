@@ -33,6 +33,8 @@ writeall(int fd, const char *name, const char *p, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EPIPE && fd == 1)
+				bw_die_pipe();	/* the reader's choice */
 			bw_die(BW_EX_IOERR, "%s: write error: %s", name,
 			    strerror(errno));
 		}

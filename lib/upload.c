@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bearssl.h>
+
 #include "bw.h"
 
 /* What the calling thread keeps while the workers check lines. */
@@ -15,6 +17,8 @@ struct check {
 	const struct bw_upload_opts *lim;
 	struct bw_strset *ids;
 	struct bw_out *spool;	/* a copy of stdin, or NULL */
+	br_sha256_context sha;	/* of the bytes uploaded, for the name */
+	int hash;		/* sha wanted (--reuse) */
 	char *url, *model;	/* those of the first line */
 	size_t urln, modeln;
 	unsigned long count, first;
@@ -101,6 +105,10 @@ check_take(void *arg, struct bw_job *j, const char *name)
 	}
 	k->count++;
 	k->bytes += j->n + 1;
+	if (k->hash) {
+		br_sha256_update(&k->sha, j->s, j->n);
+		br_sha256_update(&k->sha, "\n", 1);
+	}
 	if (k->spool) {
 		bw_out_write(k->spool, j->s, j->n);
 		bw_out_char(k->spool, '\n');
@@ -115,7 +123,8 @@ struct same {
 };
 
 /* The newest batch file of this name and size on the server (in
-   m->ar), or BW_NONE. */
+   m->ar), or BW_NONE.  The name carries a hash of the content
+   (upload_name), so a file found is the same bytes. */
 static struct bw_v
 find_same(struct same *m)
 {
@@ -130,6 +139,41 @@ find_same(struct same *m)
 			return f;
 	}
 	return bw_of(BW_NONE);
+}
+
+/* The name a file is uploaded under: the user's name, batch.jsonl for
+   stdin; with sha (--reuse), that name without .jsonl, a dash, the first
+   16 hex digits of the content's SHA-256, .jsonl:
+   batch-0123456789abcdef.jsonl, so that a file of that name is that
+   content.  (Only with --reuse: SHA-256 runs at a quarter of the
+   check's speed, on one core.)  Malloc'd. */
+static char *
+upload_name(const char *path, br_sha256_context *sha)
+{
+	unsigned char d[32];
+	const char *base = "batch.jsonl";
+	size_t n;
+	char *name;
+
+	if (path && strcmp(path, "-"))
+		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	n = strlen(base);
+	if (!sha) {
+		if (!(name = strdup(base)))
+			bw_die(BW_EX_IOERR, "out of memory");
+		return name;
+	}
+	if (n > 6 && !strcmp(base + n - 6, ".jsonl"))
+		n -= 6;
+	br_sha256_out(sha, d);
+	if (!(name = malloc(n + 24)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	memcpy(name, base, n);
+	name[n] = '-';
+	for (int i = 0; i < 8; i++)
+		snprintf(name + n + 1 + 2 * i, 3, "%02x", d[i]);
+	memcpy(name + n + 17, ".jsonl", 7);
+	return name;
 }
 
 static int
@@ -162,7 +206,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	struct bw_call c = { .method = "POST", .path = "/files" };
 	struct bw_out spool;
 	struct stat st;
-	const char *name;
+	char *name;
 	int regular;
 	uint64_t bytes = 0;
 
@@ -179,6 +223,8 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		bw_out_open(&spool, c.upload_fd, "temporary file", 0);
 	}
 	k.spool = regular ? NULL : &spool;
+	if ((k.hash = lim->reuse))
+		br_sha256_init(&k.sha);
 	p = bw_par_new(&ops, bw_par_threads());
 	bw_par_lines(p, &l);
 	bw_par_free(p);
@@ -189,11 +235,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	if (!regular)
 		bw_out_commit(&spool);
 	c.upload_size = bytes;
-	if (!path || !strcmp(path, "-"))
-		name = "batch.jsonl";
-	else
-		name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	c.upload_name = name;
+	c.upload_name = name = upload_name(path, k.hash ? &k.sha : NULL);
 	struct bw_arena ar = { 0 };
 	struct same same = { a, &ar, name, bytes };
 	struct bw_v file = bw_of(BW_NONE), id;
@@ -201,8 +243,10 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		file = find_same(&same);
 		if (file.kind) {
 			id = bw_get(file, "id");
-			bw_warn("%s: on the server already as %s: not uploading "
-			    "it again", name, id.kind == BW_STR ? id.u.s : "?");
+			bw_warn("%s: on the server already as %s (%s): not "
+			    "uploading it again", path && strcmp(path, "-") ?
+			    path : "stdin", id.kind == BW_STR ? id.u.s : "?",
+			    name);
 		}
 		c.on_unknown = upload_unknown;
 		c.arg = &same;
@@ -222,6 +266,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	bw_out_v(o, file);
 	bw_out_char(o, '\n');
 	bw_arena_free(&ar);
+	free(name);
 	free(k.url);
 	free(k.model);
 	bw_strset_free(k.ids);

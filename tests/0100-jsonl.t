@@ -120,6 +120,16 @@ bw-jsonl -m gpt-4o-mini "$T/five.jsonl" >"$T/all"
 ok 'cat "$T/sh/part-0001.jsonl" "$T/sh/part-0002.jsonl" "$T/sh/part-0003.jsonl" | cmp -s - "$T/all"' \
 	"--split: the shards hold every line once, in order"
 ok '[ "$(wc -l <"$T/sh/part-0003.jsonl")" -eq 1 ]' "--split: at most --max-requests lines a shard"
+for f in part-0009.jsonl part-00009.jsonl part-0003.jsonl.bak part-03.jsonl part-x.jsonl partX-0009.jsonl; do
+	: >"$T/sh/$f"
+done
+run bw-jsonl -m gpt-4o-mini --split "$T/sh/part" --max-requests 3 "$T/five.jsonl"
+exit_is 0 "--split again, fewer shards: exit 0"
+ok '[ "$(cd "$T/sh" && echo part*)" = "part-00009.jsonl part-0001.jsonl part-0002.jsonl part-0003.jsonl.bak part-03.jsonl part-x.jsonl partX-0009.jsonl" ]' \
+	"--split again, fewer shards: the earlier run's part-0003 and part-0009 removed, nothing else"
+ok 'cat "$T/sh/part-0001.jsonl" "$T/sh/part-0002.jsonl" | cmp -s - "$T/all"' "--split again, fewer shards: every line once"
+run bw-jsonl -m gpt-4o-mini --split "$T/sh/part" --max-requests 1 --max-body 60 "$T/five.jsonl"
+ok '[ $rc -eq 65 ] && [ -s "$T/sh/part-0002.jsonl" ]' "--split that fails removes no earlier shard"
 run bw-jsonl -m gpt-4o-mini -s "$T/sh/b" --max-file 300 "$T/five.jsonl"
 ok '[ "$(wc -l <"$T/out")" -eq 3 ] && [ "$(wc -c <"$T/sh/b-0001.jsonl")" -eq 278 ]' "--split: two 139-byte lines a shard within --max-file 300"
 mkdir "$T/sh2"
@@ -205,7 +215,7 @@ exit_is 74 "a full disk: exit 74"
 err_like "^bw-jsonl: stdout: write error: No space left on device$" "a full disk: said"
 awk 'BEGIN { for (i = 0; i < 20000; i++) printf "{\"prompt\":\"request number %d\"}\n", i }' >"$T/many.jsonl"
 (bw-jsonl -m gpt-4o-mini "$T/many.jsonl" 2>"$T/err"; echo $? >"$T/rc") | head -c 10 >/dev/null
-ok '[ "$(cat "$T/rc")" -eq 74 ]' "a closed pipe: exit 74"
+ok '[ "$(cat "$T/rc")" -eq 141 ] && [ ! -s "$T/err" ]' "a closed pipe: a quiet death by SIGPIPE (141)"
 
 # --- usage ---
 run bw-jsonl <"$T/five.jsonl"

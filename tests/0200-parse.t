@@ -125,8 +125,7 @@ err_like "^bw-parse: stdout: write error: No space left on device$" "a full disk
 awk '{ l[NR] = $0 } END { for (i = 0; i < 2000; i++) for (k = 1; k <= NR; k++) print l[k] }' \
 	"$T/output.jsonl" >"$T/many.jsonl"
 (bw-parse "$T/many.jsonl" 2>"$T/err"; echo $? >"$T/rc") | head -c 10 >/dev/null
-ok '[ "$(cat "$T/rc")" -eq 74 ]' "a closed pipe: exit 74"
-ok 'grep -q "write error: Broken pipe" "$T/err"' "a closed pipe: said"
+ok '[ "$(cat "$T/rc")" -eq 141 ] && [ ! -s "$T/err" ]' "a closed pipe: a quiet death by SIGPIPE (141)"
 
 # usage
 run bw-parse --help

@@ -15,7 +15,7 @@ ok 'grep -q "\"purpose\"" "$T/log" || grep -q "\"path\": \"/v1/files\"" "$T/log"
 
 run sh -c 'cat "$1" | bw-upload' sh "$T/in.jsonl"
 exit_is 0 "a pipe: exit 0"
-ok 'grep -q "\"filename\": *\"batch.jsonl\"" "$T/out" || grep -q "\"filename\":\"batch.jsonl\"" "$T/out"' "a pipe is uploaded as batch.jsonl"
+ok '[ "$(jget "$T/out" filename)" = batch.jsonl ]' "a pipe is uploaded as batch.jsonl"
 run bw-upload <"$T/in.jsonl"
 exit_is 0 "stdin from a regular file: exit 0"
 
@@ -141,7 +141,8 @@ err_like "^bw-upload: POST /v1/files 200 [0-9.]+s req_[0-9a-f]+$" "-v: one line 
 ok 'fake_log | python3 -c "import json,sys; e=json.load(sys.stdin)[-1]; sys.exit(e[\"headers\"].get(\"x-trace\")!=\"1\")"' "-H: the header is sent"
 ok '! grep -rq "sk-test-0123456789-secret" "$T/out" "$T/err"' "the key is not in stdout or stderr"
 
-# --reuse: a file of the same name and size is the one
+# --reuse: a file of the same name, hash of the content and size is the one
+h=$(sha256sum <"$T/in.jsonl" | cut -c1-16)
 cp "$T/in.jsonl" "$T/run-4242.jsonl"
 run bw-upload --reuse $R "$T/run-4242.jsonl"
 exit_is 0 "--reuse, first: uploaded"
@@ -150,14 +151,43 @@ fake_log_clear
 run bw-upload --reuse $R "$T/run-4242.jsonl"
 exit_is 0 "--reuse, again: exit 0"
 out_file_is "$T/first" "--reuse, again: the same record"
-err_like "run-4242.jsonl: on the server already as file-[A-Za-z0-9]+: not uploading it again" "--reuse, again: said"
+err_like "run-4242.jsonl: on the server already as file-[A-Za-z0-9]+ \\(run-4242-$h\\.jsonl\\): not uploading it again" "--reuse, again: said"
 ok '! fake_log | grep -q "\"method\": *\"POST\""' "--reuse, again: nothing uploaded"
 cp "$T/in.jsonl" "$T/run-4243.jsonl"
 fake_ctl '{"faults":[{"method":"POST","path":"^/v1/files$","kind":"after"}]}'
 run bw-upload --reuse $R "$T/run-4243.jsonl"
 exit_is 0 "--reuse, the reply lost after the upload: exit 0"
-ok '[ "$(curl -sf -H "Authorization: Bearer x" "$OPENAI_BASE_URL/files?purpose=batch" | grep -o "run-4243.jsonl" | wc -l)" -eq 1 ]' \
+ok '[ "$(curl -sf -H "Authorization: Bearer x" "$OPENAI_BASE_URL/files?purpose=batch" | grep -o "run-4243-$h.jsonl" | wc -l)" -eq 1 ]' \
 	"--reuse, the reply lost: one file on the server"
+
+# --reuse: another content of the same size and name is uploaded; the
+# same content from stdin twice is uploaded once
+mkdir "$T/a" "$T/b"
+cp "$T/in.jsonl" "$T/a/same.jsonl"
+sed 's/France/Frankr/' "$T/in.jsonl" >"$T/b/same.jsonl"
+ok '[ "$(wc -c <"$T/a/same.jsonl")" -eq "$(wc -c <"$T/b/same.jsonl")" ] && ! cmp -s "$T/a/same.jsonl" "$T/b/same.jsonl"' \
+	"two contents of one name and size"
+run bw-upload --reuse $R "$T/a/same.jsonl"
+exit_is 0 "--reuse, a first content: exit 0"
+ok '[ "$(jget "$T/out" filename)" = "same-$h.jsonl" ]' "--reuse: the name is the user's and the hash"
+ida=$(jget "$T/out" id)
+fake_log_clear
+run bw-upload --reuse $R "$T/b/same.jsonl"
+exit_is 0 "--reuse, another content of the same name and size: exit 0"
+ok '[ "$(jget "$T/out" id)" != "$ida" ] && fake_log | grep -q "\"method\": *\"POST\""' \
+	"--reuse, another content of the same name and size: uploaded, not reused"
+sed 's/France/Spainx/' "$T/in.jsonl" >"$T/c.jsonl"
+run sh -c 'cat "$1" | bw-upload --reuse $2' sh "$T/c.jsonl" "$R"
+exit_is 0 "--reuse from a pipe, first: exit 0"
+idc=$(jget "$T/out" id)
+fake_log_clear
+run sh -c 'cat "$1" | bw-upload --reuse $2' sh "$T/c.jsonl" "$R"
+exit_is 0 "--reuse from a pipe, again: exit 0"
+ok '[ "$(jget "$T/out" id)" = "$idc" ] && ! fake_log | grep -q "\"method\": *\"POST\""' \
+	"--reuse from a pipe, the same content again: not uploaded again"
+err_like "stdin: on the server already as file-[A-Za-z0-9]+ \(batch-[0-9a-f]{16}\.jsonl\)" "--reuse from a pipe, again: said"
+run sh -c 'cat "$1" | bw-upload --reuse $2' sh "$T/b/same.jsonl" "$R"
+ok '[ "$(jget "$T/out" id)" != "$idc" ]' "--reuse from a pipe, another content of the same size: uploaded"
 
 # usage
 run bw-upload --help

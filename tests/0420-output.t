@@ -1,6 +1,7 @@
 #!/bin/sh
-# Every program: a full disk or a closed pipe on stdout is exit 74 and a
-# message, never silence, and never a death by SIGPIPE.
+# Every program: a full disk on stdout is exit 74 and a message, never
+# silence; a closed pipe (the reader gone: head -1) is a quiet death by
+# SIGPIPE, as a Unix filter's.
 . tests/lib.sh
 fake_start
 cat >"$T/closed.py" <<'E'
@@ -27,8 +28,8 @@ check() {	# name stdin-file command...
 	exit_is 74 "$name: a full disk: exit 74"
 	err_like "(stdout|write error).*No space left on device" "$name: a full disk: said"
 	got=$(python3 "$T/closed.py" "$input" "$T/$name.err" "$@")
-	ok '[ "$got" = 74 ]' "$name: a closed pipe: exit 74 (got $got)"
-	ok 'grep -q "Broken pipe" "$T/$name.err"' "$name: a closed pipe: said"
+	ok '[ "$got" = -13 ]' "$name: a closed pipe: dies of SIGPIPE (got $got)"
+	ok '! grep -Eq "pipe|write error|stdout" "$T/$name.err"' "$name: a closed pipe: nothing said of it"
 }
 check bw-jsonl examples/requests.jsonl bw-jsonl -m gpt-4o-mini
 check bw-parse "$T/lines" bw-parse
@@ -45,6 +46,21 @@ check bw-webhook "$T/event" env OPENAI_WEBHOOK_SECRET='a raw secret' \
 bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null 2>&1
 : >"$T/nothing"
 check bw-run "$T/nothing" bw-run -d "$T/w"
+# | head -1: the first line, then quiet, and 141 (SIGPIPE) for pipefail
+awk '{ for (i = 0; i < 20000; i++) { l = $0; sub(/"custom_id":"/, "&" i "-", l); print l } }' "$T/lines" >"$T/big"
+awk '{ for (i = 0; i < 10000; i++) { l = $0; sub(/"customId":"/, "&" i "-", l); print l } }' examples/requests.jsonl >"$T/bigreq"
+head1() {	# name input command...
+	name=$1 input=$2
+	shift 2
+	sh -c '{ "$@" <"$0" 2>"$T/h.err"; echo $? >"$T/h.rc"; } | head -1' "$input" "$@" >"$T/h.out"
+	ok '[ "$(cat "$T/h.rc")" = 141 ]' "$name | head -1: status 141, SIGPIPE (got $(cat "$T/h.rc"))"
+	ok '[ ! -s "$T/h.err" ]' "$name | head -1: nothing on stderr"
+	"$@" <"$input" 2>/dev/null | sed -n 1p >"$T/h.want"
+	ok '[ -s "$T/h.out" ] && cmp -s "$T/h.want" "$T/h.out"' "$name | head -1: the first line"
+}
+export T
+head1 bw-parse "$T/big" bw-parse
+head1 bw-jsonl "$T/bigreq" bw-jsonl -m gpt-4o-mini
 for v in --help --version; do
 	bw-jsonl $v >/dev/full 2>/dev/null
 	rc=$?

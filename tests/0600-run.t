@@ -30,6 +30,41 @@ run bw-run -d "$T/w1"
 exit_is 0 "run again when done: exit 0"
 ok '[ "$(wc -l <"$T/out")" -eq 4 ]' "run again when done: the results again"
 ok '[ "$(count)" = "1 1" ]' "run again when done: nothing sent again"
+# a stage's status file broken (a full disk at the wrong moment): said,
+# the stage run again, nothing sent twice
+: >"$T/w1/done.json.status"
+run bw-run -d "$T/w1" -i 0.01
+exit_is 0 "an empty done.json.status: exit 0"
+err_like 'done\.json\.status: not a finished stage' "an empty done.json.status: said"
+ok '[ "$(nresults "$T/out")" -eq 4 ] && [ "$(cat "$T/w1/done.json.status")" = 0 ]' "an empty done.json.status: the poll done again, the results"
+echo '0; garbage' >"$T/w1/file.json.status"
+echo 1 >"$T/w1/batch.json.status"
+rm "$T/w1/done.json.status"
+run bw-run -d "$T/w1" -i 0.01
+exit_is 0 "garbage, a wrong and a missing status: exit 0"
+ok '[ "$(nresults "$T/out")" -eq 4 ] && [ "$(count)" = "1 1" ]' "garbage, a wrong and a missing status: the stages again, one upload, one batch"
+# a full disk: 74 naming the file, no temporary file left
+rm "$T/w1/results.jsonl"
+ln -s /dev/full "$T/w1/results.jsonl.tmp"
+run bw-run -d "$T/w1" -q
+exit_is 74 "a full disk under a stage: exit 74"
+ok '[ ! -e "$T/w1/results.jsonl.tmp" ] && [ ! -L "$T/w1/results.jsonl.tmp" ] && [ ! -e "$T/w1/results.jsonl" ]' "a full disk under a stage: no temporary file left"
+mkdir "$T/wf"
+ln -s /dev/full "$T/wf/requests.jsonl.tmp"
+run bw-run -d "$T/wf" -m gpt-4o-mini examples/requests.jsonl
+exit_is 74 "a full disk for the requests: exit 74"
+err_like 'requests\.jsonl\.tmp: No space left on device' "a full disk for the requests: the file named"
+ok '[ ! -L "$T/wf/requests.jsonl.tmp" ] && [ ! -e "$T/wf/settings" ]' "a full disk for the requests: no temporary file left, nothing saved"
+run bw-run -d "$T/w1" -q
+exit_is 0 "the disk back: exit 0"
+# settings: quoted so that reading them runs nothing; -e checked first
+run bw-run -d "$T/wq" -m gpt-4o-mini -e "chat'; touch $T/X; '" examples/requests.jsonl
+exit_is 2 "an unknown endpoint: usage error"
+ok '[ ! -e "$T/wq/settings" ] && [ ! -e "$T/X" ]' "an unknown endpoint: nothing saved, nothing run"
+m="gpt-4o-mini'; touch $T/X; '\\'\"\$(touch $T/X)"
+run bw-run -d "$T/wq" -m "$m" -D '{"user":"a'\''b; `touch '"$T"'/X`"}' examples/requests.jsonl
+run bw-run -d "$T/wq"
+ok '[ ! -e "$T/X" ] && (. "$T/wq/settings" && [ "$run_model" = "$m" ] && [ "$run_endpoint" = chat ])' "quotes in the settings: kept as they were, nothing run"
 run bw-run -d "$T/w1" -m gpt-5.5
 exit_is 2 "resuming with another model: usage error"
 run bw-run -d "$T/w2" examples/requests.jsonl
