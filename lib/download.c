@@ -17,6 +17,9 @@ struct sink {
 	int save;		/* a raw copy, or -1 */
 	const char *savename;
 	char last;		/* the last byte written */
+	uint64_t start;		/* out's bytes before this file's */
+	uint64_t n;		/* this file's bytes so far */
+	const char *path;	/* for messages */
 };
 
 static void
@@ -24,8 +27,14 @@ to_sink(void *arg, const char *p, size_t n)
 {
 	struct sink *s = arg;
 
-	if (n > 0)
-		s->last = p[n - 1];
+	if (n == 0)
+		return;
+	/* result lines are JSON objects: an error page is not the file */
+	if (s->n == 0 && p[0] != '{')
+		bw_die(BW_EX_PROTOCOL, "GET %s: the content is not JSON lines: "
+		    "%s", s->path, bw_quote(p, n < 60 ? n : 60, 60));
+	s->n += n;
+	s->last = p[n - 1];
 	bw_out_write(s->out, p, n);
 	if (s->save >= 0) {
 		while (n > 0) {
@@ -41,22 +50,50 @@ to_sink(void *arg, const char *p, size_t n)
 	}
 }
 
+/* A resume answered with the whole body: what came before goes. */
+static void
+rewind_sink(void *arg)
+{
+	struct sink *s = arg;
+
+	bw_out_rewind(s->out, s->start);
+	if (s->save >= 0 && (ftruncate(s->save, 0) < 0 ||
+	    lseek(s->save, 0, SEEK_SET) < 0))
+		bw_die(BW_EX_IOERR, "%s: %s", s->savename, strerror(errno));
+	s->n = 0;
+	s->last = '\n';
+}
+
 static void
 fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
     struct bw_out *out)
 {
 	struct bw_call c = { .method = "GET" };
-	struct sink s = { out, -1, NULL, '\n' };
+	struct sink s = { out, -1, NULL, '\n', out->total, 0, NULL };
+	struct bw_arena ar = { 0 };
+	struct bw_v f, bytes;
 	char path[512], save[4096], *tmp = NULL;
 	int rc;
 
 	if (!bw_id_valid(id.u.s, id.n))
 		bw_die(BW_EX_PROTOCOL, "the server sent an invalid file id %s",
 		    bw_quote(id.u.s, id.n, 80));
+	/* the File object says how long the file is */
+	snprintf(path, sizeof path, "/files/%s", id.u.s);
+	f = bw_api_json(a, &ar, "GET", path, bw_of(BW_NONE));
+	bytes = bw_get(f, "bytes");
+	if (bytes.kind == BW_NUM && bytes.u.num >= 0 && bytes.u.num <= 0x1p53 &&
+	    bytes.u.num == (double)(uint64_t)bytes.u.num) {
+		c.size = (uint64_t)bytes.u.num;
+		c.sized = 1;
+	}
+	bw_arena_free(&ar);
 	snprintf(path, sizeof path, "/files/%s/content", id.u.s);
 	c.path = path;
 	c.sink = to_sink;
+	c.rewind = rewind_sink;
 	c.sink_arg = &s;
+	s.path = path;
 	if (dir) {
 		snprintf(save, sizeof save, "%s/%s.jsonl", dir, id.u.s);
 		if (!(tmp = malloc(strlen(save) + 6)))
