@@ -64,9 +64,11 @@ rewind_sink(void *arg)
 	s->last = '\n';
 }
 
+/* Writes file id to out (and keeps it in dir); lines, when not 0, is
+   how many lines the batch says it holds, so that it may not be empty. */
 static void
 fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
-    struct bw_out *out)
+    struct bw_out *out, double lines)
 {
 	struct bw_call c = { .method = "GET" };
 	struct sink s = { out, -1, NULL, '\n', out->total, 0, NULL };
@@ -108,6 +110,10 @@ fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
 	if (rc != BW_CALL_OK)
 		bw_api_fail(a, &c, rc);
 	free(c.body);
+	if (s.n == 0 && lines > 0)
+		bw_die(BW_EX_PROTOCOL, "GET %s: the file is empty, though the "
+		    "batch says it holds %.0f lines%s", path, lines,
+		    bw_api_reqid(&c));
 	if (c.received > 0 && s.last != '\n') {
 		/* keep the next file's first line a line of its own */
 		bw_out_char(out, '\n');
@@ -155,9 +161,9 @@ bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		    "completed", id, s, bw_batch_count(b, "completed"),
 		    bw_batch_count(b, "total"));
 	if (outf.kind == BW_STR)
-		fetch_file(a, outf, dir, out);
+		fetch_file(a, outf, dir, out, bw_batch_count(b, "completed"));
 	if (errf.kind == BW_STR)
-		fetch_file(a, errf, dir, out);
+		fetch_file(a, errf, dir, out, bw_batch_count(b, "failed"));
 	bw_arena_free(&ar);
 	return rc;
 }

@@ -117,6 +117,11 @@ run bw-download $R <"$T/batch"
 exit_is 76 "HTML for a file of unknown length: exit 76"
 out_empty "HTML for a file of unknown length: nothing written"
 err_like '/content: the content is not JSON lines: "<!DOCTYPE html>' "HTML for a file of unknown length: said"
+fake_ctl '{"faults":[{"method":"GET","path":"^/v1/files/[^/]+$","kind":"bad_id","field":"bytes","value":0},{"path":"/content$","kind":"empty","code":200}]}'
+run bw-download $R <"$T/batch"
+exit_is 76 "an empty output file, 300 requests completed: exit 76"
+out_empty "an empty output file: nothing written"
+err_like "/content: the file is empty, though the batch says it holds 300 lines \\(request [^)]*\\)$" "an empty output file: said"
 fake_ctl '{"faults":[]}'
 
 fake_ctl '{"faults":[{"path":"/content$","kind":"status","code":500,"times":-1}]}'
