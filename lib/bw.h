@@ -98,7 +98,8 @@ struct bw_out {
 	int spool;		/* temporary file descriptor or -1 */
 	int spooling;
 	int jsorder;		/* bw_out_v orders keys as JavaScript does */
-	uint64_t total;		/* bytes written so far */
+	uint64_t total;		/* bytes through bw_out_write; bw_out_char
+				   mostly skips it, so not exact after it */
 };
 
 void bw_out_open(struct bw_out *o, int fd, const char *name, int spool);

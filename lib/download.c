@@ -116,7 +116,7 @@ fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
 		    bw_api_reqid(&c));
 	if (c.received > 0 && s.last != '\n') {
 		/* keep the next file's first line a line of its own */
-		bw_out_char(out, '\n');
+		bw_out_write(out, "\n", 1);	/* counted in total */
 	}
 	if (dir) {
 		if (c.received > 0 && s.last != '\n' && write(s.save, "\n", 1) != 1)
