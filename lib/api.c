@@ -230,15 +230,19 @@ struct attempt {
 	struct bw_call *call;
 	char *buf;		/* the reply body (errors, JSON) */
 	size_t n, cap;
-	uint64_t skip;		/* bytes of a 200 reply already written */
 	long status;
 	int sink_ok;		/* writing to the sink */
 	char reqid[128];
 	char retry_after[64], retry_after_ms[64], should_retry[16];
 	char location[256];
 	char crange[96];
+	char etag[128], lastmod[64];
 	uint64_t upos;		/* upload position */
 	int checked, badrange;
+	/* a sink's body is not the file: bad may be cured by a retry, fatal
+	   not (both say why) */
+	char bad[200];
+	int fatal;
 };
 
 static size_t
@@ -285,12 +289,15 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		{ "x-should-retry", offsetof(struct attempt, should_retry), 16 },
 		{ "location", offsetof(struct attempt, location), 256 },
 		{ "content-range", offsetof(struct attempt, crange), 96 },
+		{ "etag", offsetof(struct attempt, etag), 128 },
+		{ "last-modified", offsetof(struct attempt, lastmod), 64 },
 	};
 
 	if (n > 5 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response (after 100 Continue): forget the old */
 		t->reqid[0] = t->retry_after[0] = t->retry_after_ms[0] = 0;
 		t->should_retry[0] = t->location[0] = t->crange[0] = 0;
+		t->etag[0] = t->lastmod[0] = 0;
 		return n;
 	}
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
@@ -313,6 +320,72 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Forgets what the sink holds: the next bytes are the file's first. */
+static void
+start_over(struct bw_call *c)
+{
+	if (c->received > 0)
+		c->rewind(c->sink_arg);
+	c->received = 0;
+}
+
+/* The head of a 200 or 206 reply for a sink: where its bytes go, and
+   the file's length.  Returns 0 when the reply is not what was asked
+   for (t->bad or t->badrange says why). */
+static int
+sink_begin(struct attempt *t)
+{
+	struct bw_call *c = t->call;
+	unsigned long long first, last, total = 0;
+	curl_off_t len = -1;
+	int known = 0;
+
+	t->checked = 1;
+	if (t->status == 206) {
+		/* the part must start where we stopped, of the same version */
+		int k = sscanf(t->crange, "bytes %llu-%llu/%llu", &first, &last,
+		    &total);
+		if (k < 2 || first != c->received) {
+			t->badrange = 1;
+			return 0;
+		}
+		if (c->validator[0] == '"' && t->etag[0] &&
+		    strcmp(t->etag, c->validator)) {
+			snprintf(t->bad, sizeof t->bad, "the file changed "
+			    "during the transfer (ETag %s)",
+			    bw_quote(t->etag, strlen(t->etag), 60));
+			start_over(c);
+			return 0;
+		}
+		known = k == 3;
+	} else {
+		/* the whole body: what arrived before may be another's */
+		start_over(c);
+		curl_easy_getinfo(t->a->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		    &len);
+		if (len >= 0) {
+			total = (unsigned long long)len;
+			known = 1;
+		}
+		/* If-Range takes a strong ETag or a date */
+		snprintf(c->validator, sizeof c->validator, "%s",
+		    t->etag[0] == '"' ? t->etag : t->lastmod);
+	}
+	if (known && c->sized && total != c->size) {
+		snprintf(t->bad, sizeof t->bad, "a %ld for a file of %llu "
+		    "bytes, not %llu", t->status, total,
+		    (unsigned long long)c->size);
+		start_over(c);
+		c->validator[0] = 0;
+		return 0;
+	}
+	if (known && !c->sized) {
+		c->size = total;
+		c->sized = 1;
+	}
+	return 1;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
@@ -321,26 +394,19 @@ on_body(char *p, size_t size, size_t nmemb, void *ud)
 
 	if (!t->status)
 		curl_easy_getinfo(t->a->curl, CURLINFO_RESPONSE_CODE, &t->status);
-	if (t->call->sink && t->status == 206 && !t->checked) {
-		/* the part must start where we stopped */
-		unsigned long long first = 0;
-		t->checked = 1;
-		if (sscanf(t->crange, "bytes %llu-", &first) != 1 ||
-		    first != t->call->received) {
-			t->badrange = 1;
+	if (t->call->sink && (t->status == 200 || t->status == 206)) {
+		struct bw_call *c = t->call;
+		if (!t->checked && !sink_begin(t))
+			return 0;
+		if (c->sized && n > c->size - c->received) {
+			snprintf(t->bad, sizeof t->bad, "the body is longer "
+			    "than the file's %llu bytes",
+			    (unsigned long long)c->size);
+			t->fatal = 1;
 			return 0;
 		}
-	}
-	if (t->call->sink && (t->status == 200 || t->status == 206)) {
-		size_t drop = 0;
-		if (t->status == 200 && t->skip > 0) {
-			drop = t->skip < n ? t->skip : n;
-			t->skip -= drop;
-		}
-		if (n > drop) {
-			t->call->sink(t->call->sink_arg, p + drop, n - drop);
-			t->call->received += n - drop;
-		}
+		c->sink(c->sink_arg, p, n);
+		c->received += n;
 		return n;
 	}
 	if (t->n + n > 64 << 20)
@@ -429,7 +495,12 @@ perform(struct attempt *t, double *secs)
 		snprintf(range, sizeof range, "%llu-",
 		    (unsigned long long)c->received);
 		curl_easy_setopt(h, CURLOPT_RANGE, range);
-		t->skip = c->received;
+		if (c->validator[0]) {
+			char ifr[160];
+			snprintf(ifr, sizeof ifr, "If-Range: %s", c->validator);
+			if (!(hdrs = curl_slist_append(hdrs, ifr)))
+				bw_die(BW_EX_IOERR, "out of memory");
+		}
 	}
 	/* libcurl reads 16 KiB at a time by default: a large file then
 	   costs a recv and a poll per 16 KiB, and downloads at half the
@@ -631,25 +702,46 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 
 	for (int n = 0;; n++) {
 		struct attempt t = { .a = a, .call = c };
-		CURLcode cc = perform(&t, &secs);
+		CURLcode cc;
 		int retry;
 
+		/* cut after the last byte: nothing is left to ask for */
+		if (c->sink && c->sized && n > 0 && c->received == c->size)
+			return BW_CALL_OK;
+		cc = perform(&t, &secs);
 		c->status = t.status;
 		c->curl_code = cc;
+		c->protocol = 0;
 		printable(a, c->reqid, sizeof c->reqid, t.reqid,
 		    strlen(t.reqid));
 		if (a->verbose)
 			bw_warn("%s %s%s %ld %.3fs%s%s", c->method, a->basepath,
 			    c->path, t.status, secs, c->reqid[0] ? " " : "",
 			    c->reqid);
-		if (cc == CURLE_OK && t.status >= 200 && t.status < 300) {
+		if (c->sink && cc == CURLE_OK && !t.bad[0]) {
+			/* a file is whole when all its bytes arrived */
+			if (t.status == 204 && !(c->sized && c->size == 0)) {
+				snprintf(t.bad, sizeof t.bad, "204: no content "
+				    "for a file");
+				t.fatal = 1;
+			} else if ((t.status == 200 || t.status == 206) &&
+			    !t.checked)
+				sink_begin(&t);	/* an empty body */
+			else if (t.status == 416)
+				snprintf(t.bad, sizeof t.bad, "416: the server "
+				    "has nothing after byte %llu",
+				    (unsigned long long)c->received);
+			if (!t.bad[0] && c->sized && c->received < c->size &&
+			    t.status >= 200 && t.status < 300)
+				snprintf(t.bad, sizeof t.bad, "the body ended "
+				    "after %llu of %llu bytes",
+				    (unsigned long long)c->received,
+				    (unsigned long long)c->size);
+		}
+		if (cc == CURLE_OK && t.status >= 200 && t.status < 300 &&
+		    !t.bad[0]) {
 			c->body = t.buf;
 			c->len = t.n;
-			return BW_CALL_OK;
-		}
-		if (cc == CURLE_OK && t.status == 416 && c->sink && c->received > 0) {
-			/* asked for the rest, and there was none */
-			free(t.buf);
 			return BW_CALL_OK;
 		}
 		if (t.badrange) {
@@ -659,7 +751,12 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 			c->curl_code = CURLE_RANGE_ERROR;
 			return BW_CALL_NET;
 		}
-		if (cc == CURLE_OK) {
+		if (t.bad[0]) {
+			/* the server's fault, unless another try cures it */
+			snprintf(c->why, sizeof c->why, "%s", t.bad);
+			c->protocol = 1;
+			retry = !t.fatal;
+		} else if (cc == CURLE_OK) {
 			retry = retryable_status(t.status) &&
 			    !(t.status == 409 && c->conflict_final);
 			if (!strcasecmp(t.should_retry, "true"))
@@ -709,7 +806,9 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 {
 	int code;
 
-	if (rc == BW_CALL_NET)	/* a bad certificate is no passing fault */
+	if (c->protocol)
+		code = BW_EX_PROTOCOL;
+	else if (rc == BW_CALL_NET)	/* a bad certificate is no passing fault */
 		code = retryable_curl(c->curl_code) ? BW_EX_TEMPFAIL :
 		    BW_EX_PROTOCOL;
 	else if (c->status == 401 || c->status == 403)

@@ -105,7 +105,8 @@ struct bw_out {
 	int spool;		/* temporary file descriptor or -1 */
 	int spooling;
 	int jsorder;		/* bw_out_v orders keys as JavaScript does */
-	uint64_t total;		/* bytes written so far */
+	uint64_t total;		/* bytes through bw_out_write; bw_out_char
+				   mostly skips it, so not exact after it */
 };
 
 void bw_out_open(struct bw_out *o, int fd, const char *name, int spool);
@@ -127,6 +128,8 @@ void bw_out_commit(struct bw_out *o);
    dying with 74 on an error; the writer stays usable. */
 void bw_out_save(struct bw_out *o, uint64_t from, uint64_t to, int fd,
 		 const char *name);
+/* Drops what a spooling writer took after its first to bytes. */
+void bw_out_rewind(struct bw_out *o, uint64_t to);
 /* Drops what was spooled, frees. */
 void bw_out_discard(struct bw_out *o);
 /* A new temporary file in $TMPDIR (else /tmp), named bw-what.XXXXXX
@@ -480,10 +483,22 @@ struct bw_call {
 	int upload_fd;			/* file: upload_size bytes of upload_fd */
 	uint64_t upload_offset, upload_size;	/* from upload_offset */
 	/* with sink, a 2xx body goes there as it arrives, and a cut
-	   transfer resumes after the bytes received */
+	   transfer resumes after the bytes received, with If-Range when
+	   the first reply named its version (ETag, Last-Modified); a
+	   resume answered with the whole body calls rewind (required:
+	   it must drop all the sink holds) and starts again from byte 0.
+	   The call succeeds only once exactly size bytes arrived: size is
+	   the caller's (sized set) or the first reply's Content-Length or
+	   Content-Range total.  A short body, a 416 or a length that
+	   disagrees is retried, and is the server's fault (bw_api_fail:
+	   76) when no retry cures it; a longer body or a 204 is at once */
 	void (*sink)(void *arg, const char *p, size_t n);
+	void (*rewind)(void *arg);
 	void *sink_arg;
-	uint64_t received;
+	uint64_t received, size;
+	int sized;
+	char validator[128];
+	int protocol;			/* the server broke the protocol: 76 */
 	/* called before retrying when a failed attempt may have been acted
 	   on; returning 0 means it was (body set), and stops the retries */
 	int (*on_unknown)(struct bw_call *c);
@@ -513,8 +528,9 @@ void bw_api_free(struct bw_api *a);
    BW_CALL_ code. */
 int bw_api_call(struct bw_api *a, struct bw_call *c);
 /* Dies with the code a failed call deserves (77 for 401/403, 75 for
-   what a retry may cure, 76 for a redirect, else 65), naming method,
-   path, status, the API's message and the request id. */
+   what a retry may cure, 76 for a redirect or a broken body, else
+   65), naming method, path, status, the API's message and the
+   request id. */
 BW_NORETURN void bw_api_fail(struct bw_api *a, struct bw_call *c, int rc);
 /* Makes the call with a JSON body (BW_NONE: none; only read) and
    returns the reply, which must be a JSON object, read into ar: it

@@ -17,6 +17,9 @@ struct sink {
 	int save;		/* a raw copy, or -1 */
 	const char *savename;
 	char last;		/* the last byte written */
+	uint64_t start;		/* out's bytes before this file's */
+	uint64_t n;		/* this file's bytes so far */
+	const char *path;	/* for messages */
 };
 
 static void
@@ -24,8 +27,14 @@ to_sink(void *arg, const char *p, size_t n)
 {
 	struct sink *s = arg;
 
-	if (n > 0)
-		s->last = p[n - 1];
+	if (n == 0)
+		return;
+	/* result lines are JSON objects: an error page is not the file */
+	if (s->n == 0 && p[0] != '{')
+		bw_die(BW_EX_PROTOCOL, "GET %s: the content is not JSON lines: "
+		    "%s", s->path, bw_quote(p, n < 60 ? n : 60, 60));
+	s->n += n;
+	s->last = p[n - 1];
 	bw_out_write(s->out, p, n);
 	if (s->save >= 0) {
 		while (n > 0) {
@@ -41,22 +50,52 @@ to_sink(void *arg, const char *p, size_t n)
 	}
 }
 
+/* A resume answered with the whole body: what came before goes. */
+static void
+rewind_sink(void *arg)
+{
+	struct sink *s = arg;
+
+	bw_out_rewind(s->out, s->start);
+	if (s->save >= 0 && (ftruncate(s->save, 0) < 0 ||
+	    lseek(s->save, 0, SEEK_SET) < 0))
+		bw_die(BW_EX_IOERR, "%s: %s", s->savename, strerror(errno));
+	s->n = 0;
+	s->last = '\n';
+}
+
+/* Writes file id to out (and keeps it in dir); lines, when not 0, is
+   how many lines the batch says it holds, so that it may not be empty. */
 static void
 fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
-    struct bw_out *out)
+    struct bw_out *out, double lines)
 {
 	struct bw_call c = { .method = "GET" };
-	struct sink s = { out, -1, NULL, '\n' };
+	struct sink s = { out, -1, NULL, '\n', out->total, 0, NULL };
+	struct bw_arena ar = { 0 };
+	struct bw_v f, bytes;
 	char path[512], save[4096], *tmp = NULL;
 	int rc;
 
 	if (!bw_id_valid(id.u.s, id.n))
 		bw_die(BW_EX_PROTOCOL, "the server sent an invalid file id %s",
 		    bw_quote(id.u.s, id.n, 80));
+	/* the File object says how long the file is */
+	snprintf(path, sizeof path, "/files/%s", id.u.s);
+	f = bw_api_json(a, &ar, "GET", path, bw_of(BW_NONE));
+	bytes = bw_get(f, "bytes");
+	if (bytes.kind == BW_NUM && bytes.u.num >= 0 && bytes.u.num <= 0x1p53 &&
+	    bytes.u.num == (double)(uint64_t)bytes.u.num) {
+		c.size = (uint64_t)bytes.u.num;
+		c.sized = 1;
+	}
+	bw_arena_free(&ar);
 	snprintf(path, sizeof path, "/files/%s/content", id.u.s);
 	c.path = path;
 	c.sink = to_sink;
+	c.rewind = rewind_sink;
 	c.sink_arg = &s;
+	s.path = path;
 	if (dir) {
 		snprintf(save, sizeof save, "%s/%s.jsonl", dir, id.u.s);
 		if (!(tmp = malloc(strlen(save) + 6)))
@@ -71,9 +110,13 @@ fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
 	if (rc != BW_CALL_OK)
 		bw_api_fail(a, &c, rc);
 	free(c.body);
+	if (s.n == 0 && lines > 0)
+		bw_die(BW_EX_PROTOCOL, "GET %s: the file is empty, though the "
+		    "batch says it holds %.0f lines%s", path, lines,
+		    bw_api_reqid(&c));
 	if (c.received > 0 && s.last != '\n') {
 		/* keep the next file's first line a line of its own */
-		bw_out_char(out, '\n');
+		bw_out_write(out, "\n", 1);	/* counted in total */
 	}
 	if (dir) {
 		if (c.received > 0 && s.last != '\n' && write(s.save, "\n", 1) != 1)
@@ -118,9 +161,9 @@ bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		    "completed", id, s, bw_batch_count(b, "completed"),
 		    bw_batch_count(b, "total"));
 	if (outf.kind == BW_STR)
-		fetch_file(a, outf, dir, out);
+		fetch_file(a, outf, dir, out, bw_batch_count(b, "completed"));
 	if (errf.kind == BW_STR)
-		fetch_file(a, errf, dir, out);
+		fetch_file(a, errf, dir, out, bw_batch_count(b, "failed"));
 	bw_arena_free(&ar);
 	return rc;
 }

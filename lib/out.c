@@ -177,6 +177,22 @@ bw_out_discard(struct bw_out *o)
 }
 
 void
+bw_out_rewind(struct bw_out *o, uint64_t to)
+{
+	if (!o->spooling || to > o->total)
+		abort();	/* only a spooling writer keeps what it took */
+	if (o->total - to <= o->n) {
+		o->n -= o->total - to;
+	} else {
+		if (ftruncate(o->spool, (off_t)to) < 0 ||
+		    lseek(o->spool, (off_t)to, SEEK_SET) < 0)
+			bw_die(BW_EX_IOERR, "temporary file: %s", strerror(errno));
+		o->n = 0;
+	}
+	o->total = to;
+}
+
+void
 bw_out_save(struct bw_out *o, uint64_t from, uint64_t to, int fd,
     const char *name)
 {

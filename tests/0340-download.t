@@ -72,6 +72,58 @@ fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":7777},{"path":"/co
 run bw-download $R <"$T/batch"
 out_file_is "$T/full" "cut, and the server ignores Range: what was written is skipped, every line once"
 
+# a file is whole, or it is a failure: never half of it with exit 0
+python3 -c "import sys; sys.stdout.writelines(reversed(open(sys.argv[1]).readlines()))" "$T/full" >"$T/reversed"
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":10000},{"path":"/content$","kind":"status","code":416,"times":-1}]}'
+run bw-download $R <"$T/batch"
+exit_is 76 "cut, then 416 on the resume: exit 76"
+out_empty "cut, then 416: nothing written"
+err_like "416" "cut, then 416: said"
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":10000},{"path":"/content$","kind":"short","bytes":5000}]}'
+run bw-download $R <"$T/batch"
+exit_is 0 "cut, then a 200 shorter than what arrived: exit 0"
+out_file_is "$T/full" "cut, then a short 200: started again, every line once"
+fake_ctl '{"faults":[{"path":"/content$","kind":"short","bytes":5000,"times":-1}]}'
+run bw-download --retries 2 $R <"$T/batch"
+exit_is 76 "a short 200 every time: exit 76"
+out_empty "a short 200 every time: nothing written"
+err_like ": a 200 for a file of 5000 bytes, not [0-9]+ \\(request [^)]*\\)$" "a short 200 every time: said"
+fake_log_clear
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":10000},{"path":"/content$","kind":"changed","times":-1}]}'
+run bw-download $R <"$T/batch"
+exit_is 0 "cut, then the body changed: exit 0"
+out_file_is "$T/reversed" "cut, then the body changed: the new body whole, never two spliced"
+ok 'fake_log | jq -e "any(.[]; .range == \"bytes=10000-\" and (.if_range // \"\" | test(\"^\\\"[0-9a-f]+\\\"\$\")))" >/dev/null' "the resume sends If-Range with the ETag"
+fake_ctl '{"faults":[{"path":"/content$","kind":"lie_length","bytes":100,"times":-1}]}'
+run bw-download $R <"$T/batch"
+exit_is 76 "a Content-Length shorter than the body: exit 76"
+out_empty "a Content-Length shorter than the body: nothing written"
+fake_ctl '{"faults":[{"path":"/content$","kind":"empty","code":204}]}'
+run bw-download $R <"$T/batch"
+exit_is 76 "204 for a file with bytes: exit 76"
+out_empty "204: nothing written"
+fake_ctl '{"faults":[{"path":"/content$","kind":"empty","code":200,"times":-1}]}'
+run bw-download --retries 1 $R <"$T/batch"
+exit_is 76 "an empty 200 for a file with bytes: exit 76"
+out_empty "an empty 200: nothing written"
+html='"kind":"garbage","body":"<!DOCTYPE html><html><body>Service Unavailable</body></html>\n"'
+fake_ctl "{\"faults\":[{\"path\":\"/content\$\",$html,\"times\":-1}]}"
+run bw-download --retries 1 $R <"$T/batch"
+exit_is 76 "HTML for a file: exit 76"
+out_empty "HTML for a file: nothing written"
+err_like "a 200 for a file of 61 bytes" "HTML for a file: its length is not the file's"
+fake_ctl "{\"faults\":[{\"method\":\"GET\",\"path\":\"^/v1/files/[^/]+\$\",\"kind\":\"bad_id\",\"field\":\"bytes\",\"value\":null,\"times\":-1},{\"path\":\"/content\$\",$html}]}"
+run bw-download $R <"$T/batch"
+exit_is 76 "HTML for a file of unknown length: exit 76"
+out_empty "HTML for a file of unknown length: nothing written"
+err_like '/content: the content is not JSON lines: "<!DOCTYPE html>' "HTML for a file of unknown length: said"
+fake_ctl '{"faults":[{"method":"GET","path":"^/v1/files/[^/]+$","kind":"bad_id","field":"bytes","value":0},{"path":"/content$","kind":"empty","code":200}]}'
+run bw-download $R <"$T/batch"
+exit_is 76 "an empty output file, 300 requests completed: exit 76"
+out_empty "an empty output file: nothing written"
+err_like "/content: the file is empty, though the batch says it holds 300 lines \\(request [^)]*\\)$" "an empty output file: said"
+fake_ctl '{"faults":[]}'
+
 fake_ctl '{"faults":[{"path":"/content$","kind":"status","code":500,"times":-1}]}'
 run bw-download --retries 2 $R <"$T/batch"
 exit_is 75 "the file cannot be had: exit 75"
@@ -84,6 +136,10 @@ run bw-download -o "$T/raw" $R <"$T/batch"
 exit_is 0 "-o: exit 0"
 ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/full"' "-o: the raw output file kept"
 ok '[ -z "$(find "$T/raw" -name "*.part")" ]' "-o: no partial file left"
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":10000},{"path":"/content$","kind":"changed","times":-1}]}'
+run bw-download -o "$T/raw" $R <"$T/batch"
+ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/reversed"' "-o, cut, then the body changed: the new body kept whole"
+fake_ctl '{"faults":[]}'
 run bw-download -o "$T/nodir" $R <"$T/batch"
 exit_is 2 "-o with no such directory: usage error"
 

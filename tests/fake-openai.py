@@ -15,6 +15,7 @@ No wall clock is involved in the progress.
 """
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -37,8 +38,15 @@ ALNUM = string.ascii_letters + string.digits
 ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/completions",
              "/v1/embeddings")
 SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed")
+# File content faults: "short" answers 200 with only the first `bytes`
+# bytes; "lie_length" sends the whole body under a Content-Length `bytes`
+# too small; "changed" serves the file's lines in reverse order (another
+# body, another ETag: If-Range then gets the whole of it); "empty"
+# answers `code` (204) with no body.  Content carries an ETag and honours
+# If-Range.
 FAULT_KINDS = ("status", "reset", "cut", "after", "redirect", "slow",
-               "bad_id", "no_range", "garbage")
+               "bad_id", "no_range", "garbage", "short", "lie_length",
+               "changed", "empty")
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 MAX_LINES = 50000
 
@@ -629,7 +637,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---- responses
 
     def respond(self, status, body=b"", ctype="application/json",
-                headers=None, cut=None, close=False):
+                headers=None, cut=None, close=False, length=None):
         if isinstance(body, (dict, list)):
             body = (json.dumps(body) + "\n").encode()
         elif isinstance(body, str):
@@ -641,8 +649,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", ctype)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        if close or cut is not None:
+        self.send_header("Content-Length", str(len(body) if length is None
+                                               else length))
+        if close or cut is not None or length is not None:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
@@ -650,7 +659,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body if cut is None else body[:cut])
         self.wfile.flush()
-        if cut is not None:
+        if cut is not None or length is not None:
             self.hard_close(rst=False)
 
     def hard_close(self, rst):
@@ -736,6 +745,7 @@ class Handler(BaseHTTPRequestHandler):
             fault = st.take_fault(method, path)
         kind = fault["kind"] if fault else None
         entry["fault"] = kind
+        self.fault = fault
 
         if kind == "slow":
             time.sleep(float(fault.get("seconds", 1)))
@@ -791,10 +801,18 @@ class Handler(BaseHTTPRequestHandler):
             self.respond(code, fault.get("body", '{"id":'))
             return
 
+        if kind == "empty":  # a 204, or a 200 with no body
+            code = int(fault.get("code", 204))
+            entry["status"] = code
+            with st.lock:
+                st.log.append(entry)
+            self.respond(code, b"", ctype=None)
+            return
+
         try:
             with st.lock:
                 status, out, ctype, hdrs = self.route(method, path, query, body,
-                                                      kind == "no_range")
+                                                      kind)
                 if isinstance(out, (dict, list)):  # a snapshot, never state
                     out = json.loads(json.dumps(out))
         except ApiError as e:
@@ -822,13 +840,15 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "after":
             self.hard_close(rst=False)
             return
-        cut = None
+        cut = length = None
+        if kind == "lie_length" and isinstance(out, bytes):
+            length = len(out) - int(fault.get("bytes", 100))
         if kind == "cut":
             n = fault.get("bytes")
             if isinstance(out, (dict, list)):
                 out = (json.dumps(out) + "\n").encode()
             cut = int(n) if n is not None else len(out) // 2
-        self.respond(status, out, ctype, hdrs, cut=cut)
+        self.respond(status, out, ctype, hdrs, cut=cut, length=length)
 
     def log_entry(self, path, query, body, chunked):
         hdrs = {}
@@ -845,6 +865,7 @@ class Handler(BaseHTTPRequestHandler):
                 js = None
         return {"method": self.command, "path": path, "query": query,
                 "status": None, "range": self.headers.get("Range"),
+                "if_range": self.headers.get("If-Range"),
                 "bytes": len(body), "chunked": chunked,
                 "auth": self.headers.get("Authorization") is not None,
                 "headers": hdrs, "json": js, "fault": None}
@@ -904,7 +925,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- the API
 
-    def route(self, method, path, query, body, no_range):
+    def route(self, method, path, query, body, kind):
         st = self.server.state
         json_ct = "application/json"
 
@@ -967,7 +988,12 @@ class Handler(BaseHTTPRequestHandler):
                     raise ApiError(405, "Method not allowed.")
                 with open(f["path"], "rb") as fh:
                     data = fh.read()
-                return self.content(data, no_range)
+                if kind == "changed":  # the same lines, in another order
+                    data = b"".join(reversed(data.splitlines(True)))
+                if kind == "short":  # a 200 with only the first bytes
+                    return 200, data[:int(self.fault.get("bytes", 100))], \
+                        "application/octet-stream", {}
+                return self.content(data, kind == "no_range")
             if method == "GET":
                 return 200, f["meta"], json_ct, {}
             if method == "DELETE":
@@ -1006,6 +1032,11 @@ class Handler(BaseHTTPRequestHandler):
         ct = "application/octet-stream"
         rng = self.headers.get("Range")
         total = len(data)
+        etag = '"%s"' % hashlib.sha1(data).hexdigest()[:20]
+        hdrs = {"ETag": etag}
+        cond = self.headers.get("If-Range")
+        if cond is not None and cond.strip() != etag:
+            rng = None  # changed since: the whole body
         if rng and not no_range:
             m = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", rng)
             if m and (m.group(1) or m.group(2)):
@@ -1019,9 +1050,9 @@ class Handler(BaseHTTPRequestHandler):
                 if start >= total or start > end:
                     raise ApiError(416, "Requested range not satisfiable.",
                                    headers={"Content-Range": "bytes */%d" % total})
-                return 206, data[start:end + 1], ct, {
-                    "Content-Range": "bytes %d-%d/%d" % (start, end, total)}
-        return 200, data, ct, {}
+                hdrs["Content-Range"] = "bytes %d-%d/%d" % (start, end, total)
+                return 206, data[start:end + 1], ct, hdrs
+        return 200, data, ct, hdrs
 
 
 class Server(ThreadingHTTPServer):
