@@ -804,14 +804,16 @@ class Handler(BaseHTTPRequestHandler):
                 type_="server_error").body(), "application/json", {}
 
         if kind == "bad_id" and 200 <= status < 300 and isinstance(out, dict):
-            field = fault.get("field", "id")
-            value = fault.get("value", "../etc/passwd")
-            if field in out or out.get("object") != "list":
-                out[field] = value
-            else:
-                for item in out.get("data") or []:
-                    if isinstance(item, dict):
-                        item[field] = value
+            # "field" set to "value", or each member of "set" (an object)
+            pairs = fault.get("set") or {
+                fault.get("field", "id"): fault.get("value", "../etc/passwd")}
+            for field, value in pairs.items():
+                if field in out or out.get("object") != "list":
+                    out[field] = value
+                else:
+                    for item in out.get("data") or []:
+                        if isinstance(item, dict):
+                            item[field] = value
 
         entry["status"] = status
         with st.lock:
