@@ -45,7 +45,8 @@ extern volatile sig_atomic_t bw_interrupted;
 
 /* Names the program after argv[0]'s last component (and sets argv[0]
    to it, for getopt's messages); ignores SIGPIPE, so that a write to a
-   closed pipe fails with EPIPE and is reported. */
+   closed pipe fails with EPIPE and is reported; opens /dev/null on a
+   closed fd 0, 1 or 2, and exits 74 if it was 1 (stdout). */
 void bw_init(char **argv);
 void bw_warn(const char *fmt, ...) BW_PRINTF(1, 2);
 /* Prints "prog: ...", removes registered temporary files, exits. */

@@ -48,4 +48,17 @@ for v in 7 '{"s":"completed"}' null; do
 done
 fake_ctl '{"faults":[]}'
 
+# a closed stdout is no place to write the result
+bw-poll -i 0.01 $R "$id" >&- 2>"$T/err"
+rc=$?
+exit_is 74 "bw-poll >&-: exit 74"
+err_like "^bw-poll: stdout: closed" "bw-poll >&-: said"
+bw-jsonl -m gpt-4o-mini <"$T/in.jsonl" >&- 2>"$T/err"
+rc=$?
+exit_is 74 "bw-jsonl >&-: exit 74"
+err_like "^bw-jsonl: stdout: closed" "bw-jsonl >&-: said"
+run bw-jsonl -m gpt-4o-mini <&- 2>&-
+exit_is 65 "bw-jsonl <&-: stdin read as empty (no requests), stdout still its own"
+ok 'cmp -s "$T/out" /dev/null' "bw-jsonl <&-: nothing on stdout"
+
 done_testing
