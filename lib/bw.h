@@ -478,8 +478,10 @@ struct bw_call {
 	void (*sink)(void *arg, const char *p, size_t n);
 	void *sink_arg;
 	uint64_t received;
-	/* called before retrying when a failed attempt may have been acted
-	   on; returning 0 means it was (body set), and stops the retries */
+	/* once an attempt may have been acted on, called after the wait
+	   before every retry, and again after each wait until 16 times
+	   retry_wait has passed since; returning 0 means it was (body
+	   set), and stops the retries */
 	int (*on_unknown)(struct bw_call *c);
 	void *arg;
 	int conflict_final;	/* a 409 is the resource's state: no retry */

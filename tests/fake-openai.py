@@ -199,6 +199,7 @@ class State:
         }
         self.batches[bid] = {"obj": obj, "scenario": self.control["scenario"],
                              "gets": 0, "outcome": None,
+                             "made": time.monotonic(),
                              "requests": f["requests"]}
         self.batch_order.append(bid)
         return obj
@@ -332,6 +333,10 @@ class State:
                                "between 1 and 100.", param="limit",
                                code="invalid_value")
         ids = list(reversed(self.batch_order))
+        lag = self.control.get("list_lag") or 0
+        if lag:  # a list that shows a new batch only lag seconds later
+            t = time.monotonic()
+            ids = [i for i in ids if t - self.batches[i]["made"] >= lag]
         if "after" in q:
             after = q["after"][-1]
             ids = ids[ids.index(after) + 1:] if after in ids else []
@@ -356,6 +361,12 @@ class State:
             elif k == "steps":
                 if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                     raise ApiError(400, "control: steps must be an integer >= 1")
+                new[k] = v
+            elif k == "list_lag":
+                if not isinstance(v, (int, float)) or isinstance(v, bool) \
+                        or v < 0:
+                    raise ApiError(400, "control: list_lag must be a number "
+                                   ">= 0 (seconds)")
                 new[k] = v
             elif k == "faults":
                 if not isinstance(v, list):
