@@ -641,7 +641,8 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 			    bw_now();
 			if (left <= 0)
 				break;
-			until = bw_now() + (wait < left ? wait : left);
+			double w = wait > a->retry_wait ? wait : a->retry_wait;
+			until = bw_now() + (w < left ? w : left);
 			while (!bw_interrupted && bw_now() < until)
 				nap(until - bw_now());
 		}
