@@ -47,8 +47,27 @@ bw_batch_check(struct bw_api *a, struct bw_v b, const char *want,
 		    bw_batch_count(b, "total"));
 }
 
+static const char *status(struct bw_v b, int *known);
+
 const char *
 bw_batch_status(struct bw_v b)
+{
+	int k;
+
+	return status(b, &k);
+}
+
+int
+bw_batch_status_known(struct bw_v b)
+{
+	int k;
+
+	status(b, &k);
+	return k;
+}
+
+static const char *
+status(struct bw_v b, int *found)
 {
 	static const char *const known[] = { "validating", "in_progress",
 		"finalizing", "completed", "failed", "expired", "cancelling",
@@ -64,9 +83,12 @@ bw_batch_status(struct bw_v b)
 			if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != known[i][k])
 				break;
 		}
-		if (k == s.n)
+		if (k == s.n) {
+			*found = 1;
 			return known[i];
+		}
 	}
+	*found = 0;
 	return "in_progress";
 }
 

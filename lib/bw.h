@@ -593,6 +593,8 @@ struct bw_poll_opts {
    has ("validating" ... "cancelled"), static; an unknown or missing
    one counts as "in_progress". */
 const char *bw_batch_status(struct bw_v b);
+/* 1 if the status is one of the eight, in any case. */
+int bw_batch_status_known(struct bw_v b);
 /* 1 if the status is completed, failed, expired or cancelled. */
 int bw_batch_terminal(struct bw_v b);
 /* request_counts.key (completed, failed, total), or 0. */

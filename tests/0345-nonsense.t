@@ -46,6 +46,13 @@ for v in 7 '{"s":"completed"}' null; do
 	exit_is 76 "bw-poll: status $v: exit 76"
 	err_like "batch $id with a status that is not a string" "bw-poll: status $v: said"
 done
+# a status string the API does not document: polled on (a new status
+# may come), said once
+fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","field":"status","value":"done","times":-1}]}'
+run bw-poll -i 0.01 -t 0.5 $R "$id"
+exit_is 75 "bw-poll: status \"done\": still running, -t ends it: exit 75"
+ok '[ "$(grep -c "status \"done\" is not one the API documents: taken for a batch still running" "$T/err")" -eq 1 ]' \
+    "bw-poll: status \"done\": said once"
 fake_ctl '{"faults":[]}'
 
 # a closed stdout is no place to write the result
