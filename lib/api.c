@@ -698,7 +698,7 @@ retryable_curl(CURLcode cc)
 int
 bw_api_call(struct bw_api *a, struct bw_call *c)
 {
-	double secs, wait;
+	double secs, wait, unknown_since = -1;
 
 	for (int n = 0;; n++) {
 		struct attempt t = { .a = a, .call = c };
@@ -781,10 +781,10 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 		c->unknown = cc == CURLE_OK ? t.status >= 500 || t.status == 408 :
 		    cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST;
 		free(t.buf);
+		if (c->unknown && unknown_since < 0)
+			unknown_since = bw_now();
 		if (!retry || n >= a->retries || bw_interrupted)
 			return cc == CURLE_OK ? BW_CALL_HTTP : BW_CALL_NET;
-		if (c->unknown && c->on_unknown && c->on_unknown(c) == 0)
-			return BW_CALL_OK;
 		wait = server_wait(&t);
 		if (wait < 0) {
 			wait = a->retry_wait * pow(2, n);
@@ -798,6 +798,23 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 		double until = bw_now() + wait;
 		while (!bw_interrupted && bw_now() < until)
 			nap(until - bw_now());
+		/* Once an attempt may have been acted on, every later one is
+		   preceded by a look, after the wait: what the server did
+		   shows up late (a list that lags).  Until 16 times
+		   --retry-wait has passed since, it is looked for again
+		   rather than sent again. */
+		while (unknown_since >= 0 && c->on_unknown && !bw_interrupted) {
+			if (c->on_unknown(c) == 0)
+				return BW_CALL_OK;
+			double left = unknown_since + a->retry_wait * 16 -
+			    bw_now();
+			if (left <= 0)
+				break;
+			double w = wait > a->retry_wait ? wait : a->retry_wait;
+			until = bw_now() + (w < left ? w : left);
+			while (!bw_interrupted && bw_now() < until)
+				nap(until - bw_now());
+		}
 	}
 }
 

@@ -24,10 +24,50 @@ bw_batch_check(struct bw_api *a, struct bw_v b, const char *want,
 	if (want && !bw_is(id, want))
 		bw_die(BW_EX_PROTOCOL, "%s%s: the server sent batch %s, not %s",
 		    a->basepath, what, id.u.s, want);
+	/* a status that is not a string would be polled for ever */
+	if (bw_get(b, "status").kind != BW_STR)
+		bw_die(BW_EX_PROTOCOL, "%s%s: the server sent batch %s with a "
+		    "status that is not a string", a->basepath, what, id.u.s);
+	for (int i = 0; i < 2; i++) {
+		const char *k = i ? "error_file_id" : "output_file_id";
+		struct bw_v f = bw_get(b, k);
+		if (f.kind && f.kind != BW_NULL && f.kind != BW_STR)
+			bw_die(BW_EX_PROTOCOL, "%s%s: the server sent batch %s "
+			    "with an %s that is not a string", a->basepath,
+			    what, id.u.s, k);
+	}
+	/* completed, requests counted, and nowhere to find their results */
+	if (!strcmp(bw_batch_status(b), "completed") &&
+	    bw_get(b, "output_file_id").kind != BW_STR &&
+	    bw_get(b, "error_file_id").kind != BW_STR &&
+	    bw_batch_count(b, "total") > 0)
+		bw_die(BW_EX_PROTOCOL, "%s%s: the server sent batch %s completed "
+		    "with %.0f requests but neither an output_file_id nor an "
+		    "error_file_id", a->basepath, what, id.u.s,
+		    bw_batch_count(b, "total"));
 }
+
+static const char *status(struct bw_v b, int *known);
 
 const char *
 bw_batch_status(struct bw_v b)
+{
+	int k;
+
+	return status(b, &k);
+}
+
+int
+bw_batch_status_known(struct bw_v b)
+{
+	int k;
+
+	status(b, &k);
+	return k;
+}
+
+static const char *
+status(struct bw_v b, int *found)
 {
 	static const char *const known[] = { "validating", "in_progress",
 		"finalizing", "completed", "failed", "expired", "cancelling",
@@ -43,9 +83,12 @@ bw_batch_status(struct bw_v b)
 			if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != known[i][k])
 				break;
 		}
-		if (k == s.n)
+		if (k == s.n) {
+			*found = 1;
 			return known[i];
+		}
 	}
+	*found = 0;
 	return "in_progress";
 }
 

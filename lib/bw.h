@@ -45,7 +45,9 @@ extern volatile sig_atomic_t bw_interrupted;
 
 /* Names the program after argv[0]'s last component (and sets argv[0]
    to it, for getopt's messages); ignores SIGPIPE, so that a write to a
-   closed pipe fails with EPIPE (and stdout's dies by bw_die_pipe). */
+   closed pipe fails with EPIPE (and stdout's dies by bw_die_pipe);
+   opens /dev/null on a closed fd 0, 1 or 2, and exits 74 if it was 1
+   (stdout). */
 void bw_init(char **argv);
 void bw_warn(const char *fmt, ...) BW_PRINTF(1, 2);
 /* Prints "prog: ...", removes registered temporary files, exits. */
@@ -499,8 +501,10 @@ struct bw_call {
 	int sized;
 	char validator[128];
 	int protocol;			/* the server broke the protocol: 76 */
-	/* called before retrying when a failed attempt may have been acted
-	   on; returning 0 means it was (body set), and stops the retries */
+	/* once an attempt may have been acted on, called after the wait
+	   before every retry, and again after each wait until 16 times
+	   retry_wait has passed since; returning 0 means it was (body
+	   set), and stops the retries */
 	int (*on_unknown)(struct bw_call *c);
 	void *arg;
 	int conflict_final;	/* a 409 is the resource's state: no retry */
@@ -615,6 +619,8 @@ struct bw_poll_opts {
    has ("validating" ... "cancelled"), static; an unknown or missing
    one counts as "in_progress". */
 const char *bw_batch_status(struct bw_v b);
+/* 1 if the status is one of the eight, in any case. */
+int bw_batch_status_known(struct bw_v b);
 /* 1 if the status is completed, failed, expired or cancelled. */
 int bw_batch_terminal(struct bw_v b);
 /* request_counts.key (completed, failed, total), or 0. */

@@ -94,10 +94,30 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 			bw_die(BW_EX_DATAERR, "%s: not a valid file id: %s",
 			    bw_records_where(r), bw_quote(file.u.s, file.n, 80));
 	} else {
+		/* the user's record: one of the wrong kind is bad data,
+		   said before anything is sent */
+		struct bw_v obj = bw_get(rec, "object");
+		if (bw_is(obj, "batch"))
+			bw_die(BW_EX_DATAERR, "%s: a Batch object (%s), not a "
+			    "File object: its batch exists already",
+			    bw_records_where(r), bw_get(rec, "id").kind == BW_STR ?
+			    bw_quote(bw_get(rec, "id").u.s, bw_get(rec, "id").n,
+			    80) : "no id");
+		if (bw_get(rec, "custom_id").kind)
+			bw_die(BW_EX_DATAERR, "%s: a line of batch input (it has "
+			    "a custom_id), not a File object: upload the file "
+			    "first (bw-upload)", bw_records_where(r));
+		if (obj.kind == BW_STR && !bw_is(obj, "file"))
+			bw_die(BW_EX_DATAERR, "%s: a record of object %s, not a "
+			    "File object", bw_records_where(r),
+			    bw_quote(obj.u.s, obj.n, 40));
+		if (obj.kind && obj.kind != BW_STR)
+			bw_die(BW_EX_DATAERR, "%s: a record whose \"object\" is "
+			    "not a string", bw_records_where(r));
 		file = bw_get(rec, "id");
 		endpoint = bw_get(rec, "endpoint");
 		if (file.kind != BW_STR || !bw_id_valid(file.u.s, file.n))
-			bw_die(BW_EX_PROTOCOL, "%s: a record without a valid file id",
+			bw_die(BW_EX_DATAERR, "%s: a record without a valid file id",
 			    bw_records_where(r));
 		if (endpoint.kind && endpoint.kind != BW_STR)
 			bw_die(BW_EX_DATAERR, "%s: endpoint: not a string",

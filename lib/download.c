@@ -138,9 +138,14 @@ bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	struct bw_v b, outf, errf;
 	int rc = 0;
 
+	outf = bw_get(rec, "output_file_id");
+	errf = bw_get(rec, "error_file_id");
+	/* the record itself when it names its files plainly (a string each,
+	   or null); anything else is asked of the server, which is checked */
 	if (bw_is(bw_get(rec, "object"), "batch") && bw_batch_terminal(rec) &&
-	    (bw_get(rec, "output_file_id").kind ||
-	    bw_get(rec, "error_file_id").kind))
+	    (outf.kind == BW_STR || errf.kind == BW_STR) &&
+	    (outf.kind == BW_STR || outf.kind == BW_NULL) &&
+	    (errf.kind == BW_STR || errf.kind == BW_NULL))
 		b = rec;
 	else
 		b = bw_batch_get(a, &ar, id);

@@ -1,5 +1,6 @@
 /* msg.c: messages, exit codes, temporary files removed on death. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -59,11 +60,30 @@ static size_t ncleanup;
 void
 bw_init(char **argv)
 {
+	int closed_stdout = 0;
 	const char *s = argv[0] ? strrchr(argv[0], '/') : NULL;
 
 	prog = s ? s + 1 : argv[0] ? argv[0] : "bw";
 	argv[0] = (char *)prog;	/* for getopt's messages */
 	signal(SIGPIPE, SIG_IGN);
+	/* A closed 0, 1 or 2 gets /dev/null, so that no file or socket
+	   opened later (libcurl's socketpair) takes its number and receives
+	   what was meant for stdout or stderr.  Every program writes its
+	   result to stdout: with stdout closed it could only fail or lie. */
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+		if (fd == 1)
+			closed_stdout = 1;
+	}
+	if (closed_stdout)
+		bw_die(BW_EX_IOERR, "stdout: closed; give it a file or a pipe "
+		    "(>/dev/null to discard)");
 }
 
 /* Writes all n bytes of p to stderr, in one write(2) unless it is cut

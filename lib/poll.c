@@ -30,7 +30,7 @@ struct polled {
 	struct bw_v last;
 	const char *status;
 	double completed, total, failed;
-	int done;
+	int done, odd;		/* odd: an unknown status said */
 	char said[128];
 };
 
@@ -75,6 +75,16 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 			struct bw_v b = bw_batch_get(a, &round, p[i].id);
 			p[i].last = b;
 			p[i].status = bw_batch_status(b);
+			if (!bw_batch_status_known(b) && !p[i].odd) {
+				struct bw_v st = bw_get(b, "status");
+				if (tty && drawn)
+					fputs("\r\033[K", stderr);
+				drawn = 0;
+				bw_warn("%s: status %s is not one the API documents: "
+				    "taken for a batch still running", p[i].id,
+				    bw_quote(st.u.s, st.n, 60));
+				p[i].odd = 1;
+			}
 			p[i].completed = bw_batch_count(b, "completed");
 			p[i].total = bw_batch_count(b, "total");
 			p[i].failed = bw_batch_count(b, "failed");

@@ -93,15 +93,28 @@ bw_batch_id(struct bw_records *r, struct bw_v rec)
 			    bw_records_where(r), bw_quote(rec.u.s, rec.n, 80));
 		return rec.u.s;
 	}
-	if (bw_is(bw_get(rec, "object"), "event"))
+	/* the record is the user's input: a wrong one is bad data (65),
+	   said of the record, before anything is asked of the server */
+	struct bw_v obj = bw_get(rec, "object");
+	if (bw_is(obj, "event"))
 		id = bw_get(bw_get(rec, "data"), "id");
+	else if (obj.kind == BW_STR && !bw_is(obj, "batch"))
+		bw_die(BW_EX_DATAERR, "%s: a record of object %s, not a batch "
+		    "(a batch id, a Batch object or a webhook event)",
+		    bw_records_where(r), bw_quote(obj.u.s, obj.n, 40));
+	else if (obj.kind && obj.kind != BW_STR)
+		bw_die(BW_EX_DATAERR, "%s: a record whose \"object\" is not a "
+		    "string", bw_records_where(r));
+	else if (bw_get(rec, "custom_id").kind)
+		bw_die(BW_EX_DATAERR, "%s: a line of batch input (it has a "
+		    "custom_id), not a batch", bw_records_where(r));
 	else
 		id = bw_get(rec, "id");
 	if (id.kind != BW_STR)
-		bw_die(BW_EX_PROTOCOL, "%s: a record without a batch id",
-		    bw_records_where(r));
+		bw_die(BW_EX_DATAERR, "%s: a record without a batch id (an "
+		    "\"id\", or an event's \"data.id\")", bw_records_where(r));
 	if (!bw_id_valid(id.u.s, id.n))
-		bw_die(BW_EX_PROTOCOL, "%s: an invalid batch id: %s",
+		bw_die(BW_EX_DATAERR, "%s: an invalid batch id: %s",
 		    bw_records_where(r), bw_quote(id.u.s, id.n, 80));
 	return id.u.s;
 }

@@ -37,6 +37,21 @@ ok '[ "$(jget "$T/out" input_file_id)" = "$fid2" ]' "create accepted, connection
 err_like "the request's fate was unknown, but batch batch_[A-Za-z0-9]+ was created for $fid2: not sending it again" \
 	"create accepted, connection dropped: said"
 
+# the same, and the list shows the new batch only 2 s later: looked for
+# again after each wait, not sent again while 16 times --retry-wait
+# (4 s) has not passed
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file2b"
+fid2b=$(jget "$T/file2b" id)
+fake_ctl '{"list_lag":2,"faults":[{"method":"POST","path":"^/v1/batches$","kind":"after"}]}'
+fake_log_clear
+run bw-create --retry-wait 0.25 <"$T/file2b"
+fake_ctl '{"list_lag":0}'
+exit_is 0 "created, connection dropped, the list 2 s late: exit 0"
+ok '[ "$(count_batches "$fid2b")" -eq 1 ]' "created, connection dropped, the list 2 s late: exactly one batch"
+ok '[ "$(fake_log | jq "[.[] | select(.method == \"POST\" and .path == \"/v1/batches\")] | length")" -eq 1 ]' \
+	"created, connection dropped, the list 2 s late: sent once"
+ok '[ "$(jget "$T/out" input_file_id)" = "$fid2b" ]' "created, connection dropped, the list 2 s late: that batch printed"
+
 bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file3"
 fid3=$(jget "$T/file3" id)
 fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"status","code":502,"times":2}]}'

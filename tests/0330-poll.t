@@ -90,7 +90,7 @@ run bw-poll -i 0.01 $R 'batch_../x'
 exit_is 65 "an invalid id: exit 65, no request"
 printf '%s\n' '{"object":"batch","id":"../../x"}' >"$T/evil"
 run bw-poll -i 0.01 $R <"$T/evil"
-exit_is 76 "an invalid id in an object: exit 76"
+exit_is 65 "an invalid id in an object (the user's record): exit 65"
 run bw-poll -i 0.01 $R batch_nosuchbatch123
 exit_is 65 "an unknown batch: exit 65"
 run bw-poll -i 0.01 $R </dev/null

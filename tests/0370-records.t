@@ -30,7 +30,25 @@ for prog in bw-create bw-poll bw-download bw-cancel; do
 	bad "$T/b6" 65 "^$prog: line 1: longer than the limit of 20971520 bytes$" "a line past the cap"
 	bad /dev/null 65 "^$prog: no (files|batches) in the input$" "empty input"
 	printf '{"id":5}\n' >"$T/b7"
-	bad "$T/b7" 76 "^$prog: line 1: a record without a (valid file|batch) id" "an id that is a number"
+	bad "$T/b7" 65 "^$prog: line 1: a record without a (valid file|batch) id" "an id that is a number"
+	# a record of the wrong kind: the user's data, said of the record
+	printf '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}}\n' >"$T/b8"
+	bad "$T/b8" 65 "^$prog: line 1: a line of batch input \\(it has a custom_id\\), not a" "a line of batch input"
+	case $prog in
+	bw-create)
+		bad "$T/batch" 65 "^$prog: line 1: a Batch object \\(\"$bid\"\\), not a File object" "a Batch object"
+		printf '{"object":"event","id":"evt_1","type":"batch.completed","data":{"id":"%s"}}\n' "$bid" >"$T/b9"
+		bad "$T/b9" 65 "^$prog: line 1: a record of object \"event\", not a File object" "an event"
+		;;
+	*)
+		printf '{"object":"file","id":"file-abc","purpose":"batch"}\n' >"$T/b9"
+		bad "$T/b9" 65 "^$prog: line 1: a record of object \"file\", not a batch" "a File object"
+		printf '{"foo":1}\n' >"$T/b10"
+		bad "$T/b10" 65 "^$prog: line 1: a record without a batch id" "{\"foo\":1}"
+		printf '{"object":7,"id":"%s"}\n' "$bid" >"$T/b11"
+		bad "$T/b11" 65 "^$prog: line 1: a record whose \"object\" is not a string" "an object that is 7"
+		;;
+	esac
 done
 printf '%s\n%s' "$bid" "$bid" >"$T/twice"
 run bw-download $R <"$T/twice"

@@ -207,6 +207,7 @@ class State:
         }
         self.batches[bid] = {"obj": obj, "scenario": self.control["scenario"],
                              "gets": 0, "outcome": None,
+                             "made": time.monotonic(),
                              "requests": f["requests"]}
         self.batch_order.append(bid)
         return obj
@@ -340,6 +341,10 @@ class State:
                                "between 1 and 100.", param="limit",
                                code="invalid_value")
         ids = list(reversed(self.batch_order))
+        lag = self.control.get("list_lag") or 0
+        if lag:  # a list that shows a new batch only lag seconds later
+            t = time.monotonic()
+            ids = [i for i in ids if t - self.batches[i]["made"] >= lag]
         if "after" in q:
             after = q["after"][-1]
             ids = ids[ids.index(after) + 1:] if after in ids else []
@@ -364,6 +369,12 @@ class State:
             elif k == "steps":
                 if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                     raise ApiError(400, "control: steps must be an integer >= 1")
+                new[k] = v
+            elif k == "list_lag":
+                if not isinstance(v, (int, float)) or isinstance(v, bool) \
+                        or v < 0:
+                    raise ApiError(400, "control: list_lag must be a number "
+                                   ">= 0 (seconds)")
                 new[k] = v
             elif k == "faults":
                 if not isinstance(v, list):
@@ -825,14 +836,16 @@ class Handler(BaseHTTPRequestHandler):
                 type_="server_error").body(), "application/json", {}
 
         if kind == "bad_id" and 200 <= status < 300 and isinstance(out, dict):
-            field = fault.get("field", "id")
-            value = fault.get("value", "../etc/passwd")
-            if field in out or out.get("object") != "list":
-                out[field] = value
-            else:
-                for item in out.get("data") or []:
-                    if isinstance(item, dict):
-                        item[field] = value
+            # "field" set to "value", or each member of "set" (an object)
+            pairs = fault.get("set") or {
+                fault.get("field", "id"): fault.get("value", "../etc/passwd")}
+            for field, value in pairs.items():
+                if field in out or out.get("object") != "list":
+                    out[field] = value
+                else:
+                    for item in out.get("data") or []:
+                        if isinstance(item, dict):
+                            item[field] = value
 
         entry["status"] = status
         with st.lock:

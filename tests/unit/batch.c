@@ -202,14 +202,23 @@ test_records_refused(void **state)
 	records_exit(L("batch_a\n\n  \nbatch_b\n{\"id\":\"batch_c\"}"), 0, "");
 	records_exit(L("batch_a\nbatch_b\0x\n"), 65,
 	    "bw: line 2: not a valid batch id: \"batch_b\\u0000x\"\n");
-	records_exit(L("{\"id\":\"batch_a\\u0000\"}\n"), 76,
+	/* a record is the user's: a bad one is 65, whatever is wrong */
+	records_exit(L("{\"id\":\"batch_a\\u0000\"}\n"), 65,
 	    "bw: line 1: an invalid batch id: \"batch_a\\u0000\"\n");
-	records_exit(L("{\"object\":\"event\",\"id\":\"evt_1\"}\n"), 76,
-	    "bw: line 1: a record without a batch id\n");
-	records_exit(L("{\"id\":5}\n"), 76,
-	    "bw: line 1: a record without a batch id\n");
-	records_exit(L("{\"id\":\"a\",\"id\":\"../x\"}\n"), 76,
+	records_exit(L("{\"object\":\"event\",\"id\":\"evt_1\"}\n"), 65,
+	    "bw: line 1: a record without a batch id (an \"id\", or an "
+	    "event's \"data.id\")\n");
+	records_exit(L("{\"id\":5}\n"), 65,
+	    "bw: line 1: a record without a batch id (an \"id\", or an "
+	    "event's \"data.id\")\n");
+	records_exit(L("{\"id\":\"a\",\"id\":\"../x\"}\n"), 65,
 	    "bw: line 1: an invalid batch id: \"../x\"\n");
+	records_exit(L("{\"object\":\"file\",\"id\":\"file-a\"}\n"), 65,
+	    "bw: line 1: a record of object \"file\", not a batch (a batch "
+	    "id, a Batch object or a webhook event)\n");
+	records_exit(L("{\"custom_id\":\"x\",\"id\":\"batch_a\"}\n"), 65,
+	    "bw: line 1: a line of batch input (it has a custom_id), not a "
+	    "batch\n");
 	records_exit(L("batch a\n"), 65,
 	    "bw: line 1: not an id or a JSON object\n");
 	records_exit(L("{\"id\":\"batch_\0\"}\n"), 65,
