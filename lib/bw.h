@@ -569,9 +569,14 @@ int bw_records_next(struct bw_records *r, struct bw_v *rec);
 /* Where the last record came from, for messages: "line 3" or the
    operand. */
 const char *bw_records_where(struct bw_records *r);
+/* 1 if a record is a webhook event: "object":"event", or no "object"
+   and an event's shape (a string "type", a "data" object).  Every
+   program that reads records asks this one function. */
+int bw_is_event(struct bw_v rec);
 /* The batch id of a record: a bare id, a Batch object's id, or a
-   webhook event's data.id; dies (65 for a bare id, 76 for an id in an
-   object) when it is missing or not a valid id.  Borrowed from rec. */
+   batch.* webhook event's data.id; dies (65, naming the record) when
+   it is missing or not a valid id, or the record is of another kind
+   (a File object, a line of batch input, an event of another type). */
 const char *bw_batch_id(struct bw_records *r, struct bw_v rec);
 
 /* --- uploading (upload.c) --- */

@@ -114,6 +114,9 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		if (obj.kind && obj.kind != BW_STR)
 			bw_die(BW_EX_DATAERR, "%s: a record whose \"object\" is "
 			    "not a string", bw_records_where(r));
+		if (bw_is_event(rec))
+			bw_die(BW_EX_DATAERR, "%s: a webhook event (by its "
+			    "shape), not a File object", bw_records_where(r));
 		file = bw_get(rec, "id");
 		endpoint = bw_get(rec, "endpoint");
 		if (file.kind != BW_STR || !bw_id_valid(file.u.s, file.n))

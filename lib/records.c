@@ -82,6 +82,23 @@ bw_records_where(struct bw_records *r)
 	return buf;
 }
 
+int
+bw_is_event(struct bw_v rec)
+{
+	struct bw_v obj = bw_get(rec, "object");
+
+	/* "object" is optional in OpenAI's schema, and its reference
+	   example leaves it out: without it, an event is known by its
+	   shape, a string "type" and a "data" object, which no Batch or
+	   File object has */
+	if (rec.kind != BW_OBJ)
+		return 0;
+	if (obj.kind)
+		return bw_is(obj, "event");
+	return bw_get(rec, "type").kind == BW_STR &&
+	    bw_get(rec, "data").kind == BW_OBJ;
+}
+
 const char *
 bw_batch_id(struct bw_records *r, struct bw_v rec)
 {
@@ -96,9 +113,23 @@ bw_batch_id(struct bw_records *r, struct bw_v rec)
 	/* the record is the user's input: a wrong one is bad data (65),
 	   said of the record, before anything is asked of the server */
 	struct bw_v obj = bw_get(rec, "object");
-	if (bw_is(obj, "event"))
+	if (bw_is_event(rec)) {
+		struct bw_v type = bw_get(rec, "type");
+		/* response.completed and the like name no batch: its
+		   data.id is a response's, never to be asked of /batches */
+		if (type.kind == BW_STR && (type.n < 6 ||
+		    memcmp(type.u.s, "batch.", 6)))
+			bw_die(BW_EX_DATAERR, "%s: a webhook event of type %s, "
+			    "not a batch.* one: it names no batch",
+			    bw_records_where(r), bw_quote(type.u.s, type.n, 60));
+		if (type.kind && type.kind != BW_STR)
+			bw_die(BW_EX_DATAERR, "%s: a webhook event whose "
+			    "\"type\" is not a string", bw_records_where(r));
 		id = bw_get(bw_get(rec, "data"), "id");
-	else if (obj.kind == BW_STR && !bw_is(obj, "batch"))
+		if (id.kind != BW_STR)
+			bw_die(BW_EX_DATAERR, "%s: a webhook event without a "
+			    "batch id (\"data.id\")", bw_records_where(r));
+	} else if (obj.kind == BW_STR && !bw_is(obj, "batch"))
 		bw_die(BW_EX_DATAERR, "%s: a record of object %s, not a batch "
 		    "(a batch id, a Batch object or a webhook event)",
 		    bw_records_where(r), bw_quote(obj.u.s, obj.n, 40));

@@ -39,6 +39,8 @@ for prog in bw-create bw-poll bw-download bw-cancel; do
 		bad "$T/batch" 65 "^$prog: line 1: a Batch object \\(\"$bid\"\\), not a File object" "a Batch object"
 		printf '{"object":"event","id":"evt_1","type":"batch.completed","data":{"id":"%s"}}\n' "$bid" >"$T/b9"
 		bad "$T/b9" 65 "^$prog: line 1: a record of object \"event\", not a File object" "an event"
+		printf '{"id":"evt_1","type":"batch.completed","created_at":1,"data":{"id":"%s"}}\n' "$bid" >"$T/b10"
+		bad "$T/b10" 65 "^$prog: line 1: a webhook event \\(by its shape\\), not a File object" "an event without \"object\""
 		;;
 	*)
 		printf '{"object":"file","id":"file-abc","purpose":"batch"}\n' >"$T/b9"
@@ -47,9 +49,33 @@ for prog in bw-create bw-poll bw-download bw-cancel; do
 		bad "$T/b10" 65 "^$prog: line 1: a record without a batch id" "{\"foo\":1}"
 		printf '{"object":7,"id":"%s"}\n' "$bid" >"$T/b11"
 		bad "$T/b11" 65 "^$prog: line 1: a record whose \"object\" is not a string" "an object that is 7"
+		# events of no batch, with or without "object"
+		printf '{"object":"event","id":"evt_2","type":"response.completed","data":{"id":"resp_1"}}\n' >"$T/b12"
+		bad "$T/b12" 65 "^$prog: line 1: a webhook event of type \"response.completed\", not a batch\.\* one" "a response.completed event"
+		printf '{"id":"evt_3","type":"response.completed","created_at":1,"data":{"id":"resp_1"}}\n' >"$T/b13"
+		bad "$T/b13" 65 "^$prog: line 1: a webhook event of type \"response.completed\", not a batch\.\* one" "a response.completed event without \"object\""
+		printf '{"id":"evt_4","type":"batch.completed","created_at":1,"data":{}}\n' >"$T/b14"
+		bad "$T/b14" 65 "^$prog: line 1: a webhook event without a batch id" "an event without data.id"
 		;;
 	esac
 done
+# an event without "object" (OpenAI's schema makes it optional, its
+# example leaves it out) names the batch of its data.id, not its own id
+printf '{"id":"evt_1","type":"batch.completed","created_at":1,"data":{"id":"%s"}}\n' "$bid" >"$T/event"
+for prog in bw-poll bw-download bw-cancel; do
+	fake_log_clear
+	run $prog $R <"$T/event"
+	case $prog in
+	bw-cancel) exit_is 1 "$prog, an event without \"object\": exit 1 (the batch has ended)" ;;
+	*) exit_is 0 "$prog, an event without \"object\": exit 0" ;;
+	esac
+	ok 'fake_log | grep -q "/v1/batches/$bid"' "$prog, an event without \"object\": its data.id asked for"
+	ok '! fake_log | grep -q "evt_1"' "$prog, an event without \"object\": its own id never sent"
+done
+ok '[ "$(wc -l <"$T/out")" -ge 1 ] && [ "$(jget "$T/out" id)" = "$bid" ]' "bw-cancel, an event without \"object\": the batch of data.id written"
+run bw-download $R <"$T/event"
+ok '[ "$(wc -l <"$T/out")" -eq 4 ]' "bw-download, an event without \"object\": the batch's lines written"
+
 printf '%s\n%s' "$bid" "$bid" >"$T/twice"
 run bw-download $R <"$T/twice"
 exit_is 0 "bw-download: one batch named twice, the last line cut short of its newline: exit 0"

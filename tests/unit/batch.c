@@ -206,8 +206,20 @@ test_records_refused(void **state)
 	records_exit(L("{\"id\":\"batch_a\\u0000\"}\n"), 65,
 	    "bw: line 1: an invalid batch id: \"batch_a\\u0000\"\n");
 	records_exit(L("{\"object\":\"event\",\"id\":\"evt_1\"}\n"), 65,
-	    "bw: line 1: a record without a batch id (an \"id\", or an "
-	    "event's \"data.id\")\n");
+	    "bw: line 1: a webhook event without a batch id (\"data.id\")\n");
+	records_exit(L("{\"object\":\"event\",\"type\":\"batch.failed\","
+	    "\"id\":\"evt_1\"}\n"), 65,
+	    "bw: line 1: a webhook event without a batch id (\"data.id\")\n");
+	/* "object" is optional in OpenAI's schema: an event by its shape */
+	records_exit(L("{\"id\":\"evt_1\",\"type\":\"batch.completed\","
+	    "\"data\":{\"id\":\"batch_a\"}}\n"), 0, "");
+	records_exit(L("{\"id\":\"evt_1\",\"type\":\"response.completed\","
+	    "\"data\":{\"id\":\"resp_a\"}}\n"), 65,
+	    "bw: line 1: a webhook event of type \"response.completed\", not a "
+	    "batch.* one: it names no batch\n");
+	records_exit(L("{\"id\":\"evt_1\",\"type\":\"batch.completed\","
+	    "\"data\":{}}\n"), 65,
+	    "bw: line 1: a webhook event without a batch id (\"data.id\")\n");
 	records_exit(L("{\"id\":5}\n"), 65,
 	    "bw: line 1: a record without a batch id (an \"id\", or an "
 	    "event's \"data.id\")\n");
