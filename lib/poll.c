@@ -102,9 +102,13 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 			} else if (!tty) {
 				char line[128], t[32];
 				elapsed(t, sizeof t, bw_now() - start);
-				snprintf(line, sizeof line, "%s, %.0f/%.0f done, "
-				    "%.0f failed", p[i].status, p[i].completed,
-				    p[i].total, p[i].failed);
+				if (p[i].total > 0)
+					snprintf(line, sizeof line, "%s, %.0f/%.0f "
+					    "done, %.0f failed", p[i].status,
+					    p[i].completed, p[i].total, p[i].failed);
+				else	/* validating: not counted yet */
+					snprintf(line, sizeof line, "%s, counts not "
+					    "known yet", p[i].status);
 				if (strcmp(line, p[i].said) && !o->once) {
 					bw_warn("%s: %s (%s)", p[i].id, line, t);
 					snprintf(p[i].said, sizeof p[i].said, "%s", line);
@@ -136,10 +140,16 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 		if (tty) {
 			char t[32];
 			elapsed(t, sizeof t, bw_now() - start);
-			if (n == 1)
+			if (n == 1 && tt <= 0)
+				fprintf(stderr, "\r\033[K%s: %s, counts not known "
+				    "yet, %s", p[0].id, p[0].status, t);
+			else if (n == 1)
 				fprintf(stderr, "\r\033[K%s: %s, %.0f/%.0f done, %.0f "
 				    "failed, %s", p[0].id, p[0].status, tc, tt,
 				    tf, t);
+			else if (tt <= 0)
+				fprintf(stderr, "\r\033[K%zu batches, %zu running: "
+				    "counts not known yet, %s", n, left, t);
 			else
 				fprintf(stderr, "\r\033[K%zu batches, %zu running: "
 				    "%.0f/%.0f done, %.0f failed, %s", n, left, tc,

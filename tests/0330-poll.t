@@ -17,6 +17,15 @@ ok '[ "$(jget "$T/out" status)" = completed ] && [ "$(jget "$T/out" id)" = "$ok_
 ok '[ "$(wc -l <"$T/out")" -eq 1 ]' "printed once"
 err_like "^bw-poll: $ok_id: in_progress, 0/2 done, 0 failed \([0-9]+s\)$" "stderr not a terminal: a plain line per change"
 
+# validating: the counts are not known yet (total 0), so none are said
+fake_ctl '{"steps":2}'
+val_id=$(mkbatch ok)
+run bw-poll -i 0.01 $R "$val_id"
+fake_ctl '{"steps":1}'
+exit_is 0 "a batch seen validating first: exit 0"
+err_like "^bw-poll: $val_id: validating, counts not known yet \([0-9]+s\)$" "validating: no 0/0 done, the counts not known yet"
+ok '! grep -q "0/0 done" "$T/err"' "validating: never 0/0 done"
+
 exp_id=$(mkbatch expired)
 fail_id=$(mkbatch failed)
 ok2_id=$(mkbatch ok)
