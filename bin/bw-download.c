@@ -16,14 +16,27 @@
 
 #include "bw.h"
 
-static const char synopsis[] = "[-o dir] " BW_API_SYNOPSIS "\n       [batch ...]";
+static const char synopsis[] = "[-k dir] " BW_API_SYNOPSIS "\n       [batch ...]";
+
+/* 1 if -o's argument looks meant as the output file: a name ending in
+   .jsonl, or a regular file that exists. */
+static int
+is_output_file(const char *s)
+{
+	struct stat st;
+	size_t n = strlen(s);
+
+	return (n >= 6 && !strcmp(s + n - 6, ".jsonl")) ||
+	    (stat(s, &st) == 0 && S_ISREG(st.st_mode));
+}
 
 int
 main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		BW_API_LONGOPTS,
-		{ "save", required_argument, 0, 'o' },
+		{ "keep-dir", required_argument, 0, 'k' },
+		{ "save", required_argument, 0, 'o' },	/* -o: deprecated */
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
@@ -33,18 +46,32 @@ main(int argc, char *argv[])
 	struct bw_out out;
 	struct bw_strset *seen;
 	struct stat st;
-	const char *dir = NULL;
+	const char *dir = NULL, *dopt = "-k";
 	struct bw_v rec;
 	int c, rc = 0;
 
 	bw_init(argv);
 	bw_api_defaults(&api);
-	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "o:h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "k:o:h", opts, NULL)) != -1)
 		switch (c) {
-		case 'o': dir = optarg; break;
+		case 'k': dir = optarg; dopt = "-k"; break;
+		case 'o':
+			/* read as the output file by users: kept one release,
+			   refused where it was surely meant as one */
+			if (is_output_file(optarg))
+				bw_die(BW_EX_USAGE, "-o %s: -o is a directory to "
+				    "keep each file in, not the output file: the "
+				    "result lines go to standard output "
+				    "(bw-download ID >out.jsonl); a directory is "
+				    "given with --keep-dir", optarg);
+			bw_warn("-o is deprecated: use -k/--keep-dir; it names "
+			    "a directory, not the output file");
+			dir = optarg;
+			dopt = "-o";
+			break;
 		case 'h':
 			bw_help(synopsis,
-			    "  -o, --save DIR          also keep each file as DIR/FILE_ID.jsonl\n"
+			    "  -k, --keep-dir DIR      also keep each file as DIR/FILE_ID.jsonl\n"
 			    BW_API_HELP
 			    BW_HELP_TAIL);
 			break;
@@ -54,9 +81,9 @@ main(int argc, char *argv[])
 				bw_usage(synopsis);
 		}
 	if (dir && stat(dir, &st) < 0)
-		bw_die(BW_EX_USAGE, "-o: %s: %s", dir, strerror(errno));
+		bw_die(BW_EX_USAGE, "%s: %s: %s", dopt, dir, strerror(errno));
 	if (dir && !S_ISDIR(st.st_mode))
-		bw_die(BW_EX_USAGE, "-o: %s: not a directory", dir);
+		bw_die(BW_EX_USAGE, "%s: %s: not a directory", dopt, dir);
 	bw_api_init(&api);
 	bw_out_open(&out, 1, "stdout", 1);
 	bw_records_open(&r, argv + optind, argc - optind);

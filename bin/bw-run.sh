@@ -184,7 +184,7 @@ else
 fi
 create() { bw-create <"$dir/file.json"; }
 poll() { bw-poll -i "$interval" <"$dir/batch.json"; }
-download() { bw-download -o "$dir/raw" <"$dir/done.json"; }
+download() { bw-download -k "$dir/raw" <"$dir/done.json"; }
 stage "$dir/file.json" bw-upload --reuse "$batchfile"
 stage "$dir/batch.json" create
 ok=1	# a batch that failed, expired or was cancelled has ended too

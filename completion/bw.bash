@@ -18,7 +18,7 @@ _bw()
 		bw-run) [[ $prev == -d ]] && COMPREPLY=($(compgen -d -- "$cur")) ;;
 		esac
 		return ;;	# JSON, but bw-run's -d is its directory
-	-o|--save|--replay-dir)
+	-k|--keep-dir|-o|--save|--replay-dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	-i|--interval|-t|--timeout|-M|--metadata|-H|--header|-s|--split|\

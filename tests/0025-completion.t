@@ -17,6 +17,9 @@ ok '[ "$(complete_words "bw-run -")" = "--help --version -D -d -e -h -i -m -q " 
 ok 'complete_words "bw-poll --" | grep -q -- "--interval "' "bw-poll --TAB: its long options"
 ok '[ -z "$(complete_words "bw-jsonl -d ")" ]' "bw-jsonl -d TAB: nothing (JSON, not a file)"
 ok '[ "$(complete_words "bw-run -d d")" = "dir " ]' "bw-run -d TAB: directories"
+: >"$T/data.jsonl"	# a file: not offered for a directory
+ok '[ "$(complete_words "bw-download -k d")" = "dir " ]' "bw-download -k TAB: directories"
+ok '[ "$(complete_words "bw-download --keep-dir d")" = "dir " ]' "bw-download --keep-dir TAB: directories"
 ok '[ -z "$(complete_words "bw-poll -i ")" ]' "bw-poll -i TAB: nothing (a number)"
 ok '[ "$(complete_words "bw-jsonl -e c")" = "chat completions " ]' "bw-jsonl -e TAB: the endpoints"
 done_testing

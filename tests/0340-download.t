@@ -130,18 +130,39 @@ exit_is 75 "the file cannot be had: exit 75"
 out_empty "the file cannot be had: nothing written"
 fake_ctl '{"faults":[]}'
 
-# --save
+# --keep-dir
 mkdir "$T/raw"
-run bw-download -o "$T/raw" $R <"$T/batch"
-exit_is 0 "-o: exit 0"
-ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/full"' "-o: the raw output file kept"
-ok '[ -z "$(find "$T/raw" -name "*.part")" ]' "-o: no partial file left"
+run bw-download -k "$T/raw" $R <"$T/batch"
+exit_is 0 "-k: exit 0"
+err_empty "-k: nothing said"
+ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/full"' "-k: the raw output file kept"
+ok '[ -z "$(find "$T/raw" -name "*.part")" ]' "-k: no partial file left"
 fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":10000},{"path":"/content$","kind":"changed","times":-1}]}'
-run bw-download -o "$T/raw" $R <"$T/batch"
-ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/reversed"' "-o, cut, then the body changed: the new body kept whole"
+run bw-download --keep-dir "$T/raw" $R <"$T/batch"
+ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/reversed"' "--keep-dir, cut, then the body changed: the new body kept whole"
 fake_ctl '{"faults":[]}'
-run bw-download -o "$T/nodir" $R <"$T/batch"
-exit_is 2 "-o with no such directory: usage error"
+run bw-download -k "$T/nodir" $R <"$T/batch"
+exit_is 2 "-k with no such directory: usage error"
+err_like "^bw-download: -k: $T/nodir: No such file" "-k with no such directory: said"
+# -o, its old name, read by users as the output file: kept one release,
+# with a warning, and refused where it surely means a file
+rm -f "$T/raw"/*
+run bw-download -o "$T/raw" $R <"$T/batch"
+exit_is 0 "-o DIR: still works"
+ok 'cmp -s "$T/raw/$(jget "$T/batch" output_file_id).jsonl" "$T/full"' "-o DIR: the file kept"
+err_like "^bw-download: -o is deprecated: use -k/--keep-dir; it names a directory, not the output file$" "-o DIR: a deprecation warning"
+ok '[ "$(wc -l <"$T/err")" -eq 1 ]' "-o DIR: one line said"
+fake_log_clear
+run bw-download -o "$T/out.jsonl" $R <"$T/batch"
+exit_is 2 "-o out.jsonl: usage error"
+out_empty "-o out.jsonl: nothing written"
+err_like "^bw-download: -o $T/out.jsonl: -o is a directory to keep each file in, not the output file: the result lines go to standard output" "-o out.jsonl: the mistake explained"
+ok '[ ! -e "$T/out.jsonl" ] && [ -z "$(fake_log | grep /v1/)" ]' "-o out.jsonl: nothing made, nothing asked"
+: >"$T/results"
+run bw-download --save "$T/results" $R <"$T/batch"
+exit_is 2 "--save naming a regular file: usage error"
+err_like "not the output file" "--save naming a regular file: the mistake explained"
+ok '[ ! -s "$T/results" ]' "--save naming a regular file: left alone"
 
 # the server's word
 fake_ctl '{"faults":[{"method":"GET","path":"^/v1/batches/","kind":"bad_id","field":"output_file_id","value":"file-../../etc"}]}'
