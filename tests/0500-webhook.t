@@ -204,6 +204,26 @@ sig=$(sign "$(hexkey "$V2_SECRET")" wh_evt $NOW "$T/event")
 OPENAI_WEBHOOK_SECRET=$V2_SECRET bw-webhook --id wh_evt --timestamp $NOW \
 	--signature "$sig" <"$T/event" | bw-download | bw-parse >"$T/results"
 ok '[ "$(grep -c "\"status\":\"succeeded\"" "$T/results")" -eq 4 ]' "bw-webhook | bw-download | bw-parse: the batch behind the event"
+# OpenAI's example event has no "object": still the batch of its data.id
+printf '{"id":"evt_2","created_at":1700000000,"type":"batch.completed","data":{"id":"%s"}}' "$bid" >"$T/event2"
+fresh
+sig=$(sign "$(hexkey "$V2_SECRET")" wh_evt2 $NOW "$T/event2")
+OPENAI_WEBHOOK_SECRET=$V2_SECRET bw-webhook --id wh_evt2 --timestamp $NOW \
+	--signature "$sig" <"$T/event2" | bw-download | bw-parse >"$T/results"
+ok '[ "$(grep -c "\"status\":\"succeeded\"" "$T/results")" -eq 4 ]' "an event without \"object\": the batch behind its data.id"
+# an event of another type passes through bw-webhook; bw-download refuses it
+printf '{"id":"evt_3","created_at":1700000000,"type":"response.completed","data":{"id":"resp_1"}}' >"$T/event3"
+fresh
+sig=$(sign "$(hexkey "$V2_SECRET")" wh_evt3 $NOW "$T/event3")
+OPENAI_WEBHOOK_SECRET=$V2_SECRET bw-webhook --id wh_evt3 --timestamp $NOW \
+	--signature "$sig" <"$T/event3" >"$T/event3.out"
+ok 'cmp -s "$T/event3" "$T/event3.out" || [ "$(cat "$T/event3.out")" = "$(cat "$T/event3")" ]' "a response.completed event: written as it came"
+fake_log_clear
+run bw-download <"$T/event3.out"
+exit_is 65 "bw-download of a response.completed event: exit 65"
+out_empty "bw-download of a response.completed event: nothing written"
+err_like '^bw-download: line 1: a webhook event of type "response\.completed", not a batch\.\* one: it names no batch$' "bw-download of a response.completed event: said, naming the record"
+ok '[ -z "$(fake_log | grep resp_1)" ]' "bw-download of a response.completed event: nothing asked"
 
 run bw-webhook --help
 exit_is 0 "--help: exit 0"
