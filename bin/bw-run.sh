@@ -28,6 +28,24 @@ die() {	# code message
 tmp=
 trap 'rm -f -- ${tmp:+"$tmp"}' EXIT
 
+# the stage running (its pid), stopped with the script: killed alone
+# (kill PID, not the group) bw-run stops it, waits for it, and dies of the
+# same signal, so that no bw-poll is orphaned with the lock and its
+# output lost
+child=
+stop() {	# SIGNAL
+	trap '' "$1"
+	# TERM, whatever came: a background command ignores INT
+	[ -z "$child" ] || { kill -TERM "$child" 2>/dev/null; wait "$child"; }
+	rm -f -- ${tmp:+"$tmp"}
+	trap - "$1" EXIT
+	kill -"$1" $$
+	exit 1
+}
+trap 'stop TERM' TERM
+trap 'stop INT' INT
+trap 'stop HUP' HUP
+
 # keep TMP FILE [OTHER ...]: renames TMP to FILE once TMP and the others
 # are on disk, then puts the rename on disk too (sync FILE is fsync(2)
 # since coreutils 8.24): after a reboot FILE is whole or not there.
@@ -164,8 +182,14 @@ stage() {
 	fi
 	tmp=$out.tmp
 	msg=$( { : >"$tmp"; } 2>&1) || die 74 "$tmp: ${msg##*: }"
-	"$@" >"$tmp"
+	# in the background, waited for, so that a signal is taken at once
+	# (a shell runs no trap while a command in the foreground runs); no
+	# stage reads stdin, which is /dev/null for it
+	"$@" >"$tmp" &
+	child=$!
+	wait "$child"
 	rc=$?
+	child=
 	case " 0 $ok " in
 	*" $rc "*)
 		msg=$( { echo $rc >"$out.status"; } 2>&1) ||
@@ -182,9 +206,10 @@ if [ -n "$run_defaults" ]; then
 else
 	stage "$batchfile" bw-jsonl -m "$run_model" -e "$run_endpoint" "$dir/requests.jsonl"
 fi
-create() { bw-create <"$dir/file.json"; }
-poll() { bw-poll -i "$interval" <"$dir/batch.json"; }
-download() { bw-download -k "$dir/raw" <"$dir/done.json"; }
+# exec: the stage's pid is the program's own, which a signal reaches
+create() { exec bw-create <"$dir/file.json"; }
+poll() { exec bw-poll -i "$interval" <"$dir/batch.json"; }
+download() { exec bw-download -k "$dir/raw" <"$dir/done.json"; }
 stage "$dir/file.json" bw-upload --reuse "$batchfile"
 stage "$dir/batch.json" create
 ok=1	# a batch that failed, expired or was cancelled has ended too

@@ -118,6 +118,27 @@ run bw-run -d "$T/w3" -i 0.01
 exit_is 0 "^C while polling, resumed: exit 0"
 ok '[ "$(count)" = "1 1" ]' "^C, resumed: one upload, one batch"
 
+# the script alone killed (SIGTERM to its pid, not to its group): the
+# bw-poll it started stops with it, and the lock is free
+reset_server
+fake_ctl '{"steps":1000}'
+setsid bw-run -d "$T/w5" -m gpt-4o-mini -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
+pid=$!
+i=0
+while ! pgrep -s $pid -x bw-poll >/dev/null && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+ok 'pgrep -s $pid -x bw-poll >/dev/null' "bw-run killed alone: its bw-poll running first"
+kill -TERM $pid
+wait $pid
+rc=$?
+ok '[ $rc -eq 143 ]' "bw-run killed alone: dies of SIGTERM (rc $rc)"
+i=0
+while pgrep -s $pid >/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+ok '! pgrep -s $pid >/dev/null' "bw-run killed alone: no bw-poll left behind"
+ok 'flock -n "$T/w5/lock" true' "bw-run killed alone: the lock is free"
+ok '[ -s "$T/w5/batch.json" ] && [ ! -e "$T/w5/done.json" ] && [ ! -e "$T/w5/done.json.tmp" ]' "bw-run killed alone: the batch kept, no partial poll output"
+pkill -KILL -s $pid 2>/dev/null	# before the fix: the orphan, ended
+fake_ctl '{"steps":1}'
+
 fake_ctl '{"scenario":"expired"}'
 run bw-run -d "$T/w4" -m gpt-4o-mini -i 0.01 examples/requests.jsonl
 exit_is 1 "an expired batch: exit 1"
