@@ -112,6 +112,15 @@ bw_api_option(struct bw_api *a, int opt, const char *arg)
 		a->retry_wait = d;
 		return 1;
 	}
+	case BW_OPT_REQTIMEOUT: {
+		char *end;
+		double d = strtod(arg, &end);
+		if (*end || !(d >= 1 && d <= 86400))
+			bw_die(BW_EX_USAGE, "--request-timeout: not seconds from "
+			    "1 to 86400");
+		a->request_timeout = d;
+		return 1;
+	}
 	case 'v':
 		a->verbose = 1;
 		return 1;
@@ -125,6 +134,7 @@ bw_api_defaults(struct bw_api *a)
 	memset(a, 0, sizeof *a);
 	a->retries = 8;
 	a->retry_wait = 0.5;
+	a->request_timeout = 300;
 }
 
 static void
@@ -427,6 +437,16 @@ on_body(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Called by libcurl at least once a second during a transfer: a
+   signal stops it at once (CURLE_ABORTED_BY_CALLBACK). */
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	(void)arg, (void)dt, (void)dn, (void)ut, (void)un;
+	return bw_interrupted != 0;
+}
+
 static CURLcode
 perform(struct attempt *t, double *secs)
 {
@@ -454,8 +474,35 @@ perform(struct attempt *t, double *secs)
 #endif
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+	/* Every attempt ends.  A file's content (a sink) may be many MB and
+	   take minutes: no overall cap, but under 1 KiB/s for 30 s is a
+	   stalled transfer.  An upload gets --request-timeout plus a
+	   second per 64 KiB.  Anything else gets --request-timeout, and
+	   under 1 byte/s for 120 s ends it sooner.  The deadline, when
+	   there is one, caps them all. */
+	double cap = a->request_timeout;
+	if (c->sink) {
+		cap = 0;
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+	} else {
+		if (c->upload_name)
+			cap += (double)c->upload_size / 65536;
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+	}
+	if (a->deadline > 0) {
+		double left = a->deadline - bw_now();
+		if (left < 0.001)
+			left = 0.001;
+		if (cap == 0 || left < cap)
+			cap = left;
+	}
+	if (cap > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(cap * 1000));
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, NULL);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "bw/" BW_VERSION);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, a->errbuf);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -590,6 +637,25 @@ printable(const struct bw_api *a, char *out, size_t cap, const char *s,
 	out[o] = 0;
 }
 
+/* 1 if the error is insufficient_quota (as code or type): the
+   account's credit or quota is spent, which no wait cures. */
+static int
+no_quota(struct attempt *t)
+{
+	struct bw_arena ar = { 0 };
+	struct bw_v e;
+	const char *why;
+	int r;
+
+	if (!t->buf)
+		return 0;
+	e = bw_get(bw_read(&ar, t->buf, t->n, INT_MAX, &why, NULL), "error");
+	r = bw_is(bw_get(e, "code"), "insufficient_quota") ||
+	    bw_is(bw_get(e, "type"), "insufficient_quota");
+	bw_arena_free(&ar);
+	return r;
+}
+
 static const char *
 reason(struct attempt *t)
 {
@@ -674,9 +740,24 @@ retryable_status(long s)
 	return s == 408 || s == 409 || s == 429 || s >= 500;
 }
 
+/* A TLS handshake answered in plain HTTP (https:// at an http server)
+   fails the same way every time: OpenSSL says "wrong version number"
+   (or "packet length too long", "record layer failure", "http
+   request"), GnuTLS "An unexpected TLS packet". */
 static int
-retryable_curl(CURLcode cc)
+tls_plain(CURLcode cc, const char *why)
 {
+	return cc == CURLE_SSL_CONNECT_ERROR && (strstr(why, "wrong version") ||
+	    strstr(why, "packet length too long") ||
+	    strstr(why, "record layer failure") ||
+	    strstr(why, "http request") || strstr(why, "unexpected TLS packet"));
+}
+
+static int
+retryable_curl(CURLcode cc, const char *why)
+{
+	if (tls_plain(cc, why))
+		return 0;
 	switch (cc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -699,12 +780,30 @@ int
 bw_api_call(struct bw_api *a, struct bw_call *c)
 {
 	double secs, wait, unknown_since = -1;
+	int last_rc = BW_CALL_NET;
 
 	for (int n = 0;; n++) {
 		struct attempt t = { .a = a, .call = c };
 		CURLcode cc;
 		int retry;
 
+		/* no request starts after a signal (bw_api_fail dies of it),
+		   nor once the deadline has passed */
+		if (bw_interrupted) {
+			snprintf(c->why, sizeof c->why, "interrupted");
+			c->curl_code = CURLE_ABORTED_BY_CALLBACK;
+			c->status = 0;
+			return BW_CALL_NET;
+		}
+		if (a->deadline > 0 && bw_now() >= a->deadline) {
+			if (n > 0)	/* the last attempt's failure */
+				return last_rc;
+			snprintf(c->why, sizeof c->why, "no time left");
+			c->curl_code = CURLE_OPERATION_TIMEDOUT;
+			c->status = 0;
+			c->protocol = 0;
+			return BW_CALL_NET;
+		}
 		/* cut after the last byte: nothing is left to ask for */
 		if (c->sink && c->sized && n > 0 && c->received == c->size)
 			return BW_CALL_OK;
@@ -712,6 +811,7 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 		c->status = t.status;
 		c->curl_code = cc;
 		c->protocol = 0;
+		c->no_quota = 0;
 		printable(a, c->reqid, sizeof c->reqid, t.reqid,
 		    strlen(t.reqid));
 		if (a->verbose)
@@ -765,16 +865,20 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 				retry = 0;
 			snprintf(c->why, sizeof c->why, "%ld%s", t.status,
 			    reason(&t));
+			if (t.status == 429 && no_quota(&t)) {
+				c->no_quota = 1;
+				retry = 0;
+			}
 			if (t.status >= 300 && t.status < 400) {
 				snprintf(c->why, sizeof c->why, "%ld: a redirect "
 				    "(not followed)", t.status);
 				retry = 0;
 			}
 		} else {
-			retry = retryable_curl(cc);
 			snprintf(c->why, sizeof c->why, "%s",
 			    a->errbuf[0] ? a->errbuf : curl_easy_strerror(cc));
 			c->why[strcspn(c->why, "\n")] = 0;
+			retry = retryable_curl(cc, c->why);
 		}
 		/* a connection lost after the request went out: it may have
 		   been acted on */
@@ -783,8 +887,9 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 		free(t.buf);
 		if (c->unknown && unknown_since < 0)
 			unknown_since = bw_now();
+		last_rc = cc == CURLE_OK ? BW_CALL_HTTP : BW_CALL_NET;
 		if (!retry || n >= a->retries || bw_interrupted)
-			return cc == CURLE_OK ? BW_CALL_HTTP : BW_CALL_NET;
+			return last_rc;
 		wait = server_wait(&t);
 		if (wait < 0) {
 			wait = a->retry_wait * pow(2, n);
@@ -796,6 +901,8 @@ bw_api_call(struct bw_api *a, struct bw_call *c)
 		    a->basepath, c->path, c->why, bw_api_reqid(c), n + 1,
 		    a->retries, wait);
 		double until = bw_now() + wait;
+		if (a->deadline > 0 && until > a->deadline)
+			until = a->deadline;
 		while (!bw_interrupted && bw_now() < until)
 			nap(until - bw_now());
 		/* Once an attempt may have been acted on, every later one is
@@ -826,9 +933,16 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 	if (c->protocol)
 		code = BW_EX_PROTOCOL;
 	else if (rc == BW_CALL_NET)	/* a bad certificate is no passing fault */
-		code = retryable_curl(c->curl_code) ? BW_EX_TEMPFAIL :
+		code = retryable_curl(c->curl_code, c->why) ? BW_EX_TEMPFAIL :
 		    BW_EX_PROTOCOL;
 	else if (c->status == 401 || c->status == 403)
+		code = BW_EX_NOPERM;
+	/* 429 insufficient_quota: the account's credit or quota is spent.
+	   Not 75: waiting never cures it, and a cron job would retry
+	   forever.  Not 65: the input is fine, and the same input will
+	   go once a person acts.  77, as for a bad key: the account may
+	   not be used until a person acts on it (billing, limits). */
+	else if (c->no_quota)
 		code = BW_EX_NOPERM;
 	else if (retryable_status(c->status) &&
 	    !(c->status == 409 && c->conflict_final))
@@ -843,6 +957,15 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 	const char *hint = c->status == 404 &&
 	    !strstr(a->basepath, "/v1") ? " (OPENAI_BASE_URL has no /v1: "
 	    "the API's URLs begin with it)" : "";
+	if (rc == BW_CALL_NET && tls_plain(c->curl_code, c->why))
+		hint = " (is the server plain http? OPENAI_BASE_URL then "
+		    "begins with http://)";
+	else if (c->no_quota)
+		hint = " (the account's quota or credit is spent: a person "
+		    "must look at its billing and limits; not retried)";
+	else if (rc == BW_CALL_NET && c->curl_code == CURLE_OPERATION_TIMEDOUT)
+		hint = a->deadline > 0 && bw_now() >= a->deadline ?
+		    " (the time given, bw-poll -t, is up)" : " (see --request-timeout)";
 	bw_die(code, "%s %s%s: %s%s%s", c->method, a->basepath, c->path,
 	    c->why, bw_api_reqid(c), hint);
 }

@@ -443,24 +443,27 @@ const char *bw_line_check(struct bw_v line);
 
 /* The options every network program takes, for getopt_long. */
 enum { BW_OPT_KEYFILE = 0x100, BW_OPT_CACERT, BW_OPT_RETRIES,
-	BW_OPT_RETRYWAIT, BW_OPT_FIRST_FREE };
+	BW_OPT_RETRYWAIT, BW_OPT_REQTIMEOUT, BW_OPT_FIRST_FREE };
 #define BW_API_LONGOPTS \
 	{ "api-key-file", required_argument, 0, BW_OPT_KEYFILE }, \
 	{ "header", required_argument, 0, 'H' }, \
 	{ "cacert", required_argument, 0, BW_OPT_CACERT }, \
 	{ "retries", required_argument, 0, BW_OPT_RETRIES }, \
 	{ "retry-wait", required_argument, 0, BW_OPT_RETRYWAIT }, \
+	{ "request-timeout", required_argument, 0, BW_OPT_REQTIMEOUT }, \
 	{ "verbose", no_argument, 0, 'v' }
 #define BW_API_SHORTOPTS "H:v"
 #define BW_API_SYNOPSIS "[-v] [-H header] [--api-key-file file] [--cacert file]\n" \
-	"       [--retries n] [--retry-wait seconds]"
+	"       [--retries n] [--retry-wait seconds] [--request-timeout seconds]"
 #define BW_API_HELP \
 	"  -v, --verbose           one line on stderr per request\n" \
 	"  -H, --header 'N: V'     send this header too (repeatable)\n" \
 	"      --api-key-file FILE read the API key from FILE, not OPENAI_API_KEY\n" \
 	"      --cacert FILE       trust the CAs in FILE (also CURL_CA_BUNDLE)\n" \
 	"      --retries N         retries of a failed request (default 8)\n" \
-	"      --retry-wait S      first wait between retries (default 0.5 s)\n"
+	"      --retry-wait S      first wait between retries (default 0.5 s)\n" \
+	"      --request-timeout S give up an attempt after S seconds (default 300;\n" \
+	"                          a file's content: under 1 KiB/s for 30 s)\n"
 
 struct bw_api {
 	CURL *curl;
@@ -473,6 +476,10 @@ struct bw_api {
 	int nextra;
 	int retries, verbose;
 	double retry_wait;
+	/* an attempt's overall limit (--request-timeout); deadline, when
+	   not 0, a time of bw_now() after which no attempt runs and none
+	   is retried (bw-poll -t): every attempt ends by then */
+	double request_timeout, deadline;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -501,6 +508,7 @@ struct bw_call {
 	int sized;
 	char validator[128];
 	int protocol;			/* the server broke the protocol: 76 */
+	int no_quota;			/* 429 insufficient_quota: 77 */
 	/* once an attempt may have been acted on, called after the wait
 	   before every retry, and again after each wait until 16 times
 	   retry_wait has passed since; returning 0 means it was (body

@@ -64,6 +64,9 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 	if (n == 0)
 		bw_die(BW_EX_DATAERR, "no batches in the input");
 	bw_catch_signals();
+	/* -t bounds the whole run: a request in flight then ends too */
+	if (o->timeout > 0)
+		a->deadline = start + o->timeout;
 	for (left = n;;) {
 		double tc = 0, tt = 0, tf = 0;
 		bw_arena_reset(&round);
@@ -170,6 +173,12 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 		}
 		if (bw_interrupted)
 			break;
+		if (o->timeout > 0 && bw_now() - start >= o->timeout) {
+			if (tty && drawn)
+				fputs("\r\033[K", stderr);
+			bw_die(BW_EX_TEMPFAIL, "timed out after %gs: %zu of %zu "
+			    "batches not finished", o->timeout, left, n);
+		}
 	}
 	if (tty && drawn)
 		fputs("\r\033[K", stderr);

@@ -44,9 +44,14 @@ SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed")
 # body, another ETag: If-Range then gets the whole of it); "empty"
 # answers `code` (204) with no body.  Content carries an ETag and honours
 # If-Range.
+# Time faults: "trickle" answers as usual but sends the body `bytes`
+# bytes (default 2) a second; "silent" takes the request and never
+# answers (for `seconds`, default 3600, then closes).
+# A "status" fault may name the error's "error_code" and "error_type"
+# (429 insufficient_quota).
 FAULT_KINDS = ("status", "reset", "cut", "after", "redirect", "slow",
                "bad_id", "no_range", "garbage", "short", "lie_length",
-               "changed", "empty")
+               "changed", "empty", "trickle", "silent")
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 MAX_LINES = 50000
 
@@ -668,7 +673,20 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        self.wfile.write(body if cut is None else body[:cut])
+        fl = getattr(self, "fault", None)
+        if fl and fl["kind"] == "trickle":
+            step = max(1, int(fl.get("bytes", 2)))
+            data = body if cut is None else body[:cut]
+            try:
+                for i in range(0, len(data), step):
+                    self.wfile.write(data[i:i + step])
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                self.close_connection = True
+                return
+        else:
+            self.wfile.write(body if cut is None else body[:cut])
         self.wfile.flush()
         if cut is not None or length is not None:
             self.hard_close(rst=False)
@@ -760,6 +778,13 @@ class Handler(BaseHTTPRequestHandler):
 
         if kind == "slow":
             time.sleep(float(fault.get("seconds", 1)))
+        if kind == "silent":
+            entry["status"] = None
+            with st.lock:
+                st.log.append(entry)
+            time.sleep(float(fault.get("seconds", 3600)))
+            self.hard_close(rst=False)
+            return
         if kind == "reset":
             entry["status"] = None
             with st.lock:
@@ -779,7 +804,11 @@ class Handler(BaseHTTPRequestHandler):
                 v = fault["should_retry"]
                 hdrs["x-should-retry"] = (("true" if v else "false")
                                           if isinstance(v, bool) else str(v))
-            if code == 429:
+            if "error_code" in fault or "error_type" in fault:
+                e = ApiError(code, fault.get("message", "Injected error %d."
+                             % code), type_=fault.get("error_type", "invalid_request_error"),
+                             code=fault.get("error_code"))
+            elif code == 429:
                 e = ApiError(code, fault.get("message", "Rate limit reached. "
                              "Please try again later."), type_="requests",
                              code="rate_limit_exceeded")
