@@ -253,6 +253,7 @@ struct attempt {
 	   not (both say why) */
 	char bad[200];
 	int fatal;
+	double drawn;		/* when the progress line was last drawn */
 };
 
 static size_t
@@ -443,7 +444,19 @@ static int
 on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
 {
-	(void)arg, (void)dt, (void)dn, (void)ut, (void)un;
+	struct attempt *t = arg;
+	double now;
+
+	(void)dt, (void)dn;
+	if (t->call->progress && ut > 0 && un > 0 &&
+	    (now = bw_now()) - t->drawn >= 0.2) {
+		/* one line, drawn over, at most five times a second */
+		fprintf(stderr, "\r\033[K%s: %s: %.1f of %.1f MB sent (%d%%)",
+		    bw_progname(), t->call->upload_name, un / 1e6, ut / 1e6,
+		    (int)(100.0 * un / ut));
+		fflush(stderr);
+		t->drawn = now;
+	}
 	return bw_interrupted != 0;
 }
 
@@ -502,7 +515,7 @@ perform(struct attempt *t, double *secs)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(cap * 1000));
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, NULL);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, t);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "bw/" BW_VERSION);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, a->errbuf);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -81,6 +81,8 @@ void bw_cleanup_forget(void);
    stays valid until the calling thread's next bw_why.  A reason quotes
    at most a short piece of its input (bw_quote), so that it fits. */
 const char *bw_why(const char *fmt, ...) BW_PRINTF(1, 2);
+/* The program's name, as messages begin with it. */
+const char *bw_progname(void);
 /* Seconds on the monotonic clock, for waits and deadlines. */
 double bw_now(void);
 /* From here on no core file is written and no other process may trace
@@ -489,6 +491,7 @@ struct bw_call {
 	const char *method, *path;	/* path below the base URL: "/batches" */
 	const char *json;		/* a JSON body, or NULL */
 	const char *upload_name;	/* set: a multipart upload of a batch */
+	int progress;			/* draw the upload's progress on stderr */
 	int upload_fd;			/* file: upload_size bytes of upload_fd */
 	uint64_t upload_offset, upload_size;	/* from upload_offset */
 	/* with sink, a 2xx body goes there as it arrives, and a cut

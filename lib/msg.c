@@ -292,3 +292,9 @@ bw_no_core(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* no core, no ptrace */
 #endif
 }
+
+const char *
+bw_progname(void)
+{
+	return prog;
+}

@@ -251,8 +251,12 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		c.on_unknown = upload_unknown;
 		c.arg = &same;
 	}
-	if (!file.kind)
+	if (!file.kind) {
+		c.progress = isatty(2);	/* a person waits: show the bytes */
 		file = bw_api_object(a, &ar, &c, bw_of(BW_NONE));
+		if (c.progress)
+			fputs("\r\033[K", stderr);
+	}
 	id = bw_get(file, "id");
 	if (id.kind != BW_STR)
 		bw_die(BW_EX_PROTOCOL, "POST %s/files: the reply is not a File "

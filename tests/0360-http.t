@@ -63,6 +63,13 @@ err_like 'bad \\u001b\[31mred\\u001b\[0m \\u0007 \(request req_\\u001b\]0;x\\u00
 	"escapes in a message and a request id: written as \\u00XX"
 
 # the live progress line on a terminal
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "{\"custom_id\":\"u%d\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"m\",\"x\":\"%0900d\"}}\n", i, i }' >"$T/big.jsonl"
+script -qec "bw-upload $R '$T/big.jsonl' >'$T/uploaded'" /dev/null >"$T/screen" 2>&1
+ok 'grep -q "bw-upload: big.jsonl: [0-9.]* of [0-9.]* MB sent ([0-9]*%)" "$T/screen"' \
+	"bw-upload on a terminal: the bytes sent, on one line drawn over"
+ok 'grep -q "\"request_count\": *3000" "$T/uploaded"' "bw-upload on a terminal: the File object on stdout"
+run bw-upload $R "$T/big.jsonl"
+ok '! grep -q "MB sent" "$T/err"' "bw-upload not on a terminal: no progress line"
 bw-upload $R "$T/in.jsonl" | bw-create $R >"$T/batch"
 curl -sf --cacert "$T/ca.pem" -X POST -d '{"steps":3}' "$FAKE/__control" >/dev/null
 script -qec "bw-poll -i 0.05 $R <'$T/batch' >'$T/polled'" /dev/null >"$T/screen" 2>&1
