@@ -31,7 +31,7 @@ UNITS = $(sort $(patsubst %.c,%,$(wildcard tests/unit/*.c)))
 # check-valgrind and fuzz run it first, before anything is compiled; a
 # plain make never does.
 DEPS = gcc make libc6-dev libcurl4-openssl-dev libbearssl-dev \
-	libcmocka-dev mandoc python3 jq perl curl openssl
+	libcmocka-dev mandoc groff-base python3 jq perl curl openssl
 DEPS_GOALS = check demo check-asan check-valgrind fuzz fuzz-build fuzz-deps
 # make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
 FUZZ_DEPS = clang libclang-rt-14-dev

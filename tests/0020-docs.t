@@ -21,5 +21,11 @@ for p in bw-jsonl bw-parse bw-upload bw-create bw-poll bw-download bw-cancel bw-
 done
 run mandoc -Tlint -Wwarning man/bw.7
 ok '[ $rc -eq 0 ] && [ ! -s "$T/out" ]' "bw.7: mandoc -Tlint is clean"
+# what man(1) shows, through groff at 80 columns: no warnings (a long
+# unbreakable line once printed "can't break line" for every record)
+for m in man/*.1 man/bw.7; do
+	groff -mandoc -Tutf8 -rLL=78n "$m" >/dev/null 2>"$T/groff"
+	ok '[ ! -s "$T/groff" ]' "$m: groff formats it without a warning"
+done
 
 done_testing
