@@ -41,6 +41,22 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self):
+        f = re.fullmatch(r"/v1/files/([A-Za-z0-9_-]+)",
+                         self.path.split("?", 1)[0])
+        if f and f.group(1) in self.server.files:
+            # the File object, as the API gives it: bw-download reads
+            # the file's length from it
+            body = json.dumps({
+                "id": f.group(1), "object": "file", "purpose": "batch_output",
+                "filename": "batch_output.jsonl", "status": "processed",
+                "bytes": os.path.getsize(self.server.files[f.group(1)]),
+                "created_at": 0}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         m = re.fullmatch(r"/v1/files/([A-Za-z0-9_-]+)/content",
                          self.path.split("?", 1)[0])
         path = self.server.files.get(m.group(1)) if m else None
