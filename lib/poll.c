@@ -34,6 +34,19 @@ struct polled {
 	char said[128];
 };
 
+/* Dies 75 once the time given (-t) is up, clearing a drawn line. */
+static void
+late(const struct bw_poll_opts *o, double start, int drawn, size_t left,
+    size_t n)
+{
+	if (o->timeout <= 0 || bw_now() - start < o->timeout)
+		return;
+	if (drawn)
+		fputs("\r\033[K", stderr);
+	bw_die(BW_EX_TEMPFAIL, "timed out after %gs: %zu of %zu batches not "
+	    "finished", o->timeout, left, n);
+}
+
 int
 bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
     struct bw_out *out)
@@ -134,12 +147,7 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 			rc = BW_EX_TEMPFAIL;
 			break;
 		}
-		if (o->timeout > 0 && bw_now() - start >= o->timeout) {
-			if (tty && drawn)
-				fputs("\r\033[K", stderr);
-			bw_die(BW_EX_TEMPFAIL, "timed out after %gs: %zu of %zu "
-			    "batches not finished", o->timeout, left, n);
-		}
+		late(o, start, tty && drawn, left, n);
 		if (tty) {
 			char t[32];
 			elapsed(t, sizeof t, bw_now() - start);
@@ -173,12 +181,7 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 		}
 		if (bw_interrupted)
 			break;
-		if (o->timeout > 0 && bw_now() - start >= o->timeout) {
-			if (tty && drawn)
-				fputs("\r\033[K", stderr);
-			bw_die(BW_EX_TEMPFAIL, "timed out after %gs: %zu of %zu "
-			    "batches not finished", o->timeout, left, n);
-		}
+		late(o, start, tty && drawn, left, n);
 	}
 	if (tty && drawn)
 		fputs("\r\033[K", stderr);
