@@ -15,8 +15,8 @@ BW_CFLAGS = -std=c99 -pthread -Wall -Wextra $(SAN)
 BW_LIBS = -lcurl -lbearssl -lm -lpthread
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
-	bin/bw-download bin/bw-cancel bin/bw-webhook
-PROGS = $(CPROGS) bin/bw-run
+	bin/bw-download bin/bw-cancel bin/bw-webhook bin/bw-run
+PROGS = $(CPROGS)
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7
 # Every .c in lib/ and its subdirectories is part of libbw, and every
@@ -81,9 +81,6 @@ lib/libbw.a: $(LIBOBJ) lib/libbw.list
 $(CPROGS): %: %.o lib/libbw.a
 	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \
 		$(BW_LIBS) $(LDLIBS)
-
-bin/bw-run: bin/bw-run.sh
-	sed 's/@VERSION@/$(VERSION)/' bin/bw-run.sh >$@ && chmod +x $@
 
 $(UNITS): %: %.o lib/libbw.a
 	$(CC) $(BW_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libbw.a \

@@ -78,50 +78,34 @@ remove_stale(const char *prefix, size_t nshards)
 	free(dir);
 }
 
-static void
-save_shards(struct bw_out *spool, const char *prefix, uint64_t *ends,
-    size_t nshards)
+/* The name of shard i (from 1) of prefix, malloc'd; tmp adds ".tmp". */
+static char *
+shard_path(const char *prefix, size_t i, int tmp)
 {
-	struct bw_out names;
-	char **paths = calloc(nshards, sizeof *paths);
-	uint64_t from = 0;
+	int n = snprintf(NULL, 0, "%s-%04zu.jsonl%s", prefix, i, tmp ? ".tmp" : "");
+	char *p = malloc(n + 1);
 
-	if (!paths)
+	if (!p)
 		bw_die(BW_EX_IOERR, "out of memory");
-	for (size_t i = 0; i < nshards; i++) {
-		int fd, n = snprintf(NULL, 0, "%s-%04zu.jsonl", prefix, i + 1);
-		if (!(paths[i] = malloc(n + 1)))
-			bw_die(BW_EX_IOERR, "out of memory");
-		snprintf(paths[i], n + 1, "%s-%04zu.jsonl", prefix, i + 1);
-		if ((fd = open(paths[i], O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
-			bw_die(BW_EX_IOERR, "%s: %s", paths[i], strerror(errno));
-		bw_cleanup_path(paths[i]);
-		bw_out_save(spool, from, ends[i], fd, paths[i]);
-		if (close(fd) < 0)
-			bw_die(BW_EX_IOERR, "%s: %s", paths[i], strerror(errno));
-		from = ends[i];
-	}
-	remove_stale(prefix, nshards);
-	bw_out_open(&names, 1, "stdout", 0);
-	for (size_t i = 0; i < nshards; i++) {
-		bw_out_str(&names, paths[i]);
-		bw_out_char(&names, '\n');
-	}
-	bw_out_commit(&names);
-	bw_cleanup_forget();
-	for (size_t i = 0; i < nshards; i++)
-		free(paths[i]);
-	free(paths);
+	snprintf(p, n + 1, "%s-%04zu.jsonl%s", prefix, i, tmp ? ".tmp" : "");
+	return p;
 }
 
 /* What the calling thread keeps: the output and the limits. */
 struct taker {
 	struct bw_build *b;
-	struct bw_out out;
+	struct bw_out out;	/* stdout, or the shard being written */
+	int fd;			/* the shard's, or -1 */
+	char **tmps;		/* the shards' temporary names, until kept */
 	struct bw_strset *ids;
-	unsigned long count, inshard;
-	uint64_t *ends, shardstart;
-	size_t nshards;
+	unsigned long count;
+	struct bw_shard cur;	/* the shard being filled */
+};
+
+/* What a worker has: its mapper and the limits. */
+struct worker {
+	struct bw_mapper m;
+	const struct bw_build *b;
 };
 
 static void
@@ -134,35 +118,53 @@ static void *
 init(void *arg)
 {
 	struct bw_build *b = ((struct taker *)arg)->b;
-	struct bw_mapper *m = malloc(sizeof *m);
+	struct worker *w = malloc(sizeof *w);
 
-	if (!m)
+	if (!w)
 		bw_die(BW_EX_IOERR, "out of memory");
-	bw_mapper_init(m, b->map.model, b->map.endpoint, b->map.defaults_text);
-	m->warn = job_warn;
-	return m;
+	bw_mapper_init(&w->m, b->map.model, b->map.endpoint,
+	    b->map.defaults_text);
+	w->m.warn = job_warn;
+	w->b = b;
+	return w;
 }
 
 static void
 fini(void *state)
 {
-	bw_mapper_free(state);
+	bw_mapper_free(&((struct worker *)state)->m);
 	free(state);
 }
 
+uint64_t
+bw_tokens_estimate(struct bw_v body, uint64_t bytes)
+{
+	static const char *const caps[] = { "max_tokens",
+		"max_completion_tokens", "max_output_tokens" };
+	uint64_t t = (bytes + 2) / 3;
+
+	for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {
+		struct bw_v v = bw_get(body, caps[i]);
+		if (v.kind == BW_NUM && v.u.num > 0 && v.u.num < 0x1p53)
+			t += (uint64_t)v.u.num;
+	}
+	return t;
+}
+
 /* Maps one request to its batch line (out), its custom_id (aux) and
-   the size of its body (num). */
+   its estimated tokens (num). */
 static int
 work(void *state, struct bw_job *j, const char **why)
 {
-	struct bw_mapper *m = state;
+	struct bw_mapper *m = &((struct worker *)state)->m;
+	const struct bw_build *b = ((struct worker *)state)->b;
 	struct bw_out *o = j->out;
 	struct bw_v req;
 	struct bw_v body, cid;
 	const char *w, *id;
 	char idbuf[32];
 	size_t col, idlen;
-	uint64_t bodystart;
+	uint64_t bodystart, bodyn;
 	int rc = 0;
 
 	if (j->blank)
@@ -190,11 +192,54 @@ work(void *state, struct bw_job *j, const char **why)
 		bw_out_str(o, "\",\"body\":");
 		bodystart = o->n;
 		bw_out_v(o, body);
-		j->num = o->n - bodystart;
+		bodyn = o->n - bodystart;
+		j->num = bw_tokens_estimate(body, bodyn);
 		bw_out_str(o, "}\n");
+		if (bodyn > b->max_body) {
+			*why = bw_why("past the limit of %llu bytes in a request "
+			    "body (--max-body to change it)",
+			    (unsigned long long)b->max_body);
+			rc = -1;
+		}
 	}
 	bw_arena_reset(&m->arena);
 	return rc;
+}
+
+/* Ends the shard being filled: its numbers kept, its file written. */
+static void
+end_shard(struct taker *t)
+{
+	struct bw_build *b = t->b;
+
+	if (!(b->shards = realloc(b->shards, (b->nshards + 1) *
+	    sizeof *b->shards)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	b->shards[b->nshards++] = t->cur;
+	t->cur.first += t->cur.requests;
+	t->cur.requests = t->cur.bytes = t->cur.tokens = 0;
+	if (t->fd >= 0) {
+		bw_out_commit(&t->out);
+		if (close(t->fd) < 0)
+			bw_die(BW_EX_IOERR, "%s: %s", t->out.name,
+			    strerror(errno));
+		t->fd = -1;
+	}
+}
+
+/* Starts writing shard n (from 1). */
+static void
+open_shard(struct taker *t, size_t n)
+{
+	char *tmp = shard_path(t->b->split, n, 1);
+
+	if (!(t->tmps = realloc(t->tmps, n * sizeof *t->tmps)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	t->tmps[n - 1] = tmp;
+	if ((t->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+		bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
+	bw_cleanup_path(tmp);
+	bw_out_open(&t->out, t->fd, tmp, 0);
 }
 
 /* Checks a mapped line against the ids before it and the limits, and
@@ -204,33 +249,37 @@ take(void *arg, struct bw_job *j, const char *name)
 {
 	struct taker *t = arg;
 	struct bw_build *b = t->b;
+	struct bw_shard *c = &t->cur;
 	unsigned long first = bw_strset_add(t->ids, j->auxp, j->auxn, j->lineno);
+	int shards = b->split || b->plan;
 
 	if (first)
 		bw_die_line(name, j->lineno, BW_EX_DATAERR, "duplicate customId "
 		    "%s (first on line %lu)", bw_quote(j->auxp, j->auxn, 200),
 		    first);
-	if (j->num > b->max_body)
-		limit(name, j->lineno, "bytes in a request body", b->max_body,
-		    "--max-body");
-	if (b->split && (t->inshard + 1 > b->max_requests ||
-	    t->out.total - t->shardstart + j->outn > b->max_file) &&
-	    t->inshard > 0) {
-		t->ends = realloc(t->ends, (t->nshards + 1) * sizeof *t->ends);
-		if (!t->ends)
-			bw_die(BW_EX_IOERR, "out of memory");
-		t->ends[t->nshards++] = t->out.total;
-		t->shardstart = t->out.total;
-		t->inshard = 0;
-	}
-	if (t->inshard + 1 > b->max_requests)
+	if (b->max_tokens && j->num > b->max_tokens)
+		bw_die_line(name, j->lineno, BW_EX_DATAERR, "an estimated %llu "
+		    "tokens, past the queue budget of %llu "
+		    "(--max-enqueued-tokens): no batch could hold it",
+		    (unsigned long long)j->num,
+		    (unsigned long long)b->max_tokens);
+	if (shards && c->requests > 0 && (c->requests + 1 > b->max_requests ||
+	    c->bytes + j->outn > b->max_file ||
+	    (b->max_tokens && c->tokens + j->num > b->max_tokens)))
+		end_shard(t);
+	if (c->requests + 1 > b->max_requests)
 		limit(name, j->lineno, "requests in a batch", b->max_requests,
 		    "--max-requests");
-	if (t->out.total - t->shardstart + j->outn > b->max_file)
+	if (c->bytes + j->outn > b->max_file)
 		limit(name, j->lineno, "bytes in a batch file", b->max_file,
 		    "--max-file");
-	bw_out_write(&t->out, j->outp, j->outn);
-	t->inshard++;
+	if (b->split && c->requests == 0)
+		open_shard(t, b->nshards + 1);
+	if (!b->plan)
+		bw_out_write(&t->out, j->outp, j->outn);
+	c->requests++;
+	c->bytes += j->outn;
+	c->tokens += j->num;
 	t->count++;
 }
 
@@ -243,15 +292,19 @@ warn(void *arg, const char *msg)
 void
 bw_build(struct bw_build *b, char **files, int nfiles)
 {
-	struct taker t = { .b = b, .ids = bw_strset_new() };
+	struct taker t = { .b = b, .fd = -1, .ids = bw_strset_new() };
 	struct bw_par_ops ops = { init, work, take, warn, fini, &t, 1 };
 	struct bw_par *p;
 	struct bw_lines l;
 
-	bw_out_open(&t.out, 1, "stdout", 1);
+	b->shards = NULL;
+	b->nshards = 0;
+	if (!b->split && !b->plan)
+		bw_out_open(&t.out, 1, "stdout", 1);
 	p = bw_par_new(&ops, bw_par_threads());
 	for (int f = 0; f < (nfiles ? nfiles : 1); f++) {
 		bw_lines_open(&l, nfiles ? files[f] : NULL, b->max_line);
+		l.hash = b->hash;
 		bw_par_lines(p, &l);
 		bw_lines_close(&l);
 	}
@@ -259,15 +312,34 @@ bw_build(struct bw_build *b, char **files, int nfiles)
 	if (t.count == 0)
 		bw_die(BW_EX_DATAERR, "no requests in the input");
 	bw_strset_free(t.ids);
-	if (b->split) {
-		t.ends = realloc(t.ends, (t.nshards + 1) * sizeof *t.ends);
-		if (!t.ends)
-			bw_die(BW_EX_IOERR, "out of memory");
-		t.ends[t.nshards++] = t.out.total;
-		save_shards(&t.out, b->split, t.ends, t.nshards);
-		bw_out_discard(&t.out);
+	if (b->plan) {
+		end_shard(&t);
+	} else if (b->split) {
+		struct bw_out names;
+		end_shard(&t);
+		/* every shard whole: now they take their names */
+		for (size_t i = 1; i <= b->nshards; i++) {
+			char *path = shard_path(b->split, i, 0);
+			if (rename(t.tmps[i - 1], path) < 0)
+				bw_die(BW_EX_IOERR, "%s: %s", path, strerror(errno));
+			free(path);
+		}
+		bw_cleanup_forget();
+		for (size_t i = 0; i < b->nshards; i++)
+			free(t.tmps[i]);
+		free(t.tmps);
+		remove_stale(b->split, b->nshards);
+		if (!b->quiet) {
+			bw_out_open(&names, 1, "stdout", 0);
+			for (size_t i = 1; i <= b->nshards; i++) {
+				char *path = shard_path(b->split, i, 0);
+				bw_out_str(&names, path);
+				bw_out_char(&names, '\n');
+				free(path);
+			}
+			bw_out_commit(&names);
+		}
 	} else {
 		bw_out_commit(&t.out);
 	}
-	free(t.ends);
 }

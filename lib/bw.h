@@ -61,7 +61,11 @@ BW_NORETURN void bw_usage(const char *synopsis);
 /* SIGINT and SIGTERM set bw_interrupted instead of killing, so that a
    loop can stop cleanly; bw_reraise then dies of the signal caught. */
 void bw_catch_signals(void);
+/* Removes registered temporary files, says the hint (if any), and dies
+   of the signal caught. */
 BW_NORETURN void bw_reraise(void);
+/* What bw_reraise says first ("prog: msg"), borrowed; NULL: nothing. */
+void bw_interrupt_hint(const char *msg);
 /* Prints "usage: prog synopsis" and the option lines to stdout, exits 0. */
 BW_NORETURN void bw_help(const char *synopsis, const char *options);
 #define BW_HELP_TAIL \
@@ -146,6 +150,17 @@ int bw_syncdir(const char *dir);
 
 /* --- reading lines (lines.c) --- */
 
+/* A fast hash of bytes (not a cryptographic one): { 0 } to start, the
+   same 32 hex digits for the same bytes however they were cut.  It
+   tells whether a file is the one seen before. */
+struct bw_hash {
+	uint64_t v[4], n;
+	unsigned char tail[32];
+	size_t tn;
+};
+void bw_hash_add(struct bw_hash *h, const void *data, size_t n);
+void bw_hash_hex(const struct bw_hash *h, char out[33]);
+
 /* Reads newline-terminated lines with a byte cap per line, counting
    line numbers.  A line longer than max fails as soon as the cap is
    passed, without reading the rest of it. */
@@ -161,6 +176,7 @@ struct bw_lines {
 	int soft;		/* return -1 for a line past the cap, -2 on a
 				   read error (errno in err) */
 	int err;
+	struct bw_hash *hash;	/* every byte read goes here too, or NULL */
 };
 
 /* Opens path ("-" or NULL for stdin); dies with a usage error (2)
@@ -597,6 +613,9 @@ struct bw_upload_opts {
 	size_t max_line;
 	int reuse;		/* named NAME-HASH.jsonl; one of that name
 				   and size is the one */
+	const char *name;	/* uploaded as this name (with reuse: as it
+				   is, no hash: the caller keeps it for this
+				   content), or NULL: the file's own */
 };
 
 /* Checks a batch input file (path, or stdin when NULL) whole before
@@ -625,6 +644,9 @@ struct bw_create_opts {
 	struct bw_v metadata;	/* an object, or BW_NONE */
 	int force;		/* create even when the file has a batch */
 	int lookback;		/* pages of 100 recent batches searched */
+	/* the batch is the one of this file and this metadata, whatever
+	   its status: found (quietly), or else created */
+	int same_metadata;
 };
 struct bw_poll_opts {
 	double interval, timeout;	/* seconds; timeout 0: none */
@@ -723,19 +745,60 @@ int bw_webhook_run(const struct bw_webhook_opts *opt);
 
 /* --- writing a batch input file (build.c) --- */
 
+/* A shard: its requests, the bytes of its lines, its estimated tokens,
+   and the index (from 0) of its first request among all. */
+struct bw_shard {
+	uint64_t requests, bytes, tokens, first;
+};
+
 struct bw_build {
 	struct bw_mapper map;
 	uint64_t max_requests, max_body, max_file;
+	uint64_t max_tokens;	/* estimated tokens in a shard; 0: any */
 	size_t max_line;
 	const char *split;	/* shard name prefix, or NULL */
+	int quiet;		/* with split: print no names */
+	int plan;		/* write nothing: only count the shards */
+	struct bw_hash *hash;	/* the input's bytes go here too, or NULL */
+	/* set by bw_build when split or plan: the shards (malloc'd) */
+	struct bw_shard *shards;
+	size_t nshards;
 };
+
+/* The tokens a request of this body (bytes long, as written) is
+   counted for in a queue budget: a third of its bytes, rounded up,
+   plus the output tokens it allows (max_tokens, max_completion_tokens,
+   max_output_tokens).  Cheap, and more than a tokenizer counts. */
+uint64_t bw_tokens_estimate(struct bw_v body, uint64_t bytes);
 
 /* Maps every request of the named files (stdin when nfiles is 0) and
    writes the batch input lines to stdout, or with split to shards
-   PREFIX-0001.jsonl, ... (printing their names).  Nothing is written
-   unless every line is good and within the limits; dies (65) naming
-   the line of the first that is not. */
+   PREFIX-0001.jsonl, ... (printing their names unless quiet), each a
+   new shard before it would pass a limit.  Nothing is written unless
+   every line is good and within the limits (shards are written as
+   PREFIX-NNNN.jsonl.tmp and renamed once all are whole); dies (65)
+   naming the line of the first that is not. */
 void bw_build(struct bw_build *b, char **files, int nfiles);
+
+/* --- running a dataset through many batches (run.c) --- */
+
+struct bw_run_opts {
+	char *dir;
+	const char *model, *defaults;	/* NULL: not given */
+	int endpoint;			/* -1: not given */
+	int attempts;			/* 0: not given */
+	uint64_t max_requests, max_file, max_tokens;	/* 0: not given */
+	double interval, timeout;	/* seconds; timeout 0: none */
+	int once, quiet, dry_run, status, cancel;
+};
+
+/* bw-run: the requests of files (stdin when nfiles is 0; read only by
+   the first run in o->dir) through as many batches as they need, to
+   DIR/results.jsonl in input order (see bw-run(1)); api is set up
+   (bw_api_init) only when the network is needed.  Returns the exit
+   status. */
+int bw_run(struct bw_api *api, struct bw_run_opts *o, char **files,
+	   int nfiles);
 
 /* --- normalizing results (result.c) --- */
 

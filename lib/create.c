@@ -13,6 +13,7 @@ struct lookup {
 	struct bw_api *a;
 	struct bw_arena *ar;
 	const char *file;
+	struct bw_v meta;	/* only batches of this metadata, or BW_NONE */
 	struct bw_v seen;	/* ids of the file's batches before we sent */
 	struct bw_v found;
 };
@@ -20,7 +21,7 @@ struct lookup {
 /* The batches for file among the most recent ones (an array in ar). */
 static struct bw_v
 batches_for(struct bw_api *a, struct bw_arena *ar, const char *file,
-    int pages)
+    struct bw_v meta, int pages)
 {
 	struct bw_v out = bw_of(BW_ARR), after = bw_of(BW_NONE);
 
@@ -40,7 +41,9 @@ batches_for(struct bw_api *a, struct bw_arena *ar, const char *file,
 		after = bw_of(BW_NONE);
 		BW_EACH(data, i, m) {
 			struct bw_v id = bw_get(m->v, "id");
-			if (bw_is(bw_get(m->v, "input_file_id"), file)) {
+			if (bw_is(bw_get(m->v, "input_file_id"), file) &&
+			    (!meta.kind || bw_equal(bw_get(m->v, "metadata"),
+			    meta))) {
 				bw_batch_check(a, m->v, NULL, "/batches");
 				out = bw_push(ar, out, m->v);
 			}
@@ -57,7 +60,7 @@ static int
 after_unknown(struct bw_call *c)
 {
 	struct lookup *l = c->arg;
-	struct bw_v found = batches_for(l->a, l->ar, l->file, 1);
+	struct bw_v found = batches_for(l->a, l->ar, l->file, l->meta, 1);
 	struct bw_out o;
 
 	BW_EACH(found, i, m) {
@@ -86,7 +89,8 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 {
 	struct bw_arena ar = { 0 };
 	struct bw_v file, endpoint = bw_of(BW_NONE), body, batch, existing;
-	struct lookup l = { a, &ar, NULL, bw_of(BW_ARR), bw_of(BW_NONE) };
+	struct lookup l = { a, &ar, NULL, o->same_metadata ? o->metadata :
+		bw_of(BW_NONE), bw_of(BW_ARR), bw_of(BW_NONE) };
 
 	if (rec.kind == BW_STR) {
 		file = rec;
@@ -128,12 +132,17 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	}
 	l.file = file.u.s;
 
-	existing = batches_for(a, &ar, l.file, o->lookback);
+	existing = batches_for(a, &ar, l.file, l.meta, o->lookback);
 	BW_EACH(existing, i, m) {
 		l.seen = bw_push(&ar, l.seen, bw_get(m->v, "id"));
-		if (!o->force && !l.found.kind &&
-		    strcmp(bw_batch_status(m->v), "failed"))
+		if (!o->force && !l.found.kind && (o->same_metadata ||
+		    strcmp(bw_batch_status(m->v), "failed")))
 			l.found = m->v;
+	}
+	if (l.found.kind && o->same_metadata) {
+		bw_batch_write(out, l.found);	/* the one made before */
+		bw_arena_free(&ar);
+		return;
 	}
 	if (l.found.kind) {
 		bw_warn("%s: batch %s (%s) exists for it already: not creating "

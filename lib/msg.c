@@ -43,19 +43,31 @@ bw_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+static const char *hint;
+
+void
+bw_interrupt_hint(const char *msg)
+{
+	hint = msg;
+}
+
+static const char **cleanup;
+static size_t ncleanup;
+
 void
 bw_reraise(void)
 {
 	int sig = caught ? caught : SIGTERM;
 
+	for (size_t i = 0; i < ncleanup; i++)
+		unlink(cleanup[i]);
+	if (hint)
+		bw_warn("%s", hint);
 	fflush(stdout);
 	signal(sig, SIG_DFL);
 	raise(sig);
 	exit(128 + sig);
 }
-
-static const char **cleanup;
-static size_t ncleanup;
 
 void
 bw_init(char **argv)

@@ -148,17 +148,19 @@ find_same(struct same *m)
    content.  (Only with --reuse: SHA-256 runs at a quarter of the
    check's speed, on one core.)  Malloc'd. */
 static char *
-upload_name(const char *path, br_sha256_context *sha)
+upload_name(const char *path, const char *as, br_sha256_context *sha)
 {
 	unsigned char d[32];
 	const char *base = "batch.jsonl";
 	size_t n;
 	char *name;
 
-	if (path && strcmp(path, "-"))
+	if (as)
+		base = as;
+	else if (path && strcmp(path, "-"))
 		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	n = strlen(base);
-	if (!sha) {
+	if (!sha || as) {	/* as: the caller's, one for the content */
 		if (!(name = strdup(base)))
 			bw_die(BW_EX_IOERR, "out of memory");
 		return name;
@@ -223,7 +225,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 		bw_out_open(&spool, c.upload_fd, "temporary file", 0);
 	}
 	k.spool = regular ? NULL : &spool;
-	if ((k.hash = lim->reuse))
+	if ((k.hash = lim->reuse && !lim->name))
 		br_sha256_init(&k.sha);
 	p = bw_par_new(&ops, bw_par_threads());
 	bw_par_lines(p, &l);
@@ -235,7 +237,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	if (!regular)
 		bw_out_commit(&spool);
 	c.upload_size = bytes;
-	c.upload_name = name = upload_name(path, k.hash ? &k.sha : NULL);
+	c.upload_name = name = upload_name(path, lim->name, k.hash ? &k.sha : NULL);
 	struct bw_arena ar = { 0 };
 	struct same same = { a, &ar, name, bytes };
 	struct bw_v file = bw_of(BW_NONE), id;

@@ -1,0 +1,173 @@
+/*
+ * bw-run: requests in, every request's result out, in input order,
+ * through as many batches as the dataset needs.
+ *
+ * Splits the requests into shards within a batch's limits and the
+ * queue budget, uploads and creates their batches, watches them by
+ * listing, downloads what ended, tries again what a retry may fix, and
+ * joins the results in input order.  Everything it decides or learns is
+ * kept in the run directory first, so it goes on from where it was
+ * stopped.  Exits 0 when every request succeeded, 1 when the run
+ * finished with some that failed for good, 75 while work remains
+ * (--once, -t).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bw.h"
+
+static const char synopsis[] =
+    "-d dir [-m model] [-e chat|responses|completions] [-D json]\n"
+    "       [-i seconds] [-t seconds] [-q] [--once] [--attempts n]\n"
+    "       [--max-requests n] [--max-file bytes] [--max-enqueued-tokens n]\n"
+    "       [--dry-run | --status | --cancel] " BW_API_SYNOPSIS "\n"
+    "       [requests.jsonl]";
+
+static double
+seconds(const char *flag, const char *s)
+{
+	char *end;
+	double d = strtod(s, &end);
+
+	if (end == s || *end || !(d >= 0) || d > 1e9)
+		bw_die(BW_EX_USAGE, "%s: %s is not a number of seconds (a "
+		    "plain number: 300, not 5m)", flag, bw_quote(s, strlen(s),
+		    40));
+	return d;
+}
+
+static uint64_t
+count(const char *flag, const char *s)
+{
+	uint64_t n = bw_parse_size(flag, s);
+
+	if (n == 0)
+		bw_die(BW_EX_USAGE, "%s: must be more than 0", flag);
+	return n;
+}
+
+enum { O_ONCE = BW_OPT_FIRST_FREE, O_ATTEMPTS, O_MAXREQ, O_MAXFILE,
+	O_MAXTOK, O_DRY, O_STATUS, O_CANCEL };
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		BW_API_LONGOPTS,
+		{ "dir", required_argument, 0, 'd' },
+		{ "model", required_argument, 0, 'm' },
+		{ "endpoint", required_argument, 0, 'e' },
+		{ "defaults", required_argument, 0, 'D' },
+		{ "interval", required_argument, 0, 'i' },
+		{ "timeout", required_argument, 0, 't' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "once", no_argument, 0, O_ONCE },
+		{ "attempts", required_argument, 0, O_ATTEMPTS },
+		{ "max-requests", required_argument, 0, O_MAXREQ },
+		{ "max-file", required_argument, 0, O_MAXFILE },
+		{ "max-enqueued-tokens", required_argument, 0, O_MAXTOK },
+		{ "dry-run", no_argument, 0, O_DRY },
+		{ "status", no_argument, 0, O_STATUS },
+		{ "cancel", no_argument, 0, O_CANCEL },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
+		{ 0 }
+	};
+	struct bw_run_opts o = { .endpoint = -1, .interval = 15 };
+	struct bw_api api;
+	int c, modes;
+	uint64_t n;
+
+	bw_init(argv);
+	bw_api_defaults(&api);
+	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "d:m:e:D:i:t:qh",
+	    opts, NULL)) != -1)
+		switch (c) {
+		case 'd': o.dir = optarg; break;
+		case 'm': o.model = optarg; break;
+		case 'e':
+			if ((o.endpoint = bw_endpoint_parse(optarg)) < 0)
+				bw_die(BW_EX_USAGE, "-e: unknown endpoint %s (chat, "
+				    "responses or completions)",
+				    bw_quote(optarg, strlen(optarg), 40));
+			break;
+		case 'D': o.defaults = optarg; break;
+		case 'i':
+			if ((o.interval = seconds("-i", optarg)) < 0.001)
+				bw_die(BW_EX_USAGE, "-i: more than 0 seconds");
+			break;
+		case 't': o.timeout = seconds("-t", optarg); break;
+		case 'q': o.quiet = 1; break;
+		case O_ONCE: o.once = 1; break;
+		case O_ATTEMPTS:
+			if ((n = count("--attempts", optarg)) > 100)
+				bw_die(BW_EX_USAGE, "--attempts: at most 100");
+			o.attempts = (int)n;
+			break;
+		case O_MAXREQ:
+			if ((o.max_requests = count("--max-requests", optarg)) >
+			    50000)
+				bw_die(BW_EX_USAGE, "--max-requests: at most 50000 "
+				    "(a batch's limit)");
+			break;
+		case O_MAXFILE:
+			o.max_file = count("--max-file", optarg);
+			break;
+		case O_MAXTOK:
+			o.max_tokens = count("--max-enqueued-tokens", optarg);
+			break;
+		case O_DRY: o.dry_run = 1; break;
+		case O_STATUS: o.status = 1; break;
+		case O_CANCEL: o.cancel = 1; break;
+		case 'h':
+			bw_help(synopsis,
+			    "  -d, --dir DIR           the run directory: everything "
+			    "the run keeps (required)\n"
+			    "  -m, --model MODEL       the model (the first run; "
+			    "later runs take it from DIR)\n"
+			    "  -e, --endpoint E        chat (default), responses or "
+			    "completions\n"
+			    "  -D, --defaults JSON     request fields under every "
+			    "request (bw-jsonl -d)\n"
+			    "  -i, --interval S        seconds between looks "
+			    "(default 15)\n"
+			    "  -t, --timeout S         stop waiting after S seconds "
+			    "(exit 75; run again to go on)\n"
+			    "  -q, --quiet             do not print the results at "
+			    "the end\n"
+			    "      --once              one step of work, no waiting "
+			    "(cron): 0 finished, 75 not yet\n"
+			    "      --attempts N        tries of a request a retry "
+			    "may fix (default 3)\n"
+			    "      --max-requests N    requests in a batch (default "
+			    "50000)\n"
+			    "      --max-file BYTES    bytes in a batch file (default "
+			    "200000000)\n"
+			    "      --max-enqueued-tokens N\n"
+			    "                          estimated tokens of the run's "
+			    "unfinished batches\n"
+			    "      --dry-run           print the shards it would make; "
+			    "send nothing\n"
+			    "      --status            print a JSON summary of the run "
+			    "in DIR\n"
+			    "      --cancel            cancel every batch of the run; "
+			    "create no more\n"
+			    BW_API_HELP
+			    BW_HELP_TAIL);
+			break;
+		case 'V': bw_version(); break;
+		default:
+			if (!bw_api_option(&api, c, optarg))
+				bw_usage(synopsis);
+		}
+	modes = o.dry_run + o.status + o.cancel;
+	if (modes > 1)
+		bw_die(BW_EX_USAGE, "--dry-run, --status and --cancel go alone");
+	if (!o.dir && !o.dry_run)
+		bw_usage(synopsis);
+	if ((o.status || o.cancel) && optind < argc)
+		bw_die(BW_EX_USAGE, "%s: no requests are read with %s",
+		    argv[optind], o.status ? "--status" : "--cancel");
+	return bw_run(&api, &o, argv + optind, argc - optind);
+}
