@@ -59,6 +59,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -106,8 +107,13 @@ def alnum(n):
     return "".join(secrets.choice(ALNUM) for _ in range(n))
 
 
+_rand = random.Random()  # seeded from os.urandom; ids, not secrets
+
+
 def hexid():
-    return secrets.token_hex(16)
+    # 32 hex digits, as secrets.token_hex(16) gives, at a tenth of the cost
+    # (three a result line)
+    return "%032x" % _rand.getrandbits(128)
 
 
 def now():
