@@ -393,6 +393,222 @@ check "reset clears faults" jtrue '.faults == [] and .scenario == "ok"'
 api GET "/v1/batches/$newest"
 check "reset forgets no batch" eq "$code" 200
 
+# ---------------------------------------------------------------- pace
+# (without pace, GETs step and the list advances nothing: tested above)
+curl -s -X POST "$BASE/__control/reset" >/dev/null
+ctl '{"pace":0}'
+create "$okfid"
+check "pace 0: create answers validating" jtrue '.status == "validating"'
+api GET '/v1/batches?limit=1'
+check "pace 0: completed at the first list" jtrue ".data[0].id == \"$bid\" and .data[0].status == \"completed\" and .data[0].completed_at != null and .data[0].output_file_id != null and .data[0].request_counts == {\"total\":4,\"completed\":4,\"failed\":0}"
+create "$okfid"
+api GET "/v1/batches/$bid"
+check "pace 0: completed at the first GET" jtrue '.status == "completed" and .output_file_id != null'
+create "$okfid"
+api POST "/v1/batches/$bid/cancel"
+check "pace 0: a cancel looks first, finds it completed: 409" eq "$code" 409
+ctl '{"pace":1}'
+create "$okfid"
+p1=$bid
+api GET "/v1/batches/$p1"
+c1=$(jv .status)
+api GET "/v1/batches/$p1"
+check "pace 1: still validating at once, whatever the GETs" eq "$c1 $(jv .status)" "validating validating"
+create "$okfid"
+p2=$bid
+api POST "/v1/batches/$p2/cancel"
+check "pace 1: cancel at once: cancelling" jtrue '.status == "cancelling"'
+sleep 1.1
+api GET '/v1/batches?limit=2'
+check "pace 1: after 1.1 s the list has advanced both a step" jtrue ".data[0].id == \"$p2\" and .data[0].status == \"cancelled\" and .data[0].request_counts == {\"total\":4,\"completed\":2,\"failed\":2} and .data[1].id == \"$p1\" and .data[1].status == \"in_progress\" and .data[1].request_counts.total == 4"
+api GET "/v1/batches/$p1"
+check "pace 1: one step only in 1.1 s" jtrue '.status == "in_progress"'
+ctl '{"pace":0.2}'
+create "$okfid"
+p3=$bid
+sleep 1.1
+api GET "/v1/batches/$p3"
+check "pace 0.2: 1.1 s later, all steps at one GET" jtrue '.status == "completed" and .finalizing_at != null and .output_file_id != null'
+call POST /__control -d '{"pace":-1}'
+check "pace -1 refused" eq "$code" 400
+call POST /__control -d '{"pace":"1"}'
+check "pace \"1\" refused" eq "$code" 400
+ctl '{"pace":null}'
+create "$okfid"
+api GET '/v1/batches?limit=1'
+check "pace null: the list advances nothing again" jtrue '.data[0].status == "validating"'
+api GET "/v1/batches/$bid"
+check "pace null: one step per GET again" jtrue '.status == "in_progress"'
+curl -s "$BASE/__control" >"$T/body"
+check "GET /__control shows pace null" jtrue '.pace == null and has("token_limit") and .expire_next == 0'
+
+# ---------------------------------------------------------------- token_limit
+jsonlm() { # jsonlm MODEL ID... : chat requests for MODEL on stdout
+	mo=$1
+	shift
+	for c in "$@"; do
+		printf '{"custom_id":"%s","method":"POST","url":"%s","body":{"model":"%s","messages":[]}}\n' "$c" $C "$mo"
+	done
+}
+# each body {"model":"tok-model","messages":[]} is 35 bytes: 9 tokens
+jsonlm tok-model a b c d >"$T/tok.jsonl"
+upload "$T/tok.jsonl"
+tokfid=$fid
+ctl '{"token_limit":50}'
+create "$tokfid"
+ta=$bid
+create "$tokfid"
+tb=$bid
+api GET "/v1/batches/$ta"
+check "token_limit: the first batch (36 of 50) in_progress" jtrue '.status == "in_progress"'
+api GET "/v1/batches/$tb"
+check "token_limit: the second (36 + 36 > 50) failed" jtrue '.status == "failed" and .failed_at != null and .in_progress_at == null and .request_counts == {"total":0,"completed":0,"failed":0} and .output_file_id == null and .error_file_id == null'
+check "token_limit: the error" jtrue '.errors == {"object":"list","data":[{"code":"token_limit_exceeded","message":"Enqueued token limit reached for tok-model in organization org-fake. Limit: 50 enqueued tokens. Please try again once some in_progress batches have been completed.","param":null,"line":null}]}'
+curl -s "$BASE/__stats" >"$T/body"
+check "stats: tokens of both, error code, in-flight tokens" jtrue "(.batches | map(select(.id == \"$ta\" or .id == \"$tb\")) | map([.tokens, .error_code, .status])) == [[36, null, \"in_progress\"], [36, \"token_limit_exceeded\", \"failed\"]] and .in_flight_tokens[\"tok-model\"] == 36"
+jsonlm other-mod a b c d >"$T/other.jsonl"
+upload "$T/other.jsonl"
+create "$fid"
+api GET "/v1/batches/$bid"
+check "token_limit is per model: 36 of other-mod go" jtrue '.status == "in_progress"'
+poll "$bid"
+poll "$ta"
+check "token_limit: the first completes" jtrue '.status == "completed"'
+curl -s "$BASE/__stats" >"$T/body"
+check "stats: nothing in flight for tok-model" jtrue '.in_flight_tokens["tok-model"] == 0'
+create "$tokfid"
+tc=$bid
+api GET "/v1/batches/$tc"
+check "token_limit: after it, a batch of the same file goes" jtrue '.status == "in_progress"'
+ctl '{"token_limit":72}'
+create "$tokfid"
+api GET "/v1/batches/$bid"
+check "token_limit: 36 + 36 = 72 of 72 is not over" jtrue '.status == "in_progress"'
+curl -s "$BASE/__stats" >"$T/body"
+check "stats: 72 in flight" jtrue '.in_flight_tokens["tok-model"] == 72'
+poll "$bid"
+poll "$tc"
+ctl '{"token_limit":null}'
+# UTF-8 bytes, not \u escapes: {"model":"tok-model","messages":[{"role":
+# "user","content":"héllo ☃"}]} is 73 bytes (80 escaped): 19 tokens
+for c in u1 u2; do
+	printf '{"custom_id":"%s","method":"POST","url":"%s","body":{"model":"tok-model","messages":[{"role":"user","content":"h\303\251llo \342\230\203"}]}}\n' $c $C
+done >"$T/utf8.jsonl"
+upload "$T/utf8.jsonl"
+create "$fid"
+curl -s "$BASE/__stats" >"$T/body"
+check "tokens count UTF-8 bytes: 2 x 19" jtrue ".batches[-1].id == \"$bid\" and .batches[-1].tokens == 38"
+call POST /__control -d '{"token_limit":0}'
+check "token_limit 0 refused" eq "$code" 400
+
+# ---------------------------------------------------------------- retry
+curl -s -X POST "$BASE/__control/reset" >/dev/null
+jsonl $C x-retry500 y-retry429 z >"$T/retry.jsonl"
+upload "$T/retry.jsonl"
+retryfid=$fid
+create "$retryfid"
+poll "$bid"
+check "retry: first run, two fail" jtrue '.status == "completed" and .request_counts == {"total":3,"completed":1,"failed":2}'
+download "$(jv .error_file_id)" "$T/err.jsonl"
+check "retry500: a 500 server_error line" sh -c "jq -se 'map(select(.custom_id == \"x-retry500\")) | length == 1 and (.[0] | .error == null and .response.status_code == 500 and (.response.request_id | test(\"^req_\")) and .response.body == {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}})' '$T/err.jsonl' >/dev/null"
+check "retry429: a 429 rate_limit_exceeded line" sh -c "jq -se 'map(select(.custom_id == \"y-retry429\")) | length == 1 and (.[0] | .error == null and .response.status_code == 429 and .response.body == {\"error\":{\"message\":\"Rate limit reached for requests.\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}})' '$T/err.jsonl' >/dev/null"
+create "$retryfid"
+poll "$bid"
+check "retry: the second run succeeds" jtrue '.status == "completed" and .request_counts == {"total":3,"completed":3,"failed":0} and .error_file_id == null'
+download "$(jv .output_file_id)" "$T/out.jsonl"
+check "retry: all three in the output" eq "$(jq -r .custom_id "$T/out.jsonl" | tr '\n' ' ')" "x-retry500 y-retry429 z "
+jsonl $C q-retry429 >"$T/retry2.jsonl"
+upload "$T/retry2.jsonl"
+ctl '{"scenario":"all_fail"}'
+create "$fid"
+poll "$bid"
+download "$(jv .error_file_id)" "$T/err.jsonl"
+check "retry in all_fail: first a 429" jtrue '.response.status_code == 429'
+create "$fid"
+poll "$bid"
+download "$(jv .error_file_id)" "$T/err.jsonl"
+check "retry in all_fail: then as all_fail says (400)" jtrue '.response.status_code == 400'
+ctl '{"scenario":"expired"}'
+jsonl $C a e-retry500 >"$T/retry3.jsonl"
+upload "$T/retry3.jsonl"
+create "$fid"
+poll "$bid"
+check "retry: expired before it ran" jtrue '.status == "expired" and .request_counts == {"total":2,"completed":1,"failed":1}'
+ctl '{"scenario":"ok"}'
+create "$fid"
+poll "$bid"
+check "retry: an expired request had not run: its first run fails" jtrue '.request_counts == {"total":2,"completed":1,"failed":1}'
+curl -s -X POST "$BASE/__control/reset" >/dev/null
+create "$retryfid"
+poll "$bid"
+check "retry: reset forgets the runs" jtrue '.request_counts == {"total":3,"completed":1,"failed":2}'
+
+# ---------------------------------------------------------------- expire_next
+ctl '{"scenario":"failed","expire_next":2}'
+curl -s "$BASE/__control" >"$T/body"
+check "expire_next shown" jtrue '.expire_next == 2'
+create "$okfid"
+e1=$bid
+create "$okfid"
+e2=$bid
+create "$okfid"
+e3=$bid
+curl -s "$BASE/__control" >"$T/body"
+check "expire_next counted down to 0" jtrue '.expire_next == 0'
+poll "$e1"
+check "expire_next: first batch expired, half done" jtrue '.status == "expired" and .expired_at != null and .request_counts == {"total":4,"completed":2,"failed":2}'
+download "$(jv .error_file_id)" "$T/err.jsonl"
+check "expire_next: c and d batch_expired" eq "$(jq -r 'select(.error.code == "batch_expired") | .custom_id' "$T/err.jsonl" | tr '\n' ' ')" "c d "
+poll "$e2"
+check "expire_next: second batch expired" jtrue '.status == "expired"'
+poll "$e3"
+check "expire_next: the third has the scenario in force (failed)" jtrue '.status == "failed"'
+ctl '{"scenario":"ok","expire_next":1}'
+jsonl $C solo >"$T/solo.jsonl"
+upload "$T/solo.jsonl"
+create "$fid"
+poll "$bid"
+check "expired batch of one: its one request expired" jtrue '.status == "expired" and .request_counts == {"total":1,"completed":0,"failed":1} and .output_file_id == null and .error_file_id != null'
+download "$(jv .error_file_id)" "$T/err.jsonl"
+check "expired batch of one: a batch_expired line" jtrue '.custom_id == "solo" and .response == null and .error.code == "batch_expired"'
+call POST /__control -d '{"expire_next":-1}'
+check "expire_next -1 refused" eq "$code" 400
+
+# ---------------------------------------------------------------- stats
+curl -s -X POST "$BASE/__stats/clear" >"$T/body"
+check "POST /__stats/clear" jtrue '. == {"cleared":true}'
+curl -s "$BASE/__stats" >"$T/body"
+check "stats cleared: every route at 0, no files" jtrue '.requests == {"POST /v1/files":0,"GET /v1/files":0,"GET /v1/files/{id}":0,"GET /v1/files/{id}/content":0,"DELETE /v1/files/{id}":0,"POST /v1/batches":0,"GET /v1/batches":0,"GET /v1/batches/{id}":0,"POST /v1/batches/{id}/cancel":0} and .files == {}'
+check "stats: batches kept, oldest first" jtrue "(.batches | length) > 20 and .batches[-1].id == \"$bid\" and all(.batches[]; keys == [\"error_code\",\"id\",\"input_file_id\",\"metadata\",\"requests\",\"status\",\"tokens\"])"
+call GET /v1/batches
+upload "$T/ok.jsonl"
+sfid=$fid
+upload "$T/ok.jsonl"
+upload "$T/dup.jsonl"
+api GET "/v1/files/$sfid"
+api GET /v1/files
+api GET "/v1/files/$sfid/content"
+cr "{\"input_file_id\":\"$sfid\",\"endpoint\":\"$C\",\"completion_window\":\"24h\",\"metadata\":{\"k\":\"v\"}}"
+sbid=$(jv .id)
+api GET "/v1/batches/$sbid"
+api GET "/v1/batches/$sbid"
+api POST "/v1/batches/$sbid/cancel"
+api GET /v1/batches/batch_nosuch
+ctl '{"faults":[{"path":"^/v1/batches$","kind":"status","code":500}]}'
+api GET /v1/batches
+check "stats sequence: the fault answered" eq "$code" 500
+api DELETE "/v1/files/$sfid"
+api GET /v1/models
+curl -s "$BASE/__log" >/dev/null
+curl -s "$BASE/__stats" >"$T/body"
+check "stats: exact request counts" jtrue '.requests == {"POST /v1/files":3,"GET /v1/files":1,"GET /v1/files/{id}":1,"GET /v1/files/{id}/content":1,"DELETE /v1/files/{id}":1,"POST /v1/batches":1,"GET /v1/batches":2,"GET /v1/batches/{id}":3,"POST /v1/batches/{id}/cancel":1,"GET /v1/models":1}'
+check "stats: files by name, uploads only" jtrue '.files == {"ok.jsonl":2}'
+check "stats: the batch" jtrue ".batches[-1] == {\"id\":\"$sbid\",\"input_file_id\":\"$sfid\",\"metadata\":{\"k\":\"v\"},\"status\":\"cancelling\",\"tokens\":40,\"error_code\":null,\"requests\":4}"
+check "stats: a cancelling batch is in flight" jtrue '.in_flight_tokens["gpt-4o-mini"] >= 40 and .in_flight_tokens["tok-model"] == 0'
+curl -s -X POST "$BASE/__control/reset" >/dev/null
+curl -s "$BASE/__stats" >"$T/body"
+check "reset zeroes the counts, keeps the batches" jtrue ".requests[\"POST /v1/files\"] == 0 and .requests[\"GET /v1/models\"] == null and .files == {} and .batches[-1].id == \"$sbid\""
+
 # ---------------------------------------------------------------- log
 curl -s "$BASE/__log" >"$T/body"
 check "log: entries have all fields" jtrue 'length > 50 and all(.[]; has("method","path","query","status","range","bytes","chunked","auth","headers"))'

@@ -11,7 +11,47 @@ POST /__control, GET /__log for the test controls.
 Batches advance one step per `GET /v1/batches/{id}` (K GETs per step with
 --steps K or {"steps":K}): validating -> in_progress -> finalizing -> terminal,
 or validating -> failed for the "failed" scenario, or cancelling -> cancelled.
-No wall clock is involved in the progress.
+No wall clock is involved in the progress, unless "pace" is set:
+
+  {"pace": S}  (a number >= 0 of seconds, or null: off, the default).  The
+      batches then advance by the wall clock instead of per GET: at every
+      look at a batch (GET /v1/batches/{id}; GET /v1/batches, which brings
+      every batch up to date before making its page; POST
+      /v1/batches/{id}/cancel, before it cancels) the batch takes one step
+      for every S seconds since its last step (or its creation), several at
+      once if need be; S = 0 takes every step at the first look.  "steps"
+      does not apply then.  Without pace the list advances nothing.
+  {"token_limit": N}  (an integer >= 1, or null: none, the default).  The
+      organization's enqueued-token limit, per model.  A batch's tokens are
+      the sum over its requests of ceil(bytes of the compact JSON of the
+      body / 4).  When a batch leaves validating, if its tokens plus those
+      of the other batches of its model in_progress, finalizing or
+      cancelling exceed N, it goes to failed with the error
+      token_limit_exceeded (no files, counts 0).
+  {"expire_next": N}  (an integer >= 0, default 0): the next N batches
+      created get the "expired" scenario, whatever the scenario in force.
+
+In every scenario a request whose custom_id contains "retry500" (or
+"retry429") fails the first time it runs, since the start or the last
+POST /__control/reset, with a 500 server_error (a 429 rate_limit_exceeded)
+in the error file, and goes as the scenario says the times after.  A request
+"runs" when it gets a result other than batch_expired or batch_cancelled.
+In the expired scenario and when cancelled, the first n // 2 of n requests
+run and the rest are expired (cancelled): a batch of one expires its one.
+
+GET /__stats counts what the server received and made (no batch advances):
+  {"requests": {"METHOD /v1/route/{id}": n, ...},  every request to /v1/...
+       (the ones the log records: errors, faults, 401s included), by route
+       template; the nine routes of the API are always there, others appear
+       as "METHOD PATH";
+   "files": {"FILENAME": n},  uploads (purpose batch) stored under that name;
+   "batches": [{"id", "input_file_id", "metadata", "status", "tokens",
+       "error_code" (errors.data[0].code or null), "requests" (lines)}, ...]
+       every batch, oldest first;
+   "in_flight_tokens": {"MODEL": tokens of its batches in_progress,
+       finalizing or cancelling}, every model of a batch (0 when idle)}.
+POST /__stats/clear zeroes "requests" and "files"; POST /__control/reset
+does too (it forgets no file and no batch).
 """
 
 import argparse
@@ -19,6 +59,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -53,6 +94,12 @@ FAULT_KINDS = ("status", "reset", "cut", "after", "redirect", "slow",
                "bad_id", "no_range", "garbage", "short", "lie_length",
                "changed", "empty", "trickle", "silent")
 TERMINAL = ("completed", "failed", "expired", "cancelled")
+IN_FLIGHT = ("in_progress", "finalizing", "cancelling")  # tokens enqueued
+# the routes GET /__stats counts, always listed
+ROUTES = ("POST /v1/files", "GET /v1/files", "GET /v1/files/{id}",
+          "GET /v1/files/{id}/content", "DELETE /v1/files/{id}",
+          "POST /v1/batches", "GET /v1/batches", "GET /v1/batches/{id}",
+          "POST /v1/batches/{id}/cancel")
 MAX_LINES = 50000
 
 
@@ -60,12 +107,25 @@ def alnum(n):
     return "".join(secrets.choice(ALNUM) for _ in range(n))
 
 
+_rand = random.Random()  # seeded from os.urandom; ids, not secrets
+
+
 def hexid():
-    return secrets.token_hex(16)
+    # 32 hex digits, as secrets.token_hex(16) gives, at a tenth of the cost
+    # (three a result line)
+    return "%032x" % _rand.getrandbits(128)
 
 
 def now():
     return int(time.time())
+
+
+def route_template(path):
+    """/v1/files/file-abc/content -> /v1/files/{id}/content"""
+    m = re.fullmatch(r"/v1/(files|batches)/[^/]+(/content|/cancel)?", path)
+    if m:
+        return "/v1/%s/{id}%s" % (m.group(1), m.group(2) or "")
+    return path
 
 
 class ApiError(Exception):
@@ -98,25 +158,74 @@ class State:
         self.dir = directory
         self.default_steps = steps
         self.lock = threading.RLock()
-        self.files = {}        # id -> {"meta": File object, "path", "requests"}
+        # id -> {"meta": File object, "path", "requests": [(custom_id,
+        # model)] or None, "url", "tokens"}
+        self.files = {}
         self.batches = {}      # id -> internal batch record
         self.batch_order = []  # ids, oldest first
         self.log = []
-        self.control = {"scenario": "ok", "steps": steps, "faults": []}
+        self.retried = set()   # custom_ids that had their retry500/429
+        self.reset_control()
+
+    def reset_control(self):
+        self.control = {"scenario": "ok", "steps": self.default_steps,
+                        "faults": [], "pace": None, "token_limit": None,
+                        "expire_next": 0}
+        self.retried = set()
+        self.clear_stats()
+
+    def clear_stats(self):
+        self.counts = dict.fromkeys(ROUTES, 0)  # "METHOD /route" -> n
+        self.uploads = {}                       # filename -> n
+
+    def count(self, method, path):
+        key = method + " " + route_template(path)
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def stats(self):
+        batches = []
+        flight = {}
+        for bid in self.batch_order:
+            b = self.batches[bid]
+            obj = b["obj"]
+            errs = obj["errors"]
+            batches.append({
+                "id": bid, "input_file_id": obj["input_file_id"],
+                "metadata": obj["metadata"], "status": obj["status"],
+                "tokens": b["tokens"],
+                "error_code": errs["data"][0]["code"]
+                if errs and errs.get("data") else None,
+                "requests": len(b["requests"])})
+            flight.setdefault(obj["model"], 0)
+            if obj["status"] in IN_FLIGHT:
+                flight[obj["model"]] += b["tokens"]
+        return {"requests": self.counts, "files": self.uploads,
+                "batches": batches, "in_flight_tokens": flight}
 
     # ---- files
 
-    def add_file(self, data, filename, purpose, requests=None):
+    def new_file(self, path, size, filename, purpose, upload=None):
+        """Move the file at path into place under a new id and record it;
+        upload = (requests, url, tokens) for a batch input file."""
         fid = "file-" + alnum(24)
-        path = os.path.join(self.dir, fid)
-        with open(path, "wb") as f:
-            f.write(data)
-        meta = {"id": fid, "object": "file", "bytes": len(data),
+        dest = os.path.join(self.dir, fid)
+        os.replace(path, dest)
+        meta = {"id": fid, "object": "file", "bytes": size,
                 "created_at": now(), "filename": filename, "purpose": purpose,
                 "status": "processed", "expires_at": None,
                 "status_details": None}
-        self.files[fid] = {"meta": meta, "path": path, "requests": requests}
+        reqs, url, tokens = upload or (None, None, 0)
+        self.files[fid] = {"meta": meta, "path": dest, "requests": reqs,
+                           "url": url, "tokens": tokens}
+        if upload is not None:
+            self.uploads[filename] = self.uploads.get(filename, 0) + 1
         return meta
+
+    def add_file(self, data, filename, purpose, upload=None):
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix="new.")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return self.new_file(tmp, len(data), filename, purpose, upload)
 
     def get_file(self, fid):
         f = self.files.get(fid)
@@ -188,7 +297,7 @@ class State:
             raise ApiError(400, "The input file %s does not have purpose "
                            "'batch'." % fid, param="input_file_id",
                            code="invalid_value")
-        url = f["requests"][0]["url"]
+        url = f["url"]
         if url != endpoint:
             raise ApiError(400, "The endpoint %s does not match the url %s "
                            "of the requests in the input file." % (endpoint, url),
@@ -205,40 +314,82 @@ class State:
             "cancelling_at": None, "cancelled_at": None,
             "request_counts": {"total": 0, "completed": 0, "failed": 0},
             "metadata": md,
-            "model": f["requests"][0]["model"],
+            "model": f["requests"][0][1],
             "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
                       "input_tokens_details": {"cached_tokens": 0},
                       "output_tokens_details": {"reasoning_tokens": 0}},
         }
-        self.batches[bid] = {"obj": obj, "scenario": self.control["scenario"],
+        scenario = self.control["scenario"]
+        if self.control.get("expire_next", 0) > 0:
+            self.control["expire_next"] -= 1
+            scenario = "expired"
+        made = time.monotonic()
+        # outcome: (output path, lines, error path, lines) once it has run;
+        # last: when it took its last step (for pace)
+        self.batches[bid] = {"obj": obj, "scenario": scenario,
                              "gets": 0, "outcome": None,
-                             "made": time.monotonic(),
-                             "requests": f["requests"]}
+                             "made": made, "last": made,
+                             "requests": f["requests"], "url": url,
+                             "tokens": f["tokens"]}
         self.batch_order.append(bid)
         return obj
 
-    def outcome(self, b, mode):
-        """Compute the result lines: mode is "normal", "expired", "cancelled"."""
+    def run(self, b, mode):
+        """Run the requests, mode "normal", "expired" or "cancelled": write
+        the result lines to two files, one json.dumps a line; return
+        (output path or None, its lines, error path or None, its lines)."""
         reqs = b["requests"]
         scen = b["scenario"]
-        n = len(reqs)
-        half = n // 2
-        out, err = [], []
-        for i, r in enumerate(reqs):
-            cid = r["custom_id"]
-            if mode != "normal" and i >= half:
-                if mode == "expired":
-                    e = {"code": "batch_expired", "message": "This request could "
-                         "not be executed before the completion window expired."}
-                else:
-                    e = {"code": "batch_cancelled", "message": "This request was "
-                         "not executed because the batch was cancelled."}
-                err.append({"id": "batch_req_" + hexid(), "custom_id": cid,
+        url = b["url"]
+        half = len(reqs) // 2
+        paths, fhs, n = [], [], [0, 0]
+        for _ in range(2):
+            fd, p = tempfile.mkstemp(dir=self.dir, prefix="run.")
+            paths.append(p)
+            fhs.append(os.fdopen(fd, "w", encoding="utf-8",
+                                 buffering=1 << 20))
+        out, err = fhs
+
+        def put(i, x):
+            fhs[i].write(json.dumps(x))
+            fhs[i].write("\n")
+            n[i] += 1
+        try:
+            for i, (cid, model) in enumerate(reqs):
+                if mode != "normal" and i >= half:
+                    if mode == "expired":
+                        e = {"code": "batch_expired", "message": "This request "
+                             "could not be executed before the completion "
+                             "window expired."}
+                    else:
+                        e = {"code": "batch_cancelled", "message": "This "
+                             "request was not executed because the batch was "
+                             "cancelled."}
+                    put(1, {"id": "batch_req_" + hexid(), "custom_id": cid,
                             "response": None, "error": e})
-                continue
-            fails = scen == "all_fail" or (scen == "some_fail" and "fail" in cid)
-            if fails:
-                err.append({"id": "batch_req_" + hexid(), "custom_id": cid,
+                    continue
+                retry = None
+                if cid not in self.retried:
+                    if "retry500" in cid:
+                        retry = (500, {"message": "The server had an error "
+                                       "while processing your request.",
+                                       "type": "server_error", "param": None,
+                                       "code": None})
+                    elif "retry429" in cid:
+                        retry = (429, {"message": "Rate limit reached for "
+                                       "requests.", "type": "requests",
+                                       "param": None,
+                                       "code": "rate_limit_exceeded"})
+                if retry:
+                    self.retried.add(cid)
+                    put(1, {"id": "batch_req_" + hexid(), "custom_id": cid,
+                            "response": {"status_code": retry[0],
+                                         "request_id": "req_" + hexid(),
+                                         "body": {"error": retry[1]}},
+                            "error": None})
+                elif scen == "all_fail" or (scen == "some_fail"
+                                            and "fail" in cid):
+                    put(1, {"id": "batch_req_" + hexid(), "custom_id": cid,
                             "response": {"status_code": 400,
                                          "request_id": "req_" + hexid(),
                                          "body": {"error": {
@@ -247,48 +398,94 @@ class State:
                                              "param": None,
                                              "code": "invalid_value"}}},
                             "error": None})
-            else:
-                out.append({"id": "batch_req_" + hexid(), "custom_id": cid,
+                else:
+                    put(0, {"id": "batch_req_" + hexid(), "custom_id": cid,
                             "response": {"status_code": 200,
                                          "request_id": "req_" + hexid(),
-                                         "body": result_body(r)},
+                                         "body": result_body(cid, model, url)},
                             "error": None})
-        return out, err
+        finally:
+            for fh in fhs:
+                fh.close()
+        for i in (0, 1):
+            if not n[i]:
+                os.unlink(paths[i])
+                paths[i] = None
+        return paths[0], n[0], paths[1], n[1]
 
-    def finish_files(self, b, out, err):
+    def finish_files(self, b):
         obj = b["obj"]
         bid = obj["id"]
-        if out:
-            data = "".join(json.dumps(x) + "\n" for x in out).encode()
-            obj["output_file_id"] = self.add_file(
-                data, "%s_output.jsonl" % bid, "batch_output")["id"]
-        if err:
-            data = "".join(json.dumps(x) + "\n" for x in err).encode()
-            obj["error_file_id"] = self.add_file(
-                data, "%s_error.jsonl" % bid, "batch_output")["id"]
-        obj["request_counts"] = {"total": len(out) + len(err),
-                                 "completed": len(out), "failed": len(err)}
-        k = len(out)
+        opath, nout, epath, nerr = b["outcome"]
+        if opath:
+            obj["output_file_id"] = self.new_file(
+                opath, os.path.getsize(opath), "%s_output.jsonl" % bid,
+                "batch_output")["id"]
+        if epath:
+            obj["error_file_id"] = self.new_file(
+                epath, os.path.getsize(epath), "%s_error.jsonl" % bid,
+                "batch_output")["id"]
+        b["outcome"] = (None, nout, None, nerr)
+        obj["request_counts"] = {"total": nout + nerr,
+                                 "completed": nout, "failed": nerr}
+        k = nout
         obj["usage"] = {"input_tokens": 10 * k, "output_tokens": 2 * k,
                         "total_tokens": 12 * k,
                         "input_tokens_details": {"cached_tokens": 0},
                         "output_tokens_details": {"reasoning_tokens": 0}}
 
+    def over_limit(self, b):
+        """Would b, leaving validating, pass the enqueued-token limit?"""
+        limit = self.control.get("token_limit")
+        if limit is None:
+            return False
+        model = b["obj"]["model"]
+        queued = sum(x["tokens"] for x in self.batches.values()
+                     if x is not b and x["obj"]["model"] == model
+                     and x["obj"]["status"] in IN_FLIGHT)
+        return b["tokens"] + queued > limit
+
     def advance(self, b):
+        """A GET of the batch: a step every `steps` GETs, or as the pace
+        says."""
+        if self.control.get("pace") is not None:
+            self.catch_up(b)
+            return
         obj = b["obj"]
-        st = obj["status"]
-        if st in TERMINAL:
+        if obj["status"] in TERMINAL:
             return
         b["gets"] += 1
         steps = max(1, int(self.control.get("steps") or 1))
         if b["gets"] < steps:
             return
         b["gets"] = 0
+        b["last"] = time.monotonic()
+        self.step(b)
+
+    def catch_up(self, b):
+        """With a pace, take the steps the time since the last one owes."""
+        pace = self.control.get("pace")
+        if pace is None:
+            return
+        t = time.monotonic()
+        while b["obj"]["status"] not in TERMINAL:
+            if pace > 0:
+                if t - b["last"] < pace:
+                    break
+                b["last"] += pace
+            else:
+                b["last"] = t
+            self.step(b)
+
+    def step(self, b):
+        """One step of the batch's life."""
+        obj = b["obj"]
+        st = obj["status"]
         t = now()
         n = len(b["requests"])
         if st == "cancelling":
-            out, err = self.outcome(b, "cancelled")
-            self.finish_files(b, out, err)
+            b["outcome"] = self.run(b, "cancelled")
+            self.finish_files(b)
             obj["status"] = "cancelled"
             obj["cancelled_at"] = t
         elif st == "validating":
@@ -300,21 +497,33 @@ class State:
                     "message": "Enqueued token limit reached for gpt-4o-mini "
                                "in organization org-x.",
                     "param": None, "line": None}]}
+            elif self.over_limit(b):
+                obj["status"] = "failed"
+                obj["failed_at"] = t
+                obj["request_counts"] = {"total": 0, "completed": 0,
+                                         "failed": 0}
+                obj["errors"] = {"object": "list", "data": [{
+                    "code": "token_limit_exceeded",
+                    "message": "Enqueued token limit reached for %s in "
+                               "organization org-fake. Limit: %d enqueued "
+                               "tokens. Please try again once some "
+                               "in_progress batches have been completed."
+                               % (obj["model"], self.control["token_limit"]),
+                    "param": None, "line": None}]}
             else:
                 obj["status"] = "in_progress"
                 obj["in_progress_at"] = t
                 obj["request_counts"] = {"total": n, "completed": 0, "failed": 0}
         elif st == "in_progress":
             mode = "expired" if b["scenario"] == "expired" else "normal"
-            b["outcome"] = self.outcome(b, mode)
-            out, err = b["outcome"]
+            b["outcome"] = self.run(b, mode)
+            _, nout, _, nerr = b["outcome"]
             obj["status"] = "finalizing"
             obj["finalizing_at"] = t
-            obj["request_counts"] = {"total": n, "completed": len(out),
-                                     "failed": len(err)}
+            obj["request_counts"] = {"total": n, "completed": nout,
+                                     "failed": nerr}
         elif st == "finalizing":
-            out, err = b["outcome"]
-            self.finish_files(b, out, err)
+            self.finish_files(b)
             if b["scenario"] == "expired":
                 obj["status"] = "expired"
                 obj["expired_at"] = t
@@ -323,6 +532,7 @@ class State:
                 obj["completed_at"] = t
 
     def cancel(self, b):
+        self.catch_up(b)
         obj = b["obj"]
         if obj["status"] in TERMINAL:
             raise ApiError(409, "Cannot cancel a batch with status '%s'."
@@ -331,6 +541,7 @@ class State:
             obj["status"] = "cancelling"
             obj["cancelling_at"] = now()
             b["gets"] = 0
+            b["last"] = time.monotonic()
         return obj
 
     def list_batches(self, query):
@@ -345,6 +556,9 @@ class State:
                 raise ApiError(400, "Invalid 'limit': must be an integer "
                                "between 1 and 100.", param="limit",
                                code="invalid_value")
+        if self.control.get("pace") is not None:
+            for i in self.batch_order:
+                self.catch_up(self.batches[i])
         ids = list(reversed(self.batch_order))
         lag = self.control.get("list_lag") or 0
         if lag:  # a list that shows a new batch only lag seconds later
@@ -374,6 +588,23 @@ class State:
             elif k == "steps":
                 if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                     raise ApiError(400, "control: steps must be an integer >= 1")
+                new[k] = v
+            elif k == "pace":
+                if v is not None and (not isinstance(v, (int, float))
+                                      or isinstance(v, bool) or v < 0):
+                    raise ApiError(400, "control: pace must be a number "
+                                   ">= 0 (seconds) or null")
+                new[k] = v
+            elif k == "token_limit":
+                if v is not None and (not isinstance(v, int)
+                                      or isinstance(v, bool) or v < 1):
+                    raise ApiError(400, "control: token_limit must be an "
+                                   "integer >= 1 or null")
+                new[k] = v
+            elif k == "expire_next":
+                if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                    raise ApiError(400, "control: expire_next must be an "
+                                   "integer >= 0")
                 new[k] = v
             elif k == "list_lag":
                 if not isinstance(v, (int, float)) or isinstance(v, bool) \
@@ -426,12 +657,9 @@ class State:
         return None
 
 
-def result_body(r):
-    cid = r["custom_id"]
-    model = r["model"]
+def result_body(cid, model, url):
     text = "ok " + cid
     t = now()
-    url = r["url"]
     if url == "/v1/responses":
         return {
             "id": "resp_" + hexid(), "object": "response", "created_at": t,
@@ -481,21 +709,33 @@ def result_body(r):
 
 
 def validate_batch_file(data):
-    """Return the request list, or raise ApiError naming the bad line."""
+    """Return (requests [(custom_id, model)], url, tokens), or raise
+    ApiError naming the bad line.  One pass, one line at a time."""
     def bad(msg):
         return ApiError(400, "Invalid file: " + msg, code="invalid_file")
     if not data:
         raise bad("the file is empty.")
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    if len(lines) > MAX_LINES:
+    nlines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if nlines > MAX_LINES:
         raise bad("line %d: more than %d requests in one file."
                   % (MAX_LINES + 1, MAX_LINES))
     reqs = []
     seen = set()
+    models = {}
     url0 = None
-    for n, raw in enumerate(lines, 1):
+    tokens = 0
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    loads = json.loads
+    pos = 0
+    end = len(data)
+    n = 0
+    while pos < end:
+        n += 1
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            nl = end
+        raw = data[pos:nl]
+        pos = nl + 1
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         try:
@@ -505,7 +745,7 @@ def validate_batch_file(data):
         if not s.strip():
             raise bad("line %d is empty." % n)
         try:
-            o = json.loads(s)
+            o = loads(s)
         except ValueError:
             raise bad("line %d is not valid JSON." % n)
         if not isinstance(o, dict):
@@ -513,7 +753,8 @@ def validate_batch_file(data):
         for k in ("custom_id", "method", "url"):
             if not isinstance(o.get(k), str):
                 raise bad("line %d: '%s' is missing or not a string." % (n, k))
-        if not isinstance(o.get("body"), dict):
+        body = o.get("body")
+        if not isinstance(body, dict):
             raise bad("line %d: 'body' is missing or not an object." % n)
         cid = o["custom_id"]
         if cid in seen:
@@ -524,10 +765,14 @@ def validate_batch_file(data):
         elif o["url"] != url0:
             raise bad("line %d: url %s differs from %s; all requests in a "
                       "file must use the same url." % (n, o["url"], url0))
-        model = o["body"].get("model")
-        reqs.append({"custom_id": cid, "url": o["url"],
-                     "model": model if isinstance(model, str) else "gpt-4o-mini"})
-    return reqs
+        model = body.get("model")
+        if not isinstance(model, str):
+            model = "gpt-4o-mini"
+        model = models.setdefault(model, model)  # one string a model
+        reqs.append((cid, model))
+        # enqueued tokens: ceil(UTF-8 bytes of the compact body / 4)
+        tokens += (len(dumps(body).encode("utf-8")) + 3) // 4
+    return reqs, url0, tokens
 
 
 def parse_params(s):
@@ -545,28 +790,42 @@ def parse_params(s):
 
 
 def parse_multipart(ctype, body):
-    """Return {name: (filename or None, bytes)}."""
+    """Return {name: (filename or None, bytes)}: each part's content is the
+    one copy made of it."""
     if not ctype.lower().startswith("multipart/form-data"):
         raise ApiError(400, "The request must be multipart/form-data.")
     boundary = parse_params(ctype).get("boundary")
     if not boundary:
         raise ApiError(400, "The multipart request has no boundary.")
-    delim = b"\r\n--" + boundary.encode("latin-1")
-    chunks = (b"\r\n" + body).split(delim)
+    bnd = b"--" + boundary.encode("latin-1")
+    delim = b"\r\n" + bnd
+    # the first delimiter may open the body, without the CRLF before it
+    if body.startswith(bnd):
+        first = len(bnd)
+    else:
+        pos = body.find(delim)
+        if pos < 0:
+            return {}
+        first = pos + len(delim)
     fields = {}
-    for part in chunks[1:]:
-        if part.startswith(b"--"):
+    start = first  # just after a delimiter
+    while True:
+        if body.startswith(b"--", start):
             break
-        nl = part.find(b"\r\n")  # transport padding up to the CRLF
+        nxt = body.find(delim, start)
+        stop = nxt if nxt >= 0 else len(body)
+        nl = body.find(b"\r\n", start, stop)  # transport padding, CRLF
         if nl < 0:
             raise ApiError(400, "Malformed multipart body.")
-        part = part[nl + 2:]
-        head, sep, content = part.partition(b"\r\n\r\n")
-        if not sep:
-            if head.startswith(b"\r\n") or head == b"":
-                head, content = b"", part[2:]
+        hstart = nl + 2
+        hend = body.find(b"\r\n\r\n", hstart, stop)
+        if hend < 0:
+            if body.startswith(b"\r\n", hstart) or hstart == stop:
+                head, cstart = b"", hstart + 2
             else:
                 raise ApiError(400, "Malformed multipart body.")
+        else:
+            head, cstart = body[hstart:hend], hend + 4
         name = filename = None
         for line in head.decode("latin-1").split("\r\n"):
             k, _, v = line.partition(":")
@@ -575,7 +834,10 @@ def parse_multipart(ctype, body):
                 name = p.get("name")
                 filename = p.get("filename")
         if name is not None:
-            fields[name] = (filename, content)
+            fields[name] = (filename, body[cstart:stop])
+        if nxt < 0:
+            break
+        start = nxt + len(delim)
     return fields
 
 
@@ -738,12 +1000,14 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 if path == "/v1" or path.startswith("/v1/"):
                     st.log.append(entry)
+                    st.count(self.command, path)
             self.respond(400, ApiError(400, "Malformed request body: %s" % e)
                          .body(), close=True)
             return
 
         if path == "/__control" or path.startswith("/__control/") or \
-                path == "/__log" or path.startswith("/__log/"):
+                path == "/__log" or path.startswith("/__log/") or \
+                path == "/__stats" or path.startswith("/__stats/"):
             try:
                 status, out = self.control(path, body)
                 with st.lock:
@@ -760,6 +1024,8 @@ class Handler(BaseHTTPRequestHandler):
 
         entry = self.log_entry(path, query, body, chunked)
         method = self.command
+        with st.lock:
+            st.count(method, path)
 
         # auth first: a request without a good key never reaches a fault
         err = self.check_auth()
@@ -955,9 +1221,13 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/__control" and m == "POST":
                 return 200, st.set_control(jbody())
             if path == "/__control/reset" and m == "POST":
-                st.control = {"scenario": "ok", "steps": st.default_steps,
-                              "faults": []}
+                st.reset_control()
                 return 200, st.control
+            if path == "/__stats" and m == "GET":
+                return 200, st.stats()
+            if path == "/__stats/clear" and m == "POST":
+                st.clear_stats()
+                return 200, {"cleared": True}
             if path == "/__log" and m == "GET":
                 return 200, st.log
             if path == "/__log/clear" and m == "POST":
@@ -1018,8 +1288,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(400, "Missing required parameter: 'file'.",
                                param="file", code="missing_required_parameter")
             filename, data = fields["file"]
-            reqs = validate_batch_file(data)
-            meta = st.add_file(data, filename or "upload.jsonl", "batch", reqs)
+            upload = validate_batch_file(data)
+            meta = st.add_file(data, filename or "upload.jsonl", "batch",
+                               upload)
             return 200, meta, json_ct, {}
 
         m = re.fullmatch(r"/v1/files/([^/]+)(/content)?", path)
