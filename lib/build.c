@@ -10,15 +10,15 @@
 
 #include "bw.h"
 
+/* A line past a limit; sharded says a shard would not help (the line
+   alone is past it), else --split is the way out. */
 static void
 limit(const char *name, unsigned long lineno, const char *what, uint64_t max,
-    const char *flag)
+    const char *flag, int sharded)
 {
-	int body = !strcmp(flag, "--max-body");	/* shards do not help */
-
 	bw_die_line(name, lineno, BW_EX_DATAERR, "past the limit of %llu %s "
 	    "(%s%s to change it)", (unsigned long long)max, what,
-	    body ? "" : "use --split, or ", flag);
+	    sharded ? "" : "use --split, or ", flag);
 }
 
 /* Removes the shards of prefix past the nshards just written (left by
@@ -269,10 +269,10 @@ take(void *arg, struct bw_job *j, const char *name)
 		end_shard(t);
 	if (c->requests + 1 > b->max_requests)
 		limit(name, j->lineno, "requests in a batch", b->max_requests,
-		    "--max-requests");
+		    "--max-requests", shards);
 	if (c->bytes + j->outn > b->max_file)
 		limit(name, j->lineno, "bytes in a batch file", b->max_file,
-		    "--max-file");
+		    "--max-file", shards);
 	if (b->split && c->requests == 0)
 		open_shard(t, b->nshards + 1);
 	if (!b->plan)

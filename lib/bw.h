@@ -616,6 +616,9 @@ struct bw_upload_opts {
 	const char *name;	/* uploaded as this name (with reuse: as it
 				   is, no hash: the caller keeps it for this
 				   content), or NULL: the file's own */
+	int fresh;		/* with reuse: never sent before, so not
+				   looked for first (only if a fate is
+				   unknown) */
 };
 
 /* Checks a batch input file (path, or stdin when NULL) whole before

@@ -10,6 +10,7 @@
  *   settings.json        the settings, checked before anything is kept
  *   shards.jsonl         the shards: requests, bytes, tokens, first index
  *   sNNNN/aK.jsonl       attempt K of shard NNNN: its batch input lines
+ *   sNNNN/aK.upload.json the decision to upload it (under its name)
  *   sNNNN/aK.file.json   its File object (bw-upload's output)
  *   sNNNN/aK.create.json the decision to create its batch (try T)
  *   sNNNN/aK.batch.json  the Batch object created (bw-create's output)
@@ -106,6 +107,22 @@ static char *
 apath(struct run *r, const struct shard *s, int k, const char *what)
 {
 	return fmt("%s/s%04d/a%d.%s", r->dir, s->n, k, what);
+}
+
+/* The wall clock, to the nanosecond: times kept across runs (mtimes). */
+static double
+wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+mtime(const struct stat *st)
+{
+	return (double)st->st_mtim.tv_sec + st->st_mtim.tv_nsec / 1e9;
 }
 
 static int
@@ -330,7 +347,7 @@ load_attempt(struct run *r, struct shard *s, struct attempt *a)
 			free(p);
 			break;
 		}
-		a->limited_at = (double)st.st_mtime;
+		a->limited_at = mtime(&st);
 		free(p);
 	}
 	v = load_json(&ar, p = apath(r, s, a->k, "file.json"));
@@ -344,8 +361,8 @@ load_attempt(struct run *r, struct shard *s, struct attempt *a)
 	v = load_json(&ar, p = apath(r, s, a->k, "done.json"));
 	if ((a->ended = v.kind != BW_NONE)) {
 		batch_seen(a, v);
-		if (stat(p, &st) == 0 && st.st_mtime > r->last_end)
-			r->last_end = (double)st.st_mtime;
+		if (stat(p, &st) == 0 && mtime(&st) > r->last_end)
+			r->last_end = mtime(&st);
 	}
 	free(p);
 	a->downloaded = exists(p = apath(r, s, a->k, "output.jsonl"));
@@ -509,14 +526,19 @@ static void
 upload(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_upload_opts u = { r->o->max_requests, r->o->max_file,
-		64 << 20, 1, NULL };
+		64 << 20, 1, NULL, 0 };
 	char *in = apath(r, s, a->k, "jsonl"), *p = apath(r, s, a->k,
-	    "file.json"), *tmp, *name;
-	int fd = open_tmp(p, &tmp);
+	    "file.json"), *tmp, *name, *dp = apath(r, s, a->k, "upload.json");
 	struct bw_out o;
 	struct bw_arena ar = { 0 };
+	int fd;
 
 	u.name = name = fmt("bw-%s-s%04d-a%d.jsonl", r->token, s->n, a->k);
+	/* the decision, kept before the request: a run that finds it was
+	   cut short after it, and looks for the file before sending */
+	if (!(u.fresh = !exists(dp)))
+		keep_json(dp, bw_set(&ar, bw_of(BW_OBJ), "name", bw_lit(name)));
+	fd = open_tmp(p, &tmp);
 	bw_out_open(&o, fd, tmp, 0);
 	bw_upload(r->api, in, &u, &o);
 	bw_out_commit(&o);
@@ -526,6 +548,7 @@ upload(struct run *r, struct shard *s, struct attempt *a)
 	bw_arena_free(&ar);
 	free(in);
 	free(p);
+	free(dp);
 	free(tmp);
 	free(name);
 }
@@ -534,7 +557,7 @@ static void
 create(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_arena ar = { 0 };
-	struct bw_create_opts c = { .endpoint = r->o->endpoint, .lookback = 2,
+	struct bw_create_opts c = { .endpoint = r->o->endpoint, .lookback = 0,
 		.same_metadata = 1 };
 	struct bw_records rec;
 	char *fp = apath(r, s, a->k, "file.json"), *p, *tmp;
@@ -548,12 +571,17 @@ create(struct run *r, struct shard *s, struct attempt *a)
 	m = bw_set(&ar, m, "bw_attempt", bw_strf(&ar, "%d", a->k));
 	m = bw_set(&ar, m, "bw_try", bw_strf(&ar, "%d", a->tries + 1));
 	c.metadata = m;
-	/* the decision, kept before the request */
+	/* the decision, kept before the request: a run that finds it was
+	   cut short after it, and looks for the batch before sending */
 	d = bw_set(&ar, bw_of(BW_OBJ), "try", bw_num(a->tries + 1));
 	d = bw_set(&ar, d, "file", bw_get(file, "id"));
 	d = bw_set(&ar, d, "tokens", bw_num((double)a->tokens));
 	d = bw_set(&ar, d, "metadata", m);
-	keep_json(p = apath(r, s, a->k, "create.json"), d);
+	p = apath(r, s, a->k, "create.json");
+	if (bw_equal(load_json(&ar, p), d))
+		c.lookback = 2;
+	else
+		keep_json(p, d);
 	free(p);
 	fd = open_tmp(p = apath(r, s, a->k, "batch.json"), &tmp);
 	bw_out_open(&o, fd, tmp, 0);
@@ -608,7 +636,7 @@ ended(struct run *r, struct shard *s, struct attempt *a, struct bw_v b)
 		free(d);
 		a->tries++;
 		a->created = 0;
-		a->limited_at = (double)time(NULL);
+		a->limited_at = wall();
 		say(r, "s%04d/a%d: %s met the queue's token limit: it will be "
 		    "created again when room frees up", s->n, a->k, a->batch);
 		return;
@@ -616,7 +644,7 @@ ended(struct run *r, struct shard *s, struct attempt *a, struct bw_v b)
 	keep_json(p = apath(r, s, a->k, "done.json"), b);
 	free(p);
 	a->ended = 1;
-	r->last_end = (double)time(NULL);
+	r->last_end = wall();
 	say(r, "s%04d/a%d: %s %s: %.0f of %.0f requests done, %.0f failed",
 	    s->n, a->k, a->batch, a->status, a->done, a->total, a->failed);
 }
@@ -1055,12 +1083,12 @@ may_try(struct run *r, const struct attempt *a)
 
 	if (!a->tries)
 		return 1;
-	if (r->last_end >= a->limited_at)
+	if (r->last_end > a->limited_at)
 		return 1;
 	wait = 60 * pow(2, a->tries - 1);
 	if (wait > 1800)
 		wait = 1800;
-	return (double)time(NULL) - a->limited_at >= wait;
+	return wall() - a->limited_at >= wait;
 }
 
 /* The attempt of a shard still to be worked on, or NULL. */
@@ -1549,9 +1577,31 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 	int lock, rc;
 	double deadline = 0;
 
+	/* every setting given is checked before anything is kept */
+	if (o->defaults) {
+		const char *why;
+		size_t col;
+		struct bw_v d = bw_read(&ar, o->defaults, strlen(o->defaults),
+		    INT_MAX, &why, &col);
+		if (d.kind != BW_OBJ)
+			bw_die(BW_EX_USAGE, "-D: %s", d.kind ? "not a JSON object" :
+			    bw_why("invalid JSON at column %zu: %s", col, why));
+	}
+	if (o->model) {
+		struct bw_mapper m;
+		bw_mapper_init(&m, o->model, o->endpoint < 0 ? BW_CHAT :
+		    o->endpoint, o->defaults);
+		bw_mapper_free(&m);
+	}
 	if (o->dry_run) {
 		if (!o->model)
 			bw_die(BW_EX_USAGE, "-m: --dry-run needs a model");
+		if (o->endpoint < 0)
+			o->endpoint = BW_CHAT;
+		if (!o->max_requests)
+			o->max_requests = 50000;
+		if (!o->max_file)
+			o->max_file = 200000000;
 		dry_run(o, files, nfiles);
 		return 0;
 	}
@@ -1569,6 +1619,7 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 		status(&r);
 		return 0;
 	}
+	bw_api_init(api);	/* no key: said before anything is kept */
 	if (mkdir(r.dir, 0777) < 0 && errno != EEXIST)
 		bw_die(BW_EX_IOERR, "%s: cannot be made: %s", r.dir,
 		    strerror(errno));
@@ -1629,7 +1680,6 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 		free(p);
 	}
 	load(&r);
-	bw_api_init(api);
 	if (o->timeout > 0)
 		api->deadline = deadline = r.start + o->timeout;
 	if (o->cancel)

@@ -242,7 +242,8 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	struct same same = { a, &ar, name, bytes };
 	struct bw_v file = bw_of(BW_NONE), id;
 	if (lim->reuse) {
-		file = find_same(&same);
+		if (!lim->fresh)
+			file = find_same(&same);
 		if (file.kind) {
 			id = bw_get(file, "id");
 			bw_warn("%s: on the server already as %s (%s): not "
