@@ -29,7 +29,7 @@ main(int argc, char *argv[])
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
 	};
-	struct bw_upload_opts lim = { 50000, 200 << 20, 20 << 20, 0, NULL, 0 };
+	struct bw_upload_opts lim = { 50000, 200 << 20, 20 << 20, 0, NULL, 0, NULL, 0, 0 };
 	struct bw_api api;
 	struct bw_out out;
 	int c;

@@ -619,6 +619,10 @@ struct bw_upload_opts {
 	int fresh;		/* with reuse: never sent before, so not
 				   looked for first (only if a fate is
 				   unknown) */
+	/* a file the caller wrote and checked: with url set, its lines
+	   are only counted, and must be these requests and bytes */
+	const char *url;
+	uint64_t requests, bytes;
 };
 
 /* Checks a batch input file (path, or stdin when NULL) whole before

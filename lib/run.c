@@ -526,7 +526,8 @@ static void
 upload(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_upload_opts u = { r->o->max_requests, r->o->max_file,
-		64 << 20, 1, NULL, 0 };
+		64 << 20, 1, NULL, 0, bw_endpoint_url(r->o->endpoint),
+		a->requests, a->bytes };
 	char *in = apath(r, s, a->k, "jsonl"), *p = apath(r, s, a->k,
 	    "file.json"), *tmp, *name, *dp = apath(r, s, a->k, "upload.json");
 	struct bw_out o;
@@ -745,9 +746,79 @@ kind_of(const char *s, size_t n)
 	return R_ERRORED;
 }
 
+/* The ids of an attempt's requests, in its order: id (as written) →
+   position, in a table of open addressing. */
+struct idmap {
+	struct bw_arena ar;
+	struct idm { const char *s; uint32_t n, pos; } *e;
+	uint32_t *slot;		/* 1 + index into e, 0 free */
+	size_t ne, mask;
+};
+
+static uint64_t
+hash_id(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h ^ h >> 29;
+}
+
+static void
+idmap_init(struct idmap *m, uint64_t n)
+{
+	size_t cap = 16;
+
+	memset(m, 0, sizeof *m);
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	m->mask = cap - 1;
+	if (!(m->slot = calloc(cap, sizeof *m->slot)) ||
+	    !(m->e = malloc((n + 1) * sizeof *m->e)))
+		bw_die(BW_EX_IOERR, "out of memory");
+}
+
+/* The position of id, or -1; adds it at pos when pos >= 0 and it is
+   not there. */
+static long
+idmap_get(struct idmap *m, const char *s, size_t n, long pos)
+{
+	size_t i = hash_id(s, n) & m->mask;
+
+	for (; m->slot[i]; i = (i + 1) & m->mask) {
+		struct idm *e = &m->e[m->slot[i] - 1];
+		if (e->n == n && !memcmp(e->s, s, n))
+			return e->pos;
+	}
+	if (pos < 0)
+		return -1;
+	char *c = bw_alloc(&m->ar, n + 1);
+	memcpy(c, s, n);
+	m->e[m->ne] = (struct idm){ c, (uint32_t)n, (uint32_t)pos };
+	m->slot[i] = (uint32_t)++m->ne;
+	return -1;
+}
+
+static void
+idmap_free(struct idmap *m)
+{
+	bw_arena_free(&m->ar);
+	free(m->slot);
+	free(m->e);
+}
+
+/* Where a request's result is in the unordered results file. */
+struct got {
+	uint64_t off;
+	uint32_t len;
+	unsigned char has, retry;
+};
+
 struct settle {
-	struct bw_out *out;
-	struct bw_strset *ids;	/* id → 1 + retry + 2 * kind */
+	struct idmap ids;
+	struct got *got;
+	struct bw_out *out;	/* the results as they come */
 	const char *name;
 };
 
@@ -776,14 +847,19 @@ settle_take(void *arg, struct bw_job *j, const char *name)
 	struct settle *st = arg;
 	size_t n;
 	const char *id = id_of(j->outp, j->outn, "{\"customId\":", &n);
+	long pos;
 
 	if (!id)
 		bw_die_line(name, j->lineno, BW_EX_PROTOCOL, "a result without "
 		    "a custom_id");
-	/* a request answered twice: the first answer stands */
-	if (bw_strset_add(st->ids, id, n, 1 + j->num +
-	    2 * (unsigned long)kind_of(j->outp, j->outn)))
+	/* one the batch did not hold, or a second answer: the first
+	   answer to a request of the batch stands */
+	if ((pos = idmap_get(&st->ids, id, n, -1)) < 0 || st->got[pos].has)
 		return;
+	st->got[pos].off = st->out->total;
+	st->got[pos].len = (uint32_t)j->outn;
+	st->got[pos].has = 1;
+	st->got[pos].retry = (unsigned char)j->num;
 	bw_out_write(st->out, j->outp, j->outn);
 }
 
@@ -818,6 +894,47 @@ batch_error(struct bw_v b, unsigned long k)
 	return first;
 }
 
+/* Reads lines of a file at offsets, through a window that makes the
+   usual case (results come about in order) a few large reads. */
+struct window {
+	int fd;
+	const char *name;
+	char *buf;
+	size_t cap, len;
+	uint64_t start;
+	int hits;
+};
+
+static const char *
+window_get(struct window *w, uint64_t off, size_t len)
+{
+	size_t want;
+	ssize_t got;
+
+	if (off >= w->start && off + len <= w->start + w->len) {
+		w->hits++;
+		return w->buf + (off - w->start);
+	}
+	want = w->hits ? 1 << 18 : 1 << 13;
+	if (want < len)
+		want = len;
+	if (want > w->cap && !(w->buf = realloc(w->buf, w->cap = want)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	do
+		got = pread(w->fd, w->buf, want, (off_t)off);
+	while (got < 0 && errno == EINTR);
+	if (got < (ssize_t)len)
+		bw_die(BW_EX_IOERR, "%s: cannot be read back: %s", w->name,
+		    got < 0 ? strerror(errno) : "cut short");
+	w->start = off;
+	w->len = (size_t)got;
+	w->hits = 0;
+	return w->buf;
+}
+
+/* Settles attempt a: every request's result, in the attempt's order,
+   to aK.results.jsonl; the requests a retry may fix to aK+1.jsonl (if
+   attempts are left); the counts to aK.settled.json. */
 static void
 settle(struct run *r, struct shard *s, struct attempt *a)
 {
@@ -825,11 +942,13 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	char *in = apath(r, s, a->k, "jsonl"), *rp, *rtmp, *np, *ntmp = NULL;
 	char *op = apath(r, s, a->k, "output.jsonl");
 	struct bw_v done = bw_of(BW_NONE);
-	struct bw_out out, next;
-	struct settle st;
+	struct bw_out out, next, loose;
+	struct settle st = { .out = &loose };
+	struct window w = { .fd = -1, .name = "results" };
 	struct bw_lines l;
 	const char *line;
 	size_t n;
+	long pos;
 	int rfd, nfd = -1;
 	uint64_t nbytes = 0, ntokens = 0, nreq = 0;
 	int failed = 0, last = a->k >= r->o->attempts;
@@ -840,10 +959,23 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		free(dp);
 		failed = !a->downloaded;	/* a batch with no files */
 	}
-	rfd = open_tmp(rp = apath(r, s, a->k, "results.jsonl"), &rtmp);
-	bw_out_open(&out, rfd, rtmp, 0);
-	st.out = &out;
-	st.ids = bw_strset_new();
+	/* the attempt's requests, in order */
+	idmap_init(&st.ids, a->requests);
+	if (!(st.got = calloc(a->requests + 1, sizeof *st.got)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	bw_lines_open(&l, in, 64 << 20);
+	for (pos = 0; bw_lines_next(&l, &line, &n) == 1; pos++) {
+		size_t idn;
+		const char *id = id_of(line, n, "{\"custom_id\":", &idn);
+		if (!id || (uint64_t)pos >= a->requests)
+			bw_die_line(in, l.lineno, BW_EX_IOERR, "not a line bw-run "
+			    "wrote: the run directory is damaged");
+		idmap_get(&st.ids, id, idn, pos);
+	}
+	bw_lines_close(&l);
+	/* its results, as they come, to a temporary file */
+	w.fd = bw_tmpfd("results");
+	bw_out_open(&loose, w.fd, "temporary file", 0);
 	if (a->downloaded) {
 		struct bw_par_ops ops = { NULL, settle_work, settle_take, NULL,
 			NULL, &st, 0 };
@@ -853,28 +985,28 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		bw_lines_close(&l);
 		bw_par_free(par);
 	}
+	bw_out_commit(&loose);
+	/* then in order, with what the requests without a line get */
+	rfd = open_tmp(rp = apath(r, s, a->k, "results.jsonl"), &rtmp);
+	bw_out_open(&out, rfd, rtmp, 0);
 	memset(a->count, 0, sizeof a->count);
 	a->retry = 0;
 	np = apath(r, s, a->k + 1, "jsonl");
 	bw_lines_open(&l, in, 64 << 20);
-	while (bw_lines_next(&l, &line, &n) == 1) {
+	for (pos = 0; bw_lines_next(&l, &line, &n) == 1; pos++) {
 		size_t idn;
 		const char *id = id_of(line, n, "{\"custom_id\":", &idn);
-		unsigned long got;
-		int retry, kind = R_ERRORED;
-		if (!id)
-			bw_die_line(in, l.lineno, BW_EX_IOERR, "not a line bw-run "
-			    "wrote: the run directory is damaged");
-		got = bw_strset_add(st.ids, id, idn, 1);
-		if (got) {	/* its result is written */
-			retry = (got - 1) & 1;
-			kind = (int)((got - 1) >> 1);
+		struct got *g = &st.got[pos];
+		int retry = 0, kind = R_ERRORED;
+		if (g->has) {
+			const char *res = window_get(&w, g->off, g->len);
+			bw_out_write(&out, res, g->len);
+			retry = g->retry;
+			kind = kind_of(res, g->len);
 		} else if (r->cancelled && !a->created && !a->ended) {
 			synth(&out, id, idn, "canceled", "the run was cancelled "
 			    "before this request was sent", bw_lit("run_cancelled"));
-			retry = 0;
-			a->count[R_CANCELED]++;
-			continue;
+			kind = R_CANCELED;
 		} else if (failed) {
 			struct bw_v e = batch_error(done, l.lineno);
 			struct bw_v m = bw_get(e, "message");
@@ -883,35 +1015,37 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 			    m.kind == BW_STR ? m.u.s : "");
 			synth(&out, id, idn, "errored", msg, bw_get(e, "code"));
 			free(msg);
-			a->count[R_ERRORED]++;
-			continue;
 		} else {
 			char *msg = fmt("no line for this request in batch %s's "
 			    "output or error file", a->batch);
-			synth(&out, id, idn, "errored", msg, bw_lit("missing_result"));
+			synth(&out, id, idn, "errored", msg,
+			    bw_lit("missing_result"));
 			free(msg);
 			retry = 1;
 		}
 		if (!retry || last || r->cancelled) {
 			a->count[kind]++;
-		} else {
-			if (nfd < 0) {
-				nfd = open_tmp(np, &ntmp);
-				bw_out_open(&next, nfd, ntmp, 0);
-			}
-			bw_out_write(&next, line, n);
-			bw_out_char(&next, '\n');
-			nreq++;
-			nbytes += n + 1;
-			a->retry++;
+			continue;
 		}
+		if (nfd < 0) {
+			nfd = open_tmp(np, &ntmp);
+			bw_out_open(&next, nfd, ntmp, 0);
+		}
+		bw_out_write(&next, line, n);
+		bw_out_char(&next, '\n');
+		nreq++;
+		nbytes += n + 1;
+		a->retry++;
 	}
 	bw_lines_close(&l);
-	bw_strset_free(st.ids);
+	close(w.fd);
+	free(w.buf);
+	idmap_free(&st.ids);
+	free(st.got);
 	bw_out_commit(&out);
 	keep_fd(rfd, rtmp, rp);
 	if (nfd >= 0) {
-		/* the estimate of a follow-up: its share of the shard's */
+		/* the estimate of a follow-up: its share of the attempt's */
 		ntokens = a->bytes ? (uint64_t)ceil((double)a->tokens *
 		    (double)nbytes / (double)a->bytes) : 0;
 		bw_out_commit(&next);
@@ -1188,8 +1322,28 @@ step(struct run *r)
 	return remains;
 }
 
-/* The results of the shards, in input order: each request's last
-   result, with the attempts it took. */
+/* The results of attempts k.. of a shard, read in step: each attempt's
+   results are in the order of its requests, and the requests of attempt
+   k+1 are some of attempt k's, in the same order. */
+struct reader {
+	struct bw_lines l;
+	char *path;
+	const char *line, *id;
+	size_t n, idn;
+	int more;
+};
+
+static void
+reader_next(struct reader *rd)
+{
+	if ((rd->more = bw_lines_next(&rd->l, &rd->line, &rd->n) == 1) &&
+	    !(rd->id = id_of(rd->line, rd->n, "{\"customId\":", &rd->idn)))
+		bw_die_line(rd->path, rd->l.lineno, BW_EX_IOERR, "not a result "
+		    "bw-run wrote: the run directory is damaged");
+}
+
+/* Every request's last result, in input order, with the attempts it
+   took: a merge of each shard's attempts, in constant memory. */
 static void
 join(struct run *r)
 {
@@ -1200,81 +1354,45 @@ join(struct run *r)
 	bw_out_open(&out, fd, tmp, 0);
 	for (int i = 0; i < r->ns && !bw_interrupted; i++) {
 		struct shard *s = &r->s[i];
-		struct bw_strset *ids = bw_strset_new();
-		struct slot { uint64_t off; uint32_t len; int k; } *slot = NULL;
-		size_t nslot = 0, cap = 0;
-		int *fds = calloc(s->na, sizeof *fds);
-		struct bw_lines l;
-		const char *line;
-		size_t n;
-		char *buf = NULL;
-		size_t bcap = 0;
+		struct reader *rd = calloc(s->na, sizeof *rd);
+		uint64_t count = 0;
 
-		if (!fds)
+		if (!rd)
 			bw_die(BW_EX_IOERR, "out of memory");
-		/* the last attempt first: a request's last result wins */
-		for (int k = s->na; k >= 1; k--) {
-			char *rp = apath(r, s, k, "results.jsonl");
-			bw_lines_open(&l, rp, 64 << 20);
-			uint64_t off = 0;
-			while (bw_lines_next(&l, &line, &n) == 1) {
-				size_t idn;
-				const char *id = id_of(line, n,
-				    "{\"customId\":", &idn);
-				if (!id)
-					bw_die_line(rp, l.lineno, BW_EX_IOERR,
-					    "not a result bw-run wrote: the run "
-					    "directory is damaged");
-				if (!bw_strset_add(ids, id, idn, nslot + 1)) {
-					if (nslot == cap && !(slot = realloc(slot,
-					    (cap = cap ? cap * 2 : 1024) *
-					    sizeof *slot)))
-						bw_die(BW_EX_IOERR, "out of memory");
-					slot[nslot].off = off;
-					slot[nslot].len = (uint32_t)n;
-					slot[nslot++].k = k;
-				}
-				off += n + 1;
-			}
-			bw_lines_close(&l);
-			if ((fds[k - 1] = open(rp, O_RDONLY)) < 0)
-				bw_die(BW_EX_IOERR, "%s: %s", rp, strerror(errno));
-			free(rp);
+		for (int k = 0; k < s->na; k++) {
+			rd[k].path = apath(r, s, k + 1, "results.jsonl");
+			bw_lines_open(&rd[k].l, rd[k].path, 64 << 20);
+			reader_next(&rd[k]);
 		}
-		char *in = apath(r, s, 1, "jsonl");
-		bw_lines_open(&l, in, 64 << 20);
-		while (bw_lines_next(&l, &line, &n) == 1) {
-			size_t idn;
-			const char *id = id_of(line, n, "{\"custom_id\":", &idn);
-			unsigned long at;
-			struct slot *sl;
-			if (!id || !(at = bw_strset_add(ids, id, idn, ULONG_MAX)) ||
-			    at == ULONG_MAX)
-				bw_die_line(in, l.lineno, BW_EX_IOERR, "no result "
-				    "for this request: the run directory is "
-				    "damaged");
-			sl = &slot[at - 1];
-			if (sl->len + 1 > bcap && !(buf = realloc(buf,
-			    bcap = sl->len + 1)))
-				bw_die(BW_EX_IOERR, "out of memory");
-			if (pread(fds[sl->k - 1], buf, sl->len, (off_t)sl->off) !=
-			    (ssize_t)sl->len || sl->len < 2 ||
-			    buf[sl->len - 1] != '}')
-				bw_die(BW_EX_IOERR, "s%04d/a%d.results.jsonl: cannot "
-				    "be read back", s->n, sl->k);
-			bw_out_write(&out, buf, sl->len - 1);
+		for (; rd[0].more; count++) {
+			int k = 0;
 			char tail[32];
-			snprintf(tail, sizeof tail, ",\"attempts\":%d}\n", sl->k);
+			/* the same request in the next attempt: its later
+			   result stands; each attempt's line is passed */
+			while (k + 1 < s->na && rd[k + 1].more &&
+			    rd[k + 1].idn == rd[k].idn &&
+			    !memcmp(rd[k + 1].id, rd[k].id, rd[k].idn)) {
+				reader_next(&rd[k]);
+				k++;
+			}
+			if (rd[k].n < 2 || rd[k].line[rd[k].n - 1] != '}')
+				bw_die_line(rd[k].path, rd[k].l.lineno,
+				    BW_EX_IOERR, "not a result bw-run wrote: the "
+				    "run directory is damaged");
+			bw_out_write(&out, rd[k].line, rd[k].n - 1);
+			snprintf(tail, sizeof tail, ",\"attempts\":%d}\n", k + 1);
 			bw_out_str(&out, tail);
+			reader_next(&rd[k]);
 		}
-		bw_lines_close(&l);
-		free(in);
-		for (int k = 0; k < s->na; k++)
-			close(fds[k]);
-		free(fds);
-		free(slot);
-		free(buf);
-		bw_strset_free(ids);
+		for (int k = 0; k < s->na; k++) {
+			if (rd[k].more || (k == 0 && count != s->requests))
+				bw_die(BW_EX_IOERR, "%s: %s than its requests: the "
+				    "run directory is damaged", rd[k].path,
+				    rd[k].more ? "more results" : "fewer results");
+			bw_lines_close(&rd[k].l);
+			free(rd[k].path);
+		}
+		free(rd);
 	}
 	if (bw_interrupted)
 		bw_reraise();
