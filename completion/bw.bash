@@ -18,12 +18,12 @@ _bw()
 		bw-run) [[ $prev == -d ]] && COMPREPLY=($(compgen -d -- "$cur")) ;;
 		esac
 		return ;;	# JSON, but bw-run's -d is its directory
-	-k|--keep-dir|-o|--save|--replay-dir)
+	-k|--keep-dir|-o|--save|--replay-dir|--dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	-i|--interval|-t|--timeout|-M|--metadata|-H|--header|-s|--split|\
 	--max-*|--retries|--retry-wait|--tolerance|--exec|--id|--timestamp|\
-	--signature|--lookback)
+	--signature|--lookback|--attempts)
 		return ;;	# a value, not a file
 	esac
 	if [[ $cur == -* ]]; then

@@ -1015,6 +1015,13 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 			    m.kind == BW_STR ? m.u.s : "");
 			synth(&out, id, idn, "errored", msg, bw_get(e, "code"));
 			free(msg);
+		} else if (r->cancelled || !strcmp(a->status, "cancelled")) {
+			char *msg = fmt("batch %s was cancelled before this "
+			    "request ran", a->batch);
+			synth(&out, id, idn, "canceled", msg,
+			    bw_lit("batch_cancelled"));
+			free(msg);
+			kind = R_CANCELED;
 		} else {
 			char *msg = fmt("no line for this request in batch %s's "
 			    "output or error file", a->batch);

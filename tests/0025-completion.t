@@ -12,11 +12,13 @@ complete_words() {	# the words bash would offer for the command line $1
 }
 
 mkdir "$T/dir" && cd "$T" || exit 1
-ok '[ "$(complete_words "bw-run -")" = "--help --version -D -d -e -h -i -m -q " ]' \
-	"bw-run -TAB: its short options too"
+ok '[ "$(complete_words "bw-run -")" = "--api-key-file --attempts --cacert --cancel --defaults --dir --dry-run --endpoint --header --help --interval --max-enqueued-tokens --max-file --max-requests --model --once --quiet --request-timeout --retries --retry-wait --status --timeout --verbose --version -D -H -d -e -h -i -m -q -t -v " ]' \
+	"bw-run -TAB: its long and short options"
 ok 'complete_words "bw-poll --" | grep -q -- "--interval "' "bw-poll --TAB: its long options"
 ok '[ -z "$(complete_words "bw-jsonl -d ")" ]' "bw-jsonl -d TAB: nothing (JSON, not a file)"
 ok '[ "$(complete_words "bw-run -d d")" = "dir " ]' "bw-run -d TAB: directories"
+ok '[ "$(complete_words "bw-run --dir d")" = "dir " ]' "bw-run --dir TAB: directories"
+ok '[ -z "$(complete_words "bw-run --attempts ")" ]' "bw-run --attempts TAB: nothing (a number)"
 : >"$T/data.jsonl"	# a file: not offered for a directory
 ok '[ "$(complete_words "bw-download -k d")" = "dir " ]' "bw-download -k TAB: directories"
 ok '[ "$(complete_words "bw-download --keep-dir d")" = "dir " ]' "bw-download --keep-dir TAB: directories"
