@@ -331,6 +331,24 @@ batch_seen(struct attempt *a, struct bw_v b)
 	a->usage[2] = num(u, "total_tokens");
 }
 
+/* Forgets the batch of attempt a (one set aside, limited): it is to be
+   created again. */
+static void
+unset_create(struct run *r, struct shard *s, struct attempt *a)
+{
+	char *bp = apath(r, s, a->k, "batch.json");
+	char *cp = apath(r, s, a->k, "create.json");
+	char *d = fmt("%s/s%04d", r->dir, s->n);
+
+	if ((unlink(bp) < 0 && errno != ENOENT) ||
+	    (unlink(cp) < 0 && errno != ENOENT) || bw_syncdir(d) < 0)
+		bw_die(BW_EX_IOERR, "%s: %s", bp, strerror(errno));
+	free(bp);
+	free(cp);
+	free(d);
+	a->created = 0;
+}
+
 /* Reads what the files of attempt a of shard s say. */
 static void
 load_attempt(struct run *r, struct shard *s, struct attempt *a)
@@ -358,6 +376,14 @@ load_attempt(struct run *r, struct shard *s, struct attempt *a)
 	free(p);
 	if ((a->created = v.kind != BW_NONE))
 		batch_seen(a, v);
+	if (a->created && a->tries) {
+		/* cut short while setting a limited try aside: done now */
+		p = fmt("%s/s%04d/a%d.limited-%d.json", r->dir, s->n, a->k,
+		    a->tries);
+		if (bw_equal(bw_get(load_json(&ar, p), "id"), bw_get(v, "id")))
+			unset_create(r, s, a);
+		free(p);
+	}
 	v = load_json(&ar, p = apath(r, s, a->k, "done.json"));
 	if ((a->ended = v.kind != BW_NONE)) {
 		batch_seen(a, v);
@@ -407,8 +433,10 @@ remove_tmps(const char *d)
 	closedir(dp);
 }
 
+/* Reads the run from its directory; with clean (the lock held), first
+   removes what a run cut short left half written. */
 static void
-load(struct run *r)
+load(struct run *r, int clean)
 {
 	struct bw_lines l;
 	const char *line, *why;
@@ -416,7 +444,8 @@ load(struct run *r)
 	struct bw_arena ar = { 0 };
 	char *p = fmt("%s/shards.jsonl", r->dir);
 
-	remove_tmps(r->dir);
+	if (clean)
+		remove_tmps(r->dir);
 	bw_lines_open(&l, p, 1 << 20);
 	while (bw_lines_next(&l, &line, &n) == 1) {
 		struct bw_v v = bw_read(&ar, line, n, 4, &why, NULL);
@@ -441,7 +470,8 @@ load(struct run *r)
 	for (int i = 0; i < r->ns; i++) {
 		struct shard *s = &r->s[i];
 		char *d = fmt("%s/s%04d", r->dir, s->n);
-		remove_tmps(d);
+		if (clean)
+			remove_tmps(d);
 		free(d);
 		struct attempt *a = add_attempt(s);
 		a->requests = s->requests;
@@ -626,17 +656,8 @@ ended(struct run *r, struct shard *s, struct attempt *a, struct bw_v b)
 		keep_json(p = fmt("%s/s%04d/a%d.limited-%d.json", r->dir, s->n,
 		    a->k, a->tries + 1), b);
 		free(p);
-		char *bp = apath(r, s, a->k, "batch.json");
-		char *cp = apath(r, s, a->k, "create.json");
-		char *d = fmt("%s/s%04d", r->dir, s->n);
-		if ((unlink(bp) < 0 && errno != ENOENT) ||
-		    (unlink(cp) < 0 && errno != ENOENT) || bw_syncdir(d) < 0)
-			bw_die(BW_EX_IOERR, "%s: %s", bp, strerror(errno));
-		free(bp);
-		free(cp);
-		free(d);
+		unset_create(r, s, a);
 		a->tries++;
-		a->created = 0;
 		a->limited_at = wall();
 		say(r, "s%04d/a%d: %s met the queue's token limit: it will be "
 		    "created again when room frees up", s->n, a->k, a->batch);
@@ -1291,6 +1312,15 @@ progress(struct run *r)
 	}
 }
 
+static int
+finished(struct run *r)
+{
+	for (int i = 0; i < r->ns; i++)
+		if (current(&r->s[i]))
+			return 0;
+	return 1;
+}
+
 /* One step: look, take in what ended, make what may be made.  Returns
    1 while work remains. */
 static int
@@ -1740,11 +1770,10 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 			    r.dir);
 		free(p);
 		settle_settings(&r, o, saved, &ar);
-		load(&r);
+		load(&r, 0);
 		status(&r);
 		return 0;
 	}
-	bw_api_init(api);	/* no key: said before anything is kept */
 	if (mkdir(r.dir, 0777) < 0 && errno != EEXIST)
 		bw_die(BW_EX_IOERR, "%s: cannot be made: %s", r.dir,
 		    strerror(errno));
@@ -1760,9 +1789,6 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 		bw_die(BW_EX_TEMPFAIL, "another bw-run is working in %s", r.dir);
 	}
 	free(p);
-	bw_catch_signals();
-	hint = fmt("interrupted: run bw-run -d %s again to go on", r.dir);
-	bw_interrupt_hint(hint);
 	saved = load_json(&ar, p = fmt("%s/settings.json", r.dir));
 	free(p);
 	if (saved.kind) {
@@ -1793,6 +1819,7 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 			o->max_requests = 50000;
 		if (!o->max_file)
 			o->max_file = 200000000;
+		bw_api_init(api);	/* no key: said before anything is kept */
 		make_token(r.token);
 		prepare(&r, files, nfiles, h);
 		keep_json(p = fmt("%s/settings.json", r.dir),
@@ -1804,7 +1831,14 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 			bw_die(BW_EX_IOERR, "%s: %s", p, strerror(errno));
 		free(p);
 	}
-	load(&r);
+	load(&r, 1);
+	bw_catch_signals();
+	hint = fmt("interrupted: run bw-run -d %s again to go on", r.dir);
+	bw_interrupt_hint(hint);
+	if (!saved.kind)
+		;	/* the API was set up before the first run kept anything */
+	else if (o->cancel || !finished(&r))
+		bw_api_init(api);
 	if (o->timeout > 0)
 		api->deadline = deadline = r.start + o->timeout;
 	if (o->cancel)
