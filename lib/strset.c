@@ -1,7 +1,8 @@
 /* strset.c: an open-addressing set of byte strings, each with a value.
-   Memory holds only a 16-byte slot a string; the strings go to an
+   Memory holds only an 8-byte slot a string; the strings go to an
    unlinked temporary file, so that a set of 50,000 long customIds
-   takes no more memory than one of 5,000 short ones. */
+   takes no more memory than one of 5,000 short ones, and a million
+   take 16 MiB. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +13,23 @@
 
 enum {
 	BUFSZ = 1 << 16,	/* strings kept in memory before a file is made */
-	CAP0 = 1 << 16,		/* slots to start with */
+	CAP0 = 1 << 17,		/* slots to start with (1 MiB) */
 };
 
-/* Each string is stored as a record, this header then its bytes. */
+/* Each string is stored as a record, this header then its bytes,
+   padded to a multiple of 8, so that every record starts at a multiple
+   of 8. */
 struct rec {
 	uint64_t n;
 	unsigned long val;
 };
 
-/* off is where the record's bytes start, never 0 (the header comes
-   first), so 0 marks an empty slot. */
+/* off8 is where the record's bytes start, in units of 8 bytes (so up
+   to 32 GiB of strings), never 0 (the header comes first): 0 marks an
+   empty slot.  h is the low 32 bits of the string's hash, which pick
+   its slot in tables of up to 2^32 slots. */
 struct slot {
-	uint64_t h, off;
+	uint32_t h, off8;
 };
 
 struct bw_strset {
@@ -71,7 +76,7 @@ hash(const char *s, size_t n)
 
 /* The table starts at 1 MiB, which calloc takes straight from mmap and
    leaves untouched: a handful of strings cost a few pages, and 5,000
-   or 50,000 strings touch the same 1 MiB, not a table grown 3 times. */
+   or 100,000 strings touch the same 1 MiB, not a table grown 4 times. */
 struct bw_strset *
 bw_strset_new(void)
 {
@@ -168,10 +173,10 @@ grow(struct bw_strset *set)
 	if (!(set->t = calloc(set->cap, sizeof *set->t)))
 		bw_die(BW_EX_IOERR, "out of memory");
 	for (size_t i = 0; i < oldcap; i++) {
-		if (!old[i].off)
+		if (!old[i].off8)
 			continue;
 		size_t j = old[i].h & (set->cap - 1);
-		while (set->t[j].off)
+		while (set->t[j].off8)
 			j = (j + 1) & (set->cap - 1);
 		set->t[j] = old[i];
 	}
@@ -181,22 +186,31 @@ grow(struct bw_strset *set)
 unsigned long
 bw_strset_add(struct bw_strset *set, const char *s, size_t n, unsigned long val)
 {
-	uint64_t h = set->hash(s, n);
+	uint32_t h = (uint32_t)set->hash(s, n);
 	struct rec r = { n, val };
 	unsigned long first;
+	uint64_t off;
 	size_t j;
+	static const char zeros[8];
 
-	/* A load of 13/16 lets 50,000 strings fit the first table; probes
-	   stay cheap there, as they compare hashes in 16-byte slots. */
+	/* A load of 13/16 lets 100,000 strings fit the first table; probes
+	   stay cheap there, as they compare hashes in 8-byte slots. */
 	if (16 * (set->used + 1) > 13 * set->cap)
 		grow(set);
-	for (j = h & (set->cap - 1); set->t[j].off; j = (j + 1) & (set->cap - 1))
-		if (set->t[j].h == h && same(set, set->t[j].off, s, n, &first))
+	for (j = h & (set->cap - 1); set->t[j].off8;
+	    j = (j + 1) & (set->cap - 1))
+		if (set->t[j].h == h && same(set, (uint64_t)set->t[j].off8 * 8,
+		    s, n, &first))
 			return first;
 	put(set, &r, sizeof r);
+	off = set->flushed + set->nbuf;
+	if (off / 8 > UINT32_MAX)
+		bw_die(BW_EX_IOERR, "more than 32 GiB of ids");
 	set->t[j].h = h;
-	set->t[j].off = set->flushed + set->nbuf;
+	set->t[j].off8 = (uint32_t)(off / 8);
 	put(set, s, n);
+	if (n % 8)
+		put(set, zeros, 8 - n % 8);
 	set->used++;
 	return 0;
 }
