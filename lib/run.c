@@ -21,6 +21,7 @@
  *                        bw-run says of requests with no line)
  *   sNNNN/aK.settled.json its requests counted; aK+1.jsonl holds those
  *                        to try again
+ *   sNNNN/aK.cancel.json the Batch object after --cancel (bw-cancel's)
  *   cancel               --cancel was asked: nothing more is created
  *   results.jsonl        every request's last result, in input order
  */
@@ -291,9 +292,11 @@ same(struct run *r, struct bw_v saved, const char *key, struct bw_v given,
 	bw_out_open(&b, -1, "json", 0);
 	bw_out_v(&a, was);
 	bw_out_v(&b, given);
-	bw_die(BW_EX_USAGE, "%s holds a run with %s %s, not %s: leave %s out "
-	    "to go on with the run, or remove %s to start over", r->dir, flag,
-	    bw_quote(a.buf, a.n, 120), bw_quote(b.buf, b.n, 120), flag, r->dir);
+	bw_die(BW_EX_USAGE, "%s holds a run with %s %.*s%s, not %.*s%s: leave "
+	    "%s out to go on with the run, or remove %s to start over", r->dir,
+	    flag, (int)(a.n > 200 ? 200 : a.n), a.buf, a.n > 200 ? "..." : "",
+	    (int)(b.n > 200 ? 200 : b.n), b.buf, b.n > 200 ? "..." : "", flag,
+	    r->dir);
 }
 
 /* --- the plan: shards and their attempts, from the directory --- */
@@ -487,6 +490,17 @@ load(struct run *r, int clean)
 
 /* --- preparing: requests to shards, all or nothing --- */
 
+static char *preparing;	/* the directory of a preparation under way */
+
+/* A preparation that failed leaves nothing: its files are removed
+   (bw_die), then its directory. */
+static void
+unprepare(void)
+{
+	if (preparing)
+		rmdir(preparing);
+}
+
 static void
 prepare(struct run *r, char **files, int nfiles, char hash[33])
 {
@@ -505,6 +519,8 @@ prepare(struct run *r, char **files, int nfiles, char hash[33])
 	if (mkdir(pre, 0777) < 0 && errno != EEXIST)
 		bw_die(BW_EX_IOERR, "%s: %s", pre, strerror(errno));
 	remove_tmps(pre);
+	preparing = pre;
+	atexit(unprepare);
 	prefix = fmt("%s/s", pre);
 	b.split = prefix;
 	bw_mapper_init(&b.map, o->model, o->endpoint, o->defaults);
@@ -545,6 +561,7 @@ prepare(struct run *r, char **files, int nfiles, char hash[33])
 	free(tmp);
 	free(p);
 	rmdir(pre);
+	preparing = NULL;
 	free(pre);
 	free(prefix);
 	free(b.shards);
@@ -567,7 +584,7 @@ upload(struct run *r, struct shard *s, struct attempt *a)
 	u.name = name = fmt("bw-%s-s%04d-a%d.jsonl", r->token, s->n, a->k);
 	/* the decision, kept before the request: a run that finds it was
 	   cut short after it, and looks for the file before sending */
-	if (!(u.fresh = !exists(dp)))
+	if ((u.fresh = !exists(dp)))
 		keep_json(dp, bw_set(&ar, bw_of(BW_OBJ), "name", bw_lit(name)));
 	fd = open_tmp(p, &tmp);
 	bw_out_open(&o, fd, tmp, 0);
@@ -1500,14 +1517,22 @@ cancel_all(struct run *r)
 	for (int i = 0; i < r->ns; i++)
 		for (int k = 0; k < r->s[i].na; k++) {
 			struct attempt *a = &r->s[i].a[k];
+			char *tmp;
+			int fd;
 			if (!live(a) || !strcmp(a->status, "cancelling"))
 				continue;
-			bw_out_open(&o, -1, "json", 0);
-			bw_cancel(r->api, a->batch, &o);
-			bw_out_discard(&o);
+			/* the answer kept, as bw-cancel prints it */
+			fd = open_tmp(p = apath(r, &r->s[i], a->k, "cancel.json"),
+			    &tmp);
+			bw_out_open(&o, fd, tmp, 0);
+			if (bw_cancel(r->api, a->batch, &o) == 0)
+				say(r, "s%04d/a%d: %s: cancelling", r->s[i].n,
+				    a->k, a->batch);
+			bw_out_commit(&o);
+			keep_fd(fd, tmp, p);
+			free(tmp);
+			free(p);
 			snprintf(a->status, sizeof a->status, "cancelling");
-			say(r, "s%04d/a%d: %s: cancelling", r->s[i].n, a->k,
-			    a->batch);
 		}
 }
 

@@ -43,6 +43,7 @@ sig=$({ printf 'wh_1.%s.' $now; cat "$T/event"; } |
 	openssl dgst -sha256 -hmac 'a raw secret' -binary | base64 | sed 's/^/v1,/')
 check bw-webhook "$T/event" env OPENAI_WEBHOOK_SECRET='a raw secret' \
 	bw-webhook --id wh_1 --timestamp $now --signature "$sig"
+fake_ctl '{"pace":0}'	# bw-run watches by listing
 bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 examples/requests.jsonl >/dev/null 2>&1
 : >"$T/nothing"
 check bw-run "$T/nothing" bw-run -d "$T/w"
