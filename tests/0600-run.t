@@ -23,7 +23,7 @@ ok '[ "$(jq -r "keys_unsorted | last" "$T/out" | sort -u)" = attempts ]' \
 ok 'cmp -s "$T/out" "$T/w1/results.jsonl"' "a whole run: stdout is DIR/results.jsonl"
 ok '[ "$(holds "$T/w1" | tr "\n" " ")" = "lock results.jsonl s0001 settings.json shards.jsonl " ]' \
 	"a whole run: the run directory's files"
-ok 'for f in jsonl file.json create.json batch.json done.json output.jsonl results.jsonl settled.json; do [ -s "$T/w1/s0001/a1.$f" ] || exit 1; done' \
+ok '(for f in jsonl upload.json file.json create.json batch.json done.json output.jsonl results.jsonl settled.json; do [ -s "$T/w1/s0001/a1.$f" ] || exit 1; done)' \
 	"a whole run: every stage's file of the attempt"
 ok '[ "$(jq -c . "$T/w1/s0001/a1.settled.json")" = "{\"succeeded\":4,\"errored\":0,\"expired\":0,\"canceled\":0,\"retry\":0}" ]' \
 	"a whole run: settled.json counts the four"
