@@ -31,6 +31,11 @@ No wall clock is involved in the progress, unless "pace" is set:
   {"expire_next": N}  (an integer >= 0, default 0): the next N batches
       created get the "expired" scenario, whatever the scenario in force.
 
+The "invalid" scenario fails a batch's validation (validating -> failed,
+no files, counts 0) with two errors: {"code": "invalid_request_file",
+"line": null} and {"code": "invalid_value", "line": 2} (the "failed"
+scenario's error is token_limit_exceeded).
+
 In every scenario a request whose custom_id contains "retry500" (or
 "retry429") fails the first time it runs, since the start or the last
 POST /__control/reset, with a 500 server_error (a 429 rate_limit_exceeded)
@@ -78,7 +83,7 @@ from urllib.parse import parse_qs, urlsplit
 ALNUM = string.ascii_letters + string.digits
 ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/completions",
              "/v1/embeddings")
-SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed")
+SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed", "invalid")
 # File content faults: "short" answers 200 with only the first `bytes`
 # bytes; "lie_length" sends the whole body under a Content-Length `bytes`
 # too small; "changed" serves the file's lines in reverse order (another
@@ -497,6 +502,16 @@ class State:
                     "message": "Enqueued token limit reached for gpt-4o-mini "
                                "in organization org-x.",
                     "param": None, "line": None}]}
+            elif b["scenario"] == "invalid":
+                obj["status"] = "failed"
+                obj["failed_at"] = t
+                obj["errors"] = {"object": "list", "data": [
+                    {"code": "invalid_request_file",
+                     "message": "The input file is not valid.",
+                     "param": None, "line": None},
+                    {"code": "invalid_value",
+                     "message": "Line 2: the request's body is not valid.",
+                     "param": "body", "line": 2}]}
             elif self.over_limit(b):
                 obj["status"] = "failed"
                 obj["failed_at"] = t
