@@ -152,7 +152,7 @@ cp "$T/w5/settings.json" "$T/settings5"
 again() {	# FLAG VALUE SAVED SAVED-RE VALUE-RE
 	run bw-run -d "$T/w5" -q "$1" "$2"
 	exit_is 2 "$1 $2 on a run with $3: exit 2"
-	err_like "holds a run with $1 [^,]*[^-a-z0-9]$4[^-a-z0-9][^,]*, not .*[^-a-z0-9]$5[^-a-z0-9].*: leave $1 out .* remove $T/w5 to start over" \
+	err_like "holds a run with $1 [\"{]*$4[\"}]*, not [\"{]*$5[\"}]*: leave $1 out .* remove $T/w5 to start over" \
 		"$1 $2 on a run with $3: named, the two values, how to start over"
 	ok 'cmp -s "$T/w5/settings.json" "$T/settings5"' "$1 $2: the settings unchanged"
 }

@@ -172,7 +172,7 @@ fake_ctl '{"pace":0.05}'
 run bw-run -d "$T/c" -i 0.05
 exit_is 1 "after --cancel, the run ends: exit 1"
 err_like "$T/c: 10 of 12 requests failed \(0 errored, 0 expired, 10 canceled\)" "after --cancel: the summary"
-ok '[ "$(jq -r "[.customId, .status, .error.code] | @tsv" "$T/out" | tr "\t\n" " ,")" = "q00 succeeded  ,q01 canceled batch_cancelled,q02 succeeded  ,q03 canceled batch_cancelled,q04 canceled run_cancelled,q05 canceled run_cancelled,q06 canceled run_cancelled,q07 canceled run_cancelled,q08 canceled run_cancelled,q09 canceled run_cancelled,q10 canceled run_cancelled,q11 canceled run_cancelled," ]' \
+ok '[ "$(jq -r "[.customId, .status, .error.code] | @tsv" "$T/out" | tr "\t\n" " ,")" = "q00 succeeded ,q01 canceled batch_cancelled,q02 succeeded ,q03 canceled batch_cancelled,q04 canceled run_cancelled,q05 canceled run_cancelled,q06 canceled run_cancelled,q07 canceled run_cancelled,q08 canceled run_cancelled,q09 canceled run_cancelled,q10 canceled run_cancelled,q11 canceled run_cancelled," ]' \
 	"after --cancel: the cancelled batches' requests as bw-parse says, the others run_cancelled"
 ok '[ "$(batches "$T/c" | tr "\n" ,)" = "1/1/1 cancelled,2/1/1 cancelled," ]' "after --cancel: no batch created"
 fake_ctl '{"pace":100000}'

@@ -87,7 +87,7 @@ kill_at "the third download" "{$content,\"kind\":\"slow\",\"seconds\":0.3,\"skip
 kill_at "the upload of an attempt 2" "{$files,\"kind\":\"slow\",\"seconds\":0.3}"
 kill_at "the create of an attempt 2" "{$create,\"kind\":\"slow\",\"seconds\":0.3}"
 kill_at "a later look" "{$list,\"kind\":\"slow\",\"seconds\":0.3,\"skip\":1}"
-kill_at "a later download" "{$content,\"kind\":\"slow\",\"seconds\":0.3,\"skip\":1}"
+kill_at "a later download" "{$content,\"kind\":\"slow\",\"seconds\":0.3}"
 run bw-run -d "$T/k" -q -i 0.05
 exit_is 0 "killed $killed times, resumed: exit 0"
 ok 'jq -r .customId "$T/k/results.jsonl" | cmp -s - "$T/k.ids"' \
