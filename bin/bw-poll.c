@@ -15,17 +15,6 @@
 static const char synopsis[] =
     "[-i seconds] [-t seconds] [--once] " BW_API_SYNOPSIS "\n       [batch ...]";
 
-static double
-seconds(const char *flag, const char *s)
-{
-	char *end;
-	double d = strtod(s, &end);
-
-	if (*end || !(d >= 0) || d > 1e9)
-		bw_die(BW_EX_USAGE, "%s: not a number of seconds", flag);
-	return d;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -50,10 +39,10 @@ main(int argc, char *argv[])
 	    NULL)) != -1)
 		switch (c) {
 		case 'i':
-			if ((o.interval = seconds("-i", optarg)) < 0.001)
+			if ((o.interval = bw_parse_seconds("-i", optarg)) < 0.001)
 				bw_die(BW_EX_USAGE, "-i: more than 0 seconds");
 			break;
-		case 't': o.timeout = seconds("-t", optarg); break;
+		case 't': o.timeout = bw_parse_seconds("-t", optarg); break;
 		case '1': o.once = 1; break;
 		case 'h':
 			bw_help(synopsis,

@@ -24,19 +24,6 @@ static const char synopsis[] =
     "       [--dry-run | --status | --cancel] " BW_API_SYNOPSIS "\n"
     "       [requests.jsonl]";
 
-static double
-seconds(const char *flag, const char *s)
-{
-	char *end;
-	double d = strtod(s, &end);
-
-	if (end == s || *end || !(d >= 0) || d > 1e9)
-		bw_die(BW_EX_USAGE, "%s: %s is not a number of seconds (a "
-		    "plain number: 300, not 5m)", flag, bw_quote(s, strlen(s),
-		    40));
-	return d;
-}
-
 static uint64_t
 count(const char *flag, const char *s)
 {
@@ -94,10 +81,10 @@ main(int argc, char *argv[])
 			break;
 		case 'D': o.defaults = optarg; break;
 		case 'i':
-			if ((o.interval = seconds("-i", optarg)) < 0.001)
+			if ((o.interval = bw_parse_seconds("-i", optarg)) < 0.001)
 				bw_die(BW_EX_USAGE, "-i: more than 0 seconds");
 			break;
-		case 't': o.timeout = seconds("-t", optarg); break;
+		case 't': o.timeout = bw_parse_seconds("-t", optarg); break;
 		case 'q': o.quiet = 1; break;
 		case O_ONCE: o.once = 1; break;
 		case O_ATTEMPTS:

@@ -978,7 +978,7 @@ bw_api_fail(struct bw_api *a, struct bw_call *c, int rc)
 		    "must look at its billing and limits; not retried)";
 	else if (rc == BW_CALL_NET && c->curl_code == CURLE_OPERATION_TIMEDOUT)
 		hint = a->deadline > 0 && bw_now() >= a->deadline ?
-		    " (the time given, bw-poll -t, is up)" : " (see --request-timeout)";
+		    " (the time given with -t is up)" : " (see --request-timeout)";
 	bw_die(code, "%s %s%s: %s%s%s", c->method, a->basepath, c->path,
 	    c->why, bw_api_reqid(c), hint);
 }

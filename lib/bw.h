@@ -95,6 +95,9 @@ void bw_no_core(void);
 
 /* --- numbers from flags (msg.c) --- */
 
+/* Parses a whole number of seconds (fractions allowed, at most 1e9);
+   dies with a usage error naming flag otherwise. */
+double bw_parse_seconds(const char *flag, const char *s);
 /* Parses a whole non-negative decimal size with an optional K, M or G
    (binary) suffix; dies with a usage error naming flag otherwise. */
 uint64_t bw_parse_size(const char *flag, const char *s);

@@ -246,6 +246,18 @@ bw_version(void)
 	exit(0);
 }
 
+double
+bw_parse_seconds(const char *flag, const char *s)
+{
+	char *end;
+	double d = strtod(s, &end);
+
+	if (end == s || *end || !(d >= 0) || d > 1e9)
+		bw_die(BW_EX_USAGE, "%s: %s is not a number of seconds (a plain "
+		    "number: 300, not 5m)", flag, bw_quote(s, strlen(s), 40));
+	return d;
+}
+
 uint64_t
 bw_parse_size(const char *flag, const char *s)
 {

@@ -1473,33 +1473,50 @@ final_counts(struct run *r, uint64_t c[R_NKINDS])
 	free(p);
 }
 
+/* Hands every block of path ("-": stdin) to fn; code is the exit
+   status of a path that cannot be opened. */
 static void
-print_results(struct run *r)
+each_block(const char *path, int code, void (*fn)(void *, const void *,
+    size_t), void *arg)
 {
-	char *p = fmt("%s/results.jsonl", r->dir);
-	int fd = open(p, O_RDONLY);
 	char buf[1 << 16];
 	ssize_t n;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY) : 0;
 
 	if (fd < 0)
-		bw_die(BW_EX_IOERR, "%s: %s", p, strerror(errno));
+		bw_die(code, "%s: %s", path, strerror(errno));
 	while ((n = read(fd, buf, sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			bw_die(BW_EX_IOERR, "%s: %s", p, strerror(errno));
-		for (ssize_t o = 0; o < n;) {
-			ssize_t w = write(1, buf + o, n - o);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && errno == EPIPE)
-				bw_die_pipe();
-			if (w < 0)
-				bw_die(BW_EX_IOERR, "stdout: %s", strerror(errno));
-			o += w;
-		}
+			bw_die(BW_EX_IOERR, "%s: %s", path, strerror(errno));
+		fn(arg, buf, (size_t)n);
 	}
-	close(fd);
+	if (fd)
+		close(fd);
+}
+
+static void
+to_out(void *o, const void *p, size_t n)
+{
+	bw_out_write(o, p, n);
+}
+
+static void
+to_hash(void *h, const void *p, size_t n)
+{
+	bw_hash_add(h, p, n);
+}
+
+static void
+print_results(struct run *r)
+{
+	char *p = fmt("%s/results.jsonl", r->dir);
+	struct bw_out o;
+
+	bw_out_open(&o, 1, "stdout", 0);
+	each_block(p, BW_EX_IOERR, to_out, &o);
+	bw_out_commit(&o);
 	free(p);
 }
 
@@ -1709,21 +1726,8 @@ static void
 hash_file(const char *path, char out[33])
 {
 	struct bw_hash h = { 0 };
-	char buf[1 << 16];
-	ssize_t n;
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY) : 0;
 
-	if (fd < 0)
-		bw_die(BW_EX_USAGE, "%s: %s", path, strerror(errno));
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			bw_die(BW_EX_IOERR, "%s: %s", path, strerror(errno));
-		bw_hash_add(&h, buf, (size_t)n);
-	}
-	if (fd)
-		close(fd);
+	each_block(path, BW_EX_USAGE, to_hash, &h);
 	bw_hash_hex(&h, out);
 }
 
