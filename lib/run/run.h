@@ -1,0 +1,122 @@
+/*
+ * run.h: bw-run's own header, for the files of lib/run: a dataset of
+ * any size through as many batches as it takes, to one result file in
+ * input order.
+ *
+ *   dir.c     the run directory: files kept, settings, the shards and
+ *             their attempts read back, the requests prepared
+ *   settle.c  an attempt settled: every request's result, what to try
+ *             again; the results joined in input order
+ *   run.c     the stages, looking by listing, the queue, the modes
+ *
+ * The run directory is the run's whole memory.  Each decision is a file
+ * made durably (written as NAME.tmp, fsync'd, renamed, the directory
+ * fsync'd) before the request that acts on it, and each answer is kept
+ * the same way, so a run killed anywhere goes on from its files:
+ *
+ *   settings.json        the settings, checked before anything is kept
+ *   shards.jsonl         the shards: requests, bytes, tokens, first index
+ *   sNNNN/aK.jsonl       attempt K of shard NNNN: its batch input lines
+ *   sNNNN/aK.upload.json the decision to upload it (under its name)
+ *   sNNNN/aK.file.json   its File object (bw-upload's output)
+ *   sNNNN/aK.create.json the decision to create its batch (try T)
+ *   sNNNN/aK.batch.json  the Batch object created (bw-create's output)
+ *   sNNNN/aK.limited-T.json  try T, failed with token_limit_exceeded
+ *   sNNNN/aK.done.json   the Batch object once ended (bw-poll's output)
+ *   sNNNN/aK.output.jsonl its output and error lines (bw-download's)
+ *   sNNNN/aK.results.jsonl one result a request (bw-parse's, and what
+ *                        bw-run says of requests with no line)
+ *   sNNNN/aK.settled.json its requests counted; aK+1.jsonl holds those
+ *                        to try again
+ *   sNNNN/aK.cancel.json the Batch object after --cancel (bw-cancel's)
+ *   cancel               --cancel was asked: nothing more is created
+ *   results.jsonl        every request's last result, in input order
+ */
+#ifndef RUN_H
+#define RUN_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bw.h"
+
+enum { R_SUCCEEDED, R_ERRORED, R_EXPIRED, R_CANCELED, R_NKINDS };
+extern const char *const kinds[];
+
+struct attempt {
+	int k;			/* from 1 */
+	uint64_t requests, bytes, tokens;
+	int uploaded, created, ended, downloaded, settled;
+	int tries;		/* tries that met the queue limit */
+	double limited_at;	/* when the last did (wall clock) */
+	char file[260], batch[260];
+	double created_at;
+	char status[24];
+	double done, total, failed;	/* the batch's counts */
+	double usage[3];		/* input, output, total tokens */
+	uint64_t count[R_NKINDS], retry;
+	int seen;			/* in this look's listing */
+	double looked;			/* when last looked at by id */
+};
+
+struct shard {
+	int n;			/* from 1 */
+	uint64_t requests, bytes, tokens, first;
+	struct attempt *a;
+	int na;
+};
+
+struct run {
+	const struct bw_run_opts *o;
+	struct bw_api *api;
+	char *dir;
+	struct shard *s;
+	int ns;
+	char token[40];
+	int cancelled;
+	double last_end;	/* when a batch of the run last ended */
+	double start;
+	int tty, drawn;
+	char said[256];
+};
+
+/* dir.c: the run directory */
+char *fmt(const char *f, ...) BW_PRINTF(1, 2);
+char *apath(struct run *r, const struct shard *s, int k, const char *what);
+double wall(void);
+int exists(const char *path);
+void keep_fd(int fd, const char *tmp, const char *path);
+int open_tmp(const char *path, char **tmp);
+void keep_json(const char *path, struct bw_v v);
+struct bw_v load_json(struct bw_arena *ar, const char *path);
+double num(struct bw_v v, const char *key);
+struct bw_v settings_of(struct bw_arena *ar, const struct bw_run_opts *o,
+			const char *token, const char *hash);
+void settle_settings(struct run *r, struct bw_run_opts *o, struct bw_v saved,
+		     struct bw_arena *ar);
+struct attempt *add_attempt(struct shard *s);
+void copy_id(char *dst, size_t cap, struct bw_v id);
+void batch_seen(struct attempt *a, struct bw_v b);
+void unset_create(struct run *r, struct shard *s, struct attempt *a);
+void load(struct run *r, int clean);
+void prepare(struct run *r, char **files, int nfiles, char hash[33]);
+void each_block(const char *path, int code,
+		void (*fn)(void *, const void *, size_t), void *arg);
+void to_out(void *o, const void *p, size_t n);
+void make_token(char out[33]);
+void hash_file(const char *path, char out[33]);
+
+/* settle.c: every request's result */
+void settle(struct run *r, struct shard *s, struct attempt *a);
+void join(struct run *r);
+void final_counts(struct run *r, uint64_t c[R_NKINDS]);
+
+/* run.c */
+void say(struct run *r, const char *f, ...) BW_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,525 @@
+/* settle.c: an attempt settled: every request's result, in the attempt's order,
+   and what to try again; then every result joined in input order */
+#include <math.h>
+
+#include "run.h"
+
+/* --- settling an attempt: every request's result, and what to retry --- */
+
+/* The JSON string after key at the start of a line bw wrote
+   ({"custom_id":"..." or {"customId":"...), as written (escaped):
+   its bytes and length, or NULL. */
+static const char *
+id_of(const char *s, size_t n, const char *key, size_t *len)
+{
+	size_t k = strlen(key), i;
+
+	if (n < k + 2 || memcmp(s, key, k) || s[k] != '"')
+		return NULL;
+	for (i = k + 1; i < n && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	if (i >= n)
+		return NULL;
+	*len = i - k - 1;
+	return s + k + 1;
+}
+
+/* Whether a result line's failure may go away when tried again. */
+static int
+retryable(struct bw_v line)
+{
+	static const char *const codes[] = { "server_error",
+		"rate_limit_exceeded", "timeout", "internal_error",
+		"service_unavailable", "batch_expired", "overloaded", NULL };
+	struct bw_v err = bw_get(line, "error"), resp = bw_get(line, "response");
+	struct bw_v sc = bw_get(resp, "status_code");
+
+	if (err.kind == BW_OBJ) {
+		if (bw_is(bw_get(err, "code"), "batch_cancelled") ||
+		    bw_is(bw_get(err, "code"), "batch_canceled"))
+			return 0;
+		if (bw_is(bw_get(err, "code"), "batch_expired"))
+			return 1;
+	} else {
+		if (sc.kind != BW_NUM || (sc.u.num >= 200 && sc.u.num < 300))
+			return 0;
+		if (sc.u.num >= 500 || sc.u.num == 408)
+			return 1;
+		err = bw_get(bw_get(resp, "body"), "error");
+		if (sc.u.num == 429 &&
+		    !bw_is(bw_get(err, "code"), "insufficient_quota"))
+			return 1;
+	}
+	for (int i = 0; codes[i]; i++)
+		if (bw_is(bw_get(err, "code"), codes[i]) ||
+		    bw_is(bw_get(err, "type"), codes[i]))
+			return 1;
+	return 0;
+}
+
+/* The kind of a result bw-parse wrote ({"customId":..,"status":"..."). */
+static int
+kind_of(const char *s, size_t n)
+{
+	static const char key[] = ",\"status\":\"";
+
+	/* after the customId, which escapes every quote in it */
+	for (size_t i = 0; i + 11 < n; i++)
+		if (s[i] == ',' && !memcmp(s + i, key, 11)) {
+			for (int k = 0; k < R_NKINDS; k++) {
+				size_t kn = strlen(kinds[k]);
+				if (i + 11 + kn < n &&
+				    !memcmp(s + i + 11, kinds[k], kn))
+					return k;
+			}
+			break;
+		}
+	return R_ERRORED;
+}
+
+/* The ids of an attempt's requests, in its order: id (as written) →
+   position, in a table of open addressing. */
+struct idmap {
+	struct bw_arena ar;
+	struct idm { const char *s; uint32_t n, pos; } *e;
+	uint32_t *slot;		/* 1 + index into e, 0 free */
+	size_t ne, mask;
+};
+
+static uint64_t
+hash_id(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h ^ h >> 29;
+}
+
+static void
+idmap_init(struct idmap *m, uint64_t n)
+{
+	size_t cap = 16;
+
+	memset(m, 0, sizeof *m);
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	m->mask = cap - 1;
+	if (!(m->slot = calloc(cap, sizeof *m->slot)) ||
+	    !(m->e = malloc((n + 1) * sizeof *m->e)))
+		bw_die(BW_EX_IOERR, "out of memory");
+}
+
+/* The position of id, or -1; adds it at pos when pos >= 0 and it is
+   not there. */
+static long
+idmap_get(struct idmap *m, const char *s, size_t n, long pos)
+{
+	size_t i = hash_id(s, n) & m->mask;
+
+	for (; m->slot[i]; i = (i + 1) & m->mask) {
+		struct idm *e = &m->e[m->slot[i] - 1];
+		if (e->n == n && !memcmp(e->s, s, n))
+			return e->pos;
+	}
+	if (pos < 0)
+		return -1;
+	char *c = bw_alloc(&m->ar, n + 1);
+	memcpy(c, s, n);
+	m->e[m->ne] = (struct idm){ c, (uint32_t)n, (uint32_t)pos };
+	m->slot[i] = (uint32_t)++m->ne;
+	return -1;
+}
+
+static void
+idmap_free(struct idmap *m)
+{
+	bw_arena_free(&m->ar);
+	free(m->slot);
+	free(m->e);
+}
+
+/* Where a request's result is in the unordered results file. */
+struct got {
+	uint64_t off;
+	uint32_t len;
+	unsigned char has, retry;
+};
+
+struct settle {
+	struct idmap ids;
+	struct got *got;
+	struct bw_out *out;	/* the results as they come */
+	const char *name;
+};
+
+static int
+settle_work(void *state, struct bw_job *j, const char **why)
+{
+	struct bw_v v;
+	const char *e;
+	size_t col;
+
+	(void)state;
+	if (j->blank)
+		return 1;
+	if (!(v = bw_read(j->arena, j->s, j->n, INT_MAX, &e, &col)).kind)
+		return *why = bw_why("invalid JSON at column %zu: %s", col, e),
+		    -1;
+	if (bw_result_write(j->out, v, 0, why) < 0)
+		return -1;
+	j->num = retryable(v);
+	return 0;
+}
+
+static void
+settle_take(void *arg, struct bw_job *j, const char *name)
+{
+	struct settle *st = arg;
+	size_t n;
+	const char *id = id_of(j->outp, j->outn, "{\"customId\":", &n);
+	long pos;
+
+	if (!id)
+		bw_die_line(name, j->lineno, BW_EX_PROTOCOL, "a result without "
+		    "a custom_id");
+	/* one the batch did not hold, or a second answer: the first
+	   answer to a request of the batch stands */
+	if ((pos = idmap_get(&st->ids, id, n, -1)) < 0 || st->got[pos].has)
+		return;
+	st->got[pos].off = st->out->total;
+	st->got[pos].len = (uint32_t)j->outn;
+	st->got[pos].has = 1;
+	st->got[pos].retry = (unsigned char)j->num;
+	bw_out_write(st->out, j->outp, j->outn);
+}
+
+/* What a request without a line in the batch's files gets: the batch's
+   error (failed), "canceled" (the run was), or "missing" (retried). */
+static void
+synth(struct bw_out *o, const char *id, size_t n, const char *status,
+    const char *message, struct bw_v code)
+{
+	bw_out_str(o, "{\"customId\":\"");
+	bw_out_write(o, id, n);
+	bw_out_str(o, "\",\"status\":\"");
+	bw_out_str(o, status);
+	bw_out_str(o, "\",\"error\":{\"message\":");
+	bw_out_jstr(o, message, strlen(message));
+	bw_out_str(o, ",\"type\":null,\"code\":");
+	bw_out_v(o, code);
+	bw_out_str(o, "}}\n");
+}
+
+/* The error of a failed batch for input line k (from 1): the one that
+   names the line, else the first. */
+static struct bw_v
+batch_error(struct bw_v b, unsigned long k)
+{
+	struct bw_v data = bw_get(bw_get(b, "errors"), "data");
+	struct bw_v first = bw_idx(data, 0);
+
+	BW_EACH(data, i, m)
+		if (num(m->v, "line") == (double)k)
+			return m->v;
+	return first;
+}
+
+/* Reads lines of a file at offsets, through a window that makes the
+   usual case (results come about in order) a few large reads. */
+struct window {
+	int fd;
+	const char *name;
+	char *buf;
+	size_t cap, len;
+	uint64_t start;
+	int hits;
+};
+
+static const char *
+window_get(struct window *w, uint64_t off, size_t len)
+{
+	size_t want;
+	ssize_t got;
+
+	if (off >= w->start && off + len <= w->start + w->len) {
+		w->hits++;
+		return w->buf + (off - w->start);
+	}
+	want = w->hits ? 1 << 18 : 1 << 13;
+	if (want < len)
+		want = len;
+	if (want > w->cap && !(w->buf = realloc(w->buf, w->cap = want)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	do
+		got = pread(w->fd, w->buf, want, (off_t)off);
+	while (got < 0 && errno == EINTR);
+	if (got < (ssize_t)len)
+		bw_die(BW_EX_IOERR, "%s: cannot be read back: %s", w->name,
+		    got < 0 ? strerror(errno) : "cut short");
+	w->start = off;
+	w->len = (size_t)got;
+	w->hits = 0;
+	return w->buf;
+}
+
+/* Settles attempt a: every request's result, in the attempt's order,
+   to aK.results.jsonl; the requests a retry may fix to aK+1.jsonl (if
+   attempts are left); the counts to aK.settled.json. */
+void
+settle(struct run *r, struct shard *s, struct attempt *a)
+{
+	struct bw_arena ar = { 0 };
+	char *in = apath(r, s, a->k, "jsonl"), *rp, *rtmp, *np, *ntmp = NULL;
+	char *op = apath(r, s, a->k, "output.jsonl");
+	struct bw_v done = bw_of(BW_NONE);
+	struct bw_out out, next, loose;
+	struct settle st = { .out = &loose };
+	struct window w = { .fd = -1, .name = "results" };
+	struct bw_lines l;
+	const char *line;
+	size_t n;
+	long pos;
+	int rfd, nfd = -1;
+	uint64_t nbytes = 0, ntokens = 0, nreq = 0;
+	int failed = 0, last = a->k >= r->o->attempts;
+
+	if (a->ended) {
+		char *dp = apath(r, s, a->k, "done.json");
+		done = load_json(&ar, dp);
+		free(dp);
+		failed = !a->downloaded;	/* a batch with no files */
+	}
+	/* the attempt's requests, in order */
+	idmap_init(&st.ids, a->requests);
+	if (!(st.got = calloc(a->requests + 1, sizeof *st.got)))
+		bw_die(BW_EX_IOERR, "out of memory");
+	bw_lines_open(&l, in, 64 << 20);
+	for (pos = 0; bw_lines_next(&l, &line, &n) == 1; pos++) {
+		size_t idn;
+		const char *id = id_of(line, n, "{\"custom_id\":", &idn);
+		if (!id || (uint64_t)pos >= a->requests)
+			bw_die_line(in, l.lineno, BW_EX_IOERR, "not a line bw-run "
+			    "wrote: the run directory is damaged");
+		idmap_get(&st.ids, id, idn, pos);
+	}
+	bw_lines_close(&l);
+	/* its results, as they come, to a temporary file */
+	w.fd = bw_tmpfd("results");
+	bw_out_open(&loose, w.fd, "temporary file", 0);
+	if (a->downloaded) {
+		struct bw_par_ops ops = { NULL, settle_work, settle_take, NULL,
+			NULL, &st, 0 };
+		struct bw_par *par = bw_par_new(&ops, bw_par_threads());
+		bw_lines_open(&l, op, 64 << 20);
+		bw_par_lines(par, &l);
+		bw_lines_close(&l);
+		bw_par_free(par);
+	}
+	bw_out_commit(&loose);
+	/* then in order, with what the requests without a line get */
+	rfd = open_tmp(rp = apath(r, s, a->k, "results.jsonl"), &rtmp);
+	bw_out_open(&out, rfd, rtmp, 0);
+	memset(a->count, 0, sizeof a->count);
+	a->retry = 0;
+	np = apath(r, s, a->k + 1, "jsonl");
+	bw_lines_open(&l, in, 64 << 20);
+	for (pos = 0; bw_lines_next(&l, &line, &n) == 1; pos++) {
+		size_t idn;
+		const char *id = id_of(line, n, "{\"custom_id\":", &idn);
+		struct got *g = &st.got[pos];
+		int retry = 0, kind = R_ERRORED;
+		if (g->has) {
+			const char *res = window_get(&w, g->off, g->len);
+			bw_out_write(&out, res, g->len);
+			retry = g->retry;
+			kind = kind_of(res, g->len);
+		} else if (r->cancelled && !a->created && !a->ended) {
+			synth(&out, id, idn, "canceled", "the run was cancelled "
+			    "before this request was sent", bw_lit("run_cancelled"));
+			kind = R_CANCELED;
+		} else if (failed) {
+			struct bw_v e = batch_error(done, l.lineno);
+			struct bw_v m = bw_get(e, "message");
+			char *msg = fmt("batch %s failed: %.*s", a->batch,
+			    m.kind == BW_STR ? (int)m.n : 0,
+			    m.kind == BW_STR ? m.u.s : "");
+			synth(&out, id, idn, "errored", msg, bw_get(e, "code"));
+			free(msg);
+		} else if (r->cancelled || !strcmp(a->status, "cancelled")) {
+			char *msg = fmt("batch %s was cancelled before this "
+			    "request ran", a->batch);
+			synth(&out, id, idn, "canceled", msg,
+			    bw_lit("batch_cancelled"));
+			free(msg);
+			kind = R_CANCELED;
+		} else {
+			char *msg = fmt("no line for this request in batch %s's "
+			    "output or error file", a->batch);
+			synth(&out, id, idn, "errored", msg,
+			    bw_lit("missing_result"));
+			free(msg);
+			retry = 1;
+		}
+		if (!retry || last || r->cancelled) {
+			a->count[kind]++;
+			continue;
+		}
+		if (nfd < 0) {
+			nfd = open_tmp(np, &ntmp);
+			bw_out_open(&next, nfd, ntmp, 0);
+		}
+		bw_out_write(&next, line, n);
+		bw_out_char(&next, '\n');
+		nreq++;
+		nbytes += n + 1;
+		a->retry++;
+	}
+	bw_lines_close(&l);
+	close(w.fd);
+	free(w.buf);
+	idmap_free(&st.ids);
+	free(st.got);
+	bw_out_commit(&out);
+	keep_fd(rfd, rtmp, rp);
+	if (nfd >= 0) {
+		/* the estimate of a follow-up: its share of the attempt's */
+		ntokens = a->bytes ? (uint64_t)ceil((double)a->tokens *
+		    (double)nbytes / (double)a->bytes) : 0;
+		bw_out_commit(&next);
+		keep_fd(nfd, ntmp, np);
+	}
+	{
+		struct bw_v v = bw_of(BW_OBJ);
+		for (int i = 0; i < R_NKINDS; i++)
+			v = bw_set(&ar, v, kinds[i], bw_num((double)a->count[i]));
+		v = bw_set(&ar, v, "retry", bw_num((double)a->retry));
+		if (nreq) {
+			struct bw_v nx = bw_of(BW_OBJ);
+			nx = bw_set(&ar, nx, "requests", bw_num((double)nreq));
+			nx = bw_set(&ar, nx, "bytes", bw_num((double)nbytes));
+			nx = bw_set(&ar, nx, "tokens", bw_num((double)ntokens));
+			v = bw_set(&ar, v, "next", nx);
+		}
+		char *sp = apath(r, s, a->k, "settled.json");
+		keep_json(sp, v);
+		free(sp);
+	}
+	a->settled = 1;
+	if (nreq) {
+		size_t at = a - s->a;
+		struct attempt *b = add_attempt(s);
+		a = &s->a[at];
+		b->requests = nreq;
+		b->bytes = nbytes;
+		b->tokens = ntokens;
+		say(r, "s%04d/a%d: %llu requests to try again (attempt %d)",
+		    s->n, a->k, (unsigned long long)nreq, b->k);
+	}
+	bw_arena_free(&ar);
+	free(in);
+	free(op);
+	free(rp);
+	free(rtmp);
+	free(np);
+	free(ntmp);
+}
+
+/* The results of attempts k.. of a shard, read in step: each attempt's
+   results are in the order of its requests, and the requests of attempt
+   k+1 are some of attempt k's, in the same order. */
+struct reader {
+	struct bw_lines l;
+	char *path;
+	const char *line, *id;
+	size_t n, idn;
+	int more;
+};
+
+static void
+reader_next(struct reader *rd)
+{
+	if ((rd->more = bw_lines_next(&rd->l, &rd->line, &rd->n) == 1) &&
+	    !(rd->id = id_of(rd->line, rd->n, "{\"customId\":", &rd->idn)))
+		bw_die_line(rd->path, rd->l.lineno, BW_EX_IOERR, "not a result "
+		    "bw-run wrote: the run directory is damaged");
+}
+
+/* Every request's last result, in input order, with the attempts it
+   took: a merge of each shard's attempts, in constant memory. */
+void
+join(struct run *r)
+{
+	char *p = fmt("%s/results.jsonl", r->dir), *tmp;
+	int fd = open_tmp(p, &tmp);
+	struct bw_out out;
+
+	bw_out_open(&out, fd, tmp, 0);
+	for (int i = 0; i < r->ns && !bw_interrupted; i++) {
+		struct shard *s = &r->s[i];
+		struct reader *rd = calloc(s->na, sizeof *rd);
+		uint64_t count = 0;
+
+		if (!rd)
+			bw_die(BW_EX_IOERR, "out of memory");
+		for (int k = 0; k < s->na; k++) {
+			rd[k].path = apath(r, s, k + 1, "results.jsonl");
+			bw_lines_open(&rd[k].l, rd[k].path, 64 << 20);
+			reader_next(&rd[k]);
+		}
+		for (; rd[0].more; count++) {
+			int k = 0;
+			char tail[32];
+			/* the same request in the next attempt: its later
+			   result stands; each attempt's line is passed */
+			while (k + 1 < s->na && rd[k + 1].more &&
+			    rd[k + 1].idn == rd[k].idn &&
+			    !memcmp(rd[k + 1].id, rd[k].id, rd[k].idn)) {
+				reader_next(&rd[k]);
+				k++;
+			}
+			if (rd[k].n < 2 || rd[k].line[rd[k].n - 1] != '}')
+				bw_die_line(rd[k].path, rd[k].l.lineno,
+				    BW_EX_IOERR, "not a result bw-run wrote: the "
+				    "run directory is damaged");
+			bw_out_write(&out, rd[k].line, rd[k].n - 1);
+			snprintf(tail, sizeof tail, ",\"attempts\":%d}\n", k + 1);
+			bw_out_str(&out, tail);
+			reader_next(&rd[k]);
+		}
+		for (int k = 0; k < s->na; k++) {
+			if (rd[k].more || (k == 0 && count != s->requests))
+				bw_die(BW_EX_IOERR, "%s: %s than its requests: the "
+				    "run directory is damaged", rd[k].path,
+				    rd[k].more ? "more results" : "fewer results");
+			bw_lines_close(&rd[k].l);
+			free(rd[k].path);
+		}
+		free(rd);
+	}
+	if (bw_interrupted)
+		bw_reraise();
+	bw_out_commit(&out);
+	keep_fd(fd, tmp, p);
+	free(tmp);
+	free(p);
+}
+
+/* Counts of the final results (results.jsonl). */
+void
+final_counts(struct run *r, uint64_t c[R_NKINDS])
+{
+	char *p = fmt("%s/results.jsonl", r->dir);
+	struct bw_lines l;
+	const char *line;
+	size_t n;
+
+	memset(c, 0, R_NKINDS * sizeof *c);
+	bw_lines_open(&l, p, 64 << 20);
+	while (bw_lines_next(&l, &line, &n) == 1)
+		c[kind_of(line, n)]++;
+	bw_lines_close(&l);
+	free(p);
+}
+
