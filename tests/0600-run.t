@@ -35,6 +35,29 @@ tok=$(jq -r .token "$T/w1/settings.json")
 ok 'stats | jq -e --arg t "$tok" "(.files | keys) == [\"bw-\(\$t)-s0001-a1.jsonl\"] and (.batches | length) == 1 and .batches[0].metadata == {bw_run: \$t, bw_shard: \"1\", bw_attempt: \"1\", bw_try: \"1\"}" >/dev/null' \
 	"a whole run: one upload named bw-TOKEN-s0001-a1.jsonl, one batch with the run's metadata"
 
+# --- installed outside PATH: one program, no sibling looked for
+mkdir "$T/opt"
+cp "$TOP/bin/bw-run" "$T/opt/"
+run env PATH=/usr/bin:/bin "$T/opt/bw-run" -d "$T/wp" -m gpt-4o-mini -q -i 0.01 examples/requests.jsonl
+exit_is 0 "installed outside PATH: exit 0"
+ok '[ "$(jq -r .customId "$T/wp/results.jsonl" | tr "\n" " ")" = "fr jp haiku sum " ]' \
+	"installed outside PATH: the results"
+
+# --- on a terminal: the live progress line, redrawn in place
+if command -v script >/dev/null 2>&1; then
+	fake_ctl '{"pace":0.3}'
+	script -qec "bw-run -d '$T/wt' -m gpt-4o-mini -q -i 0.1 --max-requests 2 examples/requests.jsonl" \
+		/dev/null >"$T/tty" 2>&1
+	ok 'grep -q "$(printf "\r\033\\[K")bw-run: shards: 0 queued, 2 running, 0 ending, 0 done; requests: 0 of 4 settled; [0-9]* tokens in flight" "$T/tty"' \
+		"on a terminal: the progress line, drawn over itself"
+	ok '[ -s "$T/wt/results.jsonl" ] && [ "$(tail -c 2 "$T/tty" | od -An -c | tr -d " ")" = "\\r\\n" ]' \
+		"on a terminal: no line left drawn at the end"
+	fake_ctl '{"pace":0}'
+else
+	ok true "# SKIP no script(1) for a terminal"
+	ok true "# SKIP no script(1) for a terminal"
+fi
+
 # --- run again when done
 before=$(counts)
 cp "$T/w1/results.jsonl" "$T/res1"
