@@ -78,16 +78,18 @@ remove_stale(const char *prefix, size_t nshards)
 	free(dir);
 }
 
-/* The name of shard i (from 1) of prefix, malloc'd; tmp adds ".tmp". */
+/* The name of shard i (from 1) of prefix, malloc'd: PREFIX-NNNN.ext,
+   and ".tmp" after it with tmp. */
 static char *
-shard_path(const char *prefix, size_t i, int tmp)
+shard_path(const char *prefix, size_t i, const char *ext, int tmp)
 {
-	int n = snprintf(NULL, 0, "%s-%04zu.jsonl%s", prefix, i, tmp ? ".tmp" : "");
+	int n = snprintf(NULL, 0, "%s-%04zu.%s%s", prefix, i, ext,
+	    tmp ? ".tmp" : "");
 	char *p = malloc(n + 1);
 
 	if (!p)
 		bw_die(BW_EX_IOERR, "out of memory");
-	snprintf(p, n + 1, "%s-%04zu.jsonl%s", prefix, i, tmp ? ".tmp" : "");
+	snprintf(p, n + 1, "%s-%04zu.%s%s", prefix, i, ext, tmp ? ".tmp" : "");
 	return p;
 }
 
@@ -96,7 +98,10 @@ struct taker {
 	struct bw_build *b;
 	struct bw_out out;	/* stdout, or the shard being written */
 	int fd;			/* the shard's, or -1 */
-	char **tmps;		/* the shards' temporary names, until kept */
+	struct bw_out idout;	/* its ids (with b->ids) */
+	int idfd;
+	char **tmps;		/* the shards' temporary names, until kept:
+				   two a shard with b->ids */
 	struct bw_strset *ids;
 	unsigned long count;
 	struct bw_shard cur;	/* the shard being filled */
@@ -225,21 +230,43 @@ end_shard(struct taker *t)
 			    strerror(errno));
 		t->fd = -1;
 	}
+	if (t->idfd >= 0) {
+		bw_out_commit(&t->idout);
+		if (close(t->idfd) < 0)
+			bw_die(BW_EX_IOERR, "%s: %s", t->idout.name,
+			    strerror(errno));
+		t->idfd = -1;
+	}
+}
+
+/* Opens a temporary file of shard n, its name kept in t->tmps[k]. */
+static int
+open_tmp(struct taker *t, size_t n, const char *ext, size_t k)
+{
+	char *tmp = shard_path(t->b->split, n, ext, 1);
+	int fd;
+
+	t->tmps[k] = tmp;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+		bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
+	bw_cleanup_path(tmp);
+	return fd;
 }
 
 /* Starts writing shard n (from 1). */
 static void
 open_shard(struct taker *t, size_t n)
 {
-	char *tmp = shard_path(t->b->split, n, 1);
+	size_t per = t->b->ids ? 2 : 1;
 
-	if (!(t->tmps = realloc(t->tmps, n * sizeof *t->tmps)))
+	if (!(t->tmps = realloc(t->tmps, n * per * sizeof *t->tmps)))
 		bw_die(BW_EX_IOERR, "out of memory");
-	t->tmps[n - 1] = tmp;
-	if ((t->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
-		bw_die(BW_EX_IOERR, "%s: %s", tmp, strerror(errno));
-	bw_cleanup_path(tmp);
-	bw_out_open(&t->out, t->fd, tmp, 0);
+	t->fd = open_tmp(t, n, "jsonl", (n - 1) * per);
+	bw_out_open(&t->out, t->fd, t->tmps[(n - 1) * per], 0);
+	if (t->b->ids) {
+		t->idfd = open_tmp(t, n, "ids", (n - 1) * per + 1);
+		bw_out_open(&t->idout, t->idfd, t->tmps[(n - 1) * per + 1], 0);
+	}
 }
 
 /* Checks a mapped line against the ids before it and the limits, and
@@ -277,6 +304,14 @@ take(void *arg, struct bw_job *j, const char *name)
 		open_shard(t, b->nshards + 1);
 	if (!b->plan)
 		bw_out_write(&t->out, j->outp, j->outn);
+	if (b->ids) {
+		/* the id as the line has it: {"custom_id":"...", */
+		size_t k = 14;
+		while (j->outp[k] != '"')
+			k += j->outp[k] == '\\' ? 2 : 1;
+		bw_out_write(&t->idout, j->outp + 13, k + 1 - 13);
+		bw_out_char(&t->idout, '\n');
+	}
 	c->requests++;
 	c->bytes += j->outn;
 	c->tokens += j->num;
@@ -292,7 +327,8 @@ warn(void *arg, const char *msg)
 void
 bw_build(struct bw_build *b, char **files, int nfiles)
 {
-	struct taker t = { .b = b, .fd = -1, .ids = bw_strset_new() };
+	struct taker t = { .b = b, .fd = -1, .idfd = -1,
+		.ids = bw_strset_new() };
 	struct bw_par_ops ops = { init, work, take, warn, fini, &t, 1 };
 	struct bw_par *p;
 	struct bw_lines l;
@@ -318,21 +354,25 @@ bw_build(struct bw_build *b, char **files, int nfiles)
 		struct bw_out names;
 		end_shard(&t);
 		/* every shard whole: now they take their names */
-		for (size_t i = 1; i <= b->nshards; i++) {
-			char *path = shard_path(b->split, i, 0);
-			if (rename(t.tmps[i - 1], path) < 0)
+		size_t per = b->ids ? 2 : 1;
+		for (size_t i = 0; i < b->nshards * per; i++) {
+			char *path = strdup(t.tmps[i]);
+			if (!path)
+				bw_die(BW_EX_IOERR, "out of memory");
+			path[strlen(path) - 4] = 0;	/* without .tmp */
+			if (rename(t.tmps[i], path) < 0)
 				bw_die(BW_EX_IOERR, "%s: %s", path, strerror(errno));
 			free(path);
 		}
 		bw_cleanup_forget();
-		for (size_t i = 0; i < b->nshards; i++)
+		for (size_t i = 0; i < b->nshards * per; i++)
 			free(t.tmps[i]);
 		free(t.tmps);
 		remove_stale(b->split, b->nshards);
 		if (!b->quiet) {
 			bw_out_open(&names, 1, "stdout", 0);
 			for (size_t i = 1; i <= b->nshards; i++) {
-				char *path = shard_path(b->split, i, 0);
+				char *path = shard_path(b->split, i, "jsonl", 0);
 				bw_out_str(&names, path);
 				bw_out_char(&names, '\n');
 				free(path);

@@ -622,8 +622,9 @@ struct bw_upload_opts {
 	int fresh;		/* with reuse: never sent before, so not
 				   looked for first (only if a fate is
 				   unknown) */
-	/* a file the caller wrote and checked: with url set, its lines
-	   are only counted, and must be these requests and bytes */
+	/* a file the caller wrote, checked and put on disk: with url
+	   set, it is not read again, only its size checked (bytes, a
+	   newline last); requests is its count of lines */
 	const char *url;
 	uint64_t requests, bytes;
 };
@@ -769,6 +770,8 @@ struct bw_build {
 	const char *split;	/* shard name prefix, or NULL */
 	int quiet;		/* with split: print no names */
 	int plan;		/* write nothing: only count the shards */
+	int ids;		/* with split: PREFIX-NNNN.ids too, each
+				   line's custom_id (as a JSON string) */
 	struct bw_hash *hash;	/* the input's bytes go here too, or NULL */
 	/* set by bw_build when split or plan: the shards (malloc'd) */
 	struct bw_shard *shards;

@@ -115,36 +115,26 @@ check_take(void *arg, struct bw_job *j, const char *name)
 	}
 }
 
-/* A file of the caller's own lines (lim->url set): its lines counted,
-   its end checked, none read as JSON; it must be the requests and bytes
-   the caller wrote. */
+/* A file of the caller's own lines (lim->url set), which the caller
+   wrote, checked and put on disk: none is read again; it must be the
+   bytes the caller wrote, a newline last. */
 static void
-count_lines(struct check *k, struct bw_lines *l, const char *path,
+check_size(struct check *k, struct bw_lines *l, const char *path,
     const struct bw_upload_opts *lim)
 {
-	char buf[1 << 16], last = '\n';
-	ssize_t n;
+	struct stat st;
+	char last = 0;
 
-	while ((n = read(l->fd, buf, sizeof buf)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			bw_die(BW_EX_IOERR, "%s: read error: %s", path,
-			    strerror(errno));
-		for (const char *p = buf; (p = memchr(p, '\n', buf + n - p));
-		    p++)
-			k->count++;
-		k->bytes += (uint64_t)n;
-		last = buf[n - 1];
-	}
-	if (last != '\n' || k->count != lim->requests ||
-	    k->bytes != lim->bytes)
-		bw_die(BW_EX_IOERR, "%s: %llu lines and %llu bytes, not the %llu "
-		    "and %llu written: the file was changed or cut short; "
-		    "nothing was sent", path, (unsigned long long)k->count,
-		    (unsigned long long)k->bytes,
-		    (unsigned long long)lim->requests,
+	if (fstat(l->fd, &st) < 0 || (st.st_size > 0 &&
+	    pread(l->fd, &last, 1, st.st_size - 1) != 1))
+		bw_die(BW_EX_IOERR, "%s: read error: %s", path, strerror(errno));
+	if ((uint64_t)st.st_size != lim->bytes || last != '\n')
+		bw_die(BW_EX_IOERR, "%s: %llu bytes, not the %llu written, or no "
+		    "newline last: the file was changed or cut short; nothing "
+		    "was sent", path, (unsigned long long)st.st_size,
 		    (unsigned long long)lim->bytes);
+	k->count = lim->requests;
+	k->bytes = lim->bytes;
 	k->url = copy(lim->url, k->urln = strlen(lim->url));
 }
 
@@ -261,7 +251,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	if ((k.hash = lim->reuse && !lim->name))
 		br_sha256_init(&k.sha);
 	if (lim->url && regular) {
-		count_lines(&k, &l, path, lim);
+		check_size(&k, &l, path, lim);
 	} else {
 		p = bw_par_new(&ops, bw_par_threads());
 		bw_par_lines(p, &l);

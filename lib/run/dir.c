@@ -420,16 +420,19 @@ prepare(struct run *r, char **files, int nfiles, char hash[33])
 	atexit(unprepare);
 	prefix = fmt("%s/s", pre);
 	b.split = prefix;
+	b.ids = 1;
 	bw_mapper_init(&b.map, o->model, o->endpoint, o->defaults);
 	b.hash = &h;
 	bw_build(&b, files, nfiles);
 	bw_mapper_free(&b.map);
 	bw_hash_hex(&h, hash);
-	/* each shard becomes attempt 1 of its directory */
-	for (size_t i = 0; i < b.nshards; i++) {
-		char *from = fmt("%s-%04zu.jsonl", prefix, i + 1);
-		char *d = fmt("%s/s%04zu", r->dir, i + 1);
-		char *to = fmt("%s/a1.jsonl", d);
+	/* each shard becomes attempt 1 of its directory: its lines and
+	   their ids */
+	for (size_t i = 0; i < 2 * b.nshards; i++) {
+		const char *ext = i % 2 ? "ids" : "jsonl";
+		char *from = fmt("%s-%04zu.%s", prefix, i / 2 + 1, ext);
+		char *d = fmt("%s/s%04zu", r->dir, i / 2 + 1);
+		char *to = fmt("%s/a1.%s", d, ext);
 		if (mkdir(d, 0777) < 0 && errno != EEXIST)
 			bw_die(BW_EX_IOERR, "%s: %s", d, strerror(errno));
 		if ((fd = open(from, O_RDONLY)) < 0 || fsync(fd) < 0 ||

@@ -17,6 +17,7 @@
  *   settings.json        the settings, checked before anything is kept
  *   shards.jsonl         the shards: requests, bytes, tokens, first index
  *   sNNNN/aK.jsonl       attempt K of shard NNNN: its batch input lines
+ *   sNNNN/aK.ids         their custom_ids, one a line (as JSON strings)
  *   sNNNN/aK.upload.json the decision to upload it (under its name)
  *   sNNNN/aK.file.json   its File object (bw-upload's output)
  *   sNNNN/aK.create.json the decision to create its batch (try T)

@@ -267,24 +267,71 @@ window_get(struct window *w, uint64_t off, size_t len)
 /* Settles attempt a: every request's result, in the attempt's order,
    to aK.results.jsonl; the requests a retry may fix to aK+1.jsonl (if
    attempts are left); the counts to aK.settled.json. */
+/* The id on line k of an attempt's ids file ("..." as its batch line
+   has it), without the quotes; dies on a line bw-run did not write. */
+static const char *
+id_line(const char *path, struct bw_lines *l, const char *line, size_t n,
+    size_t *idn)
+{
+	if (n < 2 || line[0] != '"' || line[n - 1] != '"')
+		bw_die_line(path, l->lineno, BW_EX_IOERR, "not an id bw-run "
+		    "wrote: the run directory is damaged");
+	*idn = n - 2;
+	return line + 1;
+}
+
+/* The lines of an attempt, read only as far as a retried one needs. */
+struct lines_at {
+	struct bw_lines l;
+	char *path;
+	int open;
+	long pos;		/* of the line last read, -1 before */
+};
+
+static void
+line_at(struct lines_at *la, long pos, const char *id, size_t idn,
+    const char **line, size_t *n)
+{
+	size_t k;
+	const char *got;
+
+	if (!la->open) {
+		bw_lines_open(&la->l, la->path, 64 << 20);
+		la->open = 1;
+		la->pos = -1;
+	}
+	while (la->pos < pos) {
+		if (bw_lines_next(&la->l, line, n) != 1)
+			bw_die(BW_EX_IOERR, "%s: fewer lines than ids: the run "
+			    "directory is damaged", la->path);
+		la->pos++;
+	}
+	if (!(got = id_of(*line, *n, "{\"custom_id\":", &k)) || k != idn ||
+	    memcmp(got, id, idn))
+		bw_die_line(la->path, la->l.lineno, BW_EX_IOERR, "not the "
+		    "request its ids file names: the run directory is damaged");
+}
+
 void
 settle(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_arena ar = { 0 };
-	char *in = apath(r, s, a->k, "jsonl"), *rp, *rtmp, *np, *ntmp = NULL;
-	char *op = apath(r, s, a->k, "output.jsonl");
+	char *ip = apath(r, s, a->k, "ids"), *rp, *rtmp, *np, *ntmp = NULL;
+	char *op = apath(r, s, a->k, "output.jsonl"), *nip, *nitmp = NULL;
 	struct bw_v done = bw_of(BW_NONE);
-	struct bw_out out, next, loose;
+	struct bw_out out, next, nextids, loose;
 	struct settle st = { .out = &loose };
 	struct window w = { .fd = -1, .name = "results" };
+	struct lines_at la = { 0 };
 	struct bw_lines l;
 	const char *line;
 	size_t n;
 	long pos;
-	int rfd, nfd = -1;
+	int rfd, nfd = -1, nifd = -1;
 	uint64_t nbytes = 0, ntokens = 0, nreq = 0;
 	int failed = 0, last = a->k >= r->o->attempts;
 
+	la.path = apath(r, s, a->k, "jsonl");
 	if (a->ended) {
 		char *dp = apath(r, s, a->k, "done.json");
 		done = load_json(&ar, dp);
@@ -295,16 +342,19 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	idmap_init(&st.ids, a->requests);
 	if (!(st.got = calloc(a->requests + 1, sizeof *st.got)))
 		bw_die(BW_EX_IOERR, "out of memory");
-	bw_lines_open(&l, in, 64 << 20);
+	bw_lines_open(&l, ip, 1 << 20);
 	for (pos = 0; bw_lines_next(&l, &line, &n) == 1; pos++) {
 		size_t idn;
-		const char *id = id_of(line, n, "{\"custom_id\":", &idn);
-		if (!id || (uint64_t)pos >= a->requests)
-			bw_die_line(in, l.lineno, BW_EX_IOERR, "not a line bw-run "
-			    "wrote: the run directory is damaged");
+		const char *id = id_line(ip, &l, line, n, &idn);
+		if ((uint64_t)pos >= a->requests)
+			bw_die_line(ip, l.lineno, BW_EX_IOERR, "more ids than the "
+			    "attempt's requests: the run directory is damaged");
 		idmap_get(&st.ids, id, idn, pos);
 	}
 	bw_lines_close(&l);
+	if ((uint64_t)pos != a->requests)
+		bw_die(BW_EX_IOERR, "%s: fewer ids than the attempt's requests: "
+		    "the run directory is damaged", ip);
 	/* its results, as they come, to a temporary file */
 	w.fd = bw_tmpfd("results");
 	bw_out_open(&loose, w.fd, "temporary file", 0);
@@ -324,10 +374,11 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	memset(a->count, 0, sizeof a->count);
 	a->retry = 0;
 	np = apath(r, s, a->k + 1, "jsonl");
-	bw_lines_open(&l, in, 64 << 20);
+	nip = apath(r, s, a->k + 1, "ids");
+	bw_lines_open(&l, ip, 1 << 20);
 	for (pos = 0; bw_lines_next(&l, &line, &n) == 1; pos++) {
 		size_t idn;
-		const char *id = id_of(line, n, "{\"custom_id\":", &idn);
+		const char *id = id_line(ip, &l, line, n, &idn);
 		struct got *g = &st.got[pos];
 		int retry = 0, kind = R_ERRORED;
 		if (g->has) {
@@ -366,14 +417,22 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 			a->count[kind]++;
 			continue;
 		}
+		/* tried again: its original line, and its id */
+		const char *orig;
+		size_t on;
 		if (nfd < 0) {
 			nfd = open_tmp(np, &ntmp);
 			bw_out_open(&next, nfd, ntmp, 0);
+			nifd = open_tmp(nip, &nitmp);
+			bw_out_open(&nextids, nifd, nitmp, 0);
 		}
-		bw_out_write(&next, line, n);
+		line_at(&la, pos, id, idn, &orig, &on);
+		bw_out_write(&next, orig, on);
 		bw_out_char(&next, '\n');
+		bw_out_write(&nextids, line, n);
+		bw_out_char(&nextids, '\n');
 		nreq++;
-		nbytes += n + 1;
+		nbytes += on + 1;
 		a->retry++;
 	}
 	bw_lines_close(&l);
@@ -383,12 +442,16 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	free(st.got);
 	bw_out_commit(&out);
 	keep_fd(rfd, rtmp, rp);
+	if (la.open)
+		bw_lines_close(&la.l);
 	if (nfd >= 0) {
 		/* the estimate of a follow-up: its share of the attempt's */
 		ntokens = a->bytes ? (uint64_t)ceil((double)a->tokens *
 		    (double)nbytes / (double)a->bytes) : 0;
 		bw_out_commit(&next);
 		keep_fd(nfd, ntmp, np);
+		bw_out_commit(&nextids);
+		keep_fd(nifd, nitmp, nip);
 	}
 	{
 		struct bw_v v = bw_of(BW_OBJ);
@@ -418,7 +481,10 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		    s->n, a->k, (unsigned long long)nreq, b->k);
 	}
 	bw_arena_free(&ar);
-	free(in);
+	free(ip);
+	free(la.path);
+	free(nip);
+	free(nitmp);
 	free(op);
 	free(rp);
 	free(rtmp);
