@@ -658,6 +658,7 @@ struct bw_create_opts {
 	/* the batch is the one of this file and this metadata, whatever
 	   its status: found (quietly), or else created */
 	int same_metadata;
+	int find_only;		/* with same_metadata: never create one */
 };
 struct bw_poll_opts {
 	double interval, timeout;	/* seconds; timeout 0: none */
@@ -691,8 +692,9 @@ void bw_batch_write(struct bw_out *o, struct bw_v b);
    bw-upload, or a file id), unless one that has not failed exists for
    it among the recent batches; retries safely: when an attempt's fate
    is unknown, looks for the batch before sending again.  Writes the
-   Batch object to o. */
-void bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
+   Batch object to o and returns 1; with find_only, returns 0 having
+   written nothing when there is none. */
+int bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	       const struct bw_create_opts *opt, struct bw_out *o);
 /* POST /batches/{id}/cancel, and writes the Batch object to o;
    returns 0.  A batch that has ended already is not cancelled: says so

@@ -83,7 +83,7 @@ after_unknown(struct bw_call *c)
 	return 0;
 }
 
-void
+int
 bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
     const struct bw_create_opts *o, struct bw_out *out)
 {
@@ -142,7 +142,11 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	if (l.found.kind && o->same_metadata) {
 		bw_batch_write(out, l.found);	/* the one made before */
 		bw_arena_free(&ar);
-		return;
+		return 1;
+	}
+	if (o->find_only) {
+		bw_arena_free(&ar);
+		return 0;
 	}
 	if (l.found.kind) {
 		bw_warn("%s: batch %s (%s) exists for it already: not creating "
@@ -150,7 +154,7 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		    bw_batch_status(l.found));
 		bw_batch_write(out, l.found);
 		bw_arena_free(&ar);
-		return;
+		return 1;
 	}
 
 	if (endpoint.kind) {
@@ -178,4 +182,5 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	bw_batch_check(a, batch, NULL, "/batches");
 	bw_batch_write(out, batch);
 	bw_arena_free(&ar);
+	return 1;
 }

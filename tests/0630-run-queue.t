@@ -181,4 +181,24 @@ run bw-run -d "$T/c2" --cancel -i 0.05 -t 1
 exit_is 75 "--cancel waits for the cancellations (-t 1): exit 75"
 err_like "cancelling" "--cancel: says what it cancels"
 
+# --- --cancel after a run was killed inside its create: the batch the
+# server made is found and cancelled; none is made
+fake_ctl '{"pace":100000,"faults":[{"method":"POST","path":"^/v1/batches$","kind":"slow","seconds":0.5}]}'
+curl -sf -X POST "$FAKE/__log/clear" >/dev/null
+setsid bw-run -d "$T/c3" -m gpt-4o-mini -q -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
+pid=$!
+fake_wait control '.faults == []'
+kill -KILL -$pid
+wait $pid 2>/dev/null
+fake_wait log 'any(.[]; .fault == "slow")'
+ok '[ -e "$T/c3/s0001/a1.create.json" ] && [ ! -e "$T/c3/s0001/a1.batch.json" ]' \
+	"killed inside the create: the decision kept, no batch known"
+curl -sf -X POST "$FAKE/__stats/clear" >/dev/null
+run bw-run -d "$T/c3" --cancel --once
+exit_is 75 "--cancel after a cut create: exit 75 (cancelling)"
+err_like "s0001/a1: batch_[A-Za-z0-9]* found" "--cancel after a cut create: the batch found"
+ok '[ "$(stats | jq -c "[.requests[\"POST /v1/batches\"], .requests[\"POST /v1/batches/{id}/cancel\"]]")" = "[0,1]" ]' \
+	"--cancel after a cut create: none created, the one found cancelled"
+ok '[ "$(batches "$T/c3" | tr "\n" ,)" = "1/1/1 cancelling," ]' "--cancel after a cut create: one batch, cancelling"
+
 done_testing

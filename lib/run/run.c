@@ -69,12 +69,16 @@ upload(struct run *r, struct shard *s, struct attempt *a)
 	free(name);
 }
 
-static void
-create(struct run *r, struct shard *s, struct attempt *a)
+/* Creates the batch of attempt a, or with find_only (a cancelled run)
+   only finds the one a run cut short may have created: returns whether
+   a has a batch now. */
+static int
+create(struct run *r, struct shard *s, struct attempt *a, int find_only)
 {
 	struct bw_arena ar = { 0 };
 	struct bw_create_opts c = { .endpoint = r->o->endpoint, .lookback = 0,
-		.same_metadata = 1 };
+		.same_metadata = 1, .find_only = find_only };
+	int made;
 	struct bw_records rec;
 	char *fp = apath(r, s, a->k, "file.json"), *p, *tmp;
 	char *argv[] = { fp, NULL };
@@ -96,24 +100,39 @@ create(struct run *r, struct shard *s, struct attempt *a)
 	p = apath(r, s, a->k, "create.json");
 	if (bw_equal(load_json(&ar, p), d))
 		c.lookback = 2;
+	else if (find_only)	/* never decided: never sent */
+		c.lookback = -1;
 	else
 		keep_json(p, d);
 	free(p);
+	if (c.lookback < 0) {
+		bw_arena_free(&ar);
+		free(fp);
+		return 0;
+	}
 	fd = open_tmp(p = apath(r, s, a->k, "batch.json"), &tmp);
 	bw_out_open(&o, fd, tmp, 0);
 	bw_records_open(&rec, argv, 1);
-	bw_create(r->api, &rec, file, &c, &o);
-	bw_out_commit(&o);
-	keep_fd(fd, tmp, p);
-	batch_seen(a, load_json(&ar, p));
-	a->created = 1;
-	say(r, "s%04d/a%d: %s created: %llu requests, about %llu tokens", s->n,
-	    a->k, a->batch, (unsigned long long)a->requests,
-	    (unsigned long long)a->tokens);
+	if ((made = bw_create(r->api, &rec, file, &c, &o))) {
+		bw_out_commit(&o);
+		keep_fd(fd, tmp, p);
+		batch_seen(a, load_json(&ar, p));
+		a->created = 1;
+		say(r, "s%04d/a%d: %s %s: %llu requests, about %llu tokens",
+		    s->n, a->k, a->batch, find_only ? "found" : "created",
+		    (unsigned long long)a->requests,
+		    (unsigned long long)a->tokens);
+	} else {
+		bw_out_discard(&o);
+		close(fd);
+		unlink(tmp);
+		bw_cleanup_drop(tmp);
+	}
 	bw_arena_free(&ar);
 	free(fp);
 	free(p);
 	free(tmp);
+	return made;
 }
 
 static int
@@ -414,7 +433,7 @@ step(struct run *r)
 			break;	/* in order: the next waits for room */
 		if (!a->uploaded)
 			upload(r, s, a);
-		create(r, s, a);
+		create(r, s, a, 0);
 		flying += a->tokens;
 	}
 	for (int i = 0; i < r->ns; i++)
@@ -445,6 +464,13 @@ cancel_all(struct run *r)
 		r->cancelled = 1;
 	}
 	free(p);
+	/* a batch a run cut short may have created: found, to be
+	   cancelled too */
+	for (int i = 0; i < r->ns; i++) {
+		struct attempt *a = &r->s[i].a[r->s[i].na - 1];
+		if (a->uploaded && !a->created && !a->settled)
+			create(r, &r->s[i], a, 1);
+	}
 	for (int i = 0; i < r->ns; i++)
 		for (int k = 0; k < r->s[i].na; k++) {
 			struct attempt *a = &r->s[i].a[k];
