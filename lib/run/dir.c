@@ -387,6 +387,24 @@ load(struct run *r, int clean)
 
 /* --- preparing: requests to shards, all or nothing --- */
 
+void
+shard_line(struct bw_out *o, size_t n, const struct bw_shard *sh, int first)
+{
+	char line[200];
+
+	snprintf(line, sizeof line, "{\"shard\":%zu,\"requests\":%llu,"
+	    "\"bytes\":%llu,\"tokens\":%llu", n,
+	    (unsigned long long)sh->requests, (unsigned long long)sh->bytes,
+	    (unsigned long long)sh->tokens);
+	bw_out_str(o, line);
+	if (first) {
+		snprintf(line, sizeof line, ",\"first\":%llu",
+		    (unsigned long long)sh->first);
+		bw_out_str(o, line);
+	}
+	bw_out_str(o, "}\n");
+}
+
 static char *preparing;	/* the directory of a preparation under way */
 
 /* A preparation that failed leaves nothing: its files are removed
@@ -446,16 +464,8 @@ prepare(struct run *r, char **files, int nfiles, char hash[33])
 	}
 	fd = open_tmp(p = fmt("%s/shards.jsonl", r->dir), &tmp);
 	bw_out_open(&out, fd, tmp, 0);
-	for (size_t i = 0; i < b.nshards; i++) {
-		char line[200];
-		snprintf(line, sizeof line, "{\"shard\":%zu,\"requests\":%llu,"
-		    "\"bytes\":%llu,\"tokens\":%llu,\"first\":%llu}\n", i + 1,
-		    (unsigned long long)b.shards[i].requests,
-		    (unsigned long long)b.shards[i].bytes,
-		    (unsigned long long)b.shards[i].tokens,
-		    (unsigned long long)b.shards[i].first);
-		bw_out_str(&out, line);
-	}
+	for (size_t i = 0; i < b.nshards; i++)
+		shard_line(&out, i + 1, &b.shards[i], 1);
 	bw_out_commit(&out);
 	keep_fd(fd, tmp, p);
 	free(tmp);

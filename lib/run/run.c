@@ -579,13 +579,7 @@ dry_run(const struct bw_run_opts *o, char **files, int nfiles)
 	bw_mapper_free(&b.map);
 	bw_out_open(&out, 1, "stdout", 1);
 	for (size_t i = 0; i < b.nshards; i++) {
-		char line[200];
-		snprintf(line, sizeof line, "{\"shard\":%zu,\"requests\":%llu,"
-		    "\"bytes\":%llu,\"tokens\":%llu}\n", i + 1,
-		    (unsigned long long)b.shards[i].requests,
-		    (unsigned long long)b.shards[i].bytes,
-		    (unsigned long long)b.shards[i].tokens);
-		bw_out_str(&out, line);
+		shard_line(&out, i + 1, &b.shards[i], 0);
 		req += b.shards[i].requests;
 		bytes += b.shards[i].bytes;
 		tokens += b.shards[i].tokens;

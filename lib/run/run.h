@@ -106,6 +106,9 @@ void batch_seen(struct attempt *a, struct bw_v b);
 void unset_create(struct run *r, struct shard *s, struct attempt *a);
 void load(struct run *r, int clean);
 void prepare(struct run *r, char **files, int nfiles, char hash[33]);
+/* A shard as one JSON line (shards.jsonl with first; --dry-run). */
+void shard_line(struct bw_out *o, size_t n, const struct bw_shard *sh,
+		int first);
 void each_block(const char *path, int code,
 		void (*fn)(void *, const void *, size_t), void *arg);
 void to_out(void *o, const void *p, size_t n);
