@@ -59,19 +59,30 @@ exists(const char *path)
 
 /* --- keeping files --- */
 
-/* Puts what a written temporary file holds on disk, then gives it its
-   name and puts the name on disk: after a crash, path is whole or not
-   there.  fd is closed. */
 void
-keep_fd(int fd, const char *tmp, const char *path)
+kept_open(struct kept *k, const char *path)
+{
+	k->path = path;
+	k->tmp = fmt("%s.tmp", path);
+	if ((k->fd = open(k->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+		bw_die(BW_EX_IOERR, "%s: %s", k->tmp, strerror(errno));
+	bw_cleanup_path(k->tmp);
+	bw_out_open(&k->o, k->fd, k->tmp, 0);
+}
+
+/* Writes what is buffered, puts it on disk, gives it its name and puts
+   the name on disk. */
+void
+kept_keep(struct kept *k)
 {
 	char *slash, *dir;
 
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0)
-		bw_die(BW_EX_IOERR, "%s: cannot be kept: %s", path,
+	bw_out_commit(&k->o);
+	if (fsync(k->fd) < 0 || close(k->fd) < 0 || rename(k->tmp, k->path) < 0)
+		bw_die(BW_EX_IOERR, "%s: cannot be kept: %s", k->path,
 		    strerror(errno));
-	bw_cleanup_drop(tmp);
-	dir = fmt("%s", path);
+	bw_cleanup_drop(k->tmp);
+	dir = fmt("%s", k->path);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
@@ -79,36 +90,29 @@ keep_fd(int fd, const char *tmp, const char *path)
 		bw_die(BW_EX_IOERR, "%s: cannot be kept: %s", dir,
 		    strerror(errno));
 	free(dir);
+	free(k->tmp);
 }
 
-/* Opens path.tmp for writing (removed if the run dies first); *tmp is
-   its name, malloc'd. */
-int
-open_tmp(const char *path, char **tmp)
+void
+kept_drop(struct kept *k)
 {
-	int fd;
-
-	*tmp = fmt("%s.tmp", path);
-	if ((fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
-		bw_die(BW_EX_IOERR, "%s: %s", *tmp, strerror(errno));
-	bw_cleanup_path(*tmp);
-	return fd;
+	bw_out_discard(&k->o);
+	close(k->fd);
+	unlink(k->tmp);
+	bw_cleanup_drop(k->tmp);
+	free(k->tmp);
 }
 
 /* Writes v as one line to path, durably. */
 void
 keep_json(const char *path, struct bw_v v)
 {
-	char *tmp;
-	int fd = open_tmp(path, &tmp);
-	struct bw_out o;
+	struct kept k;
 
-	bw_out_open(&o, fd, tmp, 0);
-	bw_out_v(&o, v);
-	bw_out_char(&o, '\n');
-	bw_out_commit(&o);
-	keep_fd(fd, tmp, path);
-	free(tmp);
+	kept_open(&k, path);
+	bw_out_v(&k.o, v);
+	bw_out_char(&k.o, '\n');
+	kept_keep(&k);
 }
 
 /* The one JSON object in path (in ar), or BW_NONE when there is no such
@@ -426,8 +430,8 @@ prepare(struct run *r, char **files, int nfiles, char hash[33])
 		.quiet = 1 };
 	char *pre = fmt("%s/prepare", r->dir), *prefix;
 	struct bw_hash h = { 0 };
-	struct bw_out out;
-	char *tmp, *p;
+	struct kept k;
+	char *p;
 	int fd;
 
 	/* a preparation cut short is begun again */
@@ -462,13 +466,10 @@ prepare(struct run *r, char **files, int nfiles, char hash[33])
 		free(d);
 		free(to);
 	}
-	fd = open_tmp(p = fmt("%s/shards.jsonl", r->dir), &tmp);
-	bw_out_open(&out, fd, tmp, 0);
+	kept_open(&k, p = fmt("%s/shards.jsonl", r->dir));
 	for (size_t i = 0; i < b.nshards; i++)
-		shard_line(&out, i + 1, &b.shards[i], 1);
-	bw_out_commit(&out);
-	keep_fd(fd, tmp, p);
-	free(tmp);
+		shard_line(&k.o, i + 1, &b.shards[i], 1);
+	kept_keep(&k);
 	free(p);
 	rmdir(pre);
 	preparing = NULL;

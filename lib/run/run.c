@@ -44,28 +44,24 @@ upload(struct run *r, struct shard *s, struct attempt *a)
 		64 << 20, 1, NULL, 0, bw_endpoint_url(r->o->endpoint),
 		a->requests, a->bytes };
 	char *in = apath(r, s, a->k, "jsonl"), *p = apath(r, s, a->k,
-	    "file.json"), *tmp, *name, *dp = apath(r, s, a->k, "upload.json");
-	struct bw_out o;
+	    "file.json"), *name, *dp = apath(r, s, a->k, "upload.json");
+	struct kept k;
 	struct bw_arena ar = { 0 };
-	int fd;
 
 	u.name = name = fmt("bw-%s-s%04d-a%d.jsonl", r->token, s->n, a->k);
 	/* the decision, kept before the request: a run that finds it was
 	   cut short after it, and looks for the file before sending */
 	if ((u.fresh = !exists(dp)))
 		keep_json(dp, bw_set(&ar, bw_of(BW_OBJ), "name", bw_lit(name)));
-	fd = open_tmp(p, &tmp);
-	bw_out_open(&o, fd, tmp, 0);
-	bw_upload(r->api, in, &u, &o);
-	bw_out_commit(&o);
-	keep_fd(fd, tmp, p);
+	kept_open(&k, p);
+	bw_upload(r->api, in, &u, &k.o);
+	kept_keep(&k);
 	copy_id(a->file, sizeof a->file, bw_get(load_json(&ar, p), "id"));
 	a->uploaded = 1;
 	bw_arena_free(&ar);
 	free(in);
 	free(p);
 	free(dp);
-	free(tmp);
 	free(name);
 }
 
@@ -80,11 +76,10 @@ create(struct run *r, struct shard *s, struct attempt *a, int find_only)
 		.same_metadata = 1, .find_only = find_only };
 	int made;
 	struct bw_records rec;
-	char *fp = apath(r, s, a->k, "file.json"), *p, *tmp;
+	char *fp = apath(r, s, a->k, "file.json"), *p;
 	char *argv[] = { fp, NULL };
 	struct bw_v file = load_json(&ar, fp), m = bw_of(BW_OBJ), d;
-	struct bw_out o;
-	int fd;
+	struct kept k;
 
 	m = bw_set(&ar, m, "bw_run", bw_str(&ar, r->token, strlen(r->token)));
 	m = bw_set(&ar, m, "bw_shard", bw_strf(&ar, "%d", s->n));
@@ -110,12 +105,10 @@ create(struct run *r, struct shard *s, struct attempt *a, int find_only)
 		free(fp);
 		return 0;
 	}
-	fd = open_tmp(p = apath(r, s, a->k, "batch.json"), &tmp);
-	bw_out_open(&o, fd, tmp, 0);
+	kept_open(&k, p = apath(r, s, a->k, "batch.json"));
 	bw_records_open(&rec, argv, 1);
-	if ((made = bw_create(r->api, &rec, file, &c, &o))) {
-		bw_out_commit(&o);
-		keep_fd(fd, tmp, p);
+	if ((made = bw_create(r->api, &rec, file, &c, &k.o))) {
+		kept_keep(&k);
 		batch_seen(a, load_json(&ar, p));
 		a->created = 1;
 		say(r, "s%04d/a%d: %s %s: %llu requests, about %llu tokens",
@@ -123,15 +116,11 @@ create(struct run *r, struct shard *s, struct attempt *a, int find_only)
 		    (unsigned long long)a->requests,
 		    (unsigned long long)a->tokens);
 	} else {
-		bw_out_discard(&o);
-		close(fd);
-		unlink(tmp);
-		bw_cleanup_drop(tmp);
+		kept_drop(&k);
 	}
 	bw_arena_free(&ar);
 	free(fp);
 	free(p);
-	free(tmp);
 	return made;
 }
 
@@ -179,22 +168,20 @@ static void
 download(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_arena ar = { 0 };
-	char *dp = apath(r, s, a->k, "done.json"), *p, *tmp;
+	char *dp = apath(r, s, a->k, "done.json");
+	char *p = apath(r, s, a->k, "output.jsonl");
 	char *argv[] = { dp, NULL };
 	struct bw_records rec;
-	struct bw_out o;
-	int fd = open_tmp(p = apath(r, s, a->k, "output.jsonl"), &tmp);
+	struct kept k;
 
-	bw_out_open(&o, fd, tmp, 0);
+	kept_open(&k, p);
 	bw_records_open(&rec, argv, 1);
-	bw_download(r->api, &rec, load_json(&ar, dp), NULL, &o);
-	bw_out_commit(&o);
-	keep_fd(fd, tmp, p);
+	bw_download(r->api, &rec, load_json(&ar, dp), NULL, &k.o);
+	kept_keep(&k);
 	a->downloaded = 1;
 	bw_arena_free(&ar);
 	free(dp);
 	free(p);
-	free(tmp);
 }
 
 /* --- looking at the batches in flight --- */
@@ -456,7 +443,6 @@ print_results(struct run *r)
 static void
 cancel_all(struct run *r)
 {
-	struct bw_out o;
 	char *p = fmt("%s/cancel", r->dir);
 
 	if (!r->cancelled) {
@@ -474,20 +460,16 @@ cancel_all(struct run *r)
 	for (int i = 0; i < r->ns; i++)
 		for (int k = 0; k < r->s[i].na; k++) {
 			struct attempt *a = &r->s[i].a[k];
-			char *tmp;
-			int fd;
+			struct kept kc;
 			if (!live(a) || !strcmp(a->status, "cancelling"))
 				continue;
 			/* the answer kept, as bw-cancel prints it */
-			fd = open_tmp(p = apath(r, &r->s[i], a->k, "cancel.json"),
-			    &tmp);
-			bw_out_open(&o, fd, tmp, 0);
-			if (bw_cancel(r->api, a->batch, &o) == 0)
+			kept_open(&kc, p = apath(r, &r->s[i], a->k,
+			    "cancel.json"));
+			if (bw_cancel(r->api, a->batch, &kc.o) == 0)
 				say(r, "s%04d/a%d: %s: cancelling", r->s[i].n,
 				    a->k, a->batch);
-			bw_out_commit(&o);
-			keep_fd(fd, tmp, p);
-			free(tmp);
+			kept_keep(&kc);
 			free(p);
 			snprintf(a->status, sizeof a->status, "cancelling");
 		}

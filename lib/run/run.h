@@ -91,8 +91,19 @@ char *fmt(const char *f, ...) BW_PRINTF(1, 2);
 char *apath(struct run *r, const struct shard *s, int k, const char *what);
 double wall(void);
 int exists(const char *path);
-void keep_fd(int fd, const char *tmp, const char *path);
-int open_tmp(const char *path, char **tmp);
+/* A file written to be kept: as path.tmp, and under path only once it
+   is whole and on disk (kept_keep), so that after a crash path is whole
+   or not there.  A run that dies first removes path.tmp.  path is
+   borrowed until kept_keep or kept_drop. */
+struct kept {
+	struct bw_out o;	/* write here */
+	int fd;
+	char *tmp;
+	const char *path;
+};
+void kept_open(struct kept *k, const char *path);
+void kept_keep(struct kept *k);
+void kept_drop(struct kept *k);
 void keep_json(const char *path, struct bw_v v);
 struct bw_v load_json(struct bw_arena *ar, const char *path);
 double num(struct bw_v v, const char *key);

@@ -316,10 +316,11 @@ void
 settle(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_arena ar = { 0 };
-	char *ip = apath(r, s, a->k, "ids"), *rp, *rtmp, *np, *ntmp = NULL;
-	char *op = apath(r, s, a->k, "output.jsonl"), *nip, *nitmp = NULL;
+	char *ip = apath(r, s, a->k, "ids"), *rp, *np;
+	char *op = apath(r, s, a->k, "output.jsonl"), *nip;
 	struct bw_v done = bw_of(BW_NONE);
-	struct bw_out out, next, nextids, loose;
+	struct kept out, next, nextids;
+	struct bw_out loose;
 	struct settle st = { .out = &loose };
 	struct window w = { .fd = -1, .name = "results" };
 	struct lines_at la = { 0 };
@@ -327,7 +328,6 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	const char *line;
 	size_t n;
 	long pos;
-	int rfd, nfd = -1, nifd = -1;
 	uint64_t nbytes = 0, ntokens = 0, nreq = 0;
 	int failed = 0, last = a->k >= r->o->attempts;
 
@@ -369,8 +369,7 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	}
 	bw_out_commit(&loose);
 	/* then in order, with what the requests without a line get */
-	rfd = open_tmp(rp = apath(r, s, a->k, "results.jsonl"), &rtmp);
-	bw_out_open(&out, rfd, rtmp, 0);
+	kept_open(&out, rp = apath(r, s, a->k, "results.jsonl"));
 	memset(a->count, 0, sizeof a->count);
 	a->retry = 0;
 	np = apath(r, s, a->k + 1, "jsonl");
@@ -383,11 +382,11 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		int retry = 0, kind = R_ERRORED;
 		if (g->has) {
 			const char *res = window_get(&w, g->off, g->len);
-			bw_out_write(&out, res, g->len);
+			bw_out_write(&out.o, res, g->len);
 			retry = g->retry;
 			kind = kind_of(res, g->len);
 		} else if (r->cancelled && !a->created && !a->ended) {
-			synth(&out, id, idn, "canceled", "the run was cancelled "
+			synth(&out.o, id, idn, "canceled", "the run was cancelled "
 			    "before this request was sent", bw_lit("run_cancelled"));
 			kind = R_CANCELED;
 		} else if (failed) {
@@ -396,19 +395,19 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 			char *msg = fmt("batch %s failed: %.*s", a->batch,
 			    m.kind == BW_STR ? (int)m.n : 0,
 			    m.kind == BW_STR ? m.u.s : "");
-			synth(&out, id, idn, "errored", msg, bw_get(e, "code"));
+			synth(&out.o, id, idn, "errored", msg, bw_get(e, "code"));
 			free(msg);
 		} else if (r->cancelled || !strcmp(a->status, "cancelled")) {
 			char *msg = fmt("batch %s was cancelled before this "
 			    "request ran", a->batch);
-			synth(&out, id, idn, "canceled", msg,
+			synth(&out.o, id, idn, "canceled", msg,
 			    bw_lit("batch_cancelled"));
 			free(msg);
 			kind = R_CANCELED;
 		} else {
 			char *msg = fmt("no line for this request in batch %s's "
 			    "output or error file", a->batch);
-			synth(&out, id, idn, "errored", msg,
+			synth(&out.o, id, idn, "errored", msg,
 			    bw_lit("missing_result"));
 			free(msg);
 			retry = 1;
@@ -420,17 +419,15 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		/* tried again: its original line, and its id */
 		const char *orig;
 		size_t on;
-		if (nfd < 0) {
-			nfd = open_tmp(np, &ntmp);
-			bw_out_open(&next, nfd, ntmp, 0);
-			nifd = open_tmp(nip, &nitmp);
-			bw_out_open(&nextids, nifd, nitmp, 0);
+		if (!nreq) {
+			kept_open(&next, np);
+			kept_open(&nextids, nip);
 		}
 		line_at(&la, pos, id, idn, &orig, &on);
-		bw_out_write(&next, orig, on);
-		bw_out_char(&next, '\n');
-		bw_out_write(&nextids, line, n);
-		bw_out_char(&nextids, '\n');
+		bw_out_write(&next.o, orig, on);
+		bw_out_char(&next.o, '\n');
+		bw_out_write(&nextids.o, line, n);
+		bw_out_char(&nextids.o, '\n');
 		nreq++;
 		nbytes += on + 1;
 		a->retry++;
@@ -440,18 +437,15 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	free(w.buf);
 	idmap_free(&st.ids);
 	free(st.got);
-	bw_out_commit(&out);
-	keep_fd(rfd, rtmp, rp);
+	kept_keep(&out);
 	if (la.open)
 		bw_lines_close(&la.l);
-	if (nfd >= 0) {
+	if (nreq) {
 		/* the estimate of a follow-up: its share of the attempt's */
 		ntokens = a->bytes ? (uint64_t)ceil((double)a->tokens *
 		    (double)nbytes / (double)a->bytes) : 0;
-		bw_out_commit(&next);
-		keep_fd(nfd, ntmp, np);
-		bw_out_commit(&nextids);
-		keep_fd(nifd, nitmp, nip);
+		kept_keep(&next);
+		kept_keep(&nextids);
 	}
 	{
 		struct bw_v v = bw_of(BW_OBJ);
@@ -484,12 +478,9 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	free(ip);
 	free(la.path);
 	free(nip);
-	free(nitmp);
 	free(op);
 	free(rp);
-	free(rtmp);
 	free(np);
-	free(ntmp);
 }
 
 /* The results of attempts k.. of a shard, read in step: each attempt's
@@ -517,11 +508,10 @@ reader_next(struct reader *rd)
 void
 join(struct run *r)
 {
-	char *p = fmt("%s/results.jsonl", r->dir), *tmp;
-	int fd = open_tmp(p, &tmp);
-	struct bw_out out;
+	char *p = fmt("%s/results.jsonl", r->dir);
+	struct kept out;
 
-	bw_out_open(&out, fd, tmp, 0);
+	kept_open(&out, p);
 	for (int i = 0; i < r->ns && !bw_interrupted; i++) {
 		struct shard *s = &r->s[i];
 		struct reader *rd = calloc(s->na, sizeof *rd);
@@ -549,9 +539,9 @@ join(struct run *r)
 				bw_die_line(rd[k].path, rd[k].l.lineno,
 				    BW_EX_IOERR, "not a result bw-run wrote: the "
 				    "run directory is damaged");
-			bw_out_write(&out, rd[k].line, rd[k].n - 1);
+			bw_out_write(&out.o, rd[k].line, rd[k].n - 1);
 			snprintf(tail, sizeof tail, ",\"attempts\":%d}\n", k + 1);
-			bw_out_str(&out, tail);
+			bw_out_str(&out.o, tail);
 			reader_next(&rd[k]);
 		}
 		for (int k = 0; k < s->na; k++) {
@@ -566,9 +556,7 @@ join(struct run *r)
 	}
 	if (bw_interrupted)
 		bw_reraise();
-	bw_out_commit(&out);
-	keep_fd(fd, tmp, p);
-	free(tmp);
+	kept_keep(&out);
 	free(p);
 }
 
