@@ -30,6 +30,36 @@ is_output_file(const char *s)
 	    (stat(s, &st) == 0 && S_ISREG(st.st_mode));
 }
 
+/* The sink: standard output, spooled, so that a file that starts over
+   takes back what it gave. */
+struct spool {
+	struct bw_out o;
+	uint64_t start;		/* bytes before the file's */
+};
+
+static void
+spool_begin(void *arg, const char *id)
+{
+	struct spool *s = arg;
+
+	(void)id;
+	s->start = s->o.total;
+}
+
+static void
+spool_write(void *arg, const char *p, size_t n)
+{
+	bw_out_write(&((struct spool *)arg)->o, p, n);
+}
+
+static void
+spool_again(void *arg)
+{
+	struct spool *s = arg;
+
+	bw_out_rewind(&s->o, s->start);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -43,7 +73,8 @@ main(int argc, char *argv[])
 	};
 	struct bw_records r;
 	struct bw_api api;
-	struct bw_out out;
+	struct spool out;
+	struct bw_sink to = { spool_begin, spool_write, spool_again, &out };
 	struct bw_strset *seen;
 	struct stat st;
 	const char *dir = NULL, *dopt = "-k";
@@ -85,7 +116,7 @@ main(int argc, char *argv[])
 	if (dir && !S_ISDIR(st.st_mode))
 		bw_die(BW_EX_USAGE, "%s: %s: not a directory", dopt, dir);
 	bw_api_init(&api);
-	bw_out_open(&out, 1, "stdout", 1);
+	bw_out_open(&out.o, 1, "stdout", 1);
 	bw_records_open(&r, argv + optind, argc - optind);
 	seen = bw_strset_new();
 	while (bw_records_next(&r, &rec)) {
@@ -93,12 +124,12 @@ main(int argc, char *argv[])
 		if (bw_strset_add(seen, id, strlen(id), r.n))
 			bw_warn("%s: named again; its lines are written once", id);
 		else
-			rc |= bw_download(&api, &r, rec, dir, &out);
+			rc |= bw_download(&api, &r, rec, dir, &to);
 	}
 	bw_strset_free(seen);
 	if (r.n == 0)
 		bw_die(BW_EX_DATAERR, "no batches in the input");
-	bw_out_commit(&out);
+	bw_out_commit(&out.o);
 	bw_api_free(&api);
 	return rc;
 }

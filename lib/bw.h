@@ -706,14 +706,25 @@ int bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
    timeout; dies of SIGINT or SIGTERM after writing what has ended. */
 int bw_poll(struct bw_api *a, struct bw_records *r,
 	    const struct bw_poll_opts *opt, struct bw_out *o);
-/* Writes the output file's lines, then the error file's, of the batch
+/* Where bw_download sends a batch's files: begin() (may be NULL)
+   before each file, with its id; write() each piece as it comes, the
+   last line of a file always ending in a newline; again() when the
+   file starts over (a resumed transfer answered with the whole file):
+   what the file gave so far is to be dropped. */
+struct bw_sink {
+	void (*begin)(void *arg, const char *file_id);
+	void (*write)(void *arg, const char *p, size_t n);
+	void (*again)(void *arg);
+	void *arg;
+};
+/* Sends the output file's lines, then the error file's, of the batch
    a record names (a Batch object, a batch id, or a webhook event:
-   fetched when the record lacks the file ids); with dir, also keeps
-   each file there as FILE_ID.jsonl.  A transfer cut short resumes
-   where it stopped.  Returns 1 for a batch that failed with no files,
-   else 0; dies 75 for a batch still running. */
+   fetched when the record lacks the file ids) to the sink; with dir,
+   also keeps each file there as FILE_ID.jsonl.  A transfer cut short
+   resumes where it stopped.  Returns 1 for a batch that failed with no
+   files, else 0; dies 75 for a batch still running. */
 int bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
-		const char *dir, struct bw_out *o);
+		const char *dir, struct bw_sink *to);
 
 /* --- webhooks (webhook.c) --- */
 

@@ -13,11 +13,10 @@
 #include "bw.h"
 
 struct sink {
-	struct bw_out *out;
+	struct bw_sink *to;
 	int save;		/* a raw copy, or -1 */
 	const char *savename;
 	char last;		/* the last byte written */
-	uint64_t start;		/* out's bytes before this file's */
 	uint64_t n;		/* this file's bytes so far */
 	const char *path;	/* for messages */
 };
@@ -35,7 +34,7 @@ to_sink(void *arg, const char *p, size_t n)
 		    "%s", s->path, bw_quote(p, n < 60 ? n : 60, 60));
 	s->n += n;
 	s->last = p[n - 1];
-	bw_out_write(s->out, p, n);
+	s->to->write(s->to->arg, p, n);
 	if (s->save >= 0) {
 		while (n > 0) {
 			ssize_t w = write(s->save, p, n);
@@ -56,7 +55,7 @@ rewind_sink(void *arg)
 {
 	struct sink *s = arg;
 
-	bw_out_rewind(s->out, s->start);
+	s->to->again(s->to->arg);
 	if (s->save >= 0 && (ftruncate(s->save, 0) < 0 ||
 	    lseek(s->save, 0, SEEK_SET) < 0))
 		bw_die(BW_EX_IOERR, "%s: %s", s->savename, strerror(errno));
@@ -64,14 +63,15 @@ rewind_sink(void *arg)
 	s->last = '\n';
 }
 
-/* Writes file id to out (and keeps it in dir); lines, when not 0, is
-   how many lines the batch says it holds, so that it may not be empty. */
+/* Sends file id to the sink (and keeps it in dir); lines, when not 0,
+   is how many lines the batch says it holds, so that it may not be
+   empty. */
 static void
 fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
-    struct bw_out *out, double lines)
+    struct bw_sink *to, double lines)
 {
 	struct bw_call c = { .method = "GET" };
-	struct sink s = { out, -1, NULL, '\n', out->total, 0, NULL };
+	struct sink s = { to, -1, NULL, '\n', 0, NULL };
 	struct bw_arena ar = { 0 };
 	struct bw_v f, bytes;
 	char path[512], save[4096], *tmp = NULL;
@@ -91,6 +91,8 @@ fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
 	}
 	bw_arena_free(&ar);
 	snprintf(path, sizeof path, "/files/%s/content", id.u.s);
+	if (to->begin)
+		to->begin(to->arg, id.u.s);
 	c.path = path;
 	c.sink = to_sink;
 	c.rewind = rewind_sink;
@@ -115,8 +117,8 @@ fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
 		    "batch says it holds %.0f lines%s", path, lines,
 		    bw_api_reqid(&c));
 	if (c.received > 0 && s.last != '\n') {
-		/* keep the next file's first line a line of its own */
-		bw_out_write(out, "\n", 1);	/* counted in total */
+		/* the last line ends as every other line does */
+		to->write(to->arg, "\n", 1);
 	}
 	if (dir) {
 		if (c.received > 0 && s.last != '\n' && write(s.save, "\n", 1) != 1)
@@ -131,7 +133,7 @@ fetch_file(struct bw_api *a, struct bw_v id, const char *dir,
 
 int
 bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
-    const char *dir, struct bw_out *out)
+    const char *dir, struct bw_sink *to)
 {
 	struct bw_arena ar = { 0 };
 	const char *id = bw_batch_id(r, rec), *s;
@@ -166,9 +168,9 @@ bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		    "completed", id, s, bw_batch_count(b, "completed"),
 		    bw_batch_count(b, "total"));
 	if (outf.kind == BW_STR)
-		fetch_file(a, outf, dir, out, bw_batch_count(b, "completed"));
+		fetch_file(a, outf, dir, to, bw_batch_count(b, "completed"));
 	if (errf.kind == BW_STR)
-		fetch_file(a, errf, dir, out, bw_batch_count(b, "failed"));
+		fetch_file(a, errf, dir, to, bw_batch_count(b, "failed"));
 	bw_arena_free(&ar);
 	return rc;
 }

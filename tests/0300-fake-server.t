@@ -378,6 +378,11 @@ ctl '{"faults":[{"path":"/content$","kind":"no_range"}]}'
 api GET "/v1/files/$okfid/content" -H 'Range: bytes=10-'
 check "no_range: 200 with the whole file" sh -c "[ $code = 200 ] && cmp -s '$T/body' '$T/ok.jsonl'"
 
+ctl '{"faults":[{"path":"/content$","kind":"corrupt","at":3,"byte":"#"}]}'
+api GET "/v1/files/$okfid/content"
+{ head -c 3 "$T/ok.jsonl"; printf '#'; tail -c +5 "$T/ok.jsonl"; } >"$T/corrupt.jsonl"
+check "corrupt: byte 3 made #, the length kept" sh -c "[ $code = 200 ] && cmp -s '$T/body' '$T/corrupt.jsonl'"
+
 ctl '{"faults":[{"path":"^/v1/batches$","kind":"garbage"}]}'
 api GET /v1/batches
 check "garbage: 200 with a broken body" sh -c "[ $code = 200 ] && [ \"\$(cat '$T/body')\" = '{\"id\":' ]"

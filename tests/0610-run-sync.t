@@ -23,7 +23,7 @@ exit_is 0 "a whole run under strace: exit 0"
 sed -n -e 's/^[0-9]*  *fsync([0-9]*<\(.*\)>) *= 0$/fsync \1/p' \
 	-e 's/^[0-9]*  *rename("\(.*\)", "\(.*\)") *= 0$/rename \1 \2/p' "$T/trace" |
 	grep -v "^rename $T/w/prepare/[^ ]* $T/w/prepare/" >"$T/calls"
-ok '[ "$(grep -c "^rename " "$T/calls")" -eq 13 ]' "the thirteen renames of a one-shard run seen ($(grep -c "^rename " "$T/calls"))"
+ok '[ "$(grep -c "^rename " "$T/calls")" -eq 12 ]' "the twelve renames of a one-shard run seen ($(grep -c "^rename " "$T/calls"))"
 # each rename: the fsync of what is renamed just before, the fsync of
 # the directory it goes to just after
 awk '
@@ -42,7 +42,7 @@ ok '[ "$(grep -c "^rename .*\.tmp " "$T/calls")" -eq "$(grep -c "^rename " "$T/c
 	"every record but the shard's input and its ids made as NAME.tmp"
 ok 'grep -qx "fsync $T" "$T/calls"' "the run directory itself synced in its parent"
 for f in settings.json shards.jsonl results.jsonl s0001/a1.jsonl s0001/a1.ids s0001/a1.upload.json s0001/a1.file.json \
-	s0001/a1.create.json s0001/a1.batch.json s0001/a1.done.json s0001/a1.output.jsonl \
+	s0001/a1.create.json s0001/a1.batch.json s0001/a1.done.json \
 	s0001/a1.results.jsonl s0001/a1.settled.json; do
 	grep -q "^rename [^ ]* $T/w/$f$" "$T/calls" || echo "$f" >>"$T/unkept"
 done
@@ -65,18 +65,18 @@ exit_is 0 "the disk back: exit 0"
 ok '[ "$(jq -r .customId "$T/out" | tr "\n" " ")" = "fr jp haiku sum " ]' "the disk back: the results"
 ok '[ "$(stats)" = "$sent" ]' "the disk back: nothing sent again"
 
-# --- a sync that fails, the output's: 74, named, not there
+# --- a sync that fails, an attempt's results': 74, named, not there
 # (the Nth fsync, N counted in the first run's trace: the same steps)
-n=$(grep -n "fsync .*/s0001/a1\.output\.jsonl\.tmp$" "$T/calls" | cut -d: -f1)
+n=$(grep -n "fsync .*/s0001/a1\.results\.jsonl\.tmp$" "$T/calls" | cut -d: -f1)
 k=$(sed -n "1,${n}p" "$T/calls" | grep -c '^fsync ')
 run strace -f -qq -o "$T/t3" -e trace=fsync -e inject=fsync:error=EIO:when=$k \
 	bw-run -d "$T/w3" -m gpt-4o-mini -q -i 0.01 examples/requests.jsonl
-exit_is 74 "a failing fsync of the output: exit 74"
-err_like "^bw-run: $T/w3/s0001/a1\.output\.jsonl: cannot be kept: Input/output error\$" \
-	"a failing fsync of the output: said"
-ok 'grep -q "fsync.*EIO.*INJECTED" "$T/t3"' "a failing fsync of the output: the injection was the output's"
-ok '[ ! -e "$T/w3/s0001/a1.output.jsonl" ] && [ ! -e "$T/w3/s0001/a1.output.jsonl.tmp" ] && [ ! -e "$T/w3/s0001/a1.results.jsonl" ]' \
-	"a failing fsync of the output: not there, nor what follows, no temporary file"
+exit_is 74 "a failing fsync of an attempt's results: exit 74"
+err_like "^bw-run: $T/w3/s0001/a1\.results\.jsonl: cannot be kept: Input/output error\$" \
+	"a failing fsync of an attempt's results: said"
+ok 'grep -q "fsync.*EIO.*INJECTED" "$T/t3"' "a failing fsync of an attempt's results: the injection was theirs"
+ok '[ ! -e "$T/w3/s0001/a1.results.jsonl" ] && [ ! -e "$T/w3/s0001/a1.results.jsonl.tmp" ] && [ ! -e "$T/w3/s0001/a1.settled.json" ]' \
+	"a failing fsync of an attempt's results: not there, nor what follows, no temporary file"
 run bw-run -d "$T/w3" -i 0.01
 exit_is 0 "run again: exit 0"
 ok '[ "$(jq -r .customId "$T/out" | tr "\n" " ")" = "fr jp haiku sum " ]' "run again: the results"

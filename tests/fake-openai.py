@@ -87,7 +87,9 @@ SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed", "invalid")
 # File content faults: "short" answers 200 with only the first `bytes`
 # bytes; "lie_length" sends the whole body under a Content-Length `bytes`
 # too small; "changed" serves the file's lines in reverse order (another
-# body, another ETag: If-Range then gets the whole of it); "empty"
+# body, another ETag: If-Range then gets the whole of it); "corrupt"
+# serves it with the byte at `at` (default 1) made `byte` (default "x"),
+# the length unchanged; "empty"
 # answers `code` (204) with no body.  Content carries an ETag and honours
 # If-Range.
 # Time faults: "trickle" answers as usual but sends the body `bytes`
@@ -97,7 +99,7 @@ SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed", "invalid")
 # (429 insufficient_quota).
 FAULT_KINDS = ("status", "reset", "cut", "after", "redirect", "slow",
                "bad_id", "no_range", "garbage", "short", "lie_length",
-               "changed", "empty", "trickle", "silent")
+               "changed", "corrupt", "empty", "trickle", "silent")
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 IN_FLIGHT = ("in_progress", "finalizing", "cancelling")  # tokens enqueued
 # the routes GET /__stats counts, always listed
@@ -1318,6 +1320,11 @@ class Handler(BaseHTTPRequestHandler):
                     data = fh.read()
                 if kind == "changed":  # the same lines, in another order
                     data = b"".join(reversed(data.splitlines(True)))
+                if kind == "corrupt":  # one byte other, the same length
+                    at = int(self.fault.get("at", 1))
+                    data = data[:at] + \
+                        self.fault.get("byte", "x").encode()[:1] + \
+                        data[at + 1:]
                 if kind == "short":  # a 200 with only the first bytes
                     return 200, data[:int(self.fault.get("bytes", 100))], \
                         "application/octet-stream", {}

@@ -295,8 +295,6 @@ load_attempt(struct run *r, struct shard *s, struct attempt *a)
 			r->last_end = mtime(&st);
 	}
 	free(p);
-	a->downloaded = exists(p = apath(r, s, a->k, "output.jsonl"));
-	free(p);
 	v = load_json(&ar, p = apath(r, s, a->k, "settled.json"));
 	free(p);
 	if ((a->settled = v.kind != BW_NONE)) {

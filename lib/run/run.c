@@ -164,26 +164,6 @@ ended(struct run *r, struct shard *s, struct attempt *a, struct bw_v b)
 	    s->n, a->k, a->batch, a->status, a->done, a->total, a->failed);
 }
 
-static void
-download(struct run *r, struct shard *s, struct attempt *a)
-{
-	struct bw_arena ar = { 0 };
-	char *dp = apath(r, s, a->k, "done.json");
-	char *p = apath(r, s, a->k, "output.jsonl");
-	char *argv[] = { dp, NULL };
-	struct bw_records rec;
-	struct kept k;
-
-	kept_open(&k, p);
-	bw_records_open(&rec, argv, 1);
-	bw_download(r->api, &rec, load_json(&ar, dp), NULL, &k.o);
-	kept_keep(&k);
-	a->downloaded = 1;
-	bw_arena_free(&ar);
-	free(dp);
-	free(p);
-}
-
 /* --- looking at the batches in flight --- */
 
 static int
@@ -402,9 +382,6 @@ step(struct run *r)
 	for (int i = 0; i < r->ns && !bw_interrupted; i++) {
 		struct shard *s = &r->s[i];
 		struct attempt *a = current(s);
-		if (a && a->ended && !a->downloaded && a->batch[0] &&
-		    strcmp(a->status, "failed"))
-			download(r, s, a);
 		if (a && (a->ended || (r->cancelled && !a->created)))
 			settle(r, s, a);
 	}

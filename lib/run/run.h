@@ -5,8 +5,9 @@
  *
  *   dir.c     the run directory: files kept, settings, the shards and
  *             their attempts read back, the requests prepared
- *   settle.c  an attempt settled: every request's result, what to try
- *             again; the results joined in input order
+ *   settle.c  an attempt settled: its batch's files read as they
+ *             download, every request's result, what to try again; the
+ *             results joined in input order
  *   run.c     the stages, looking by listing, the queue, the modes
  *
  * The run directory is the run's whole memory.  Each decision is a file
@@ -24,9 +25,9 @@
  *   sNNNN/aK.batch.json  the Batch object created (bw-create's output)
  *   sNNNN/aK.limited-T.json  try T, failed with token_limit_exceeded
  *   sNNNN/aK.done.json   the Batch object once ended (bw-poll's output)
- *   sNNNN/aK.output.jsonl its output and error lines (bw-download's)
  *   sNNNN/aK.results.jsonl one result a request (bw-parse's, and what
- *                        bw-run says of requests with no line)
+ *                        bw-run says of requests with no line), made
+ *                        as the batch's files are downloaded
  *   sNNNN/aK.settled.json its requests counted; aK+1.jsonl holds those
  *                        to try again
  *   sNNNN/aK.cancel.json the Batch object after --cancel (bw-cancel's)
@@ -52,7 +53,7 @@ extern const char *const kinds[];
 struct attempt {
 	int k;			/* from 1 */
 	uint64_t requests, bytes, tokens;
-	int uploaded, created, ended, downloaded, settled;
+	int uploaded, created, ended, settled;
 	int tries;		/* tries that met the queue limit */
 	double limited_at;	/* when the last did (wall clock) */
 	char file[260], batch[260];

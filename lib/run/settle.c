@@ -140,59 +140,144 @@ idmap_free(struct idmap *m)
 	free(m->e);
 }
 
-/* Where a request's result is in the unordered results file. */
+/* Where a request's result is among the results as they came. */
 struct got {
 	uint64_t off;
 	uint32_t len;
 	unsigned char has, retry;
 };
 
+enum {
+	LOOSE_MEM = 16 << 20,	/* results as they come kept in memory */
+	LINE_CAP = 64 << 20,	/* the longest line of a batch's file */
+};
+
+/* The batch's files as they come, a line at a time, never kept whole:
+   each line's result made as bw-parse makes it and kept among the
+   results as they come (in memory, in a temporary file past
+   LOOSE_MEM), where the attempt's order finds it. */
 struct settle {
 	struct idmap ids;
 	struct got *got;
-	struct bw_out *out;	/* the results as they come */
-	const char *name;
+	uint64_t requests;
+	struct bw_out loose;	/* the results as they come */
+	uint64_t mark;		/* loose's bytes before this file's */
+	struct bw_out one;	/* one result, being made */
+	struct bw_arena ar;
+	char *part;		/* a line cut between two pieces */
+	size_t pn, pcap;
+	unsigned long lineno;
+	const char *batch;
+	char *name;		/* the file, for messages */
 };
 
-static int
-settle_work(void *state, struct bw_job *j, const char **why)
+static void
+settle_line(struct settle *st, const char *s, size_t n)
 {
 	struct bw_v v;
-	const char *e;
-	size_t col;
+	const char *e, *why, *id;
+	size_t col, idn;
+	long pos;
 
-	(void)state;
-	if (j->blank)
-		return 1;
-	if (!(v = bw_read(j->arena, j->s, j->n, INT_MAX, &e, &col)).kind)
-		return *why = bw_why("invalid JSON at column %zu: %s", col, e),
-		    -1;
-	if (bw_result_write(j->out, v, 0, why) < 0)
-		return -1;
-	j->num = retryable(v);
-	return 0;
+	st->lineno++;
+	if (bw_blank(s, n))
+		return;
+	if (!(v = bw_read(&st->ar, s, n, INT_MAX, &e, &col)).kind)
+		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "invalid "
+		    "JSON at column %zu: %s", col, e);
+	st->one.n = 0;
+	if (bw_result_write(&st->one, v, 0, &why) < 0)
+		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "%s", why);
+	if (!(id = id_of(st->one.buf, st->one.n, "{\"customId\":", &idn)))
+		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "a result "
+		    "without a custom_id");
+	/* one the batch did not hold, or a second answer: the first
+	   answer to a request of the batch stands */
+	if ((pos = idmap_get(&st->ids, id, idn, -1)) >= 0 &&
+	    !st->got[pos].has) {
+		st->got[pos] = (struct got){ st->loose.total,
+			(uint32_t)st->one.n, 1, (unsigned char)retryable(v) };
+		bw_out_write(&st->loose, st->one.buf, st->one.n);
+		if (st->loose.fd < 0 && st->loose.n > LOOSE_MEM) {
+			/* on to a file, with a small buffer */
+			struct bw_out o;
+			bw_out_open(&o, bw_tmpfd("results"), "temporary file",
+			    0);
+			bw_out_write(&o, st->loose.buf, st->loose.n);
+			bw_out_discard(&st->loose);
+			st->loose = o;
+		}
+	}
+	bw_arena_reset(&st->ar);
 }
 
 static void
-settle_take(void *arg, struct bw_job *j, const char *name)
+settle_begin(void *arg, const char *file)
 {
 	struct settle *st = arg;
-	size_t n;
-	const char *id = id_of(j->outp, j->outn, "{\"customId\":", &n);
-	long pos;
 
-	if (!id)
-		bw_die_line(name, j->lineno, BW_EX_PROTOCOL, "a result without "
-		    "a custom_id");
-	/* one the batch did not hold, or a second answer: the first
-	   answer to a request of the batch stands */
-	if ((pos = idmap_get(&st->ids, id, n, -1)) < 0 || st->got[pos].has)
-		return;
-	st->got[pos].off = st->out->total;
-	st->got[pos].len = (uint32_t)j->outn;
-	st->got[pos].has = 1;
-	st->got[pos].retry = (unsigned char)j->num;
-	bw_out_write(st->out, j->outp, j->outn);
+	free(st->name);
+	st->name = fmt("batch %s's file %s", st->batch, file);
+	st->lineno = 0;
+	st->pn = 0;
+	st->mark = st->loose.total;
+}
+
+static void
+settle_write(void *arg, const char *p, size_t n)
+{
+	struct settle *st = arg;
+	const char *nl;
+
+	while (n > 0) {
+		size_t k = (nl = memchr(p, '\n', n)) ? (size_t)(nl - p) : n;
+		if (st->pn + k > LINE_CAP)
+			bw_die_line(st->name, st->lineno + 1, BW_EX_PROTOCOL,
+			    "longer than the limit of %d bytes", LINE_CAP);
+		if (!nl || st->pn) {
+			if (st->pn + k > st->pcap) {
+				st->pcap = st->pn + k > 2 * st->pcap ?
+				    st->pn + k : 2 * st->pcap;
+				if (!(st->part = realloc(st->part, st->pcap)))
+					bw_die(BW_EX_IOERR, "out of memory");
+			}
+			memcpy(st->part + st->pn, p, k);
+			st->pn += k;
+		}
+		if (!nl)
+			return;
+		if (st->pn) {
+			settle_line(st, st->part, st->pn);
+			st->pn = 0;
+		} else {
+			settle_line(st, p, k);
+		}
+		p += k + 1;
+		n -= k + 1;
+	}
+}
+
+/* The file starts over: the results it gave go. */
+static void
+settle_again(void *arg)
+{
+	struct settle *st = arg;
+
+	for (uint64_t i = 0; i < st->requests; i++)
+		if (st->got[i].has && st->got[i].off >= st->mark)
+			st->got[i].has = 0;
+	if (st->loose.fd >= 0) {
+		bw_out_flush(&st->loose);
+		if (ftruncate(st->loose.fd, (off_t)st->mark) < 0 ||
+		    lseek(st->loose.fd, (off_t)st->mark, SEEK_SET) < 0)
+			bw_die(BW_EX_IOERR, "temporary file: %s",
+			    strerror(errno));
+	} else {
+		st->loose.n = (size_t)st->mark;
+	}
+	st->loose.total = st->mark;
+	st->lineno = 0;
+	st->pn = 0;
 }
 
 /* What a request without a line in the batch's files gets: the batch's
@@ -226,11 +311,11 @@ batch_error(struct bw_v b, unsigned long k)
 	return first;
 }
 
-/* Reads lines of a file at offsets, through a window that makes the
-   usual case (results come about in order) a few large reads. */
+/* The results as they came, read back at offsets: from memory, or from
+   their file through a window that makes the usual case (results come
+   about in order) a few large reads. */
 struct window {
-	int fd;
-	const char *name;
+	const struct bw_out *src;
 	char *buf;
 	size_t cap, len;
 	uint64_t start;
@@ -243,6 +328,8 @@ window_get(struct window *w, uint64_t off, size_t len)
 	size_t want;
 	ssize_t got;
 
+	if (w->src->fd < 0)
+		return w->src->buf + off;
 	if (off >= w->start && off + len <= w->start + w->len) {
 		w->hits++;
 		return w->buf + (off - w->start);
@@ -253,10 +340,10 @@ window_get(struct window *w, uint64_t off, size_t len)
 	if (want > w->cap && !(w->buf = realloc(w->buf, w->cap = want)))
 		bw_die(BW_EX_IOERR, "out of memory");
 	do
-		got = pread(w->fd, w->buf, want, (off_t)off);
+		got = pread(w->src->fd, w->buf, want, (off_t)off);
 	while (got < 0 && errno == EINTR);
 	if (got < (ssize_t)len)
-		bw_die(BW_EX_IOERR, "%s: cannot be read back: %s", w->name,
+		bw_die(BW_EX_IOERR, "temporary file: cannot be read back: %s",
 		    got < 0 ? strerror(errno) : "cut short");
 	w->start = off;
 	w->len = (size_t)got;
@@ -264,9 +351,6 @@ window_get(struct window *w, uint64_t off, size_t len)
 	return w->buf;
 }
 
-/* Settles attempt a: every request's result, in the attempt's order,
-   to aK.results.jsonl; the requests a retry may fix to aK+1.jsonl (if
-   attempts are left); the counts to aK.settled.json. */
 /* The id on line k of an attempt's ids file ("..." as its batch line
    has it), without the quotes; dies on a line bw-run did not write. */
 static const char *
@@ -312,17 +396,21 @@ line_at(struct lines_at *la, long pos, const char *id, size_t idn,
 		    "request its ids file names: the run directory is damaged");
 }
 
+/* Settles attempt a: every request's result, in the attempt's order,
+   to aK.results.jsonl; the requests a retry may fix to aK+1.jsonl (if
+   attempts are left); the counts to aK.settled.json.  The batch's
+   files are read as they are downloaded, and never kept: a run cut
+   short before the attempt is settled downloads them again. */
 void
 settle(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_arena ar = { 0 };
-	char *ip = apath(r, s, a->k, "ids"), *rp, *np;
-	char *op = apath(r, s, a->k, "output.jsonl"), *nip;
+	char *ip = apath(r, s, a->k, "ids"), *rp, *np, *nip;
 	struct bw_v done = bw_of(BW_NONE);
 	struct kept out, next, nextids;
-	struct bw_out loose;
-	struct settle st = { .out = &loose };
-	struct window w = { .fd = -1, .name = "results" };
+	struct settle st = { .requests = a->requests, .batch = a->batch };
+	struct bw_sink to = { settle_begin, settle_write, settle_again, &st };
+	struct window w = { .src = &st.loose };
 	struct lines_at la = { 0 };
 	struct bw_lines l;
 	const char *line;
@@ -332,12 +420,6 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	int failed = 0, last = a->k >= r->o->attempts;
 
 	la.path = apath(r, s, a->k, "jsonl");
-	if (a->ended) {
-		char *dp = apath(r, s, a->k, "done.json");
-		done = load_json(&ar, dp);
-		free(dp);
-		failed = !a->downloaded;	/* a batch with no files */
-	}
 	/* the attempt's requests, in order */
 	idmap_init(&st.ids, a->requests);
 	if (!(st.got = calloc(a->requests + 1, sizeof *st.got)))
@@ -355,19 +437,27 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	if ((uint64_t)pos != a->requests)
 		bw_die(BW_EX_IOERR, "%s: fewer ids than the attempt's requests: "
 		    "the run directory is damaged", ip);
-	/* its results, as they come, to a temporary file */
-	w.fd = bw_tmpfd("results");
-	bw_out_open(&loose, w.fd, "temporary file", 0);
-	if (a->downloaded) {
-		struct bw_par_ops ops = { NULL, settle_work, settle_take, NULL,
-			NULL, &st, 0 };
-		struct bw_par *par = bw_par_new(&ops, bw_par_threads());
-		bw_lines_open(&l, op, 64 << 20);
-		bw_par_lines(par, &l);
-		bw_lines_close(&l);
-		bw_par_free(par);
+	/* its results, as its files come */
+	bw_out_open(&st.loose, -1, "results", 0);
+	bw_out_open(&st.one, -1, "result", 0);
+	if (a->ended) {
+		char *dp = apath(r, s, a->k, "done.json");
+		done = load_json(&ar, dp);
+		/* a failed batch has no files: its error is every request's */
+		if (!(failed = !a->batch[0] || !strcmp(a->status, "failed"))) {
+			char *argv[] = { dp, NULL };
+			struct bw_records rec;
+			bw_records_open(&rec, argv, 1);
+			bw_download(r->api, &rec, done, NULL, &to);
+		}
+		free(dp);
 	}
-	bw_out_commit(&loose);
+	bw_out_discard(&st.one);
+	bw_arena_free(&st.ar);
+	free(st.part);
+	free(st.name);
+	if (st.loose.fd >= 0)
+		bw_out_flush(&st.loose);
 	/* then in order, with what the requests without a line get */
 	kept_open(&out, rp = apath(r, s, a->k, "results.jsonl"));
 	memset(a->count, 0, sizeof a->count);
@@ -433,7 +523,9 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		a->retry++;
 	}
 	bw_lines_close(&l);
-	close(w.fd);
+	if (st.loose.fd >= 0)
+		close(st.loose.fd);
+	bw_out_discard(&st.loose);
 	free(w.buf);
 	idmap_free(&st.ids);
 	free(st.got);
@@ -478,7 +570,6 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	free(ip);
 	free(la.path);
 	free(nip);
-	free(op);
 	free(rp);
 	free(np);
 }
