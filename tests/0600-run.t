@@ -23,9 +23,9 @@ ok '[ "$(jq -r "keys_unsorted | last" "$T/out" | sort -u)" = attempts ]' \
 ok 'cmp -s "$T/out" "$T/w1/results.jsonl"' "a whole run: stdout is DIR/results.jsonl"
 ok '[ "$(holds "$T/w1" | tr "\n" " ")" = "lock results.jsonl s0001 settings.json shards.jsonl " ]' \
 	"a whole run: the run directory's files"
-ok '[ "$(holds "$T/w1/s0001" | tr "\n" " ")" = "a1.batch.json a1.create.json a1.done.json a1.file.json a1.ids a1.jsonl a1.results.jsonl a1.settled.json a1.upload.json " ]' \
-	"a whole run: every stage's file of the attempt, and not the batch's output"
-ok '(for f in jsonl ids upload.json file.json create.json batch.json done.json results.jsonl settled.json; do [ -s "$T/w1/s0001/a1.$f" ] || exit 1; done)' \
+ok '[ "$(holds "$T/w1/s0001" | tr "\n" " ")" = "a1.batch.json a1.create.json a1.done.json a1.file.json a1.ids a1.jsonl a1.output.jsonl a1.results.jsonl a1.settled.json a1.upload.json " ]' \
+	"a whole run: every stage's file of the attempt"
+ok '(for f in jsonl ids upload.json file.json create.json batch.json done.json output.jsonl results.jsonl settled.json; do [ -s "$T/w1/s0001/a1.$f" ] || exit 1; done)' \
 	"a whole run: none of them empty"
 ok '[ "$(jq -c . "$T/w1/s0001/a1.settled.json")" = "{\"succeeded\":4,\"errored\":0,\"expired\":0,\"canceled\":0,\"retry\":0}" ]' \
 	"a whole run: settled.json counts the four"

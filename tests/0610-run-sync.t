@@ -23,7 +23,7 @@ exit_is 0 "a whole run under strace: exit 0"
 sed -n -e 's/^[0-9]*  *fsync([0-9]*<\(.*\)>) *= 0$/fsync \1/p' \
 	-e 's/^[0-9]*  *rename("\(.*\)", "\(.*\)") *= 0$/rename \1 \2/p' "$T/trace" |
 	grep -v "^rename $T/w/prepare/[^ ]* $T/w/prepare/" >"$T/calls"
-ok '[ "$(grep -c "^rename " "$T/calls")" -eq 12 ]' "the twelve renames of a one-shard run seen ($(grep -c "^rename " "$T/calls"))"
+ok '[ "$(grep -c "^rename " "$T/calls")" -eq 13 ]' "the thirteen renames of a one-shard run seen ($(grep -c "^rename " "$T/calls"))"
 # each rename: the fsync of what is renamed just before, the fsync of
 # the directory it goes to just after
 awk '
@@ -42,7 +42,7 @@ ok '[ "$(grep -c "^rename .*\.tmp " "$T/calls")" -eq "$(grep -c "^rename " "$T/c
 	"every record but the shard's input and its ids made as NAME.tmp"
 ok 'grep -qx "fsync $T" "$T/calls"' "the run directory itself synced in its parent"
 for f in settings.json shards.jsonl results.jsonl s0001/a1.jsonl s0001/a1.ids s0001/a1.upload.json s0001/a1.file.json \
-	s0001/a1.create.json s0001/a1.batch.json s0001/a1.done.json \
+	s0001/a1.create.json s0001/a1.batch.json s0001/a1.done.json s0001/a1.output.jsonl \
 	s0001/a1.results.jsonl s0001/a1.settled.json; do
 	grep -q "^rename [^ ]* $T/w/$f$" "$T/calls" || echo "$f" >>"$T/unkept"
 done

@@ -1,6 +1,7 @@
 #!/bin/sh
-# bw-run reads a batch's output and error files as they are downloaded
-# and never keeps them: results come in any order, beyond what it holds
+# bw-run reads a batch's output and error files as they are downloaded,
+# and keeps them as they came (aK.output.jsonl, written past the page
+# cache where it can): results come in any order, beyond what it holds
 # in memory; a transfer cut short resumes, and one that starts over is
 # not counted twice; a file that is not result lines stops the run with
 # nothing settled, and the next run downloads it again and nothing else.
@@ -30,7 +31,20 @@ jq -r .customId "$T/out" >"$T/got"
 ok 'cmp -s "$T/want" "$T/got"' "12,000 results in reverse order: every request once, in input order"
 ok '[ "$(jq -r "select(.status != \"succeeded\" or .attempts != 1 or .text != \"ok \" + .customId) | .customId" "$T/out" | wc -l)" -eq 0 ]' \
 	"12,000 results in reverse order: each its own answer"
-ok '[ ! -e "$T/w1/s0001/a1.output.jsonl" ]' "12,000 results in reverse order: the output file not kept"
+bw-download <"$T/w1/s0001/a1.done.json" >"$T/raw" 2>/dev/null
+ok '[ "$(wc -c <"$T/raw")" -gt 20000000 ] && tac "$T/raw" | cmp -s - "$T/w1/s0001/a1.output.jsonl"' \
+	"12,000 results in reverse order: aK.output.jsonl holds the file byte for byte, as served"
+
+# --- the same, cut after 3 MB and the resume answered with the whole
+# file: the kept copy starts over too
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":3000000},{"path":"/content$","kind":"no_range","times":5}]}'
+run bw-run -d "$T/w5" -m gpt-4o-mini -q -i 0.01 --max-requests 50000 "$T/big.jsonl"
+exit_is 0 "12,000 results, a download that starts over after 3 MB: exit 0"
+ok '[ "$(jq -r .customId "$T/w5/results.jsonl" | cmp -s - "$T/want" && jq -c "[.status, .attempts]" "$T/w5/results.jsonl" | sort -u)" = "[\"succeeded\",1]" ]' \
+	"12,000 results, a download that starts over after 3 MB: every request once, in input order"
+bw-download <"$T/w5/s0001/a1.done.json" >"$T/raw" 2>/dev/null
+ok 'cmp -s "$T/raw" "$T/w5/s0001/a1.output.jsonl"' \
+	"12,000 results, a download that starts over after 3 MB: aK.output.jsonl holds the file once"
 
 # --- a download cut short, resumed: every result once
 fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":700,"times":2}]}'
@@ -54,6 +68,9 @@ haiku succeeded 1
 sum succeeded 1" "a download that starts over: every result once, in input order"
 ok '[ "$(jq -c . "$T/w3/s0001/a1.settled.json")" = "{\"succeeded\":2,\"errored\":0,\"expired\":0,\"canceled\":0,\"retry\":0}" ]' \
 	"a download that starts over: the shard counts its two"
+bw-download <"$T/w3/s0001/a1.done.json" >"$T/raw" 2>/dev/null
+ok 'cmp -s "$T/raw" "$T/w3/s0001/a1.output.jsonl"' \
+	"a download that starts over: aK.output.jsonl holds the file once"
 
 # --- an output file that is not result lines: 76, named, nothing
 # settled; the next run downloads it again and sends nothing else

@@ -25,6 +25,8 @@
  *   sNNNN/aK.batch.json  the Batch object created (bw-create's output)
  *   sNNNN/aK.limited-T.json  try T, failed with token_limit_exceeded
  *   sNNNN/aK.done.json   the Batch object once ended (bw-poll's output)
+ *   sNNNN/aK.output.jsonl its output and error lines, as they came
+ *                        (bw-download's): kept, never read back
  *   sNNNN/aK.results.jsonl one result a request (bw-parse's, and what
  *                        bw-run says of requests with no line), made
  *                        as the batch's files are downloaded
