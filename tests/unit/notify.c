@@ -1,7 +1,8 @@
 /* Unit tests: where a notification may go, and its signature.
 
    Run with arguments it is the driver of tests/0530-notify.t instead:
-       notify send [--http] [--private] [--timeout S] URL ID TIMESTAMP
+       notify send [--http] [--private] [--timeout S] [--cacert FILE]
+           URL ID TIMESTAMP
    sends stdin with bw_notify_send, the secret from NOTIFY_SECRET
    (whsec_... or raw), and exits 0, or 1 with the reason on stderr. */
 #include <stdarg.h>
@@ -183,13 +184,15 @@ send_main(int argc, char **argv)
 			n.flags |= BW_NOTIFY_PRIVATE;
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
 			n.timeout = bw_parse_seconds("--timeout", argv[++i]);
+		else if (!strcmp(argv[i], "--cacert") && i + 1 < argc)
+			n.cacert = argv[++i];
 		else
-			bw_usage("send [--http] [--private] [--timeout S] URL "
-			    "ID TIMESTAMP <body");
+			bw_usage("send [--http] [--private] [--timeout S] "
+			    "[--cacert FILE] URL ID TIMESTAMP <body");
 	}
 	if (argc - i != 3 || !secret)
-		bw_usage("send [--http] [--private] [--timeout S] URL ID "
-		    "TIMESTAMP <body (NOTIFY_SECRET set)");
+		bw_usage("send [--http] [--private] [--timeout S] [--cacert "
+		    "FILE] URL ID TIMESTAMP <body (NOTIFY_SECRET set)");
 	while ((r = read(0, body + len, sizeof body - len)) > 0)
 		len += r;
 	bw_webhook_key(&w, secret);
