@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -90,7 +91,6 @@ sockaddr_kind(const struct sockaddr *sa, char ip[INET6_ADDRSTRLEN])
 struct url {
 	char host[256];		/* as written, brackets and all */
 	char where[300];	/* host[:port], for messages */
-	int literal;		/* the host is an address */
 };
 
 /* 1 if the last label of the name (bar an empty one after a final
@@ -176,7 +176,7 @@ parse(const char *s, int flags, struct url *u, const char **why)
 	if (hn == 0)
 		return *why = "the URL has no host", -1;
 	if (hn >= sizeof u->host)
-		return *why = "the URL's host is longer than 253 bytes", -1;
+		return *why = "the URL's host is too long", -1;
 	if (port) {
 		long v = 0;
 		if (*port != ':' || port + 1 == end || end - port > 6)
@@ -204,20 +204,19 @@ parse(const char *s, int flags, struct url *u, const char **why)
 	return 0;
 }
 
-int
-bw_notify_check(const char *url, int flags, const char **why)
+/* Parses url into u and checks it; 0, or -1 and *why. */
+static int
+check(const char *url, int flags, struct url *u, const char **why)
 {
-	struct url u;
 	unsigned char a[16];
 	const char *kind = NULL;
 
-	if (parse(url, flags, &u, why) < 0)
+	if (parse(url, flags, u, why) < 0)
 		return -1;
-	u.literal = 1;
-	if (u.host[0] == '[') {
+	if (u->host[0] == '[') {
 		char in[256];
-		snprintf(in, sizeof in, "%.*s", (int)strlen(u.host) - 2,
-		    u.host + 1);
+		snprintf(in, sizeof in, "%.*s", (int)strlen(u->host) - 2,
+		    u->host + 1);
 		if (strchr(in, '%'))
 			return *why = "the URL's host is an IPv6 address with "
 			    "a zone", -1;
@@ -225,21 +224,27 @@ bw_notify_check(const char *url, int flags, const char **why)
 			return *why = "the URL's host is not an IPv6 address "
 			    "between its [ ]", -1;
 		kind = v6_kind(a);
-	} else if (dotted_quad(u.host, a)) {
+	} else if (dotted_quad(u->host, a)) {
 		kind = v4_kind(a);
-	} else if (ends_in_number(u.host, strlen(u.host))) {
+	} else if (ends_in_number(u->host, strlen(u->host))) {
 		/* 2130706433, 0x7f.1, 0177.0.0.1, 127.1: what a parser
 		   makes of them varies, and they are seldom honest */
 		if (!(flags & BW_NOTIFY_PRIVATE))
 			return *why = bw_why("the URL's host %s is an IPv4 "
-			    "address spelled oddly (write a.b.c.d)", u.host), -1;
-	} else {
-		u.literal = 0;		/* a name: checked once resolved */
-	}
+			    "address spelled oddly (write a.b.c.d)", u->host), -1;
+	}	/* else a name: its addresses are checked as they are used */
 	if (kind && !(flags & BW_NOTIFY_PRIVATE))
-		return *why = bw_why("the URL's host %s is %s", u.host, kind),
+		return *why = bw_why("the URL's host %s is %s", u->host, kind),
 		    -1;
 	return 0;
+}
+
+int
+bw_notify_check(const char *url, int flags, const char **why)
+{
+	struct url u;
+
+	return check(url, flags, &u, why);
 }
 
 /* --- sending --- */
@@ -316,8 +321,7 @@ bw_notify_send(const struct bw_notify *n, const char *msg_id,
 	CURLcode cc;
 	CURL *curl;
 
-	if (bw_notify_check(n->url, n->flags, why) < 0 ||
-	    parse(n->url, n->flags, &u, why) < 0)
+	if (check(n->url, n->flags, &u, why) < 0)
 		return -1;
 	if (!bw_id_valid(msg_id, strlen(msg_id)))
 		return *why = "the message id is not [A-Za-z0-9_-]{1,256}", -1;
