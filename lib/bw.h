@@ -753,6 +753,13 @@ void bw_webhook_wipe(struct bw_webhook *w);
    the timestamp is within the tolerance of now; else why not. */
 const char *bw_webhook_verify(const struct bw_webhook *w, const char *body,
 			      size_t n);
+/* A signature header's value for body: "v1," and the base64 of the
+   HMAC-SHA256 of "id.ts.body" under key (what bw_webhook_verify
+   checks), NUL-terminated in out. */
+#define BW_SIG_MAX 48
+void bw_webhook_sign(const unsigned char *key, size_t keylen, const char *id,
+		     const char *ts, const char *body, size_t n,
+		     char out[BW_SIG_MAX]);
 
 struct bw_webhook_opts {
 	const char *id, *timestamp, *signature;	/* else the CGI variables */
@@ -766,6 +773,59 @@ struct bw_webhook_opts {
    500).  Returns 0; dies 1 when it does not verify (or was seen
    already), 65 on a bad body, 77 without a secret. */
 int bw_webhook_run(const struct bw_webhook_opts *opt);
+
+/* --- notifications (notify.c) --- */
+
+/* A notification is a Standard Webhooks delivery, as bw-webhook
+   verifies it: a POST of a JSON body with webhook-id,
+   webhook-timestamp (whole seconds) and webhook-signature ("v1," and
+   the base64 HMAC-SHA256 of "id.timestamp.body", bw_webhook_sign).
+   Where it may go is checked twice, since a URL names a server a
+   notification must not reach as easily as any other:
+   - the URL, up front (bw_notify_check): https, no user name or
+     password, a host that is a name, a dotted quad or a bracketed IPv6
+     address; an address that is not public (loopback, private: RFC
+     1918, 100.64/10, fc00::/7; link-local: 169.254/16, fe80::/10;
+     site-local, unspecified, multicast, reserved, broadcast; any of
+     those IPv4-mapped, -compatible, -translated or in NAT64's
+     64:ff9b::/96) is refused, and so is a number that some parser
+     would read as an IPv4 address (2130706433, 0x7f.1, 0177.0.0.1,
+     127.1);
+   - every address libcurl connects to (CURLOPT_OPENSOCKETFUNCTION:
+     the socket is refused before it exists), so that a name that
+     resolves to such an address, now or after a check (DNS
+     rebinding), reaches nothing.
+   No proxy is used (it would connect for us, to an address we never
+   see), no redirect followed, no connection reused.  BW_NOTIFY_HTTP
+   lets http:// through, BW_NOTIFY_PRIVATE addresses that are not
+   public and odd spellings (for a receiver on the same machine or
+   network, and for tests). */
+enum { BW_NOTIFY_HTTP = 1, BW_NOTIFY_PRIVATE = 2 };
+
+struct bw_notify {
+	const char *url;		/* borrowed */
+	int flags;			/* BW_NOTIFY_ */
+	const unsigned char *key;	/* borrowed: bw_webhook_key's */
+	size_t keylen;
+	double timeout;			/* seconds for it all; 0: 30 */
+	const char *cacert;		/* NULL: the system's CAs */
+};
+/* 0 if a notification may be sent to url, as far as the URL says;
+   else -1 and *why (one line: the host at most, never the path or
+   query, which may hold a token). */
+int bw_notify_check(const char *url, int flags, const char **why);
+/* POSTs body (len bytes) to n->url signed with n->key as message
+   msg_id ([A-Za-z0-9_-]) at timestamp (seconds since the epoch).
+   Returns 0 on a 2xx answer; -1 otherwise, *why naming the host (and
+   port) and what happened: "HOST: answered HTTP 500", "HOST: refused:
+   127.0.0.1 is a loopback address", "HOST: no answer within 30 s",
+   "HOST: interrupted" (SIGINT or SIGTERM: within a second), or the
+   URL's fault as bw_notify_check says.  A redirect is an answer that
+   is not a 2xx.  Nothing is retried here: the caller tries again
+   later.  Dies (74) only when libcurl cannot start. */
+int bw_notify_send(const struct bw_notify *n, const char *msg_id,
+		   double timestamp, const char *body, size_t len,
+		   const char **why);
 
 /* --- writing a batch input file (build.c) --- */
 

@@ -125,11 +125,41 @@ digits_only(const char *s)
 	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 19;
 }
 
-const char *
-bw_webhook_verify(const struct bw_webhook *w, const char *body, size_t n)
+/* HMAC-SHA256 of "id.timestamp.body" under key, into mac. */
+static void
+mac_of(const unsigned char *key, size_t keylen, const char *id,
+    const char *ts, const char *body, size_t n, unsigned char mac[32])
 {
 	br_hmac_key_context kc;
 	br_hmac_context hc;
+
+	br_hmac_key_init(&kc, &br_sha256_vtable, key, keylen);
+	br_hmac_init(&hc, &kc, 0);
+	br_hmac_update(&hc, id, strlen(id));
+	br_hmac_update(&hc, ".", 1);
+	br_hmac_update(&hc, ts, strlen(ts));
+	br_hmac_update(&hc, ".", 1);
+	br_hmac_update(&hc, body, n);
+	br_hmac_out(&hc, mac);
+	memset(&kc, 0, sizeof kc);
+	memset(&hc, 0, sizeof hc);
+}
+
+void
+bw_webhook_sign(const unsigned char *key, size_t keylen, const char *id,
+    const char *ts, const char *body, size_t n, char out[BW_SIG_MAX])
+{
+	unsigned char mac[32];
+
+	mac_of(key, keylen, id, ts, body, n, mac);
+	memcpy(out, "v1,", 3);
+	bw_base64_encode(mac, sizeof mac, out + 3);
+	memset(mac, 0, sizeof mac);
+}
+
+const char *
+bw_webhook_verify(const struct bw_webhook *w, const char *body, size_t n)
+{
 	unsigned char mac[32], sig[64];
 	const char *p;
 	long long ts;
@@ -149,15 +179,7 @@ bw_webhook_verify(const struct bw_webhook *w, const char *body, size_t n)
 	if (ts > w->now + w->tolerance)
 		return "webhook-timestamp is in the future";
 
-	br_hmac_key_init(&kc, &br_sha256_vtable, w->key, w->keylen);
-	br_hmac_init(&hc, &kc, 0);
-	br_hmac_update(&hc, w->id, strlen(w->id));
-	br_hmac_update(&hc, ".", 1);
-	br_hmac_update(&hc, w->timestamp, strlen(w->timestamp));
-	br_hmac_update(&hc, ".", 1);
-	br_hmac_update(&hc, body, n);
-	br_hmac_out(&hc, mac);
-	memset(&kc, 0, sizeof kc);
+	mac_of(w->key, w->keylen, w->id, w->timestamp, body, n, mac);
 
 	/* "v1,<base64> v1,<base64> ...": any may match */
 	for (p = w->signature; *p;) {
