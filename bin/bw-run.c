@@ -11,7 +11,9 @@
  * finished with some that failed for good, 75 while work remains
  * (--once, -t).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +23,12 @@ static const char synopsis[] =
     "-d dir [-m model] [-e chat|responses|completions] [-D json]\n"
     "       [-i seconds] [-t seconds] [-q] [--once] [--attempts n]\n"
     "       [--max-requests n] [--max-file bytes] [--max-enqueued-tokens n]\n"
+    "       [--exec command] [--notify url --notify-secret-file file\n"
+    "       [--notify-allow-http] [--notify-allow-private]]\n"
     "       [--dry-run | --status | --cancel] " BW_API_SYNOPSIS "\n"
-    "       [requests.jsonl]";
+    "       [requests.jsonl]\n"
+    "       bw-run --spool spool --once [--wake] [-i seconds] [-t seconds]\n"
+    "       [api options] [record ...]";
 
 static uint64_t
 count(const char *flag, const char *s)
@@ -35,7 +41,8 @@ count(const char *flag, const char *s)
 }
 
 enum { O_ONCE = BW_OPT_FIRST_FREE, O_ATTEMPTS, O_MAXREQ, O_MAXFILE,
-	O_MAXTOK, O_DRY, O_STATUS, O_CANCEL };
+	O_MAXTOK, O_DRY, O_STATUS, O_CANCEL, O_EXEC, O_NOTIFY, O_NSECRET,
+	O_NHTTP, O_NPRIVATE, O_SPOOL, O_WAKE };
 
 int
 main(int argc, char *argv[])
@@ -57,6 +64,13 @@ main(int argc, char *argv[])
 		{ "dry-run", no_argument, 0, O_DRY },
 		{ "status", no_argument, 0, O_STATUS },
 		{ "cancel", no_argument, 0, O_CANCEL },
+		{ "exec", required_argument, 0, O_EXEC },
+		{ "notify", required_argument, 0, O_NOTIFY },
+		{ "notify-secret-file", required_argument, 0, O_NSECRET },
+		{ "notify-allow-http", no_argument, 0, O_NHTTP },
+		{ "notify-allow-private", no_argument, 0, O_NPRIVATE },
+		{ "spool", required_argument, 0, O_SPOOL },
+		{ "wake", no_argument, 0, O_WAKE },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
@@ -107,6 +121,23 @@ main(int argc, char *argv[])
 		case O_DRY: o.dry_run = 1; break;
 		case O_STATUS: o.status = 1; break;
 		case O_CANCEL: o.cancel = 1; break;
+		case O_EXEC:
+			if (!*optarg)
+				bw_die(BW_EX_USAGE, "--exec: an empty command");
+			o.exec = optarg;
+			break;
+		case O_NOTIFY: o.notify = optarg; break;
+		case O_NSECRET:
+			/* kept with the run by its full name: the next step may
+			   start elsewhere (cron) */
+			if (!(o.notify_secret_file = realpath(optarg, NULL)))
+				bw_die(BW_EX_USAGE, "--notify-secret-file: %s: %s",
+				    optarg, strerror(errno));
+			break;
+		case O_NHTTP: o.notify_flags |= BW_NOTIFY_HTTP; break;
+		case O_NPRIVATE: o.notify_flags |= BW_NOTIFY_PRIVATE; break;
+		case O_SPOOL: o.spool = optarg; break;
+		case O_WAKE: o.wake = 1; break;
 		case 'h':
 			bw_help(synopsis,
 			    "  -d, --dir DIR           the run directory: everything "
@@ -140,6 +171,24 @@ main(int argc, char *argv[])
 			    "in DIR\n"
 			    "      --cancel            cancel every batch of the run; "
 			    "create no more\n"
+			    "      --exec CMD          when the run finishes, run CMD "
+			    "(sh) with the results\n"
+			    "                          on its stdin, until it exits 0\n"
+			    "      --notify URL        when the run finishes, POST a "
+			    "signed event to URL\n"
+			    "                          (https, a public address), "
+			    "until a 2xx answer\n"
+			    "      --notify-secret-file FILE\n"
+			    "                          the secret that signs it "
+			    "(whsec_...)\n"
+			    "      --notify-allow-http, --notify-allow-private\n"
+			    "                          let --notify use http, or a "
+			    "private address\n"
+			    "      --spool SPOOL       with --once: one step of every "
+			    "run in SPOOL (cron)\n"
+			    "      --wake              with --spool: only the runs of "
+			    "the batches that the\n"
+			    "                          records (events, ids) name\n"
 			    BW_API_HELP
 			    BW_HELP_TAIL);
 			break;
@@ -151,8 +200,15 @@ main(int argc, char *argv[])
 	modes = o.dry_run + o.status + o.cancel;
 	if (modes > 1)
 		bw_die(BW_EX_USAGE, "--dry-run, --status and --cancel go alone");
-	if (!o.dir && !o.dry_run)
+	if (!o.dir && !o.dry_run && !o.spool)
 		bw_usage(synopsis);
+	if (o.wake && !o.spool)
+		bw_die(BW_EX_USAGE, "--wake: wakes runs of a --spool");
+	if (o.notify_flags && !o.notify)
+		bw_die(BW_EX_USAGE, "--notify-allow-http and "
+		    "--notify-allow-private go with --notify");
+	if (o.notify_secret_file && !o.notify)
+		bw_die(BW_EX_USAGE, "--notify-secret-file goes with --notify");
 	if ((o.status || o.cancel) && optind < argc)
 		bw_die(BW_EX_USAGE, "%s: no requests are read with %s",
 		    argv[optind], o.status ? "--status" : "--cancel");

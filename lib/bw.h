@@ -876,6 +876,15 @@ struct bw_run_opts {
 	uint64_t max_requests, max_file, max_tokens;	/* 0: not given */
 	double interval, timeout;	/* seconds; timeout 0: none */
 	int once, quiet, dry_run, status, cancel;
+	/* when the run finishes (NULL: not given) */
+	const char *exec;		/* a command, for /bin/sh */
+	const char *notify;		/* a URL */
+	const char *notify_secret_file;
+	int notify_flags;		/* BW_NOTIFY_ */
+	/* a spool of runs instead of one (dir NULL): one step of each,
+	   or with wake only of those the records name */
+	const char *spool;
+	int wake;
 };
 
 /* bw-run: the requests of files (stdin when nfiles is 0; read only by

@@ -155,6 +155,24 @@ num(struct bw_v v, const char *key)
 
 /* --- settings --- */
 
+/* --notify's settings, as kept (the secret's file, never the secret) */
+static struct bw_v
+notify_of(struct bw_arena *ar, const struct bw_run_opts *o)
+{
+	struct bw_v n = bw_of(BW_OBJ);
+
+	if (!o->notify)
+		return bw_of(BW_NULL);
+	n = bw_set(ar, n, "url", bw_strf(ar, "%s", o->notify));
+	n = bw_set(ar, n, "secretFile", bw_strf(ar, "%s",
+	    o->notify_secret_file));
+	n = bw_set(ar, n, "allowHttp", bw_of(o->notify_flags &
+	    BW_NOTIFY_HTTP ? BW_TRUE : BW_FALSE));
+	n = bw_set(ar, n, "allowPrivate", bw_of(o->notify_flags &
+	    BW_NOTIFY_PRIVATE ? BW_TRUE : BW_FALSE));
+	return n;
+}
+
 struct bw_v
 settings_of(struct bw_arena *ar, const struct bw_run_opts *o,
     const char *token, const char *hash)
@@ -173,6 +191,9 @@ settings_of(struct bw_arena *ar, const struct bw_run_opts *o,
 	s = bw_set(ar, s, "maxFile", bw_num((double)o->max_file));
 	s = bw_set(ar, s, "maxEnqueuedTokens", o->max_tokens ?
 	    bw_num((double)o->max_tokens) : bw_of(BW_NULL));
+	s = bw_set(ar, s, "exec", o->exec ? bw_strf(ar, "%s", o->exec) :
+	    bw_of(BW_NULL));
+	s = bw_set(ar, s, "notify", notify_of(ar, o));
 	s = bw_set(ar, s, "input", bw_str(ar, hash, strlen(hash)));
 	s = bw_set(ar, s, "token", bw_str(ar, token, strlen(token)));
 	return s;
@@ -568,6 +589,23 @@ settle_settings(struct run *r, struct bw_run_opts *o, struct bw_v saved,
 		same(r, saved, "maxEnqueuedTokens", bw_num((double)o->max_tokens),
 		    "--max-enqueued-tokens");
 	o->max_tokens = (uint64_t)num(saved, "maxEnqueuedTokens");
+	if (o->exec)
+		same(r, saved, "exec", bw_strf(ar, "%s", o->exec), "--exec");
+	v = bw_get(saved, "exec");
+	o->exec = v.kind == BW_STR ? v.u.s : NULL;
+	if (o->notify)
+		same(r, saved, "notify", notify_of(ar, o), "--notify");
+	v = bw_get(saved, "notify");
+	o->notify = NULL;
+	if (v.kind == BW_OBJ && bw_get(v, "url").kind == BW_STR &&
+	    bw_get(v, "secretFile").kind == BW_STR) {
+		o->notify = bw_get(v, "url").u.s;
+		o->notify_secret_file = bw_get(v, "secretFile").u.s;
+		o->notify_flags =
+		    (bw_get(v, "allowHttp").kind == BW_TRUE ? BW_NOTIFY_HTTP :
+		    0) | (bw_get(v, "allowPrivate").kind == BW_TRUE ?
+		    BW_NOTIFY_PRIVATE : 0);
+	}
 	v = bw_get(saved, "token");
 	if (v.kind != BW_STR || v.n >= sizeof r->token)
 		bw_die(BW_EX_IOERR, "%s/settings.json: no token: the run "

@@ -28,6 +28,8 @@ say(struct run *r, const char *f, ...)
 	va_list ap;
 	char buf[1024];
 
+	if (r->silent)
+		return;
 	va_start(ap, f);
 	vsnprintf(buf, sizeof buf, f, ap);
 	va_end(ap);
@@ -271,6 +273,37 @@ look(struct run *r)
 	bw_arena_free(&ar);
 }
 
+/* A Batch object listed for others (a spool's look): taken in when it
+   is one of the run's batches in flight; returns whether it was. */
+int
+run_seen(struct run *r, struct bw_v b)
+{
+	struct shard *s;
+	struct attempt *a = find(r, bw_get(b, "id"), &s);
+
+	if (!a || a->seen)
+		return 0;
+	bw_batch_check(r->api, b, a->batch, "/batches");
+	seen(r, s, a, b);
+	return 1;
+}
+
+/* The run's batches in flight, "ID CREATED_AT" a line. */
+void
+run_live(struct run *r, struct bw_out *o)
+{
+	for (int i = 0; i < r->ns; i++)
+		for (int k = 0; k < r->s[i].na; k++) {
+			struct attempt *a = &r->s[i].a[k];
+			char line[300];
+			if (!live(a))
+				continue;
+			snprintf(line, sizeof line, "%s %.0f\n", a->batch,
+			    a->created_at);
+			bw_out_str(o, line);
+		}
+}
+
 /* --- the run --- */
 
 static uint64_t
@@ -346,6 +379,8 @@ progress(struct run *r)
 	int st[4];
 	char line[256];
 
+	if (r->silent)
+		return;
 	summary(r, c, &pending, &total, st);
 	snprintf(line, sizeof line, "shards: %d queued, %d running, %d ending, "
 	    "%d done; requests: %llu of %llu settled; %llu tokens in flight",
@@ -370,15 +405,14 @@ finished(struct run *r)
 	return 1;
 }
 
-/* One step: look, take in what ended, make what may be made.  Returns
-   1 while work remains. */
-static int
-step(struct run *r)
+/* Takes in what ended (seen in a look), makes what may be made.
+   Returns 1 while work remains. */
+int
+run_advance(struct run *r)
 {
 	int remains = 0;
 	uint64_t flying;
 
-	look(r);
 	for (int i = 0; i < r->ns && !bw_interrupted; i++) {
 		struct shard *s = &r->s[i];
 		struct attempt *a = current(s);
@@ -403,6 +437,15 @@ step(struct run *r)
 	for (int i = 0; i < r->ns; i++)
 		remains |= current(&r->s[i]) != NULL;
 	return remains;
+}
+
+/* One step: look, take in what ended, make what may be made.  Returns
+   1 while work remains. */
+static int
+step(struct run *r)
+{
+	look(r);
+	return run_advance(r);
 }
 
 static void
@@ -520,7 +563,9 @@ status(struct run *r)
 	} else {
 		bw_out_str(&o, "null");
 	}
-	bw_out_str(&o, "}}\n");
+	bw_out_str(&o, "}");
+	deliveries(r, &o);
+	bw_out_str(&o, "}\n");
 	bw_out_commit(&o);
 }
 
@@ -596,6 +641,9 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 		    o->endpoint, o->defaults);
 		bw_mapper_free(&m);
 	}
+	notify_check(o);
+	if (o->spool)
+		return spool(api, o, files, nfiles);
 	if (o->dry_run) {
 		if (!o->model)
 			bw_die(BW_EX_USAGE, "-m: --dry-run needs a model");
@@ -717,27 +765,64 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 	progress_clear(&r);
 	if (bw_interrupted)
 		bw_reraise();
-	p = fmt("%s/results.jsonl", r.dir);
-	if (!exists(p))
-		join(&r);
-	free(p);
-	{
-		uint64_t c[R_NKINDS], failed;
-		final_counts(&r, c);
-		failed = c[R_ERRORED] + c[R_EXPIRED] + c[R_CANCELED];
-		rc = failed ? BW_EX_NO : 0;
-		if (failed)
-			bw_warn("%s: %llu of %llu requests failed (%llu errored, "
-			    "%llu expired, %llu canceled): see %s/results.jsonl",
-			    r.dir, (unsigned long long)failed,
-			    (unsigned long long)(failed + c[R_SUCCEEDED]),
-			    (unsigned long long)c[R_ERRORED],
-			    (unsigned long long)c[R_EXPIRED],
-			    (unsigned long long)c[R_CANCELED], r.dir);
-	}
+	rc = run_finish(&r);
+	if (bw_interrupted)
+		bw_reraise();
 	if (!o->quiet)
 		print_results(&r);
 	bw_arena_free(&ar);
+	return rc;
+}
+
+int
+run_finished(struct run *r)
+{
+	return finished(r);
+}
+
+/* The run in r->dir (locked by the caller) with its settings: o holds
+   what was given, checked against them and filled in from them. */
+void
+run_load(struct run *r, struct bw_run_opts *o, struct bw_arena *ar)
+{
+	char *p;
+	struct bw_v saved = load_json(ar, p = fmt("%s/settings.json", r->dir));
+
+	if (!saved.kind)
+		bw_die(BW_EX_USAGE, "%s: no run here (no settings.json)",
+		    r->dir);
+	free(p);
+	settle_settings(r, o, saved, ar);
+	r->o = o;
+	load(r, 1);
+}
+
+/* A finished run: its results joined, counted, told (--exec,
+   --notify).  Returns 0 when every request succeeded, 1 when some
+   failed for good, 75 while a delivery is still to be made. */
+int
+run_finish(struct run *r)
+{
+	uint64_t c[R_NKINDS], failed;
+	char *p = fmt("%s/results.jsonl", r->dir);
+	int rc;
+
+	if (!exists(p))
+		join(r);
+	free(p);
+	final_counts(r, c);
+	failed = c[R_ERRORED] + c[R_EXPIRED] + c[R_CANCELED];
+	rc = failed ? BW_EX_NO : 0;
+	if (failed && !r->silent)
+		bw_warn("%s: %llu of %llu requests failed (%llu errored, "
+		    "%llu expired, %llu canceled): see %s/results.jsonl",
+		    r->dir, (unsigned long long)failed,
+		    (unsigned long long)(failed + c[R_SUCCEEDED]),
+		    (unsigned long long)c[R_ERRORED],
+		    (unsigned long long)c[R_EXPIRED],
+		    (unsigned long long)c[R_CANCELED], r->dir);
+	if (deliver(r, c))
+		rc = BW_EX_TEMPFAIL;
 	return rc;
 }
 

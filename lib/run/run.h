@@ -86,6 +86,7 @@ struct run {
 	double last_end;	/* when a batch of the run last ended */
 	double start;
 	int tty, drawn;
+	int silent;		/* a spool's run: no progress, no lines */
 	char said[256];
 };
 
@@ -136,5 +137,24 @@ void final_counts(struct run *r, uint64_t c[R_NKINDS]);
 
 /* run.c */
 void say(struct run *r, const char *f, ...) BW_PRINTF(2, 3);
+int run_seen(struct run *r, struct bw_v b);
+void run_live(struct run *r, struct bw_out *o);
+int run_advance(struct run *r);
+void run_load(struct run *r, struct bw_run_opts *o, struct bw_arena *ar);
+int run_finish(struct run *r);
+int run_finished(struct run *r);
+
+/* deliver.c: when a run finishes */
+const char *outcome(const struct run *r, const uint64_t c[R_NKINDS]);
+/* Dies (2) unless --notify's URL and secret file are good. */
+void notify_check(const struct bw_run_opts *o);
+/* Runs --exec and sends --notify unless done already; 1 when one
+   failed (to be tried again), else 0. */
+int deliver(struct run *r, const uint64_t c[R_NKINDS]);
+int delivered(struct run *r);
+void deliveries(struct run *r, struct bw_out *o);
+
+/* spool.c: many runs */
+int spool(struct bw_api *api, struct bw_run_opts *o, char **recs, int nrecs);
 
 #endif
