@@ -19,7 +19,7 @@
 
 static const char synopsis[] =
     "[-n max] [-s status ...] [-M key=value ...] [--since age]\n"
-    "       [--before age] [--files] " BW_API_SYNOPSIS;
+    "       [--before age] [--files]\n       " BW_API_SYNOPSIS;
 
 enum { OPT_SINCE = BW_OPT_FIRST_FREE, OPT_BEFORE, OPT_FILES };
 
