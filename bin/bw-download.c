@@ -1,9 +1,11 @@
 /*
- * bw-download: Batch objects, batch ids or webhook events → result lines.
+ * bw-download: Batch objects, batch ids or webhook events → result lines;
+ * file ids or File objects → the file's lines.
  *
  * For each batch named (operands, or one a line on stdin) writes the
  * lines of its output file, then those of its error file, unchanged,
- * fetching the batch first when the record does not carry the file ids.
+ * fetching the batch first when the record does not carry the file ids;
+ * for each file named (file-..., or a line of bw-ls --files), its lines.
  * A transfer cut short resumes where it stopped.  Nothing is written
  * unless every file arrived whole.  Exits 0; 1 if a batch failed with
  * no files (the reason on stderr); 75 for a batch still running or a
@@ -16,7 +18,7 @@
 
 #include "bw.h"
 
-static const char synopsis[] = "[-k dir] " BW_API_SYNOPSIS "\n       [batch ...]";
+static const char synopsis[] = "[-k dir] " BW_API_SYNOPSIS "\n       [batch | file ...]";
 
 /* 1 if -o's argument looks meant as the output file: a name ending in
    .jsonl, or a regular file that exists. */
@@ -120,9 +122,12 @@ main(int argc, char *argv[])
 	bw_records_open(&r, argv + optind, argc - optind);
 	seen = bw_strset_new();
 	while (bw_records_next(&r, &rec)) {
-		const char *id = bw_batch_id(&r, rec);
+		const char *file = bw_file_id(&r, rec);
+		const char *id = file ? file : bw_batch_id(&r, rec);
 		if (bw_strset_add(seen, id, strlen(id), r.n))
 			bw_warn("%s: named again; its lines are written once", id);
+		else if (file)
+			bw_download_file(&api, file, dir, &to);
 		else
 			rc |= bw_download(&api, &r, rec, dir, &to);
 	}

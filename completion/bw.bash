@@ -6,6 +6,10 @@ _bw()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
+	if [[ $1 == bw-ls && ( $prev == -s || $prev == --status ) ]]; then
+		COMPREPLY=($(compgen -W 'validating in_progress finalizing cancelling completed failed expired cancelled active ended' -- "$cur"))
+		return
+	fi
 	case $prev in
 	-e|--endpoint)
 		COMPREPLY=($(compgen -W 'chat responses completions' -- "$cur"))
@@ -23,7 +27,7 @@ _bw()
 		return ;;
 	-i|--interval|-t|--timeout|-M|--metadata|-H|--header|-s|--split|\
 	--max-*|--retries|--retry-wait|--tolerance|--exec|--id|--timestamp|\
-	--signature|--lookback|--attempts)
+	--signature|--lookback|--attempts|-n|--since|--before)
 		return ;;	# a value, not a file
 	esac
 	if [[ $cur == -* ]]; then
@@ -36,4 +40,4 @@ _bw()
 	COMPREPLY=($(compgen -f -- "$cur"))
 }
 complete -F _bw bw-jsonl bw-upload bw-create bw-poll bw-download bw-parse \
-	bw-cancel bw-webhook bw-run
+	bw-cancel bw-webhook bw-run bw-ls

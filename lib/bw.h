@@ -98,6 +98,10 @@ void bw_no_core(void);
 /* Parses a whole number of seconds (fractions allowed, at most 1e9);
    dies with a usage error naming flag otherwise. */
 double bw_parse_seconds(const char *flag, const char *s);
+/* Parses a time: a number of seconds (fractions allowed) with an
+   optional unit s, m, h or d (5m, 1.5h, 2d), at most 1e10 seconds;
+   dies with a usage error naming flag otherwise. */
+double bw_parse_duration(const char *flag, const char *s);
 /* Parses a whole non-negative decimal size with an optional K, M or G
    (binary) suffix; dies with a usage error naming flag otherwise. */
 uint64_t bw_parse_size(const char *flag, const char *s);
@@ -609,6 +613,11 @@ int bw_is_event(struct bw_v rec);
    (a File object, a line of batch input, an event of another type). */
 const char *bw_batch_id(struct bw_records *r, struct bw_v rec);
 
+/* The file id of a record that names a file: a bare id beginning
+   with "file-", or a File object ("object":"file"); NULL for any other
+   record.  Dies (65, naming the record) when that id is not valid. */
+const char *bw_file_id(struct bw_records *r, struct bw_v rec);
+
 /* --- uploading (upload.c) --- */
 
 struct bw_upload_opts {
@@ -725,6 +734,12 @@ struct bw_sink {
    files, else 0; dies 75 for a batch still running. */
 int bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 		const char *dir, struct bw_sink *to);
+
+/* Sends the content of file id (a valid id) to the sink, as
+   bw_download sends a batch's files: begin(), resumed, size-checked,
+   and with dir kept as DIR/ID.jsonl too. */
+void bw_download_file(struct bw_api *a, const char *id, const char *dir,
+		      struct bw_sink *to);
 
 /* --- webhooks (webhook.c) --- */
 

@@ -174,3 +174,10 @@ bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	bw_arena_free(&ar);
 	return rc;
 }
+
+void
+bw_download_file(struct bw_api *a, const char *id, const char *dir,
+    struct bw_sink *to)
+{
+	fetch_file(a, bw_lit(id), dir, to, 0);
+}

@@ -258,6 +258,26 @@ bw_parse_seconds(const char *flag, const char *s)
 	return d;
 }
 
+double
+bw_parse_duration(const char *flag, const char *s)
+{
+	char *end;
+	double d = strtod(s, &end), unit = 1;
+
+	if (end != s && end[0] && !end[1])
+		switch (*end) {
+		case 's': end++; break;
+		case 'm': unit = 60; end++; break;
+		case 'h': unit = 3600; end++; break;
+		case 'd': unit = 86400; end++; break;
+		}
+	if (end == s || *end || !(d >= 0) || d * unit > 1e10)
+		bw_die(BW_EX_USAGE, "%s: %s is not a time (a number with s, m, h "
+		    "or d after it: 90, 5m, 1.5h, 2d)", flag,
+		    bw_quote(s, strlen(s), 40));
+	return d * unit;
+}
+
 uint64_t
 bw_parse_size(const char *flag, const char *s)
 {

@@ -149,3 +149,24 @@ bw_batch_id(struct bw_records *r, struct bw_v rec)
 		    bw_records_where(r), bw_quote(id.u.s, id.n, 80));
 	return id.u.s;
 }
+
+const char *
+bw_file_id(struct bw_records *r, struct bw_v rec)
+{
+	struct bw_v id = rec;
+
+	if (rec.kind == BW_STR) {
+		if (rec.n < 5 || memcmp(rec.u.s, "file-", 5))
+			return NULL;
+	} else if (bw_is(bw_get(rec, "object"), "file"))
+		id = bw_get(rec, "id");
+	else
+		return NULL;
+	if (id.kind != BW_STR)
+		bw_die(BW_EX_DATAERR, "%s: a File object without an id",
+		    bw_records_where(r));
+	if (!bw_id_valid(id.u.s, id.n))
+		bw_die(BW_EX_DATAERR, "%s: not a valid file id: %s",
+		    bw_records_where(r), bw_quote(id.u.s, id.n, 80));
+	return id.u.s;
+}

@@ -24,4 +24,7 @@ ok '[ "$(complete_words "bw-download -k d")" = "dir " ]' "bw-download -k TAB: di
 ok '[ "$(complete_words "bw-download --keep-dir d")" = "dir " ]' "bw-download --keep-dir TAB: directories"
 ok '[ -z "$(complete_words "bw-poll -i ")" ]' "bw-poll -i TAB: nothing (a number)"
 ok '[ "$(complete_words "bw-jsonl -e c")" = "chat completions " ]' "bw-jsonl -e TAB: the endpoints"
+ok '[ "$(complete_words "bw-ls -s c")" = "cancelled cancelling completed " ]' "bw-ls -s TAB: the statuses"
+ok '[ -z "$(complete_words "bw-ls --since ")" ]' "bw-ls --since TAB: nothing (an age)"
+ok 'complete_words "bw-ls --" | grep -q -- "--files "' "bw-ls --TAB: its long options"
 done_testing

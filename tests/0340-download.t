@@ -175,6 +175,50 @@ exit_is 76 "a file id with a NUL in it: exit 76"
 err_like '^bw-download: the server sent an invalid file id "file-abc\\u0000"$' "a file id with a NUL in it: said, whole"
 fake_ctl '{"faults":[]}'
 
+# a file: its id, or its File object (a line of bw-ls --files or bw-upload)
+bw-upload <"$T/in.jsonl" >"$T/file"
+fid=$(jget "$T/file" id)
+run bw-download $R "$fid"
+exit_is 0 "a file id: exit 0"
+out_file_is "$T/in.jsonl" "a file id: the file's bytes"
+err_empty "a file id: nothing said"
+run bw-download $R <"$T/file"
+out_file_is "$T/in.jsonl" "a File object: the file's bytes"
+curl -sf -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE/v1/files/$fid" | jq -c . >"$T/fileobj"
+run bw-download $R <"$T/fileobj"
+out_file_is "$T/in.jsonl" "a File object as the API sends it: the file's bytes"
+run bw-download $R "$fid" "$(jget "$T/batch" id)"
+cat "$T/in.jsonl" "$T/full" >"$T/both"
+out_file_is "$T/both" "a file id, then a batch id: each in turn"
+run bw-download $R "$fid" "$fid"
+out_file_is "$T/in.jsonl" "a file named twice: written once"
+err_like "^bw-download: $fid: named again; its lines are written once$" "a file named twice: said"
+fake_ctl '{"faults":[{"path":"/content$","kind":"cut","bytes":10000}]}'
+rm -f "$T/raw"/*
+fake_log_clear
+run bw-download -k "$T/raw" $R "$fid"
+out_file_is "$T/in.jsonl" "a file id, the transfer cut: resumed, whole"
+ok 'cmp -s "$T/raw/$fid.jsonl" "$T/in.jsonl"' "a file id with -k: kept as DIR/FILE_ID.jsonl"
+ok '[ "$(fake_log | jq "[.[] | select(.range != null)] | length")" -eq 1 ]' "a file id, cut: resumed with a Range"
+fake_ctl '{"faults":[{"path":"^/v1/files/[^/]+$","kind":"bad_id","field":"bytes","value":40000}]}'
+run bw-download --retries 1 $R "$fid"
+exit_is 76 "a file of another size than its File object says: exit 76"
+out_empty "a file of another size: nothing written"
+fake_ctl '{"faults":[]}'
+run bw-download $R 'file-../../x'
+exit_is 65 "an invalid file id: exit 65, as an invalid batch id"
+err_like '^bw-download: argument 1: not a valid file id: "file-\.\./\.\./x"$' "an invalid file id: said"
+printf '{"object":"file","id":"file-a/b"}\n' | run bw-download $R
+exit_is 65 "a File object with an invalid id: exit 65"
+err_like '^bw-download: line 1: not a valid file id: "file-a/b"$' "a File object with an invalid id: said of its line"
+printf '{"object":"file","bytes":3}\n' | run bw-download $R
+exit_is 65 "a File object without an id: exit 65"
+err_like '^bw-download: line 1: a File object without an id$' "a File object without an id: said"
+run bw-download $R file-nosuchfile
+exit_is 65 "an unknown file: exit 65, as an unknown batch"
+err_like 'No such File object: file-nosuchfile' "an unknown file: the API's message"
+out_empty "an unknown file: nothing written"
+
 # output failures
 run sh -c 'bw-download "$@" >/dev/full' sh $R "$(jget "$T/batch" id)"
 exit_is 74 "a full disk: exit 74"

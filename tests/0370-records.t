@@ -44,7 +44,11 @@ for prog in bw-create bw-poll bw-download bw-cancel; do
 		;;
 	*)
 		printf '{"object":"file","id":"file-abc","purpose":"batch"}\n' >"$T/b9"
-		bad "$T/b9" 65 "^$prog: line 1: a record of object \"file\", not a batch" "a File object"
+		if [ $prog = bw-download ]; then	# a file's lines, this one unknown
+			bad "$T/b9" 65 "^$prog: GET /v1/files/file-abc: 404: No such File object" "a File object of no file"
+		else
+			bad "$T/b9" 65 "^$prog: line 1: a record of object \"file\", not a batch" "a File object"
+		fi
 		printf '{"foo":1}\n' >"$T/b10"
 		bad "$T/b10" 65 "^$prog: line 1: a record without a batch id" "{\"foo\":1}"
 		printf '{"object":7,"id":"%s"}\n' "$bid" >"$T/b11"

@@ -1266,9 +1266,15 @@ class Handler(BaseHTTPRequestHandler):
                                "request.", code=None)
 
         if path == "/v1/files" and method == "GET":
-            # newest first; purpose, limit (1..10000) and after as the API has
+            # newest first (order=desc, the default; asc: oldest first);
+            # purpose, limit (1..10000) and after as the API has
             q = {k: v[-1] for k, v in parse_qs(query).items()}
-            files = [f["meta"] for f in reversed(list(st.files.values()))]
+            if q.get("order", "desc") not in ("asc", "desc"):
+                raise ApiError(400, "Invalid 'order': must be 'asc' or "
+                               "'desc'.", param="order", code="invalid_value")
+            files = [f["meta"] for f in st.files.values()]
+            if q.get("order", "desc") == "desc":
+                files.reverse()
             if q.get("purpose"):
                 files = [f for f in files if f["purpose"] == q["purpose"]]
             if q.get("after"):
