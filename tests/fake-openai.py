@@ -809,9 +809,10 @@ def validate_batch_file(data):
     return reqs, url0, tokens
 
 
-def check_expiry(anchor, seconds, name):
+def check_expiry(anchor, seconds, name, form=False):
     """The seconds of an expiry policy ({anchor, seconds}) as the API checks
-    one; name is its parameter ("expires_after", "output_expires_after")."""
+    one; name is its parameter ("expires_after", "output_expires_after");
+    form: its fields are a form's text."""
     for k, v in (("anchor", anchor), ("seconds", seconds)):
         if v is None:
             raise ApiError(400, "Missing required parameter: '%s.%s'."
@@ -821,8 +822,8 @@ def check_expiry(anchor, seconds, name):
         raise ApiError(400, "Invalid value: %r. Supported values are: "
                        "'created_at'." % (anchor,), param=name + ".anchor",
                        code="invalid_value")
-    if isinstance(seconds, str) and re.fullmatch(r"-?[0-9]+", seconds):
-        seconds = int(seconds)  # a form field is text
+    if form and re.fullmatch(r"-?[0-9]+", seconds):
+        seconds = int(seconds)
     if not isinstance(seconds, int) or isinstance(seconds, bool):
         raise ApiError(400, "Invalid type for '%s.seconds': expected an "
                        "integer." % name, param=name + ".seconds",
@@ -1359,7 +1360,7 @@ class Handler(BaseHTTPRequestHandler):
                     fields[k][1].decode("utf-8", "replace")
                     if k in fields else None for k in
                     ("expires_after[anchor]", "expires_after[seconds]")],
-                    name="expires_after")
+                    name="expires_after", form=True)
             upload = validate_batch_file(data)
             meta = st.add_file(data, filename or "upload.jsonl", "batch",
                                upload)
