@@ -3,12 +3,12 @@
  * DELETE /v1/files/{id}.
  *
  * Deletes each file named, and for a batch its input, output and error
- * files (those it has; -i, -o, -e pick some), fetching the batch when
- * the record does not name them; a batch that has not ended keeps its
- * files (its results are not safe yet) and makes the exit 75.  Writes
- * the API's deletion object for each file deleted; a file not on the
- * server is said on stderr and is no error.  -n writes the ids instead
- * and deletes nothing.  Exits 0, 2, 65, 75, 76 or 77 (see bw(7)).
+ * files (those it has; --input, --output, --error pick some), fetching
+ * the batch when the record does not name them; a batch that has not
+ * ended keeps its files (its results are not safe yet) and makes the
+ * exit 75.  Writes the API's deletion object for each file deleted; a
+ * file not on the server is said on stderr and is no error.  -n writes
+ * the ids instead and deletes nothing.  Exits 0, 2, 65, 75, 76 or 77 (see bw(7)).
  */
 #include <getopt.h>
 #include <string.h>
@@ -16,10 +16,11 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "[-n] [-i] [-o] [-e] " BW_API_SYNOPSIS "\n"
+    "[-n] [--input] [--output] [--error]\n       " BW_API_SYNOPSIS "\n"
     "       [file-id | file-object | batch-id | batch-object ...]";
 
 enum { INPUT = 1, OUTPUT = 2, ERROR = 4 };
+enum { O_INPUT = BW_OPT_FIRST_FREE, O_OUTPUT, O_ERROR };
 static const char *const keys[] = { "input_file_id", "output_file_id",
 	"error_file_id" };
 
@@ -127,9 +128,9 @@ main(int argc, char *argv[])
 	static const struct option opts[] = {
 		BW_API_LONGOPTS,
 		{ "dry-run", no_argument, 0, 'n' },
-		{ "input", no_argument, 0, 'i' },
-		{ "output", no_argument, 0, 'o' },
-		{ "error", no_argument, 0, 'e' },
+		{ "input", no_argument, 0, O_INPUT },
+		{ "output", no_argument, 0, O_OUTPUT },
+		{ "error", no_argument, 0, O_ERROR },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
@@ -143,19 +144,19 @@ main(int argc, char *argv[])
 
 	bw_init(argv);
 	bw_api_defaults(&api);
-	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "nioeh", opts,
+	while ((c = getopt_long(argc, argv, BW_API_SHORTOPTS "nh", opts,
 	    NULL)) != -1)
 		switch (c) {
 		case 'n': dry = 1; break;
-		case 'i': which |= INPUT; break;
-		case 'o': which |= OUTPUT; break;
-		case 'e': which |= ERROR; break;
+		case O_INPUT: which |= INPUT; break;
+		case O_OUTPUT: which |= OUTPUT; break;
+		case O_ERROR: which |= ERROR; break;
 		case 'h':
 			bw_help(synopsis,
 			    "  -n, --dry-run           write the ids of the files, delete nothing\n"
-			    "  -i, --input             of a batch, its input file\n"
-			    "  -o, --output            of a batch, its output file\n"
-			    "  -e, --error             of a batch, its error file (default: all three)\n"
+			    "      --input             of a batch, its input file\n"
+			    "      --output            of a batch, its output file\n"
+			    "      --error             of a batch, its error file (default: all three)\n"
 			    BW_API_HELP
 			    BW_HELP_TAIL);
 			break;

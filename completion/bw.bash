@@ -23,7 +23,7 @@ _bw()
 		return ;;
 	-i|--interval|-t|--timeout|-M|--metadata|-H|--header|-s|--split|\
 	--max-*|--retries|--retry-wait|--tolerance|--exec|--id|--timestamp|\
-	--signature|--lookback|--attempts)
+	--signature|--lookback|--attempts|--expires-after|--output-expires-after)
 		return ;;	# a value, not a file
 	esac
 	if [[ $cur == -* ]]; then
@@ -36,4 +36,4 @@ _bw()
 	COMPREPLY=($(compgen -f -- "$cur"))
 }
 complete -F _bw bw-jsonl bw-upload bw-create bw-poll bw-download bw-parse \
-	bw-cancel bw-webhook bw-run
+	bw-cancel bw-webhook bw-run bw-rm

@@ -24,4 +24,9 @@ ok '[ "$(complete_words "bw-download -k d")" = "dir " ]' "bw-download -k TAB: di
 ok '[ "$(complete_words "bw-download --keep-dir d")" = "dir " ]' "bw-download --keep-dir TAB: directories"
 ok '[ -z "$(complete_words "bw-poll -i ")" ]' "bw-poll -i TAB: nothing (a number)"
 ok '[ "$(complete_words "bw-jsonl -e c")" = "chat completions " ]' "bw-jsonl -e TAB: the endpoints"
+ok '[ "$(complete_words "bw-rm --")" = "--api-key-file --cacert --dry-run --error --header --help --input --output --request-timeout --retries --retry-wait --verbose --version " ]' \
+	"bw-rm --TAB: its long options"
+ok '[ "$(complete_words "bw-rm --input d")" = "data.jsonl dir " ]' "bw-rm --input TAB: files (records), not a value"
+ok '[ -z "$(complete_words "bw-upload --expires-after ")" ]' "bw-upload --expires-after TAB: nothing (seconds)"
+ok '[ -z "$(complete_words "bw-create --output-expires-after ")" ]' "bw-create --output-expires-after TAB: nothing (seconds)"
 done_testing

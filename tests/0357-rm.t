@@ -65,9 +65,9 @@ exit_is 0 "--dry-run: exit 0"
 printf '%s\n' "$in" "$out" "$errf" >"$T/want"
 out_file_is "$T/want" "--dry-run: the three ids, input, output, error"
 ok '[ "$(deletes)" -eq 0 ] && there "$in" && there "$out" && there "$errf"' "--dry-run: nothing deleted, nothing sent to delete"
-run bw-rm -n -o -e $R <"$T/ended"
+run bw-rm -n --output --error $R <"$T/ended"
 printf '%s\n' "$out" "$errf" >"$T/want"
-out_file_is "$T/want" "-o -e: the output and error files only"
+out_file_is "$T/want" "--output --error: the output and error files only"
 ok '[ "$(curl -sf "$FAKE/__stats" | jq ".requests[\"GET /v1/batches/{id}\"]")" -eq 1 ] && [ "$(deletes)" -eq 0 ]' \
 	"--dry-run: the batch id looked up (GET), the ended Batch object not; no DELETE"
 run bw-rm $R <"$T/ended"
@@ -81,14 +81,14 @@ exit_is 0 "the batch again, by id: exit 0"
 ok '[ "$(grep -c "not on the server" "$T/err")" -eq 3 ]' "the batch again: three files said gone"
 fake_ctl '{"scenario":"ok"}'
 
-# -i: the input file of a batch whose record is stale (validating):
+# --input: the input file of a batch whose record is stale (validating):
 # fetched, and ended by then
 bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload $R | bw-create $R >"$T/b2"
 bw-poll -i 0.01 $R <"$T/b2" >/dev/null 2>&1
 in2=$(jget "$T/b2" input_file_id)
-run bw-rm -i $R <"$T/b2"
-exit_is 0 "-i: exit 0"
-out_is "{\"id\":\"$in2\",\"object\":\"file\",\"deleted\":true}" "-i: the input file only"
+run bw-rm --input $R <"$T/b2"
+exit_is 0 "--input: exit 0"
+out_is "{\"id\":\"$in2\",\"object\":\"file\",\"deleted\":true}" "--input: the input file only"
 
 # bad input: nothing sent
 curl -sf -X POST "$FAKE/__stats/clear" >/dev/null
