@@ -79,7 +79,7 @@ rm_batch(struct bw_api *a, struct bw_records *r, struct bw_v rec, int which,
 	for (int i = 0; i < 3; i++) {
 		struct bw_v f = bw_get(b, keys[i]);
 		ids[i] = NULL;
-		if (!(which & 1 << i) || (i > 0 && f.kind == BW_NULL))
+		if (!(which & 1 << i) || (i > 0 && f.kind <= BW_NULL))
 			continue;
 		if (f.kind != BW_STR || !bw_id_valid(f.u.s, f.n)) {
 			if (mine)

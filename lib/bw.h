@@ -717,8 +717,8 @@ int bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
    on stderr, writes its Batch object and returns 1. */
 int bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
 /* DELETE /files/{id} (delete.c): writes the API's deletion object
-   ({"id","object":"file","deleted":true}) as one line to o and passes
-   it on at once; returns 0.  A 404 means the file is gone already (or
+   ({"id","object":"file","deleted":true}) as one line to o, and on to
+   o's fd at once (when it has one); returns 0.  A 404 means the file is gone already (or
    never was): says so on stderr, writes nothing and returns 1.  Dies
    65 for an id bw_id_valid refuses (nothing sent), 76 for a reply that
    is not the deletion of that file, else as bw_api_fail. */

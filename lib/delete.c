@@ -46,7 +46,8 @@ bw_file_delete(struct bw_api *a, const char *id, struct bw_out *out)
 		    bw_kindname(deleted), bw_api_reqid(&c));
 	bw_out_v(out, v);
 	bw_out_char(out, '\n');
-	bw_out_flush(out);
+	if (out->fd >= 0)	/* on its way at once; a memory buffer keeps it */
+		bw_out_flush(out);
 	bw_arena_free(&ar);
 	return 0;
 }

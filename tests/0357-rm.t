@@ -89,6 +89,12 @@ in2=$(jget "$T/b2" input_file_id)
 run bw-rm --input $R <"$T/b2"
 exit_is 0 "--input: exit 0"
 out_is "{\"id\":\"$in2\",\"object\":\"file\",\"deleted\":true}" "--input: the input file only"
+out2=$(curl -sf -H "Authorization: Bearer x" "$OPENAI_BASE_URL/batches/$(jget "$T/b2" id)" | jq -r .output_file_id)
+printf '{"id":"evt_1","object":"event","type":"batch.completed","created_at":1,"data":{"id":"%s"}}\n' "$(jget "$T/b2" id)" >"$T/event"
+run bw-rm --output $R <"$T/event"
+exit_is 0 "a batch.completed webhook event, --output: exit 0"
+out_is "{\"id\":\"$out2\",\"object\":\"file\",\"deleted\":true}" "a webhook event: its batch's output file deleted"
+ok 'gone "$out2"' "a webhook event: the output file is gone"
 
 # bad input: nothing sent
 curl -sf -X POST "$FAKE/__stats/clear" >/dev/null
