@@ -4,10 +4,11 @@
  * Reads File objects (from bw-upload) or file ids, as operands or one a
  * line on stdin, and creates a batch for each with completion window
  * 24h, the endpoint the File object names (else -e) and the metadata of
- * -M (and the expiry of its output and error files with
- * --output-expires-after), then writes the Batch object.  Never two batches for one file: a
- * file that has a batch (not failed) gets that batch back, and a
- * create whose fate is unknown is looked for before it is sent again.
+ * -M (and, with --output-expires-after, when its output and error
+ * files expire), then writes the Batch object.  Never two batches for
+ * one file: a file that has a batch (not failed) gets that batch back,
+ * and a create whose fate is unknown is looked for before it is sent
+ * again.
  * Exits 0, 2, 65, 75, 76 or 77 (see bw(7)).
  */
 #include <getopt.h>
@@ -100,7 +101,7 @@ main(int argc, char *argv[])
 			    "      --output-expires-after S\n"
 			    "                          the output and error files expire S seconds\n"
 			    "                          after they are made (3600..2592000, or\n"
-			    "                          1h..30d; default 30 days)\n"
+			    "                          1h..30d; default: the API's)\n"
 			    BW_API_HELP
 			    BW_HELP_TAIL);
 			break;

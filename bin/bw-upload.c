@@ -4,8 +4,10 @@
  * Checks each input (a file operand, or stdin) whole before sending a
  * byte, uploads it, and writes the File object with the endpoint and
  * request count added, one line per input, so that bw-create needs no
- * flags; --expires-after sets when the file expires.  Exits 65 on bad input (nothing sent), 75 when the network or
- * the server failed after the retries, 77 without a good key.
+ * flags; --expires-after sets when the file expires.  Exits 65 on bad
+ * input (nothing sent), 2 for a bad option (nothing sent), 75 when the
+ * network or the server failed after the retries, 77 without a good
+ * key.
  */
 #include <getopt.h>
 

@@ -288,25 +288,21 @@ bad:
 long long
 bw_parse_expiry(const char *flag, const char *s)
 {
+	static const char units[] = "smhd";
+	static const long long unit[] = { 1, 60, 3600, 86400 };
 	char *end;
 	unsigned long long v;
-	long long unit = 1;
+	const char *u;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	switch (*s >= '0' && *s <= '9' && !errno ? *end : '?') {
-	case 0: break;
-	case 's': end++; break;
-	case 'm': unit = 60; end++; break;
-	case 'h': unit = 3600; end++; break;
-	case 'd': unit = 86400; end++; break;
-	default: end = "?";
-	}
-	if (*end || v > BW_EXPIRY_MAX || v * unit < BW_EXPIRY_MIN ||
-	    v * unit > BW_EXPIRY_MAX)
+	u = *end ? strchr(units, *end) : units;
+	if (*s < '0' || *s > '9' || errno || !u || (*end && end[1]) ||
+	    v > BW_EXPIRY_MAX || v * unit[u - units] < BW_EXPIRY_MIN ||
+	    v * unit[u - units] > BW_EXPIRY_MAX)
 		bw_die(BW_EX_USAGE, "%s: %s is not from 3600 to 2592000 seconds "
 		    "(1h to 30d)", flag, bw_quote(s, strlen(s), 40));
-	return (long long)(v * unit);
+	return (long long)(v * unit[u - units]);
 }
 
 const char *
