@@ -15,7 +15,8 @@ BW_CFLAGS = -std=c99 -pthread -Wall -Wextra $(SAN)
 BW_LIBS = -lcurl -lbearssl -lm -lpthread
 
 CPROGS = bin/bw-jsonl bin/bw-parse bin/bw-upload bin/bw-create bin/bw-poll \
-	bin/bw-download bin/bw-cancel bin/bw-webhook bin/bw-run bin/bw-ls
+	bin/bw-download bin/bw-cancel bin/bw-webhook bin/bw-run bin/bw-ls \
+	bin/bw-rm
 PROGS = $(CPROGS)
 MAN1 = $(PROGS:bin/%=man/%.1)
 MAN7 = man/bw.7

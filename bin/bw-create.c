@@ -4,9 +4,11 @@
  * Reads File objects (from bw-upload) or file ids, as operands or one a
  * line on stdin, and creates a batch for each with completion window
  * 24h, the endpoint the File object names (else -e) and the metadata of
- * -M, then writes the Batch object.  Never two batches for one file: a
- * file that has a batch (not failed) gets that batch back, and a
- * create whose fate is unknown is looked for before it is sent again.
+ * -M (and, with --output-expires-after, when its output and error
+ * files expire), then writes the Batch object.  Never two batches for
+ * one file: a file that has a batch (not failed) gets that batch back,
+ * and a create whose fate is unknown is looked for before it is sent
+ * again.
  * Exits 0, 2, 65, 75, 76 or 77 (see bw(7)).
  */
 #include <getopt.h>
@@ -16,6 +18,7 @@
 
 static const char synopsis[] =
     "[-e chat|responses|completions] [-M key=value ...] [--force]\n"
+    "       [--output-expires-after seconds]\n"
     "       " BW_API_SYNOPSIS "\n       [file-id | file-object ...]";
 
 static size_t
@@ -59,6 +62,7 @@ main(int argc, char *argv[])
 		{ "endpoint", required_argument, 0, 'e' },
 		{ "metadata", required_argument, 0, 'M' },
 		{ "force", no_argument, 0, 'f' },
+		{ "output-expires-after", required_argument, 0, 'X' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
@@ -84,12 +88,20 @@ main(int argc, char *argv[])
 			break;
 		case 'M': o.metadata = metadata(&ar, o.metadata, optarg); break;
 		case 'f': o.force = 1; break;
+		case 'X':
+			o.output_expires_after = bw_parse_expiry(
+			    "--output-expires-after", optarg);
+			break;
 		case 'h':
 			bw_help(synopsis,
 			    "  -e, --endpoint NAME     chat, responses or completions, for\n"
 			    "                          file ids (File objects name their own)\n"
 			    "  -M, --metadata K=V      batch metadata (repeatable, 16 at most)\n"
 			    "  -f, --force             create even if the file has a batch\n"
+			    "      --output-expires-after S\n"
+			    "                          the output and error files expire S seconds\n"
+			    "                          after they are made (3600..2592000, or\n"
+			    "                          1h..30d; default: the API's)\n"
 			    BW_API_HELP
 			    BW_HELP_TAIL);
 			break;

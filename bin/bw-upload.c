@@ -4,8 +4,10 @@
  * Checks each input (a file operand, or stdin) whole before sending a
  * byte, uploads it, and writes the File object with the endpoint and
  * request count added, one line per input, so that bw-create needs no
- * flags.  Exits 65 on bad input (nothing sent), 75 when the network or
- * the server failed after the retries, 77 without a good key.
+ * flags; --expires-after sets when the file expires.  Exits 65 on bad
+ * input (nothing sent), 2 for a bad option (nothing sent), 75 when the
+ * network or the server failed after the retries, 77 without a good
+ * key.
  */
 #include <getopt.h>
 
@@ -14,7 +16,7 @@
 static const char synopsis[] =
     BW_API_SYNOPSIS "\n"
     "       [--max-requests n] [--max-file size] [--max-line size] [--reuse]\n"
-    "       [file ...]";
+    "       [--expires-after seconds] [file ...]";
 
 int
 main(int argc, char *argv[])
@@ -25,11 +27,12 @@ main(int argc, char *argv[])
 		{ "max-file", required_argument, 0, 'F' },
 		{ "max-line", required_argument, 0, 'L' },
 		{ "reuse", no_argument, 0, 'r' },
+		{ "expires-after", required_argument, 0, 'X' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
 	};
-	struct bw_upload_opts lim = { 50000, 200 << 20, 20 << 20, 0, NULL, 0, NULL, 0, 0 };
+	struct bw_upload_opts lim = { 50000, 200 << 20, 20 << 20, 0, NULL, 0, NULL, 0, 0, 0 };
 	struct bw_api api;
 	struct bw_out out;
 	int c;
@@ -42,6 +45,10 @@ main(int argc, char *argv[])
 		case 'F': lim.max_file = bw_parse_size("--max-file", optarg); break;
 		case 'L': lim.max_line = bw_parse_size("--max-line", optarg); break;
 		case 'r': lim.reuse = 1; break;
+		case 'X':
+			lim.expires_after = bw_parse_expiry("--expires-after",
+			    optarg);
+			break;
 		case 'h':
 			bw_help(synopsis, BW_API_HELP
 			    "      --max-requests N    requests in one batch file (default 50000)\n"
@@ -49,6 +56,8 @@ main(int argc, char *argv[])
 			    "      --max-line SIZE     bytes in one line (default 20M)\n"
 			    "      --reuse             print the server's batch file of the same\n"
 			    "                          name and size instead of uploading again\n"
+			    "      --expires-after S   the file expires S seconds after its upload\n"
+			    "                          (3600..2592000, or 1h..30d; default 30 days)\n"
 			    BW_HELP_TAIL);
 			break;
 		case 'V': bw_version(); break;

@@ -27,7 +27,7 @@ _bw()
 		return ;;
 	-i|--interval|-t|--timeout|-M|--metadata|-H|--header|-s|--split|\
 	--max-*|--retries|--retry-wait|--tolerance|--exec|--id|--timestamp|\
-	--signature|--lookback|--attempts|-n|--since|--before)
+	--signature|--lookback|--attempts|-n|--since|--before|--expires-after|--output-expires-after)
 		return ;;	# a value, not a file
 	esac
 	if [[ $cur == -* ]]; then
@@ -40,4 +40,4 @@ _bw()
 	COMPREPLY=($(compgen -f -- "$cur"))
 }
 complete -F _bw bw-jsonl bw-upload bw-create bw-poll bw-download bw-parse \
-	bw-cancel bw-webhook bw-run bw-ls
+	bw-cancel bw-webhook bw-run bw-ls bw-rm

@@ -544,6 +544,16 @@ perform(struct attempt *t, double *secs)
 		    up_seek, NULL, t);
 		curl_mime_filename(part, c->upload_name);
 		curl_mime_type(part, "application/jsonl");
+		if (c->expires_after > 0) {	/* as the SDKs send it in a form */
+			char secs[32];
+			snprintf(secs, sizeof secs, "%lld", c->expires_after);
+			part = curl_mime_addpart(mime);
+			curl_mime_name(part, "expires_after[anchor]");
+			curl_mime_data(part, "created_at", CURL_ZERO_TERMINATED);
+			part = curl_mime_addpart(mime);
+			curl_mime_name(part, "expires_after[seconds]");
+			curl_mime_data(part, secs, CURL_ZERO_TERMINATED);
+		}
 		curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
 		/* fewer, larger reads and sends: a quarter of the system time */
 		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);

@@ -105,6 +105,14 @@ double bw_parse_duration(const char *flag, const char *s);
 /* Parses a whole non-negative decimal size with an optional K, M or G
    (binary) suffix; dies with a usage error naming flag otherwise. */
 uint64_t bw_parse_size(const char *flag, const char *s);
+/* The bounds the API puts on a file's expiry (expires_after.seconds):
+   an hour and 30 days. */
+#define BW_EXPIRY_MIN 3600
+#define BW_EXPIRY_MAX 2592000
+/* Parses an expiry: whole seconds, or a whole number of minutes,
+   hours or days (90m, 1h, 30d); dies with a usage error naming flag
+   and the bounds unless it is within BW_EXPIRY_MIN..BW_EXPIRY_MAX. */
+long long bw_parse_expiry(const char *flag, const char *s);
 
 /* --- output (out.c) --- */
 
@@ -514,6 +522,8 @@ struct bw_call {
 	const char *method, *path;	/* path below the base URL: "/batches" */
 	const char *json;		/* a JSON body, or NULL */
 	const char *upload_name;	/* set: a multipart upload of a batch */
+	long long expires_after;	/* with upload_name: expires_after[seconds]
+					   (anchor created_at), or 0: none */
 	int progress;			/* draw the upload's progress on stderr */
 	int upload_fd;			/* file: upload_size bytes of upload_fd */
 	uint64_t upload_offset, upload_size;	/* from upload_offset */
@@ -636,6 +646,9 @@ struct bw_upload_opts {
 	   newline last); requests is its count of lines */
 	const char *url;
 	uint64_t requests, bytes;
+	long long expires_after;	/* seconds after its creation the file
+					   expires (3600..2592000), or 0: the
+					   API's default */
 };
 
 /* Checks a batch input file (path, or stdin when NULL) whole before
@@ -668,6 +681,9 @@ struct bw_create_opts {
 	   its status: found (quietly), or else created */
 	int same_metadata;
 	int find_only;		/* with same_metadata: never create one */
+	long long output_expires_after;	/* seconds after their creation the
+					   output and error files expire
+					   (3600..2592000), or 0: the default */
 };
 struct bw_poll_opts {
 	double interval, timeout;	/* seconds; timeout 0: none */
@@ -709,6 +725,13 @@ int bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
    returns 0.  A batch that has ended already is not cancelled: says so
    on stderr, writes its Batch object and returns 1. */
 int bw_cancel(struct bw_api *a, const char *id, struct bw_out *o);
+/* DELETE /files/{id} (delete.c): writes the API's deletion object
+   ({"id","object":"file","deleted":true}) as one line to o, and on to
+   o's fd at once (when it has one); returns 0.  A 404 means the file is gone already (or
+   never was): says so on stderr, writes nothing and returns 1.  Dies
+   65 for an id bw_id_valid refuses (nothing sent), 76 for a reply that
+   is not the deletion of that file, else as bw_api_fail. */
+int bw_file_delete(struct bw_api *a, const char *id, struct bw_out *o);
 /* Polls every batch the records name until each has ended, writing
    each Batch object when it ends; returns 0 if all completed, 1 if any
    did not, 75 with --once when any is still running.  Dies 75 at the

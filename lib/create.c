@@ -175,6 +175,12 @@ bw_create(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	body = bw_set(&ar, body, "completion_window", bw_lit("24h"));
 	if (o->metadata.kind)
 		body = bw_set(&ar, body, "metadata", o->metadata);
+	if (o->output_expires_after > 0) {
+		struct bw_v e = bw_set(&ar, bw_of(BW_OBJ), "anchor",
+		    bw_lit("created_at"));
+		e = bw_set(&ar, e, "seconds", bw_num(o->output_expires_after));
+		body = bw_set(&ar, body, "output_expires_after", e);
+	}
 
 	struct bw_call c = { .method = "POST", .path = "/batches",
 		.on_unknown = after_unknown, .arg = &l };

@@ -305,6 +305,26 @@ bad:
 	exit(BW_EX_USAGE);
 }
 
+long long
+bw_parse_expiry(const char *flag, const char *s)
+{
+	static const char units[] = "smhd";
+	static const long long unit[] = { 1, 60, 3600, 86400 };
+	char *end;
+	unsigned long long v;
+	const char *u;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	u = *end ? strchr(units, *end) : units;
+	if (*s < '0' || *s > '9' || errno || !u || (*end && end[1]) ||
+	    v > BW_EXPIRY_MAX || v * unit[u - units] < BW_EXPIRY_MIN ||
+	    v * unit[u - units] > BW_EXPIRY_MAX)
+		bw_die(BW_EX_USAGE, "%s: %s is not from 3600 to 2592000 seconds "
+		    "(1h to 30d)", flag, bw_quote(s, strlen(s), 40));
+	return (long long)(v * unit[u - units]);
+}
+
 const char *
 bw_why(const char *fmt, ...)
 {

@@ -264,6 +264,7 @@ bw_upload(struct bw_api *a, const char *path, const struct bw_upload_opts *lim,
 	if (!regular)
 		bw_out_commit(&spool);
 	c.upload_size = bytes;
+	c.expires_after = lim->expires_after;
 	c.upload_name = name = upload_name(path, lim->name, k.hash ? &k.sha : NULL);
 	struct bw_arena ar = { 0 };
 	struct same same = { a, &ar, name, bytes };

@@ -3,7 +3,7 @@
 # EXAMPLES and documents every option --help lists; bw.7 names them all.
 . tests/lib.sh
 
-for p in bw-jsonl bw-parse bw-upload bw-create bw-poll bw-download bw-cancel bw-webhook bw-run bw-ls; do
+for p in bw-jsonl bw-parse bw-upload bw-create bw-poll bw-download bw-cancel bw-webhook bw-run bw-ls bw-rm; do
 	run $p --help
 	exit_is 0 "$p --help: exit 0"
 	ok 'head -1 "$T/out" | grep -q "^usage: '$p' "' "$p --help: a usage line"

@@ -27,4 +27,9 @@ ok '[ "$(complete_words "bw-jsonl -e c")" = "chat completions " ]' "bw-jsonl -e 
 ok '[ "$(complete_words "bw-ls -s c")" = "cancelled cancelling completed " ]' "bw-ls -s TAB: the statuses"
 ok '[ -z "$(complete_words "bw-ls --since ")" ]' "bw-ls --since TAB: nothing (an age)"
 ok 'complete_words "bw-ls --" | grep -q -- "--files "' "bw-ls --TAB: its long options"
+ok '[ "$(complete_words "bw-rm --")" = "--api-key-file --cacert --dry-run --error --header --help --input --output --request-timeout --retries --retry-wait --verbose --version " ]' \
+	"bw-rm --TAB: its long options"
+ok '[ "$(complete_words "bw-rm --input d")" = "data.jsonl dir " ]' "bw-rm --input TAB: files (records), not a value"
+ok '[ -z "$(complete_words "bw-upload --expires-after ")" ]' "bw-upload --expires-after TAB: nothing (seconds)"
+ok '[ -z "$(complete_words "bw-create --output-expires-after ")" ]' "bw-create --output-expires-after TAB: nothing (seconds)"
 done_testing

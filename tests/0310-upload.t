@@ -189,6 +189,39 @@ err_like "stdin: on the server already as file-[A-Za-z0-9]+ \(batch-[0-9a-f]{16}
 run sh -c 'cat "$1" | bw-upload --reuse $2' sh "$T/b/same.jsonl" "$R"
 ok '[ "$(jget "$T/out" id)" != "$idc" ]' "--reuse from a pipe, another content of the same size: uploaded"
 
+# --expires-after: expires_after[anchor]=created_at and [seconds] in the
+# form; the bounds (1 hour .. 30 days) checked before anything is sent
+for e in 3600:3600 2h:7200 90m:5400 30d:2592000 2592000s:2592000; do
+	run bw-upload --expires-after "${e%%:*}" $R "$T/in.jsonl"
+	exit_is 0 "--expires-after ${e%%:*}: exit 0"
+	ok '[ $(($(jget "$T/out" expires_at) - $(jget "$T/out" created_at))) -eq ${e#*:} ]' \
+		"--expires-after ${e%%:*}: the server's File expires ${e#*:} s after its creation"
+done
+run bw-upload $R "$T/in.jsonl"
+ok '[ "$(jget "$T/out" expires_at)" = None ]' "without --expires-after: none sent (the server's default)"
+curl -sf -X POST "$FAKE/__stats/clear" >/dev/null
+for e in 3599 59m 2592001 31d 0 -3600 1.5h 1w '' 18446744073709551617; do
+	run bw-upload --expires-after "$e" $R "$T/in.jsonl"
+	exit_is 2 "--expires-after '$e': usage error"
+	err_like "^bw-upload: --expires-after: \".*\" is not from 3600 to 2592000 seconds \(1h to 30d\)$" \
+		"--expires-after '$e': the option and the bounds named"
+done
+ok '[ "$(curl -sf "$FAKE/__stats" | jq "[.requests[]] | add")" -eq 0 ]' "--expires-after out of bounds: nothing sent"
+# the fake server checks the form as the API does
+form() {	# curl -F arguments...: the error's code and the HTTP status
+	st=$(curl -s -o "$T/form" -w '%{http_code}' -H "Authorization: Bearer x" \
+		-F purpose=batch -F "file=@$T/in.jsonl" "$@" "$OPENAI_BASE_URL/files")
+	echo "$(jq -r .error.code "$T/form") $st"
+}
+ok '[ "$(form -F "expires_after[anchor]=created_at" -F "expires_after[seconds]=60")" = "integer_below_min_value 400" ]' \
+	"the fake server: seconds under an hour refused, 400"
+ok '[ "$(form -F "expires_after[anchor]=created_at" -F "expires_after[seconds]=2592001")" = "integer_above_max_value 400" ]' \
+	"the fake server: seconds over 30 days refused, 400"
+ok '[ "$(form -F "expires_after[anchor]=last_active_at" -F "expires_after[seconds]=3600")" = "invalid_value 400" ]' \
+	"the fake server: another anchor refused, 400"
+ok '[ "$(form -F "expires_after[seconds]=3600")" = "missing_required_parameter 400" ]' \
+	"the fake server: seconds without an anchor refused, 400"
+
 # usage
 run bw-upload --help
 exit_is 0 "--help: exit 0"

@@ -96,6 +96,52 @@ err_like "^bw-create: -M: not UTF-8$" "-M not UTF-8: said"
 run bw-create $R </dev/null
 exit_is 65 "no input: exit 65"
 
+# --output-expires-after: output_expires_after {anchor, seconds} in the
+# body; the bounds (1 hour .. 30 days) checked before anything is sent
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file7"
+fake_log_clear
+run bw-create --output-expires-after 2d $R <"$T/file7"
+exit_is 0 "--output-expires-after 2d: exit 0"
+ok '[ "$(fake_log | jq -c "[.[] | select(.method == \"POST\" and .path == \"/v1/batches\") | .json.output_expires_after]")" = "[{\"anchor\":\"created_at\",\"seconds\":172800}]" ]' \
+	"--output-expires-after 2d: sent as {anchor: created_at, seconds: 172800}"
+ok '! grep -q output_expires_after "$T/out"' "the Batch object carries no output_expires_after (as the API's)"
+bw-poll -i 0.01 $R <"$T/out" >"$T/ended7" 2>/dev/null
+curl -sf -H "Authorization: Bearer x" "$OPENAI_BASE_URL/files/$(jget "$T/ended7" output_file_id)" >"$T/outfile7"
+ok '[ $(($(jget "$T/outfile7" expires_at) - $(jget "$T/outfile7" created_at))) -eq 172800 ]' \
+	"--output-expires-after 2d: the output file expires 2 days after it was made"
+run bw-create --output-expires-after 3600 --force $R <"$T/file7"
+exit_is 0 "--output-expires-after 3600: exit 0"
+ok '[ "$(fake_log | jq -c "[.[] | select(.method == \"POST\" and .path == \"/v1/batches\") | .json.output_expires_after.seconds] | last")" = 3600 ]' \
+	"--output-expires-after 3600: 3600 s sent"
+run bw-create --force $R <"$T/file7"
+ok '[ "$(fake_log | jq -c "[.[] | select(.method == \"POST\" and .path == \"/v1/batches\") | .json | has(\"output_expires_after\")] | last")" = false ]' \
+	"without --output-expires-after: none sent"
+curl -sf -X POST "$FAKE/__stats/clear" >/dev/null
+for e in 3599 59m 2592001 31d 0 2h30m; do
+	run bw-create --output-expires-after "$e" $R <"$T/file7"
+	exit_is 2 "--output-expires-after '$e': usage error"
+	err_like "^bw-create: --output-expires-after: \".*\" is not from 3600 to 2592000 seconds \(1h to 30d\)$" \
+		"--output-expires-after '$e': the option and the bounds named"
+done
+ok '[ "$(curl -sf "$FAKE/__stats" | jq "[.requests[]] | add")" -eq 0 ]' "--output-expires-after out of bounds: nothing sent"
+# the fake server checks it as the API does
+oea() {	# an output_expires_after: the error's code and the HTTP status
+	st=$(curl -s -o "$T/oea" -w '%{http_code}' -H "Authorization: Bearer x" \
+		-H 'Content-Type: application/json' -d "{\"input_file_id\":\"$(jget "$T/file7" id)\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"output_expires_after\":$1}" \
+		"$OPENAI_BASE_URL/batches")
+	echo "$(jq -r .error.code "$T/oea") $st"
+}
+ok '[ "$(oea "{\"anchor\":\"created_at\",\"seconds\":3599}")" = "integer_below_min_value 400" ]' \
+	"the fake server: under an hour refused, 400"
+ok '[ "$(oea "{\"anchor\":\"created_at\",\"seconds\":2592001}")" = "integer_above_max_value 400" ]' \
+	"the fake server: over 30 days refused, 400"
+ok '[ "$(oea "{\"anchor\":\"now\",\"seconds\":3600}")" = "invalid_value 400" ]' \
+	"the fake server: another anchor refused, 400"
+ok '[ "$(oea "{\"anchor\":\"created_at\",\"seconds\":\"3600\"}")" = "invalid_type 400" ]' \
+	"the fake server: seconds as a string refused in JSON, 400"
+ok '[ "$(oea "{\"anchor\":\"created_at\"}")" = "missing_required_parameter 400" ]' \
+	"the fake server: no seconds refused, 400"
+
 # the server's word
 bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload >"$T/file5"
 fake_ctl '{"faults":[{"method":"POST","path":"^/v1/batches$","kind":"bad_id","value":"batch_../../x"}]}'

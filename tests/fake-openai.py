@@ -296,6 +296,15 @@ class State:
                     raise ApiError(400, "Invalid 'metadata.%s': the value is "
                                    "longer than 512 characters." % k[:64],
                                    param="metadata", code="invalid_value")
+        oea = req.get("output_expires_after")
+        if oea is not None:
+            if not isinstance(oea, dict):
+                raise ApiError(400, "Invalid type for 'output_expires_after': "
+                               "expected an object.",
+                               param="output_expires_after",
+                               code="invalid_type")
+            oea = check_expiry(oea.get("anchor"), oea.get("seconds"),
+                               "output_expires_after")
         f = self.files.get(fid)
         if f is None:
             raise ApiError(404, "No such File object: %s" % fid,
@@ -337,7 +346,10 @@ class State:
                              "gets": 0, "outcome": None,
                              "made": made, "last": made,
                              "requests": f["requests"], "url": url,
-                             "tokens": f["tokens"]}
+                             "tokens": f["tokens"],
+                             # seconds its files live (the Batch object
+                             # does not carry it), or None
+                             "output_expires_after": oea}
         self.batch_order.append(bid)
         return obj
 
@@ -432,6 +444,11 @@ class State:
             obj["error_file_id"] = self.new_file(
                 epath, os.path.getsize(epath), "%s_error.jsonl" % bid,
                 "batch_output")["id"]
+        secs = b.get("output_expires_after")  # the files it makes expire
+        for fid in (obj["output_file_id"], obj["error_file_id"]):
+            if secs and fid in self.files:
+                meta = self.files[fid]["meta"]
+                meta["expires_at"] = meta["created_at"] + secs
         b["outcome"] = (None, nout, None, nerr)
         obj["request_counts"] = {"total": nout + nerr,
                                  "completed": nout, "failed": nerr}
@@ -790,6 +807,38 @@ def validate_batch_file(data):
         # enqueued tokens: ceil(UTF-8 bytes of the compact body / 4)
         tokens += (len(dumps(body).encode("utf-8")) + 3) // 4
     return reqs, url0, tokens
+
+
+def check_expiry(anchor, seconds, name, form=False):
+    """The seconds of an expiry policy ({anchor, seconds}) as the API checks
+    one; name is its parameter ("expires_after", "output_expires_after");
+    form: its fields are a form's text."""
+    for k, v in (("anchor", anchor), ("seconds", seconds)):
+        if v is None:
+            raise ApiError(400, "Missing required parameter: '%s.%s'."
+                           % (name, k), param="%s.%s" % (name, k),
+                           code="missing_required_parameter")
+    if anchor != "created_at":
+        raise ApiError(400, "Invalid value: %r. Supported values are: "
+                       "'created_at'." % (anchor,), param=name + ".anchor",
+                       code="invalid_value")
+    if form and re.fullmatch(r"-?[0-9]+", seconds):
+        seconds = int(seconds)
+    if not isinstance(seconds, int) or isinstance(seconds, bool):
+        raise ApiError(400, "Invalid type for '%s.seconds': expected an "
+                       "integer." % name, param=name + ".seconds",
+                       code="invalid_type")
+    if seconds < 3600:
+        raise ApiError(400, "Invalid '%s.seconds': integer below minimum "
+                       "value. Expected a value >= 3600, but got %d instead."
+                       % (name, seconds), param=name + ".seconds",
+                       code="integer_below_min_value")
+    if seconds > 2592000:
+        raise ApiError(400, "Invalid '%s.seconds': integer above maximum "
+                       "value. Expected a value <= 2592000, but got %d "
+                       "instead." % (name, seconds), param=name + ".seconds",
+                       code="integer_above_max_value")
+    return seconds
 
 
 def parse_params(s):
@@ -1311,9 +1360,18 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(400, "Missing required parameter: 'file'.",
                                param="file", code="missing_required_parameter")
             filename, data = fields["file"]
+            expiry = None
+            if any(k.startswith("expires_after") for k in fields):
+                expiry = check_expiry(*[
+                    fields[k][1].decode("utf-8", "replace")
+                    if k in fields else None for k in
+                    ("expires_after[anchor]", "expires_after[seconds]")],
+                    name="expires_after", form=True)
             upload = validate_batch_file(data)
             meta = st.add_file(data, filename or "upload.jsonl", "batch",
                                upload)
+            if expiry is not None:
+                meta["expires_at"] = meta["created_at"] + expiry
             return 200, meta, json_ct, {}
 
         m = re.fullmatch(r"/v1/files/([^/]+)(/content)?", path)

@@ -44,7 +44,7 @@ upload(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_upload_opts u = { r->o->max_requests, r->o->max_file,
 		64 << 20, 1, NULL, 0, bw_endpoint_url(r->o->endpoint),
-		a->requests, a->bytes };
+		a->requests, a->bytes, 0 };
 	char *in = apath(r, s, a->k, "jsonl"), *p = apath(r, s, a->k,
 	    "file.json"), *name, *dp = apath(r, s, a->k, "upload.json");
 	struct kept k;
