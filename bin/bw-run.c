@@ -23,6 +23,7 @@ static const char synopsis[] =
     "-d dir [-m model] [-e chat|responses|completions] [-D json]\n"
     "       [-i seconds] [-t seconds] [-q] [--once] [--attempts n]\n"
     "       [--max-requests n] [--max-file bytes] [--max-enqueued-tokens n]\n"
+    "       [--expires-after s] [--output-expires-after s] [--delete-files]\n"
     "       [--exec command] [--notify url --notify-secret-file file\n"
     "       [--notify-allow-http] [--notify-allow-private]]\n"
     "       [--dry-run | --status | --cancel] " BW_API_SYNOPSIS "\n"
@@ -42,7 +43,7 @@ count(const char *flag, const char *s)
 
 enum { O_ONCE = BW_OPT_FIRST_FREE, O_ATTEMPTS, O_MAXREQ, O_MAXFILE,
 	O_MAXTOK, O_DRY, O_STATUS, O_CANCEL, O_EXEC, O_NOTIFY, O_NSECRET,
-	O_NHTTP, O_NPRIVATE, O_SPOOL, O_WAKE };
+	O_NHTTP, O_NPRIVATE, O_SPOOL, O_WAKE, O_EXPIRES, O_OEXPIRES, O_DELETE };
 
 int
 main(int argc, char *argv[])
@@ -71,6 +72,9 @@ main(int argc, char *argv[])
 		{ "notify-allow-private", no_argument, 0, O_NPRIVATE },
 		{ "spool", required_argument, 0, O_SPOOL },
 		{ "wake", no_argument, 0, O_WAKE },
+		{ "expires-after", required_argument, 0, O_EXPIRES },
+		{ "output-expires-after", required_argument, 0, O_OEXPIRES },
+		{ "delete-files", no_argument, 0, O_DELETE },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 }
@@ -138,6 +142,14 @@ main(int argc, char *argv[])
 		case O_NPRIVATE: o.notify_flags |= BW_NOTIFY_PRIVATE; break;
 		case O_SPOOL: o.spool = optarg; break;
 		case O_WAKE: o.wake = 1; break;
+		case O_EXPIRES:
+			o.expires_after = bw_parse_expiry("--expires-after", optarg);
+			break;
+		case O_OEXPIRES:
+			o.output_expires_after = bw_parse_expiry(
+			    "--output-expires-after", optarg);
+			break;
+		case O_DELETE: o.delete_files = 1; break;
 		case 'h':
 			bw_help(synopsis,
 			    "  -d, --dir DIR           the run directory: everything "
@@ -171,6 +183,14 @@ main(int argc, char *argv[])
 			    "in DIR\n"
 			    "      --cancel            cancel every batch of the run; "
 			    "create no more\n"
+			    "      --expires-after S   the input files expire S after "
+			    "upload (1h to 30d)\n"
+			    "      --output-expires-after S\n"
+			    "                          the output and error files "
+			    "expire S after creation\n"
+			    "      --delete-files      when the results are kept, "
+			    "delete the run's files\n"
+			    "                          on the server\n"
 			    "      --exec CMD          when the run finishes, run CMD "
 			    "(sh) with the results\n"
 			    "                          on its stdin, until it exits 0\n"

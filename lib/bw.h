@@ -923,6 +923,9 @@ struct bw_run_opts {
 	   or with wake only of those the records name */
 	const char *spool;
 	int wake;
+	/* the server's copies (0: not given) */
+	long long expires_after, output_expires_after;
+	int delete_files;
 };
 
 /* bw-run: the requests of files (stdin when nfiles is 0; read only by

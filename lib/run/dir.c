@@ -194,6 +194,12 @@ settings_of(struct bw_arena *ar, const struct bw_run_opts *o,
 	s = bw_set(ar, s, "exec", o->exec ? bw_strf(ar, "%s", o->exec) :
 	    bw_of(BW_NULL));
 	s = bw_set(ar, s, "notify", notify_of(ar, o));
+	s = bw_set(ar, s, "expiresAfter", o->expires_after ?
+	    bw_num((double)o->expires_after) : bw_of(BW_NULL));
+	s = bw_set(ar, s, "outputExpiresAfter", o->output_expires_after ?
+	    bw_num((double)o->output_expires_after) : bw_of(BW_NULL));
+	s = bw_set(ar, s, "deleteFiles", bw_of(o->delete_files ? BW_TRUE :
+	    BW_FALSE));
 	s = bw_set(ar, s, "input", bw_str(ar, hash, strlen(hash)));
 	s = bw_set(ar, s, "token", bw_str(ar, token, strlen(token)));
 	return s;
@@ -606,6 +612,18 @@ settle_settings(struct run *r, struct bw_run_opts *o, struct bw_v saved,
 		    0) | (bw_get(v, "allowPrivate").kind == BW_TRUE ?
 		    BW_NOTIFY_PRIVATE : 0);
 	}
+	if (o->expires_after)
+		same(r, saved, "expiresAfter", bw_num((double)o->expires_after),
+		    "--expires-after");
+	o->expires_after = (long long)num(saved, "expiresAfter");
+	if (o->output_expires_after)
+		same(r, saved, "outputExpiresAfter",
+		    bw_num((double)o->output_expires_after),
+		    "--output-expires-after");
+	o->output_expires_after = (long long)num(saved, "outputExpiresAfter");
+	if (o->delete_files)
+		same(r, saved, "deleteFiles", bw_of(BW_TRUE), "--delete-files");
+	o->delete_files = bw_get(saved, "deleteFiles").kind == BW_TRUE;
 	v = bw_get(saved, "token");
 	if (v.kind != BW_STR || v.n >= sizeof r->token)
 		bw_die(BW_EX_IOERR, "%s/settings.json: no token: the run "

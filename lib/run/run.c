@@ -44,7 +44,7 @@ upload(struct run *r, struct shard *s, struct attempt *a)
 {
 	struct bw_upload_opts u = { r->o->max_requests, r->o->max_file,
 		64 << 20, 1, NULL, 0, bw_endpoint_url(r->o->endpoint),
-		a->requests, a->bytes, 0 };
+		a->requests, a->bytes, r->o->expires_after };
 	char *in = apath(r, s, a->k, "jsonl"), *p = apath(r, s, a->k,
 	    "file.json"), *name, *dp = apath(r, s, a->k, "upload.json");
 	struct kept k;
@@ -88,6 +88,7 @@ create(struct run *r, struct shard *s, struct attempt *a, int find_only)
 	m = bw_set(&ar, m, "bw_attempt", bw_strf(&ar, "%d", a->k));
 	m = bw_set(&ar, m, "bw_try", bw_strf(&ar, "%d", a->tries + 1));
 	c.metadata = m;
+	c.output_expires_after = r->o->output_expires_after;
 	/* the decision, kept before the request: a run that finds it was
 	   cut short after it, and looks for the batch before sending */
 	d = bw_set(&ar, bw_of(BW_OBJ), "try", bw_num(a->tries + 1));
@@ -774,6 +775,8 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 	return rc;
 }
 
+void delete_files(struct run *r);
+
 int
 run_finished(struct run *r)
 {
@@ -821,8 +824,63 @@ run_finish(struct run *r)
 		    (unsigned long long)c[R_ERRORED],
 		    (unsigned long long)c[R_EXPIRED],
 		    (unsigned long long)c[R_CANCELED], r->dir);
+	if (r->o->delete_files)
+		delete_files(r);
 	if (deliver(r, c))
 		rc = BW_EX_TEMPFAIL;
 	return rc;
+}
+
+/* --delete-files: once the results are joined (kept, on disk), the
+   run's files on the server go: every attempt's input file and its
+   batches' output and error files.  A file gone already is no error;
+   deleted.json says it was done. */
+static void
+delete_file(struct run *r, struct bw_v id, int *n)
+{
+	struct bw_out o;
+
+	if (id.kind != BW_STR)
+		return;
+	if (!r->api->base)
+		bw_api_init(r->api);
+	bw_out_open(&o, -1, "deletion", 0);
+	if (bw_file_delete(r->api, id.u.s, &o) == 0)
+		(*n)++;
+	bw_out_discard(&o);
+}
+
+void
+delete_files(struct run *r)
+{
+	struct bw_arena ar = { 0 };
+	char *p = fmt("%s/deleted.json", r->dir), *q;
+	int n = 0;
+
+	if (exists(p)) {
+		free(p);
+		return;
+	}
+	for (int i = 0; i < r->ns && !bw_interrupted; i++)
+		for (int k = 0; k < r->s[i].na; k++) {
+			struct attempt *a = &r->s[i].a[k];
+			struct bw_v d;
+			delete_file(r, bw_get(load_json(&ar, q = apath(r,
+			    &r->s[i], a->k, "file.json")), "id"), &n);
+			free(q);
+			d = load_json(&ar, q = apath(r, &r->s[i], a->k,
+			    "done.json"));
+			free(q);
+			delete_file(r, bw_get(d, "output_file_id"), &n);
+			delete_file(r, bw_get(d, "error_file_id"), &n);
+			bw_arena_reset(&ar);
+		}
+	if (!bw_interrupted) {
+		keep_json(p, bw_set(&ar, bw_of(BW_OBJ), "deleted",
+		    bw_num(n)));
+		say(r, "%d files of the run deleted on the server", n);
+	}
+	bw_arena_free(&ar);
+	free(p);
 }
 

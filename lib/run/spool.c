@@ -193,6 +193,50 @@ child_step(void *arg, struct entry *e)
 	exit(rc);
 }
 
+struct getting {
+	struct bw_api *api;
+	const char *id;
+};
+
+/* Child: one batch by its id, as one line. */
+static void
+child_get(void *arg, struct entry *e)
+{
+	struct getting *g = arg;
+	struct bw_arena ar = { 0 };
+	struct bw_out out;
+
+	(void)e;
+	bw_out_open(&out, 1, "stdout", 0);
+	bw_out_v(&out, bw_batch_get(g->api, &ar, g->id));
+	bw_out_commit(&out);
+}
+
+static void add_seen(struct seen *s, struct bw_v b);
+
+/* A batch of run e, by its id, in a child: one the API no longer knows
+   makes e broken, not the tick. */
+static void
+get_one(struct bw_api *api, struct entry *e, const char *id,
+    struct seen *seen)
+{
+	struct getting g = { api, id };
+	char *buf;
+	size_t len;
+	const char *why;
+	struct bw_v b;
+
+	if (in_child(e, child_get, &g, &buf, &len) != 0) {
+		e->state = S_BROKEN;
+		free(buf);
+		return;
+	}
+	b = bw_read(&seen->ar, buf, len, INT_MAX, &why, NULL);
+	free(buf);
+	if (b.kind == BW_OBJ)
+		add_seen(seen, b);
+}
+
 static void
 add_seen(struct seen *s, struct bw_v b)
 {
@@ -258,8 +302,7 @@ look_all(struct bw_api *api, struct entry *es, int n, double oldest,
 				shown = bw_is(bw_get(seen->b[j], "id"),
 				    es[i].live[k]);
 			if (!shown) {
-				add_seen(seen, bw_batch_get(api, &seen->ar,
-				    es[i].live[k]));
+				get_one(api, &es[i], es[i].live[k], seen);
 				return;
 			}
 		}
@@ -333,10 +376,11 @@ spool(struct bw_api *api, struct bw_run_opts *o, char **recs, int nrecs)
 	if (!o->once)
 		bw_die(BW_EX_USAGE, "--spool: one step of every run needs "
 		    "--once (the cron line: bw-run --spool DIR --once)");
-	if (o->exec || o->notify)
-		bw_die(BW_EX_USAGE, "--spool: --exec and --notify are a run's: "
-		    "give them when the run is made (bw-run -d %s/NAME ...)",
-		    o->spool);
+	if (o->exec || o->notify || o->expires_after ||
+	    o->output_expires_after || o->delete_files)
+		bw_die(BW_EX_USAGE, "--spool: --exec, --notify, the expiries "
+		    "and --delete-files are a run's: give them when the run is "
+		    "made (bw-run -d %s/NAME ...)", o->spool);
 	if (nrecs && !o->wake)
 		bw_die(BW_EX_USAGE, "%s: --spool reads no requests (records "
 		    "only with --wake)", recs[0]);
@@ -442,9 +486,8 @@ spool(struct bw_api *api, struct bw_run_opts *o, char **recs, int nrecs)
 		int who;
 		for (int i = 0; i < nwant && !bw_interrupted; i++)
 			if (is_live(es, n, bw_str(&seen.ar, want[i],
-			    strlen(want[i])), &who))
-				add_seen(&seen, bw_batch_get(api, &seen.ar,
-				    want[i]));
+			    strlen(want[i])), &who) && es[who].state == S_RUNNING)
+				get_one(api, &es[who], want[i], &seen);
 	} else if (active && !bw_interrupted) {
 		look_all(api, es, n, oldest, active, &seen);
 	}
