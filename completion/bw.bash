@@ -22,12 +22,13 @@ _bw()
 		bw-run) [[ $prev == -d ]] && COMPREPLY=($(compgen -d -- "$cur")) ;;
 		esac
 		return ;;	# JSON, but bw-run's -d is its directory
-	-k|--keep-dir|-o|--save|--replay-dir|--dir)
+	-k|--keep-dir|-o|--save|--replay-dir|--dir|--spool)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	-i|--interval|-t|--timeout|-M|--metadata|-H|--header|-s|--split|\
 	--max-*|--retries|--retry-wait|--tolerance|--exec|--id|--timestamp|\
-	--signature|--lookback|--attempts|-n|--since|--before|--expires-after|--output-expires-after)
+	--signature|--lookback|--attempts|-n|--since|--before|--expires-after|--output-expires-after|\
+	--notify)
 		return ;;	# a value, not a file
 	esac
 	if [[ $cur == -* ]]; then

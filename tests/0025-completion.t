@@ -12,7 +12,7 @@ complete_words() {	# the words bash would offer for the command line $1
 }
 
 mkdir "$T/dir" && cd "$T" || exit 1
-ok '[ "$(complete_words "bw-run -")" = "--api-key-file --attempts --cacert --cancel --defaults --dir --dry-run --endpoint --header --help --interval --max-enqueued-tokens --max-file --max-requests --model --once --quiet --request-timeout --retries --retry-wait --status --timeout --verbose --version -D -H -d -e -h -i -m -q -t -v " ]' \
+ok '[ "$(complete_words "bw-run -")" = "--api-key-file --attempts --cacert --cancel --defaults --delete-files --dir --dry-run --endpoint --exec --expires-after --header --help --interval --max-enqueued-tokens --max-file --max-requests --model --notify --notify-allow-http --notify-allow-private --notify-secret-file --once --output-expires-after --quiet --request-timeout --retries --retry-wait --spool --status --timeout --verbose --version --wake -D -H -d -e -h -i -m -q -t -v " ]' \
 	"bw-run -TAB: its long and short options"
 ok 'complete_words "bw-poll --" | grep -q -- "--interval "' "bw-poll --TAB: its long options"
 ok '[ -z "$(complete_words "bw-jsonl -d ")" ]' "bw-jsonl -d TAB: nothing (JSON, not a file)"
@@ -32,4 +32,9 @@ ok '[ "$(complete_words "bw-rm --")" = "--api-key-file --cacert --dry-run --erro
 ok '[ "$(complete_words "bw-rm --input d")" = "data.jsonl dir " ]' "bw-rm --input TAB: files (records), not a value"
 ok '[ -z "$(complete_words "bw-upload --expires-after ")" ]' "bw-upload --expires-after TAB: nothing (seconds)"
 ok '[ -z "$(complete_words "bw-create --output-expires-after ")" ]' "bw-create --output-expires-after TAB: nothing (seconds)"
+ok '[ "$(complete_words "bw-run --spool d")" = "dir " ]' "bw-run --spool TAB: directories"
+ok '[ -z "$(complete_words "bw-run --notify ")" ] && [ -z "$(complete_words "bw-run --exec ")" ]' \
+	"bw-run --notify, --exec TAB: nothing (a URL, a command)"
+ok '[ "$(complete_words "bw-run --notify-secret-file data")" = "data.jsonl " ]' "bw-run --notify-secret-file TAB: files"
+ok 'complete_words "bw-run --no" | grep -q -- "--notify-allow-private "' "bw-run --TAB: the new long options"
 done_testing
