@@ -207,6 +207,15 @@ bw_api_init(struct bw_api *a)
 }
 
 void
+bw_api_forked(struct bw_api *a)
+{
+	/* the parent's handle, and its connections, are left alone: a
+	   connection (its TLS state above all) must have one user */
+	if (a->curl && !(a->curl = curl_easy_init()))
+		bw_die(BW_EX_IOERR, "cannot start libcurl");
+}
+
+void
 bw_api_free(struct bw_api *a)
 {
 	if (a->curl)

@@ -568,6 +568,9 @@ void bw_api_defaults(struct bw_api *a);
 int bw_api_option(struct bw_api *a, int opt, const char *arg);
 /* Reads the environment and the key; dies 77 without a key. */
 void bw_api_init(struct bw_api *a);
+/* In a child after fork(2): a handle of its own, so that it shares no
+   connection with its parent (the parent's is not freed there). */
+void bw_api_forked(struct bw_api *a);
 void bw_api_free(struct bw_api *a);
 /* Makes the call, retrying as the official SDKs do: connection errors,
    408, 409, 429 and 5xx (x-should-retry overrides), waiting what

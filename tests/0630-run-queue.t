@@ -108,7 +108,7 @@ before=$(stats | jq -c .requests)
 run env -u OPENAI_API_KEY bw-run -d "$T/o" --status
 exit_is 0 "--status while running: exit 0"
 b1=$(jq -r .id "$T/o/s0001/a1.batch.json")
-out_is "{\"dir\":\"$T/o\",\"state\":\"running\",\"shards\":{\"total\":3,\"queued\":2,\"running\":1,\"ending\":0,\"done\":0},\"requests\":{\"total\":12,\"pending\":12},\"batches\":[{\"shard\":1,\"attempt\":1,\"id\":\"$b1\",\"status\":\"validating\",\"requests\":4,\"tokens\":136}],\"usage\":{\"input_tokens\":0,\"output_tokens\":0,\"total_tokens\":0},\"tokens\":{\"in_flight\":136,\"budget\":140}}" \
+out_is "{\"dir\":\"$T/o\",\"state\":\"running\",\"shards\":{\"total\":3,\"queued\":2,\"running\":1,\"ending\":0,\"done\":0},\"requests\":{\"total\":12,\"pending\":12},\"batches\":[{\"shard\":1,\"attempt\":1,\"id\":\"$b1\",\"status\":\"validating\",\"requests\":4,\"tokens\":136}],\"usage\":{\"input_tokens\":0,\"output_tokens\":0,\"total_tokens\":0},\"tokens\":{\"in_flight\":136,\"budget\":140},\"exec\":null,\"notify\":null}" \
 	"--status while running: the one line"
 ok '[ "$(stats | jq -c .requests)" = "$before" ]' "--status: nothing sent (and no key needed)"
 run flock -o "$T/o/lock" bw-run -d "$T/o" --once

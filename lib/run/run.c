@@ -675,7 +675,7 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 		bw_die(BW_EX_IOERR, "%s: cannot be made: %s", r.dir,
 		    strerror(errno));
 	p = fmt("%s/lock", r.dir);
-	if ((lock = open(p, O_WRONLY | O_CREAT, 0666)) < 0)
+	if ((lock = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) < 0)
 		bw_die(BW_EX_IOERR, "%s: cannot be opened: %s", p,
 		    strerror(errno));
 	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {

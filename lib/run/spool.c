@@ -11,6 +11,7 @@
  * first (an event is only a hint).  One JSON line tells what happened.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -67,8 +68,9 @@ last_line(const char *buf, size_t n)
    it wrote on stderr in e->why.  All it wrote on stderr goes on to
    ours. */
 static int
-in_child(struct entry *e, void (*fn)(void *, struct entry *), void *arg,
-    char **outbuf, size_t *outn)
+in_child(struct bw_api *api, struct entry *e,
+    void (*fn)(void *, struct entry *), void *arg, char **outbuf,
+    size_t *outn)
 {
 	int po[2], pe[2], st;
 	pid_t pid;
@@ -88,6 +90,7 @@ in_child(struct entry *e, void (*fn)(void *, struct entry *), void *arg,
 			_exit(BW_EX_IOERR);
 		close(po[1]);
 		close(pe[1]);
+		bw_api_forked(api);
 		fn(arg, e);
 		exit(0);
 	}
@@ -96,9 +99,14 @@ in_child(struct entry *e, void (*fn)(void *, struct entry *), void *arg,
 	bw_out_open(&ob, -1, "output", 0);
 	bw_out_open(&eb, -1, "errors", 0);
 	/* both read to their end; stderr is small (a child is quiet) */
-	for (int fd = po[0], done = 0; done < 2;) {
-		ssize_t got = read(fd, buf, sizeof buf);
-		if (got < 0 && errno == EINTR)
+	for (int fd = po[0], done = 0, told = 0; done < 2;) {
+		ssize_t got;
+		struct pollfd pf = { fd, POLLIN, 0 };
+		if (bw_interrupted && !told++)
+			kill(pid, SIGTERM);	/* it stops within a second */
+		if (poll(&pf, 1, 200) == 0)
+			continue;	/* a look at bw_interrupted at times */
+		if ((got = read(fd, buf, sizeof buf)) < 0 && errno == EINTR)
 			continue;
 		if (got > 0) {
 			bw_out_write(fd == po[0] ? &ob : &eb, buf, (size_t)got);
@@ -226,7 +234,7 @@ get_one(struct bw_api *api, struct entry *e, const char *id,
 	const char *why;
 	struct bw_v b;
 
-	if (in_child(e, child_get, &g, &buf, &len) != 0) {
+	if (in_child(api, e, child_get, &g, &buf, &len) != 0) {
 		e->state = S_BROKEN;
 		free(buf);
 		return;
@@ -450,7 +458,7 @@ spool(struct bw_api *api, struct bw_run_opts *o, char **recs, int nrecs)
 			continue;
 		}
 		checked++;
-		st = in_child(e, child_live, &c, &buf, &len);
+		st = in_child(api, e, child_live, &c, &buf, &len);
 		if (st != 0) {
 			e->state = S_BROKEN;
 			if (!e->why)
@@ -503,7 +511,7 @@ spool(struct bw_api *api, struct bw_run_opts *o, char **recs, int nrecs)
 				mine = bw_is(bw_get(seen.b[j], "id"), e->live[k]);
 		if (!mine)
 			continue;
-		st = in_child(e, child_step, &c, NULL, NULL);
+		st = in_child(api, e, child_step, &c, NULL, NULL);
 		/* 1: finished with requests that failed: the results' news,
 		   not the run's */
 		if (st == 0 || st == BW_EX_NO)
