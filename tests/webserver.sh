@@ -1,0 +1,134 @@
+# tests/webserver.sh: bw-webhook behind a real web server from Debian
+# (tests/0510-webhook-lighttpd.t, tests/0520-webhook-nginx.t), the
+# set-ups of man/bw-webhook.1.  Source it after tests/lib.sh.
+#
+#   need PROGRAM ...      bails out unless each is installed (make deps)
+#   free_port             prints a free TCP port on 127.0.0.1
+#   started NAME PID URL  waits until the server PID answers at URL
+#   stop PID ...          stops those servers (they also stop at exit)
+#   deliveries URL        the cases, through the server at URL
+#
+# The CGI program is the man page's, $T/openai-webhook: bw-webhook with
+# --secret-file, --replay-dir and an --exec that appends
+# "$OPENAI_API_KEY event" to $T/ran, the key being the one the server
+# sets (WEBHOOK_API_KEY).
+
+need() {
+	for p in "$@"; do
+		PATH=$PATH:/usr/sbin:/sbin command -v "$p" >/dev/null && continue
+		echo "Bail out! $p is not installed (make deps installs it)"
+		exit 1
+	done
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+SERVERS=
+trap 'stop $SERVERS; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP
+
+stop() {
+	for p in "$@"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "$@"; do
+		wait "$p" 2>/dev/null
+	done
+}
+
+started() {	# name pid url
+	SERVERS="$SERVERS $2"
+	i=0
+	until curl -s -o /dev/null "$3"; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$2" 2>/dev/null; then
+			echo "Bail out! $1 did not start"
+			cat "$T/$1".* >&2 2>/dev/null
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+WEBHOOK_API_KEY=sk-test-webserver
+printf '%s\n' 'a raw secret, for the web server' >"$T/webhook-secret"
+mkdir "$T/webhooks"
+cat >"$T/openai-webhook" <<EOF
+#!/bin/sh
+exec "$TOP/bin/bw-webhook" --secret-file '$T/webhook-secret' \\
+  --replay-dir '$T/webhooks' \\
+  --exec 'printf "%s " "\$OPENAI_API_KEY" >>"$T/ran"; cat >>"$T/ran"'
+EOF
+chmod 755 "$T/openai-webhook"
+: >"$T/ran"
+
+# post URL id body-file [signature]: a delivery signed now (or with
+# the signature given); the answer's status, type and body in $T/status,
+# $T/type and $T/body
+post() {
+	now=$(date +%s)
+	key=$(printf '%s' 'a raw secret, for the web server' | od -An -tx1 | tr -d ' \n')
+	sig=${4:-$({ printf '%s.%s.' "$2" "$now"; cat "$3"; } |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary |
+		base64 | sed 's/^/v1,/')}
+	curl -s -o "$T/body" -w '%{http_code} %{content_type}\n' \
+		-H "webhook-id: $2" -H "webhook-timestamp: $now" \
+		-H "webhook-signature: $sig" -H 'Content-Type: application/json' \
+		--data-binary @"$3" "$1" >"$T/answer"
+	read -r status type <"$T/answer"
+}
+
+# ran_lines N: waits (up to 10 s) until $T/ran has N lines
+ran_lines() {
+	i=0
+	while [ "$(wc -l <"$T/ran")" -lt "$1" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+deliveries() {	# url
+	url=$1
+	printf '%s' '{"id":"evt_1","object":"event","created_at":1750861210,"type":"batch.completed","data":{"id":"batch_1"}}' >"$T/event1"
+	printf '%s' '{"id":"evt_2","object":"event","created_at":1750861211,"type":"batch.failed","data":{"id":"batch_2"}}' >"$T/event2"
+
+	post "$url" wh_1 "$T/event1"
+	ok '[ "$status" = 200 ] && [ "$type" = application/json ] && [ "$(cat "$T/body")" = "$(cat "$T/event1")" ]' \
+		"a valid delivery: 200, the event as JSON"
+	ran_lines 1
+	ok '[ "$(cat "$T/ran")" = "$WEBHOOK_API_KEY $(cat "$T/event1")" ]' \
+		"a valid delivery: --exec ran, with the event and the server's OPENAI_API_KEY"
+
+	post "$url" wh_1 "$T/event1"
+	ok '[ "$status" = 200 ] && [ "$(cat "$T/body")" = "already received" ]' \
+		"the same delivery again: 200, already received"
+	# a new delivery, then: had the repeat run --exec, its line would
+	# be there by the time the new one's is
+	post "$url" wh_2 "$T/event2"
+	ok '[ "$status" = 200 ]' "another delivery: 200"
+	ran_lines 2
+	sleep 0.2
+	ok '[ "$(grep -c evt_1 "$T/ran")" -eq 1 ] && [ "$(grep -c evt_2 "$T/ran")" -eq 1 ] && [ "$(wc -l <"$T/ran")" -eq 2 ]' \
+		"the same delivery again: --exec did not run twice"
+
+	post "$url" wh_3 "$T/event1" 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
+	ok '[ "$status" = 400 ] && [ "$type" = text/plain ] && [ "$(cat "$T/body")" = "no signature matches" ]' \
+		"a bad signature: 400, no signature matches"
+
+	curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}\n' "$url" >"$T/answer"
+	ok '[ "$(cat "$T/answer")" = 405 ] && grep -qi "^Allow: POST" "$T/headers" && [ "$(cat "$T/body")" = "only POST is accepted" ]' \
+		"a GET: 405, Allow: POST"
+
+	rm -r "$T/webhooks"
+	post "$url" wh_4 "$T/event2"
+	ok '[ "$status" = 500 ] && [ "$type" = text/plain ] && [ "$(cat "$T/body")" = "--replay-dir: $T/webhooks: No such file or directory" ]' \
+		"the replay directory missing: bw-webhook's own 500 and why, not the server's page"
+	sleep 0.2
+	ok '[ "$(wc -l <"$T/ran")" -eq 2 ]' "the replay directory missing: --exec did not run"
+	if [ "$nfail" -gt 0 ]; then
+		echo "# the last answer: $status $type"
+		sed 's/^/#   /' "$T/body"
+	fi
+}
