@@ -1,6 +1,6 @@
 #!/bin/sh
-# bw-webhook behind nginx from Debian, with fcgiwrap serving it, as
-# man/bw-webhook.1 sets it up: both started here, nginx on a free
+# bw-webhook behind nginx from Debian, with fcgiwrap serving it, set up
+# as man/bw-webhook.1 says: both started here, nginx on a free
 # loopback port and fcgiwrap on a socket in the temporary directory,
 # with a configuration of their own.
 . tests/lib.sh
@@ -22,6 +22,9 @@ until [ -S "$T/fcgiwrap.socket" ]; do
 done
 
 port=$(free_port)
+man_setup '^\.Pa /etc/nginx/sites-enabled' >"$T/openai-webhook.nginx"
+ok 'grep -q "SCRIPT_FILENAME $T/openai-webhook;" "$T/openai-webhook.nginx" && grep -q "OPENAI_API_KEY \"$WEBHOOK_API_KEY\";" "$T/openai-webhook.nginx" && grep -q "unix:$T/fcgiwrap.socket;" "$T/openai-webhook.nginx"' \
+	"the man page's location, its paths and key changed"
 # the man page's location, in a server of its own: one process (no
 # workers, so no user to switch to as root), every path in $T
 cat >"$T/nginx.conf" <<CONF
@@ -39,13 +42,7 @@ http {
 	scgi_temp_path $T/nginx-scgi;
 	server {
 		listen 127.0.0.1:$port;
-
-		location = /openai/webhook {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param SCRIPT_FILENAME $T/openai-webhook;
-			fastcgi_param OPENAI_API_KEY "$WEBHOOK_API_KEY";
-			fastcgi_pass unix:$T/fcgiwrap.socket;
-		}
+		include $T/openai-webhook.nginx;
 	}
 }
 CONF

@@ -1,17 +1,21 @@
 # tests/webserver.sh: bw-webhook behind a real web server from Debian
-# (tests/0510-webhook-lighttpd.t, tests/0520-webhook-nginx.t), the
-# set-ups of man/bw-webhook.1.  Source it after tests/lib.sh.
+# (tests/0510-webhook-lighttpd.t, tests/0520-webhook-nginx.t), set up
+# as man/bw-webhook.1 says: its displays are read from the page, and
+# only their paths, key and --exec command changed.  Source it after
+# tests/lib.sh.
 #
 #   need PROGRAM ...      bails out unless each is installed (make deps)
+#   man_setup RE          the literal display after the line matching RE
+#                         in man/bw-webhook.1, its paths made $T's
 #   free_port             prints a free TCP port on 127.0.0.1
 #   started NAME PID URL  waits until the server PID answers at URL
-#   stop PID ...          stops those servers (they also stop at exit)
+#   stop PID ...          stops those servers (all stop at exit)
 #   deliveries URL        the cases, through the server at URL
 #
 # The CGI program is the man page's, $T/openai-webhook: bw-webhook with
-# --secret-file, --replay-dir and an --exec that appends
+# --secret-file, --replay-dir, and an --exec that appends
 # "$OPENAI_API_KEY event" to $T/ran, the key being the one the server
-# sets (WEBHOOK_API_KEY).
+# gives (WEBHOOK_API_KEY, the page's "...").
 
 need() {
 	for p in "$@"; do
@@ -52,17 +56,31 @@ started() {	# name pid url
 	done
 }
 
+man_setup() {	# regex
+	awk -v re="$1" '
+		s == 2 && /^\.Ed/ { exit }
+		s == 2 { print }
+		s == 1 && /^\.Bd -literal/ { s = 2 }
+		s == 0 && $0 ~ re { s = 1 }' "$TOP/man/bw-webhook.1" |
+	sed -e 's/\\e/\\/g' \
+		-e "s|exec bw-webhook |exec '$TOP/bin/bw-webhook' |" \
+		-e "s|/usr/local/lib/bw/openai-webhook|$T/openai-webhook|" \
+		-e "s|/etc/bw/webhook-secret|'$T/webhook-secret'|" \
+		-e "s|/var/lib/bw/webhooks|'$T/webhooks'|" \
+		-e "s|--exec '.*'\$|--exec 'printf \"%s \" \"\$OPENAI_API_KEY\" >>\"$T/ran\"; cat >>\"$T/ran\"'|" \
+		-e "s|\"\\.\\.\\.\"|\"$WEBHOOK_API_KEY\"|" \
+		-e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
+		-e "s|unix:/run/fcgiwrap.socket|unix:$T/fcgiwrap.socket|"
+}
+
 WEBHOOK_API_KEY=sk-test-webserver
 printf '%s\n' 'a raw secret, for the web server' >"$T/webhook-secret"
 mkdir "$T/webhooks"
-cat >"$T/openai-webhook" <<EOF
-#!/bin/sh
-exec "$TOP/bin/bw-webhook" --secret-file '$T/webhook-secret' \\
-  --replay-dir '$T/webhooks' \\
-  --exec 'printf "%s " "\$OPENAI_API_KEY" >>"$T/ran"; cat >>"$T/ran"'
-EOF
+man_setup '^mode 755:$' >"$T/openai-webhook"
 chmod 755 "$T/openai-webhook"
 : >"$T/ran"
+ok 'grep -q "^exec .$TOP/bin/bw-webhook. --secret-file .$T/webhook-secret" "$T/openai-webhook" && grep -q "replay-dir .$T/webhooks" "$T/openai-webhook" && grep -q "$T/ran" "$T/openai-webhook"' \
+	"the man page's CGI program, its paths changed"
 
 # post URL id body-file [signature]: a delivery signed now (or with
 # the signature given); the answer's status, type and body in $T/status,
