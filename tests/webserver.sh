@@ -45,7 +45,7 @@ stop() {
 started() {	# name pid url
 	SERVERS="$SERVERS $2"
 	i=0
-	until curl -s -o /dev/null "$3"; do
+	until curl -s -m 2 -o /dev/null "$3"; do
 		i=$((i + 1))
 		if [ $i -gt 200 ] || ! kill -0 "$2" 2>/dev/null; then
 			echo "Bail out! $1 did not start"
@@ -82,19 +82,19 @@ chmod 755 "$T/openai-webhook"
 ok 'grep -q "^exec .$TOP/bin/bw-webhook. --secret-file .$T/webhook-secret" "$T/openai-webhook" && grep -q "replay-dir .$T/webhooks" "$T/openai-webhook" && grep -q "$T/ran" "$T/openai-webhook"' \
 	"the man page's CGI program, its paths changed"
 
-# post URL id body-file [signature]: a delivery signed now (or with
-# the signature given); the answer's status, type and body in $T/status,
-# $T/type and $T/body
+# post URL id body-file [signature [header]]: a delivery signed now
+# (or with the signature given, if not empty), with a header more; the
+# answer's status and type in $status and $type, its body in $T/body
 post() {
 	now=$(date +%s)
 	key=$(printf '%s' 'a raw secret, for the web server' | od -An -tx1 | tr -d ' \n')
 	sig=${4:-$({ printf '%s.%s.' "$2" "$now"; cat "$3"; } |
 		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary |
 		base64 | sed 's/^/v1,/')}
-	curl -s -o "$T/body" -w '%{http_code} %{content_type}\n' \
+	curl -s -m 20 -o "$T/body" -w '%{http_code} %{content_type}\n' \
 		-H "webhook-id: $2" -H "webhook-timestamp: $now" \
 		-H "webhook-signature: $sig" -H 'Content-Type: application/json' \
-		--data-binary @"$3" "$1" >"$T/answer"
+		${5:+-H "$5"} --data-binary @"$3" "$1" >"$T/answer"
 	read -r status type <"$T/answer"
 }
 
@@ -131,20 +131,29 @@ deliveries() {	# url
 	ok '[ "$(grep -c evt_1 "$T/ran")" -eq 1 ] && [ "$(grep -c evt_2 "$T/ran")" -eq 1 ] && [ "$(wc -l <"$T/ran")" -eq 2 ]' \
 		"the same delivery again: --exec did not run twice"
 
-	post "$url" wh_3 "$T/event1" 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
+	# the body in chunks, with no Content-Length: the server still
+	# gives the program the whole body
+	printf '%s' '{"id":"evt_3","object":"event","created_at":1750861212,"type":"batch.expired","data":{"id":"batch_3"}}' >"$T/event3"
+	post "$url" wh_3 "$T/event3" "" "Transfer-Encoding: chunked"
+	ok '[ "$status" = 200 ] && [ "$(cat "$T/body")" = "$(cat "$T/event3")" ]' \
+		"a delivery in chunks: 200, the event"
+	ran_lines 3
+	ok '[ "$(grep -c evt_3 "$T/ran")" -eq 1 ]' "a delivery in chunks: --exec ran"
+
+	post "$url" wh_4 "$T/event1" 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
 	ok '[ "$status" = 400 ] && [ "$type" = text/plain ] && [ "$(cat "$T/body")" = "no signature matches" ]' \
 		"a bad signature: 400, no signature matches"
 
-	curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}\n' "$url" >"$T/answer"
+	curl -s -m 20 -o "$T/body" -D "$T/headers" -w '%{http_code}\n' "$url" >"$T/answer"
 	ok '[ "$(cat "$T/answer")" = 405 ] && grep -qi "^Allow: POST" "$T/headers" && [ "$(cat "$T/body")" = "only POST is accepted" ]' \
 		"a GET: 405, Allow: POST"
 
 	rm -r "$T/webhooks"
-	post "$url" wh_4 "$T/event2"
+	post "$url" wh_5 "$T/event2"
 	ok '[ "$status" = 500 ] && [ "$type" = text/plain ] && [ "$(cat "$T/body")" = "--replay-dir: $T/webhooks: No such file or directory" ]' \
 		"the replay directory missing: bw-webhook's own 500 and why, not the server's page"
 	sleep 0.2
-	ok '[ "$(wc -l <"$T/ran")" -eq 2 ]' "the replay directory missing: --exec did not run"
+	ok '[ "$(wc -l <"$T/ran")" -eq 3 ]' "the replay directory missing: --exec did not run"
 	if [ "$nfail" -gt 0 ]; then
 		echo "# the last answer: $status $type"
 		sed 's/^/#   /' "$T/body"
