@@ -30,9 +30,13 @@ UNITS = $(sort $(patsubst %.c,%,$(wildcard tests/unit/*.c)))
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones when run as root.  make check, demo, check-asan,
 # check-valgrind and fuzz run it first, before anything is compiled; a
-# plain make never does.
+# plain make never does.  The web servers (lighttpd, nginx, fcgiwrap:
+# tests/0510 and 0520 start their own on loopback) are installed with a
+# policy-rc.d that forbids starting a service (invoke-rc.d(8)), so that
+# none starts on port 80 as the packages come in.
 DEPS = gcc make libc6-dev libcurl4-openssl-dev libbearssl-dev \
-	libcmocka-dev mandoc groff-base python3 jq perl curl openssl
+	libcmocka-dev mandoc groff-base python3 jq perl curl openssl \
+	lighttpd nginx fcgiwrap
 DEPS_GOALS = check demo check-asan check-valgrind fuzz fuzz-build fuzz-deps
 # make fuzz (tests/fuzz/fuzz.mk) needs clang with libFuzzer
 FUZZ_DEPS = clang libclang-rt-14-dev
@@ -56,6 +60,9 @@ deps:
 		echo "make deps: missing Debian packages:$$missing (run 'make deps' as root)" >&2; \
 		exit 1; fi; \
 	echo "make deps: installing$$missing"; \
+	pol=/usr/sbin/policy-rc.d; \
+	[ -e $$pol ] || { trap 'rm -f '$$pol EXIT; trap 'exit 130' INT TERM HUP; \
+		printf '#!/bin/sh\nexit 101\n' >$$pol; chmod 755 $$pol; }; \
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 

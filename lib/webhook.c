@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,51 @@ bw_webhook_verify(const struct bw_webhook *w, const char *body, size_t n)
 	return ok ? NULL : "no signature matches";
 }
 
+/* --- answers --- */
+
+static void
+respond(struct bw_out *o, int cgi, int status, const char *type,
+    const char *body)
+{
+	static const struct { int code; const char *text; } st[] = {
+		{ 200, "OK" }, { 400, "Bad Request" },
+		{ 405, "Method Not Allowed" }, { 413, "Payload Too Large" },
+		{ 500, "Internal Server Error" },
+	};
+	const char *text = "";
+	char head[256];
+
+	if (!cgi)
+		return;
+	for (size_t i = 0; i < sizeof st / sizeof *st; i++)
+		if (st[i].code == status)
+			text = st[i].text;
+	snprintf(head, sizeof head, "Status: %d %s\r\n%sContent-Type: %s\r\n\r\n",
+	    status, text, status == 405 ? "Allow: POST\r\n" : "", type);
+	bw_out_str(o, head);
+	if (body) {
+		bw_out_str(o, body);
+		bw_out_char(o, '\n');
+	}
+}
+
+/* Fails a delivery: the reason on stderr, and in CGI mode as the
+   response (the web server's log and the sender both see it); exits
+   code. */
+static BW_NORETURN BW_PRINTF(5, 6) void
+refuse(struct bw_out *o, int cgi, int status, int code, const char *fmt, ...)
+{
+	char why[4400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	respond(o, cgi, status, "text/plain", why);
+	bw_out_commit(o);
+	bw_die(code, "%s", why);
+}
+
 /* --- replays --- */
 
 static void
@@ -239,9 +285,10 @@ prune(const char *dir, time_t before)
 
 /* Records a delivery id in dir (one file per id, made with O_EXCL, so
    that of two deliveries at once exactly one wins) after removing
-   entries older than window seconds; returns 1 if the id was there. */
+   entries older than window seconds; returns 1 if the id was there.
+   Fails the delivery (500, exit 74) when the id cannot be kept. */
 static int
-seen(const char *dir, const char *id, long window)
+seen(struct bw_out *o, int cgi, const char *dir, const char *id, long window)
 {
 	char name[65], path[4096];
 	int fd;
@@ -256,53 +303,18 @@ seen(const char *dir, const char *id, long window)
 		if (fsync(fd) < 0 || close(fd) < 0 || bw_syncdir(dir) < 0) {
 			int e = errno;
 			unlink(path);	/* not on disk: not taken */
-			bw_die(BW_EX_IOERR, "--replay-dir: %s: %s", dir,
-			    strerror(e));
+			refuse(o, cgi, 500, BW_EX_IOERR, "--replay-dir: %s: %s",
+			    dir, strerror(e));
 		}
 		return 0;
 	}
 	if (errno != EEXIST)
-		bw_die(BW_EX_IOERR, "--replay-dir: %s: %s", dir, strerror(errno));
+		refuse(o, cgi, 500, BW_EX_IOERR, "--replay-dir: %s: %s", dir,
+		    strerror(errno));
 	return 1;
 }
 
 /* --- one delivery --- */
-
-static void
-respond(struct bw_out *o, int cgi, int status, const char *type,
-    const char *body)
-{
-	static const struct { int code; const char *text; } st[] = {
-		{ 200, "OK" }, { 400, "Bad Request" },
-		{ 405, "Method Not Allowed" }, { 413, "Payload Too Large" },
-		{ 500, "Internal Server Error" },
-	};
-	const char *text = "";
-	char head[256];
-
-	if (!cgi)
-		return;
-	for (size_t i = 0; i < sizeof st / sizeof *st; i++)
-		if (st[i].code == status)
-			text = st[i].text;
-	snprintf(head, sizeof head, "Status: %d %s\r\n%sContent-Type: %s\r\n\r\n",
-	    status, text, status == 405 ? "Allow: POST\r\n" : "", type);
-	bw_out_str(o, head);
-	if (body) {
-		bw_out_str(o, body);
-		bw_out_char(o, '\n');
-	}
-}
-
-/* Fails a delivery: the reason on stderr, and in CGI mode as the
-   response; exits code. */
-static BW_NORETURN void
-refuse(struct bw_out *o, int cgi, int status, int code, const char *why)
-{
-	respond(o, cgi, status, "text/plain", why);
-	bw_out_commit(o);
-	bw_die(code, "%s", why);
-}
 
 static char *
 read_body(struct bw_out *o, int cgi, size_t max, size_t *n)
@@ -440,12 +452,12 @@ bw_webhook_run(const struct bw_webhook_opts *opt)
 	why = bw_webhook_verify(&w, body, n);
 	bw_webhook_wipe(&w);
 	if (why)
-		refuse(&o, cgi, 400, BW_EX_NO, why);
+		refuse(&o, cgi, 400, BW_EX_NO, "%s", why);
 	event = bw_read(&ar, body, n, INT_MAX, &why, NULL);
 	if (event.kind != BW_OBJ)
 		refuse(&o, cgi, 400, BW_EX_DATAERR, "the body is signed, but "
 		    "not a JSON object");
-	if (opt->replay_dir && seen(opt->replay_dir, w.id,
+	if (opt->replay_dir && seen(&o, cgi, opt->replay_dir, w.id,
 	    2 * opt->tolerance + 60)) {
 		/* a delivery already taken: 200, so that OpenAI stops
 		   sending it, but nothing done twice */

@@ -187,6 +187,18 @@ env REQUEST_METHOD=POST CONTENT_LENGTH=$(wc -c <"$T/v2") HTTP_WEBHOOK_ID=$V2_ID 
 	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET bw-webhook --replay-dir "$T/cgiseen" <"$T/v2" >"$T/out" 2>/dev/null
 ok 'head -1 "$T/out" | grep -q "^Status: 200" && tail -1 "$T/out" | grep -qx "already received"' \
 	"CGI: a repeated delivery gets 200 (so OpenAI stops), and nothing is done twice"
+# the replay directory missing: bw-webhook's own 500 and why (the web
+# server's own page says nothing), and exit 74
+env REQUEST_METHOD=POST CONTENT_LENGTH=$(wc -c <"$T/v2") HTTP_WEBHOOK_ID=$V2_ID HTTP_WEBHOOK_TIMESTAMP=$V2_TS \
+	HTTP_WEBHOOK_SIGNATURE="$V2_SIG" OPENAI_WEBHOOK_SECRET=$V2_SECRET bw-webhook --replay-dir "$T/gone" <"$T/v2" >"$T/out" 2>"$T/err"
+rc=$?
+exit_is 74 "CGI: the replay directory missing: exit 74"
+ok '[ "$(cat "$T/out")" = "$(printf "Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\n--replay-dir: $T/gone: No such file or directory")" ]' \
+	"CGI: the replay directory missing: 500 and why"
+err_like "^bw-webhook: --replay-dir: $T/gone: No such file or directory\$" "CGI: the replay directory missing: said"
+hook "$V2_SECRET" $V2_ID $V2_TS "$V2_SIG" --replay-dir "$T/gone" <"$T/v2"
+exit_is 74 "the replay directory missing: exit 74"
+out_empty "the replay directory missing: nothing on stdout"
 
 # --exec, and the pipeline it starts
 fresh
