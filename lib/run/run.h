@@ -9,6 +9,9 @@
  *             download, every request's result, what to try again; the
  *             results joined in input order
  *   run.c     the stages, looking by listing, the queue, the modes
+ *   deliver.c when a run finishes: --exec, --notify, at least once
+ *   spool.c   many runs, one tick: each a step in a child of its own,
+ *             one look for all (--spool, --wake)
  *
  * The run directory is the run's whole memory.  Each decision is a file
  * made durably (written as NAME.tmp, fsync'd, renamed, the directory
@@ -35,6 +38,10 @@
  *   sNNNN/aK.cancel.json the Batch object after --cancel (bw-cancel's)
  *   cancel               --cancel was asked: nothing more is created
  *   results.jsonl        every request's last result, in input order
+ *   deleted.json         --delete-files did its work (how many files)
+ *   exec.json            --exec's tries, and whether one exited 0
+ *   notify.json          --notify's event and message id (kept before
+ *                        the first try), its tries, whether one got a 2xx
  */
 #ifndef RUN_H
 #define RUN_H
