@@ -170,6 +170,16 @@ ok '[ "$(stats | jq -c "[.requests[\"GET /v1/batches\"], .requests[\"GET /v1/bat
 run bw-run --spool "$S" --once --wake batch_notours00000000000000
 ok '[ "$(jq -c .finished "$T/out")" = "[]" ] && [ ! -e "$S/wy/results.jsonl" ]' "--wake: a batch of no run: nothing done"
 
+# --- an --exec command that says much on stderr: passed on as it comes,
+# the tick does not wait on a full pipe
+fake_ctl '{"pace":0}'
+mkdir "$T/loud"
+bw-run -d "$T/loud/l1" -m gpt-4o-mini --once -q \
+	--exec 'head -c 300000 /dev/zero | tr "\0" x >&2' "$T/w.jsonl" 2>/dev/null
+run timeout 60 bw-run --spool "$T/loud" --once
+exit_is 0 "a command that writes 300 KB on stderr: exit 0"
+ok '[ "$(tr -d "\n" <"$T/err" | tr -cd x | wc -c)" = 300000 ]' "a command that writes 300 KB on stderr: all of it passed on"
+
 # --- usage
 run bw-run --spool "$S"
 exit_is 2 "--spool without --once: exit 2"

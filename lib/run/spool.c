@@ -62,11 +62,30 @@ last_line(const char *buf, size_t n)
 	return fmt("%.*s", (int)(e - b), b);
 }
 
+/* Keeps the last 4 KiB written to o. */
+static void
+tail_add(struct bw_out *o, const char *p, size_t n)
+{
+	enum { TAIL = 4096 };
+
+	if (n >= TAIL) {
+		p += n - TAIL;
+		n = TAIL;
+	}
+	if (o->n + n > TAIL) {
+		size_t drop = o->n + n - TAIL;
+		memmove(o->buf, o->buf + drop, o->n - drop);
+		o->n -= drop;
+		o->total -= drop;
+	}
+	bw_out_write(o, p, n);
+}
+
 /* Runs fn(arg, e) in a child: returns its exit status (or 128 and the
    signal), what it wrote on stdout in *outbuf and *outn (the caller's
    to free; or dropped, outbuf NULL), and after a failure the last line
-   it wrote on stderr in e->why.  All it wrote on stderr goes on to
-   ours. */
+   it wrote on stderr in e->why.  What it writes on stderr goes on to
+   ours as it comes. */
 static int
 in_child(struct bw_api *api, struct entry *e,
     void (*fn)(void *, struct entry *), void *arg, char **outbuf,
@@ -98,30 +117,41 @@ in_child(struct bw_api *api, struct entry *e,
 	close(pe[1]);
 	bw_out_open(&ob, -1, "output", 0);
 	bw_out_open(&eb, -1, "errors", 0);
-	/* both read to their end; stderr is small (a child is quiet) */
-	for (int fd = po[0], done = 0, told = 0; done < 2;) {
-		ssize_t got;
-		struct pollfd pf = { fd, POLLIN, 0 };
-		if (bw_interrupted && !told++)
-			kill(pid, SIGTERM);	/* it stops within a second */
-		if (poll(&pf, 1, 200) == 0)
-			continue;	/* a look at bw_interrupted at times */
-		if ((got = read(fd, buf, sizeof buf)) < 0 && errno == EINTR)
-			continue;
-		if (got > 0) {
-			bw_out_write(fd == po[0] ? &ob : &eb, buf, (size_t)got);
-			continue;
+	/* both read as they come, to their end: stdout kept, stderr
+	   passed on at once (an --exec command may say much), its last
+	   bytes kept for the reason of a failure */
+	{
+		struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+		int nopen = 2, told = 0;
+		while (nopen > 0) {
+			if (bw_interrupted && !told++)
+				kill(pid, SIGTERM);	/* it stops within a second */
+			if (poll(pf, 2, 200) <= 0)
+				continue;	/* a look at bw_interrupted at times */
+			for (int i = 0; i < 2; i++) {
+				ssize_t got;
+				if (pf[i].fd < 0 || !pf[i].revents)
+					continue;
+				if ((got = read(pf[i].fd, buf, sizeof buf)) < 0 &&
+				    errno == EINTR)
+					continue;
+				if (got <= 0) {
+					close(pf[i].fd);
+					pf[i].fd = -1;
+					nopen--;
+				} else if (i == 0) {
+					bw_out_write(&ob, buf, (size_t)got);
+				} else {
+					tail_add(&eb, buf, (size_t)got);
+					/* stderr gone: nothing to tell */
+					(void)!write(2, buf, (size_t)got);
+				}
+			}
 		}
-		done++;
-		fd = pe[0];
 	}
-	close(po[0]);
-	close(pe[0]);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			bw_die(BW_EX_IOERR, "waitpid: %s", strerror(errno));
-	if (eb.n)
-		fwrite(eb.buf, 1, eb.n, stderr);
 	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	if (st != 0 && st != BW_EX_NO && st != BW_EX_TEMPFAIL) {
 		free(e->why);
