@@ -169,6 +169,8 @@ ended(struct run *r, struct shard *s, struct attempt *a, struct bw_v b)
 
 /* --- looking at the batches in flight --- */
 
+int run_seen(struct run *r, struct bw_v b);
+
 static int
 live(const struct attempt *a)
 {
@@ -199,15 +201,60 @@ seen(struct run *r, struct shard *s, struct attempt *a, struct bw_v b)
 		batch_seen(a, b);
 }
 
-/* One look at every batch in flight: pages of the list, newest first,
-   ceil(active/100) at most, then one batch not seen by its id: at most
-   ceil(active/100)+1 requests. */
+/* Pages of the list, newest first, for active batches in flight, the
+   oldest created at oldest: at most ceil(active/100) pages, and none
+   past the oldest.  take(arg, batch) is given every batch listed, and
+   says whether it was one of those looked for; the batches are in ar.
+   Returns how many of them were not seen. */
+size_t
+look_pages(struct bw_api *api, struct bw_arena *ar, size_t active,
+    double oldest, int (*take)(void *, struct bw_v), void *arg)
+{
+	size_t unseen = active, pages = (active + 99) / 100, asked = 0;
+	char after[300] = "";
+
+	while (unseen && asked < pages && !bw_interrupted) {
+		char path[400];
+		struct bw_v list, data, last = bw_of(BW_NONE);
+		snprintf(path, sizeof path, "/batches?limit=100%s%s",
+		    after[0] ? "&after=" : "", after);
+		list = bw_api_json(api, ar, "GET", path, bw_of(BW_NONE));
+		asked++;
+		data = bw_get(list, "data");
+		if (data.kind != BW_ARR)
+			bw_die(BW_EX_PROTOCOL, "GET %s/batches: the reply is not a "
+			    "list", api->basepath);
+		BW_EACH(data, i, m) {
+			last = m->v;
+			if (take(arg, m->v))
+				unseen--;
+		}
+		if (bw_get(list, "has_more").kind != BW_TRUE || !last.kind)
+			break;
+		/* the page reaches past the oldest batch looked for */
+		if (num(last, "created_at") < oldest)
+			break;
+		copy_id(after, sizeof after, bw_get(last, "id"));
+		if (!bw_id_valid(after, strlen(after)))
+			break;
+	}
+	return unseen;
+}
+
+static int
+take_seen(void *arg, struct bw_v b)
+{
+	return run_seen(arg, b);
+}
+
+/* One look at every batch in flight: pages of the list (look_pages),
+   then one batch not seen by its id: at most ceil(active/100)+1
+   requests. */
 static void
 look(struct run *r)
 {
 	struct bw_arena ar = { 0 };
-	size_t active = 0, unseen, pages, asked = 0;
-	char after[300] = "";
+	size_t active = 0, unseen;
 	double oldest = 1e300;
 
 	for (int i = 0; i < r->ns; i++)
@@ -222,39 +269,7 @@ look(struct run *r)
 		}
 	if (!active)
 		return;
-	unseen = active;
-	pages = (active + 99) / 100;
-	while (unseen && asked < pages && !bw_interrupted) {
-		char path[400];
-		struct bw_v list, data, last = bw_of(BW_NONE);
-		snprintf(path, sizeof path, "/batches?limit=100%s%s",
-		    after[0] ? "&after=" : "", after);
-		list = bw_api_json(r->api, &ar, "GET", path, bw_of(BW_NONE));
-		asked++;
-		data = bw_get(list, "data");
-		if (data.kind != BW_ARR)
-			bw_die(BW_EX_PROTOCOL, "GET %s/batches: the reply is not a "
-			    "list", r->api->basepath);
-		BW_EACH(data, i, m) {
-			struct shard *s;
-			struct attempt *a = find(r, bw_get(m->v, "id"), &s);
-			last = m->v;
-			if (a && !a->seen) {
-				bw_batch_check(r->api, m->v, a->batch, "/batches");
-				seen(r, s, a, m->v);
-				unseen--;
-			}
-		}
-		if (bw_get(list, "has_more").kind != BW_TRUE || !last.kind)
-			break;
-		/* the page reaches past the oldest batch of the run */
-		if (num(last, "created_at") < oldest)
-			break;
-		copy_id(after, sizeof after, bw_get(last, "id"));
-		if (!bw_id_valid(after, strlen(after)))
-			break;
-		bw_arena_reset(&ar);
-	}
+	unseen = look_pages(r->api, &ar, active, oldest, take_seen, r);
 	if (unseen && !bw_interrupted) {
 		/* the one looked at by id longest ago */
 		struct attempt *best = NULL;

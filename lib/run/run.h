@@ -144,6 +144,8 @@ void final_counts(struct run *r, uint64_t c[R_NKINDS]);
 
 /* run.c */
 void say(struct run *r, const char *f, ...) BW_PRINTF(2, 3);
+size_t look_pages(struct bw_api *api, struct bw_arena *ar, size_t active,
+		  double oldest, int (*take)(void *, struct bw_v), void *arg);
 int run_seen(struct run *r, struct bw_v b);
 void run_live(struct run *r, struct bw_out *o);
 int run_advance(struct run *r);

@@ -295,42 +295,34 @@ is_live(struct entry *es, int n, struct bw_v id, int *found)
 	return 0;
 }
 
+struct listing {
+	struct entry *es;
+	int n;
+	struct seen *seen;
+};
+
+static int
+take_live(void *arg, struct bw_v b)
+{
+	struct listing *l = arg;
+	int who;
+
+	if (!is_live(l->es, l->n, bw_get(b, "id"), &who))
+		return 0;
+	add_seen(l->seen, b);
+	return 1;
+}
+
 /* One look for every run: pages of the list back to the oldest batch
-   in flight, ceil(active/100) at most, then one not seen by its id. */
+   in flight (look_pages), then one not seen by its id. */
 static void
 look_all(struct bw_api *api, struct entry *es, int n, double oldest,
     size_t active, struct seen *seen)
 {
-	size_t pages = (active + 99) / 100, asked = 0, unseen = active;
-	char after[300] = "";
-	int who;
+	struct listing l = { es, n, seen };
 
-	while (unseen && asked < pages && !bw_interrupted) {
-		char path[400];
-		struct bw_v list, data, last = bw_of(BW_NONE);
-		snprintf(path, sizeof path, "/batches?limit=100%s%s",
-		    after[0] ? "&after=" : "", after);
-		list = bw_api_json(api, &seen->ar, "GET", path, bw_of(BW_NONE));
-		asked++;
-		data = bw_get(list, "data");
-		if (data.kind != BW_ARR)
-			bw_die(BW_EX_PROTOCOL, "GET %s/batches: the reply is not a "
-			    "list", api->basepath);
-		BW_EACH(data, i, m) {
-			last = m->v;
-			if (is_live(es, n, bw_get(m->v, "id"), &who)) {
-				add_seen(seen, m->v);
-				unseen--;
-			}
-		}
-		if (bw_get(list, "has_more").kind != BW_TRUE || !last.kind ||
-		    num(last, "created_at") < oldest)
-			break;
-		copy_id(after, sizeof after, bw_get(last, "id"));
-		if (!bw_id_valid(after, strlen(after)))
-			break;
-	}
-	if (!unseen || bw_interrupted)
+	if (!look_pages(api, &seen->ar, active, oldest, take_live, &l) ||
+	    bw_interrupted)
 		return;
 	/* one the pages did not show, by its id */
 	for (int i = 0; i < n; i++)
