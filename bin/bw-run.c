@@ -28,7 +28,7 @@ static const char synopsis[] =
     "       [--notify-allow-http] [--notify-allow-private]]\n"
     "       [--dry-run | --status | --cancel] " BW_API_SYNOPSIS "\n"
     "       [requests.jsonl]\n"
-    "       bw-run --spool spool --once [--wake] [-i seconds] [-t seconds]\n"
+    "       bw-run --spool spool --once [--wake] [-t seconds]\n"
     "       [api options] [record ...]";
 
 static uint64_t

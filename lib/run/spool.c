@@ -440,6 +440,8 @@ spool(struct bw_api *api, struct bw_run_opts *o, char **recs, int nrecs)
 	if (n)
 		qsort(es, n, sizeof *es, by_name);
 	bw_api_init(api);
+	if (o->timeout > 0)	/* the whole tick's, its children's too */
+		api->deadline = bw_now() + o->timeout;
 	bw_catch_signals();
 	/* each run locked, and asked what it has in flight */
 	for (int i = 0; i < n && !bw_interrupted; i++) {
