@@ -232,5 +232,7 @@ main(int argc, char *argv[])
 	if ((o.status || o.cancel) && optind < argc)
 		bw_die(BW_EX_USAGE, "%s: no requests are read with %s",
 		    argv[optind], o.status ? "--status" : "--cancel");
-	return bw_run(&api, &o, argv + optind, argc - optind);
+	c = bw_run(&api, &o, argv + optind, argc - optind);
+	bw_api_free(&api);	/* before main's frame, which holds it, goes */
+	return c;
 }

@@ -170,6 +170,39 @@ ok '[ "$(stats | jq -c "[.requests[\"GET /v1/batches\"], .requests[\"GET /v1/bat
 run bw-run --spool "$S" --once --wake batch_notours00000000000000
 ok '[ "$(jq -c .finished "$T/out")" = "[]" ] && [ ! -e "$S/wy/results.jsonl" ]' "--wake: a batch of no run: nothing done"
 
+# --- the server down for a moment (503s) when a run's batch is read by
+# its id: the run is not broken, it waits for the next tick
+printf '{"customId":"z1","prompt":"x"}\n' >"$T/z.jsonl"
+fake_ctl '{"pace":30}'
+bw-run -d "$S/wz" -m gpt-4o-mini --once "$T/z.jsonl" 2>/dev/null
+bz=$(jq -r .id "$S/wz/s0001/a1.batch.json")
+fake_ctl "{\"faults\":[{\"path\":\"^/v1/batches/$bz\$\",\"kind\":\"status\",\"code\":503,\"times\":100}]}"
+run bw-run --spool "$S" --once --wake --retries 1 --retry-wait 0.05 "$bz"
+exit_is 75 "a 503 for a woken run's batch: exit 75"
+ok '[ "$(jq -c "[(.running | index(\"wz\") != null), .failed]" "$T/out")" = "[true,[]]" ]' "a 503 for a woken run's batch: running, not broken"
+fake_ctl '{"faults":[],"pace":0}'
+rm -rf "$S/wz"
+
+# --- ^C while --exec's command runs (and ignores SIGTERM): over within
+# a second or two, the command and what it started stopped too
+mkdir "$T/slow"
+bw-run -d "$T/slow/s1" -m gpt-4o-mini --once -q \
+	--exec 'trap "" TERM INT; touch "$BW_RUN_DIR/started"; sleep 37; touch "$BW_RUN_DIR/after"' "$T/w.jsonl" 2>/dev/null
+bw-run --spool "$T/slow" --once >/dev/null 2>"$T/slow.err" &
+p=$!
+i=0
+while [ ! -e "$T/slow/s1/started" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+t0=$(date +%s)
+kill -INT $p
+wait $p
+rc=$?
+t1=$(date +%s)
+ok '[ $rc = 130 ] && [ $((t1 - t0)) -le 4 ]' "^C during --exec: the tick died of it at once (exit $rc, $((t1 - t0)) s)"
+sleep 0.5
+ok '! pgrep -f "sleep 37" >/dev/null' "^C during --exec: the command's own children stopped"
+ok '[ "$(jq -c "[.done, .tries]" "$T/slow/s1/exec.json")" = "[false,1]" ]' "^C during --exec: not counted as done"
+rm -rf "$T/slow"
+
 # --- an --exec command that says much on stderr: passed on as it comes,
 # the tick does not wait on a full pipe
 fake_ctl '{"pace":0}'
@@ -179,6 +212,15 @@ bw-run -d "$T/loud/l1" -m gpt-4o-mini --once -q \
 run timeout 60 bw-run --spool "$T/loud" --once
 exit_is 0 "a command that writes 300 KB on stderr: exit 0"
 ok '[ "$(tr -d "\n" <"$T/err" | tr -cd x | wc -c)" = 300000 ]' "a command that writes 300 KB on stderr: all of it passed on"
+
+# --- the command gets no descriptor of bw-run's (connections, locks,
+# the tick's pipes): 0, 1 and 2 only
+mkdir "$T/fds"
+bw-run -d "$T/fds/f1" -m gpt-4o-mini --once -q \
+	--exec 'ls /proc/$$/fd | sort -n | tr "\n" " " >"$BW_RUN_DIR/fds"' "$T/w.jsonl" 2>/dev/null
+run bw-run --spool "$T/fds" --once
+exit_is 0 "a command in a tick: exit 0"
+ok '[ "$(cat "$T/fds/f1/fds")" = "0 1 2 " ]' "a command in a tick: descriptors 0, 1, 2 only ($(cat "$T/fds/f1/fds"))"
 
 # --- usage
 run bw-run --spool "$S"

@@ -56,12 +56,27 @@ run bw-run -d "$T/w1" -i 0.01 -q
 exit_is 0 "a finished, notified run again: exit 0"
 ok '[ "$(ls "$T/got" | grep -c "\.body$")" = 2 ]' "a finished, notified run again: nothing sent"
 
+run bw-run -d "$T/w1" -q --notify "http://127.0.0.1:1/other?token=0th3r" \
+	--notify-secret-file "$T/secret" $allow
+exit_is 2 "another --notify for the run: exit 2"
+err_like "holds a run with another --notify: leave --notify out" "another --notify for the run: said"
+ok '! grep -q "t0k3n\|0th3r" "$T/err"' "another --notify for the run: neither URL (nor its token) shown"
+
+# --- -t bounds the notification too (a receiver that never answers)
+t0=$(date +%s)
+run bw-run -d "$T/w5" -m gpt-4o-mini -i 0.01 -q -t 3 --notify "http://127.0.0.1:$(cat "$T/rport")/silent" \
+	--notify-secret-file "$T/secret" $allow examples/requests.jsonl
+t1=$(date +%s)
+exit_is 75 "a receiver that never answers, -t 3: exit 75"
+err_like "--notify: 127\\.0\\.0\\.1:[0-9]+: no answer within" "a receiver that never answers, -t 3: said"
+ok '[ $((t1 - t0)) -lt 20 ]' "a receiver that never answers, -t 3: over well before the 30 s of a delivery ($((t1 - t0)) s)"
+
 # --- a run whose requests all failed: batch.failed
 fake_ctl '{"scenario":"all_fail"}'
 run bw-run -d "$T/w2" -m gpt-4o-mini -i 0.01 -q --notify "$URL" \
 	--notify-secret-file "$T/secret" $allow examples/requests.jsonl
 exit_is 1 "every request failed: exit 1 (notified)"
-ok '[ "$(jq -r .type "$T/got/3.body")" = batch.failed ] && [ "$(jq -c .data.request_counts "$T/got/3.body")" = "{\"total\":4,\"completed\":0,\"failed\":4}" ]' \
+ok '[ "$(jq -r .type "$T/got/4.body")" = batch.failed ] && [ "$(jq -c .data.request_counts "$T/got/4.body")" = "{\"total\":4,\"completed\":0,\"failed\":4}" ]' \
 	"every request failed: batch.failed, its counts"
 fake_ctl '{"scenario":"ok"}'
 
@@ -92,7 +107,7 @@ run bw-run -d "$T/w4" -m gpt-4o-mini -i 0.01 -q --notify "http://localhost:$(cat
 exit_is 75 "localhost, without --notify-allow-private: exit 75"
 err_like "--notify: localhost:[0-9]+: refused: (127\\.0\\.0\\.1|::1) is a loopback address" \
 	"localhost: refused at connect time, said"
-ok '[ "$(ls "$T/got" | grep -c "\.body$")" = 3 ]' "localhost: nothing reached the receiver"
+ok '[ "$(ls "$T/got" | grep -c "\.body$")" = 4 ]' "localhost: nothing reached the receiver"
 run bw-run -d "$T/w4" -i 0.01 -q --notify "http://localhost:1/other" \
 	--notify-secret-file "$T/secret" --notify-allow-http
 exit_is 2 "another --notify for the run: exit 2"

@@ -57,14 +57,33 @@ envnum(const char *k, uint64_t v)
 	setenv(k, buf, 1);
 }
 
-/* Runs the command once: 0 when it exited 0, else -1 and why. */
+/* Every descriptor above 2 closed: the command gets none of bw-run's
+   (its connections, its locks, a spool's pipes). */
+static void
+close_from_3(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	closefrom(3);
+#else
+	long max = sysconf(_SC_OPEN_MAX);
+
+	for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		close((int)fd);
+#endif
+}
+
+/* Runs the command once, in a process group of its own (so that
+   whatever it starts stops with it): 0 when it exited 0, else -1 and
+   why.  SIGINT or SIGTERM, or the -t deadline, stop it: SIGTERM to its
+   group, SIGKILL a second later. */
 static int
 run_exec(struct run *r, const char *cmd, const uint64_t c[R_NKINDS],
     int try, char **why)
 {
 	char *dir = abs_dir(r->dir), *res = fmt("%s/results.jsonl", dir);
 	int st, fd;
-	pid_t pid;
+	double stop = 0;
+	pid_t pid, got;
 
 	fflush(stderr);
 	if ((pid = fork()) < 0)
@@ -74,13 +93,17 @@ run_exec(struct run *r, const char *cmd, const uint64_t c[R_NKINDS],
 		uint64_t all = 0;
 		for (int i = 0; i < R_NKINDS; i++)
 			all += c[i];
+		setpgid(0, 0);
 		if ((fd = open(res, O_RDONLY)) < 0 || dup2(fd, 0) < 0 ||
 		    dup2(2, 1) < 0 || chdir(dir) < 0) {
 			fprintf(stderr, "%s: --exec: %s: %s\n", bw_progname(),
 			    res, strerror(errno));
 			_exit(126);
 		}
+		close_from_3();
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		setenv("BW_RUN_DIR", dir, 1);
 		setenv("BW_RUN_NAME", name_of(dir), 1);
 		setenv("BW_RUN_OUTCOME", outcome(r, c), 1);
@@ -95,17 +118,29 @@ run_exec(struct run *r, const char *cmd, const uint64_t c[R_NKINDS],
 		    strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid);	/* either side may be first */
 	free(res);
 	free(dir);
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
+	for (;;) {
+		struct timespec ts = { 0, 50000000 };
+		if ((got = waitpid(pid, &st, WNOHANG)) == pid)
+			break;
+		if (got < 0 && errno != EINTR)
 			bw_die(BW_EX_IOERR, "--exec: %s", strerror(errno));
-		if (bw_interrupted)
-			kill(pid, SIGTERM);	/* and wait for it */
+		if (!stop && (bw_interrupted || (r->api->deadline > 0 &&
+		    bw_now() >= r->api->deadline))) {
+			kill(-pid, SIGTERM);
+			stop = bw_now();
+		} else if (stop && bw_now() - stop >= 1) {
+			kill(-pid, SIGKILL);
+			stop = 1e300;	/* once */
+		}
+		nanosleep(&ts, NULL);
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
-	*why = WIFEXITED(st) ? fmt("exited %d", WEXITSTATUS(st)) :
+	*why = stop && !bw_interrupted ? fmt("stopped at the -t deadline") :
+	    WIFEXITED(st) ? fmt("exited %d", WEXITSTATUS(st)) :
 	    fmt("killed by signal %d", WTERMSIG(st));
 	return -1;
 }
@@ -188,9 +223,17 @@ send_notify(struct run *r, struct bw_v ev, const char *id, char **why)
 	struct bw_out b;
 	struct bw_webhook w;
 	struct bw_notify n = { r->o->notify, r->o->notify_flags, NULL, 0,
-		0, r->api->cacert };
+		30, r->api->cacert };
 	const char *w2;
 	int rc;
+
+	/* -t bounds it too */
+	if (r->api->deadline > 0 && r->api->deadline - bw_now() < n.timeout)
+		n.timeout = r->api->deadline - bw_now();
+	if (n.timeout < 0.001) {
+		*why = fmt("not sent: the -t deadline has passed");
+		return -1;
+	}
 
 	bw_out_open(&b, -1, "event", 0);
 	bw_out_v(&b, ev);
@@ -228,7 +271,7 @@ deliver(struct run *r, const uint64_t c[R_NKINDS])
 	if (r->o->exec) {
 		struct bw_v v = load_json(&ar, p = fmt("%s/exec.json", r->dir));
 		int tries = (int)num(v, "tries");
-		if (bw_get(v, "done").kind != BW_TRUE) {
+		if (bw_get(v, "done").kind != BW_TRUE && !bw_interrupted) {
 			int ok = run_exec(r, r->o->exec, c, tries + 1, &why) == 0;
 			keep_json(p, record(&ar, bw_of(BW_OBJ), tries + 1, ok,
 			    why));
@@ -271,7 +314,7 @@ deliver(struct run *r, const uint64_t c[R_NKINDS])
 		free(p);
 	}
 	bw_arena_free(&ar);
-	return left || (r->o->notify && bw_interrupted);
+	return left || ((r->o->notify || r->o->exec) && bw_interrupted);
 }
 
 /* 1 when the finished run's results are joined and nothing is left to

@@ -216,6 +216,11 @@ same(struct run *r, struct bw_v saved, const char *key, struct bw_v given,
 
 	if (bw_equal(was, given))
 		return;
+	/* a command or a URL may hold a secret: not shown */
+	if (!strcmp(key, "exec") || !strcmp(key, "notify"))
+		bw_die(BW_EX_USAGE, "%s holds a run with another %s: leave %s "
+		    "out to go on with the run, or remove %s to start over",
+		    r->dir, flag, flag, r->dir);
 	bw_out_open(&a, -1, "json", 0);
 	bw_out_open(&b, -1, "json", 0);
 	bw_out_v(&a, was);

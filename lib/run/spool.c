@@ -94,6 +94,7 @@ in_child(struct bw_api *api, struct entry *e,
 	int po[2], pe[2], st;
 	pid_t pid;
 	struct bw_out ob, eb;
+	struct pollfd pf[2];
 	char buf[8192];
 
 	if (pipe(po) < 0 || pipe(pe) < 0)
@@ -120,12 +121,19 @@ in_child(struct bw_api *api, struct entry *e,
 	/* both read as they come, to their end: stdout kept, stderr
 	   passed on at once (an --exec command may say much), its last
 	   bytes kept for the reason of a failure */
+	pf[0] = (struct pollfd){ po[0], POLLIN, 0 };
+	pf[1] = (struct pollfd){ pe[0], POLLIN, 0 };
 	{
-		struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
-		int nopen = 2, told = 0;
+		int nopen = 2;
+		double told = 0;
 		while (nopen > 0) {
-			if (bw_interrupted && !told++)
+			if (bw_interrupted && !told) {
 				kill(pid, SIGTERM);	/* it stops within a second */
+				told = bw_now();
+			} else if (told && bw_now() - told > 1.5) {
+				kill(pid, SIGKILL);	/* it did not */
+				break;
+			}
 			if (poll(pf, 2, 200) <= 0)
 				continue;	/* a look at bw_interrupted at times */
 			for (int i = 0; i < 2; i++) {
@@ -149,6 +157,9 @@ in_child(struct bw_api *api, struct entry *e,
 			}
 		}
 	}
+	for (int i = 0; i < 2; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			bw_die(BW_EX_IOERR, "waitpid: %s", strerror(errno));
@@ -264,7 +275,13 @@ get_one(struct bw_api *api, struct entry *e, const char *id,
 	const char *why;
 	struct bw_v b;
 
-	if (in_child(api, e, child_get, &g, &buf, &len) != 0) {
+	switch (in_child(api, e, child_get, &g, &buf, &len)) {
+	case 0:
+		break;
+	case BW_EX_TEMPFAIL:	/* the network's, not the run's: next tick */
+		free(buf);
+		return;
+	default:
 		e->state = S_BROKEN;
 		free(buf);
 		return;
