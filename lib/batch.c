@@ -4,6 +4,7 @@
  * checking the one the server sent, writing one.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bw.h"
@@ -129,8 +130,58 @@ bw_batch_count(struct bw_v b, const char *key)
 	return v.kind == BW_NUM ? v.u.num : 0;
 }
 
+static double
+num_of(struct bw_v v)
+{
+	return v.kind == BW_NUM ? v.u.num : -1;
+}
+
+/* The custom_id on line k (from 1) of a batch's input file, if the
+   file is there and small enough to read for a message (16 MiB): a
+   best effort, never an error. */
+static char *
+input_id(struct bw_api *a, struct bw_v b, unsigned long k)
+{
+	struct bw_v f = bw_get(b, "input_file_id");
+	struct bw_call c = { .method = "GET" };
+	struct bw_arena ar = { 0 };
+	char path[400], *id = NULL;
+	const char *p, *e, *why;
+
+	if (!a || f.kind != BW_STR || !bw_id_valid(f.u.s, f.n))
+		return NULL;
+	snprintf(path, sizeof path, "/files/%s", f.u.s);
+	c.path = path;
+	if (bw_api_call(a, &c) != BW_CALL_OK)
+		goto out;
+	f = bw_read(&ar, c.body, c.len, 64, &why, NULL);
+	if (num_of(bw_get(f, "bytes")) > 16 << 20)
+		goto out;
+	free(c.body);
+	snprintf(path, sizeof path, "/files/%s/content",
+	    bw_get(b, "input_file_id").u.s);
+	c = (struct bw_call){ .method = "GET", .path = path };
+	if (bw_api_call(a, &c) != BW_CALL_OK || c.len > 16 << 20)
+		goto out;
+	for (p = c.body, e = c.body + c.len; p < e && --k; p++)
+		if (!(p = memchr(p, '\n', (size_t)(e - p))))
+			goto out;
+	if (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		struct bw_v line = bw_read(&ar, p, (size_t)((nl ? nl : e) - p),
+		    64, &why, NULL);
+		struct bw_v cid = bw_get(line, "custom_id");
+		if (cid.kind == BW_STR)
+			id = strdup(bw_quote(cid.u.s, cid.n, 80));
+	}
+out:
+	free(c.body);
+	bw_arena_free(&ar);
+	return id;
+}
+
 void
-bw_batch_why_not(struct bw_v b, const char *id)
+bw_batch_why_not(struct bw_api *a, struct bw_v b, const char *id)
 {
 	const char *s = bw_batch_status(b);
 	struct bw_v data = bw_get(bw_get(b, "errors"), "data");
@@ -139,11 +190,21 @@ bw_batch_why_not(struct bw_v b, const char *id)
 	for (uint32_t i = 0; data.kind == BW_ARR && i < data.n && i < 5; i++) {
 		struct bw_v m = bw_get(data.u.m[i].v, "message");
 		struct bw_v c = bw_get(data.u.m[i].v, "code");
-		if (m.kind == BW_STR) {
-			bw_warn("%s %s: %s%s%s", id, s, c.kind == BW_STR ?
-			    c.u.s : "", c.kind == BW_STR ? ": " : "", m.u.s);
-			said = 1;
+		double line = num_of(bw_get(data.u.m[i].v, "line"));
+		char where[200] = "";
+		if (m.kind != BW_STR)
+			continue;
+		/* the input line it is about, and the request on it */
+		if (line >= 1 && line <= 1e9 && line == (double)(long)line) {
+			char *cid = input_id(a, b, (unsigned long)line);
+			snprintf(where, sizeof where, "line %.0f%s%s%s: ", line,
+			    cid ? " (customId " : "", cid ? cid : "",
+			    cid ? ")" : "");
+			free(cid);
 		}
+		bw_warn("%s %s: %s%s%s%s", id, s, where, c.kind == BW_STR ?
+		    c.u.s : "", c.kind == BW_STR ? ": " : "", m.u.s);
+		said = 1;
 	}
 	if (!said)
 		bw_warn("%s %s: %.0f of %.0f requests completed, %.0f failed",

@@ -704,8 +704,10 @@ int bw_batch_terminal(struct bw_v b);
 /* request_counts.key (completed, failed, total), or 0. */
 double bw_batch_count(struct bw_v b, const char *key);
 /* Says on stderr why batch id did not complete: the first five of its
-   errors, or else its counts. */
-void bw_batch_why_not(struct bw_v b, const char *id);
+   errors, each with the input line it names and (with a, when the
+   input file is there and at most 16 MiB) the customId on it, or else
+   its counts. */
+void bw_batch_why_not(struct bw_api *a, struct bw_v b, const char *id);
 /* Dies 76 unless a Batch object from the server has a valid id, and
    the id want when want is set; what names the path in the message. */
 void bw_batch_check(struct bw_api *a, struct bw_v b, const char *want,

@@ -160,7 +160,7 @@ bw_download(struct bw_api *a, struct bw_records *r, struct bw_v rec,
 	errf = bw_get(b, "error_file_id");
 	if (outf.kind != BW_STR && errf.kind != BW_STR &&
 	    strcmp(s, "completed")) {
-		bw_batch_why_not(b, id);
+		bw_batch_why_not(a, b, id);
 		rc = 1;
 	}
 	if (!strcmp(s, "expired") || !strcmp(s, "cancelled"))

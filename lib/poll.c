@@ -112,7 +112,7 @@ bw_poll(struct bw_api *a, struct bw_records *r, const struct bw_poll_opts *o,
 				drawn = 0;
 				bw_batch_write(out, b);
 				if (strcmp(p[i].status, "completed")) {
-					bw_batch_why_not(b, p[i].id);
+					bw_batch_why_not(a, b, p[i].id);
 					rc = 1;
 				}
 			} else if (!tty) {

@@ -107,6 +107,24 @@ exit_is 65 "no batches: exit 65"
 run bw-poll -i soon $R x
 exit_is 2 "a bad -i: usage error"
 
+# a batch that fails validation: each error names its input line and
+# the customId on it (read from the input file); without the file, the
+# line alone
+fake_ctl '{"scenario":"invalid"}'
+bw-jsonl -m gpt-4o-mini examples/requests.jsonl | bw-upload | bw-create >"$T/inv.json" 2>/dev/null
+run bw-poll -i 0.01 $R <"$T/inv.json"
+exit_is 1 "a batch that failed validation: exit 1"
+b=$(jq -r .id "$T/inv.json")
+err_like "^bw-poll: $b failed: line 2 \(customId \"jp\"\): invalid_value: Line 2: the request's body is not valid\.\$" \
+	"a batch that failed validation: the line and its customId named"
+err_like "^bw-poll: $b failed: invalid_request_file: The input file is not valid\.\$" \
+	"a batch that failed validation: an error of no line, as it is"
+curl -sf -X DELETE -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE/v1/files/$(jq -r .input_file_id "$T/inv.json")" >/dev/null
+run bw-poll -i 0.01 $R <"$T/inv.json"
+exit_is 1 "its input file deleted: exit 1 all the same"
+err_like "^bw-poll: $b failed: line 2: invalid_value: Line 2: " "its input file deleted: the line alone"
+fake_ctl '{"scenario":"ok"}'
+
 run bw-poll --help
 exit_is 0 "--help: exit 0"
 run bw-poll --version
