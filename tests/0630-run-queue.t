@@ -201,4 +201,27 @@ ok '[ "$(stats | jq -c "[.requests[\"POST /v1/batches\"], .requests[\"POST /v1/b
 	"--cancel after a cut create: none created, the one found cancelled"
 ok '[ "$(batches "$T/c3" | tr "\n" ,)" = "1/1/1 cancelling," ]' "--cancel after a cut create: one batch, cancelling"
 
+# --- --cancel after a run was killed inside its upload: the file the
+# server kept is found by its name and deleted; nothing is created
+fake_ctl '{"pace":100000,"faults":[{"method":"POST","path":"^/v1/files$","kind":"slow","seconds":0.5}]}'
+curl -sf -X POST "$FAKE/__log/clear" >/dev/null
+setsid bw-run -d "$T/c4" -m gpt-4o-mini -q -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
+pid=$!
+fake_wait control '.faults == []'
+kill -KILL -$pid
+wait $pid 2>/dev/null
+fake_wait log 'any(.[]; .fault == "slow")'
+name=bw-$(jq -r .token "$T/c4/settings.json")-s0001-a1.jsonl
+on_server() { curl -sf -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE/v1/files?purpose=batch" |
+	jq --arg n "$name" '[.data[] | select(.filename == $n)] | length'; }
+ok '[ -e "$T/c4/s0001/a1.upload.json" ] && [ ! -e "$T/c4/s0001/a1.file.json" ] && [ "$(on_server)" = 1 ]' \
+	"killed inside the upload: the decision kept, no File object, the file on the server"
+curl -sf -X POST "$FAKE/__stats/clear" >/dev/null
+run bw-run -d "$T/c4" --cancel --once
+exit_is 1 "--cancel after a cut upload: exit 1 (every request canceled, the run finished)"
+err_like "s0001/a1: file-[A-Za-z0-9]*, uploaded by a run cut short, deleted" "--cancel after a cut upload: said"
+ok '[ "$(on_server)" = 0 ]' "--cancel after a cut upload: the file gone from the server"
+ok '[ "$(stats | jq -c "[.requests[\"POST /v1/files\"], .requests[\"POST /v1/batches\"], .requests[\"DELETE /v1/files/{id}\"]]")" = "[0,0,1]" ]' \
+	"--cancel after a cut upload: nothing uploaded or created, one file deleted"
+
 done_testing

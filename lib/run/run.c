@@ -476,6 +476,37 @@ print_results(struct run *r)
 	free(p);
 }
 
+/* An upload a run cut short may have made (its decision kept, no File
+   object): found by its name and deleted, as a cancelled run uploads
+   and creates nothing more and leaves no file of its making behind. */
+static void
+drop_upload(struct run *r, struct shard *s, struct attempt *a)
+{
+	struct bw_arena ar = { 0 };
+	char *dp = apath(r, s, a->k, "upload.json");
+	struct bw_v name = bw_get(load_json(&ar, dp), "name"), list, data;
+	struct bw_out o;
+
+	free(dp);
+	if (name.kind != BW_STR)
+		goto out;
+	list = bw_api_json(r->api, &ar, "GET", "/files?purpose=batch&limit=1000",
+	    bw_of(BW_NONE));
+	data = bw_get(list, "data");
+	for (uint32_t i = 0; data.kind == BW_ARR && i < data.n; i++) {
+		struct bw_v f = data.u.m[i].v, id = bw_get(f, "id");
+		if (!bw_equal(bw_get(f, "filename"), name) || id.kind != BW_STR)
+			continue;
+		bw_out_open(&o, -1, "deletion", 0);
+		if (bw_file_delete(r->api, id.u.s, &o) == 0)
+			say(r, "s%04d/a%d: %s, uploaded by a run cut short, "
+			    "deleted", s->n, a->k, id.u.s);
+		bw_out_discard(&o);
+	}
+out:
+	bw_arena_free(&ar);
+}
+
 static void
 cancel_all(struct run *r)
 {
@@ -490,8 +521,12 @@ cancel_all(struct run *r)
 	   cancelled too */
 	for (int i = 0; i < r->ns; i++) {
 		struct attempt *a = &r->s[i].a[r->s[i].na - 1];
+		char *dp = apath(r, &r->s[i], a->k, "upload.json");
 		if (a->uploaded && !a->created && !a->settled)
 			create(r, &r->s[i], a, 1);
+		else if (!a->uploaded && exists(dp))
+			drop_upload(r, &r->s[i], a);
+		free(dp);
 	}
 	for (int i = 0; i < r->ns; i++)
 		for (int k = 0; k < r->s[i].na; k++) {
