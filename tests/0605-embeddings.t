@@ -76,9 +76,13 @@ ok 'jq -e "select(.url == \"/v1/embeddings\" and .body.encoding_format == \"floa
 	"bw-run -e embeddings: embeddings lines sent, vectors downloaded"
 ok '[ "$(jq -r .endpoint "$T/w/s0001/a1.batch.json")" = /v1/embeddings ]' \
 	"bw-run -e embeddings: its batch for /v1/embeddings"
+cp "$T/out" "$T/run1"
+run bw-run -d "$T/w" -i 0.01
+exit_is 0 "bw-run again in the run: exit 0"
+out_file_is "$T/run1" "bw-run again in the run: the same results (the endpoint read back)"
 run bw-run -d "$T/w2" -m text-embedding-3-small -e embeddings -D '{"value":"x"}' "$T/in"
 exit_is 2 "bw-run -e embeddings -D: exit 2"
-err_like 'the embeddings endpoint takes no defaults$' "bw-run -e embeddings -D: said"
+err_like '^bw-run: -D: the embeddings endpoint takes no defaults$' "bw-run -e embeddings -D: said"
 ok '[ ! -e "$T/w2" ]' "bw-run -e embeddings -D: nothing kept"
 
 # --- bw-run shards at 50,000 inputs
