@@ -15,9 +15,9 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "-m model [-e chat|responses|completions|embeddings] [-d json] [--split prefix]\n"
-    "       [--max-requests n] [--max-body size] [--max-file size] [--max-line size]\n"
-    "       [file ...]";
+    "-m model [-e chat|responses|completions|embeddings] [-d json]\n"
+    "       [--split prefix] [--max-requests n] [--max-body size]\n"
+    "       [--max-file size] [--max-line size] [file ...]";
 
 static BW_NORETURN void
 help(void)
