@@ -17,8 +17,8 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "[-e chat|responses|completions] [-M key=value ...] [--force]\n"
-    "       [--output-expires-after seconds]\n"
+    "[-e chat|responses|completions|embeddings] [-M key=value ...]\n"
+    "       [--force] [--output-expires-after seconds]\n"
     "       " BW_API_SYNOPSIS "\n       [file-id | file-object ...]";
 
 static size_t
@@ -82,8 +82,8 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'e':
 			if ((o.endpoint = bw_endpoint_parse(optarg)) < 0)
-				bw_die(BW_EX_USAGE, "-e: not chat, responses or "
-				    "completions: %s", bw_quote(optarg,
+				bw_die(BW_EX_USAGE, "-e: not chat, responses, "
+				    "completions or embeddings: %s", bw_quote(optarg,
 				    strlen(optarg), 40));
 			break;
 		case 'M': o.metadata = metadata(&ar, o.metadata, optarg); break;
@@ -94,7 +94,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			bw_help(synopsis,
-			    "  -e, --endpoint NAME     chat, responses or completions, for\n"
+			    "  -e, --endpoint NAME     chat, responses, completions or\n"
+			    "                          embeddings, for\n"
 			    "                          file ids (File objects name their own)\n"
 			    "  -M, --metadata K=V      batch metadata (repeatable, 16 at most)\n"
 			    "  -f, --force             create even if the file has a batch\n"

@@ -15,16 +15,17 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "-m model [-e chat|responses|completions] [-d json] [--split prefix]\n"
-    "       [--max-requests n] [--max-body size] [--max-file size] [--max-line size]\n"
-    "       [file ...]";
+    "-m model [-e chat|responses|completions|embeddings] [-d json]\n"
+    "       [--split prefix] [--max-requests n] [--max-body size]\n"
+    "       [--max-file size] [--max-line size] [file ...]";
 
 static BW_NORETURN void
 help(void)
 {
 	bw_help(synopsis,
 	    "  -m, --model MODEL       the model of every request (an openai/ prefix is dropped)\n"
-	    "  -e, --endpoint NAME     chat (default), responses or completions\n"
+	    "  -e, --endpoint NAME     chat (default), responses, completions or\n"
+	    "                          embeddings\n"
 	    "  -d, --defaults JSON     an object of request fields under every request\n"
 	    "  -s, --split PREFIX      write shards PREFIX-0001.jsonl, ... within the limits\n"
 	    "                          and print their names\n"
@@ -64,8 +65,8 @@ main(int argc, char *argv[])
 		case 'm': model = optarg; break;
 		case 'e':
 			if ((endpoint = bw_endpoint_parse(optarg)) < 0)
-				bw_die(BW_EX_USAGE, "-e: not chat, responses "
-				    "or completions: %s",
+				bw_die(BW_EX_USAGE, "-e: not chat, responses, "
+				    "completions or embeddings: %s",
 				    bw_quote(optarg, strlen(optarg), 40));
 			break;
 		case 'd': defaults = optarg; break;

@@ -20,8 +20,8 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "-d dir [-m model] [-e chat|responses|completions] [-D json]\n"
-    "       [-i seconds] [-t seconds] [-q] [--once] [--attempts n]\n"
+    "-d dir [-m model] [-e chat|responses|completions|embeddings]\n"
+    "       [-D json] [-i seconds] [-t seconds] [-q] [--once] [--attempts n]\n"
     "       [--max-requests n] [--max-file bytes] [--max-enqueued-tokens n]\n"
     "       [--expires-after s] [--output-expires-after s] [--delete-files]\n"
     "       [--exec command] [--notify url --notify-secret-file file\n"
@@ -94,7 +94,7 @@ main(int argc, char *argv[])
 		case 'e':
 			if ((o.endpoint = bw_endpoint_parse(optarg)) < 0)
 				bw_die(BW_EX_USAGE, "-e: unknown endpoint %s (chat, "
-				    "responses or completions)",
+				    "responses, completions or embeddings)",
 				    bw_quote(optarg, strlen(optarg), 40));
 			break;
 		case 'D': o.defaults = optarg; break;
@@ -156,8 +156,8 @@ main(int argc, char *argv[])
 			    "the run keeps (required)\n"
 			    "  -m, --model MODEL       the model (the first run; "
 			    "later runs take it from DIR)\n"
-			    "  -e, --endpoint E        chat (default), responses or "
-			    "completions\n"
+			    "  -e, --endpoint E        chat (default), responses, "
+			    "completions or embeddings\n"
 			    "  -D, --defaults JSON     request fields under every "
 			    "request (bw-jsonl -d)\n"
 			    "  -i, --interval S        seconds between looks "

@@ -419,9 +419,10 @@ void bw_strset_free(struct bw_strset *set);
 
 /* --- building batch request lines (request.c) --- */
 
-enum bw_endpoint { BW_CHAT, BW_RESPONSES, BW_COMPLETIONS };
+enum bw_endpoint { BW_CHAT, BW_RESPONSES, BW_COMPLETIONS, BW_EMBEDDINGS };
 
-/* "chat", "responses" or "completions" (also the URL forms); -1 if none. */
+/* "chat", "responses", "completions" or "embeddings" (also the URL
+   forms); -1 if none. */
 int bw_endpoint_parse(const char *s);
 const char *bw_endpoint_name(int e);
 const char *bw_endpoint_url(int e);

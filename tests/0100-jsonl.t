@@ -221,9 +221,9 @@ ok '[ "$(cat "$T/rc")" -eq 141 ] && [ ! -s "$T/err" ]' "a closed pipe: a quiet d
 run bw-jsonl <"$T/five.jsonl"
 exit_is 2 "no -m: usage error"
 err_like "^usage: bw-jsonl -m model" "no -m: the usage"
-run bw-jsonl -m gpt-4o-mini -e embeddings <"$T/five.jsonl"
+run bw-jsonl -m gpt-4o-mini -e audio <"$T/five.jsonl"
 exit_is 2 "an unknown endpoint: usage error"
-err_like '^bw-jsonl: -e: not chat, responses or completions: "embeddings"$' "an unknown endpoint: said"
+err_like '^bw-jsonl: -e: not chat, responses, completions or embeddings: "audio"$' "an unknown endpoint: said"
 run bw-jsonl -m anthropic/claude <"$T/five.jsonl"
 exit_is 2 "another provider's model: usage error"
 run bw-jsonl --help

@@ -108,6 +108,7 @@ ROUTES = ("POST /v1/files", "GET /v1/files", "GET /v1/files/{id}",
           "POST /v1/batches", "GET /v1/batches", "GET /v1/batches/{id}",
           "POST /v1/batches/{id}/cancel")
 MAX_LINES = 50000
+MAX_EMBEDDING_INPUTS = 50000    # across a batch's requests
 
 
 def alnum(n):
@@ -374,7 +375,7 @@ class State:
             fhs[i].write("\n")
             n[i] += 1
         try:
-            for i, (cid, model) in enumerate(reqs):
+            for i, (cid, model, *emb) in enumerate(reqs):
                 if mode != "normal" and i >= half:
                     if mode == "expired":
                         e = {"code": "batch_expired", "message": "This request "
@@ -421,7 +422,8 @@ class State:
                     put(0, {"id": "batch_req_" + hexid(), "custom_id": cid,
                             "response": {"status_code": 200,
                                          "request_id": "req_" + hexid(),
-                                         "body": result_body(cid, model, url)},
+                                         "body": result_body(cid, model, url,
+                                                             emb)},
                             "error": None})
         finally:
             for fh in fhs:
@@ -691,7 +693,27 @@ class State:
         return None
 
 
-def result_body(cid, model, url):
+def embeddings_body(cid, model, tokens, dims):
+    """An embeddings reply as the API writes one: an embedding a input, of
+    the model's dimensions (or the body's), unit length, the same for the
+    same custom_id; usage counts the input's tokens."""
+    if dims is None:
+        dims = 3072 if model == "text-embedding-3-large" else 1536
+    data = []
+    for i in range(len(tokens)):
+        rnd = random.Random("%s/%d" % (cid, i))
+        v = [rnd.uniform(-1, 1) for _ in range(dims)]
+        norm = sum(x * x for x in v) ** 0.5 or 1.0
+        data.append({"object": "embedding", "index": i,
+                     "embedding": [round(x / norm, 9) for x in v]})
+    return {"object": "list", "data": data, "model": model,
+            "usage": {"prompt_tokens": sum(tokens),
+                      "total_tokens": sum(tokens)}}
+
+
+def result_body(cid, model, url, emb=None):
+    if url == "/v1/embeddings":
+        return embeddings_body(cid, model, *(emb or ([1], None)))
     text = "ok " + cid
     t = now()
     if url == "/v1/responses":
@@ -719,13 +741,6 @@ def result_body(cid, model, url):
                          "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 2,
                       "total_tokens": 12},
-        }
-    if url == "/v1/embeddings":
-        return {
-            "object": "list", "model": model,
-            "data": [{"object": "embedding", "index": 0,
-                      "embedding": [0.1, 0.2, 0.3]}],
-            "usage": {"prompt_tokens": 10, "total_tokens": 10},
         }
     return {
         "id": "chatcmpl-" + hexid(), "object": "chat.completion",
@@ -758,6 +773,7 @@ def validate_batch_file(data):
     models = {}
     url0 = None
     tokens = 0
+    ninputs = 0
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     loads = json.loads
     pos = 0
@@ -803,7 +819,21 @@ def validate_batch_file(data):
         if not isinstance(model, str):
             model = "gpt-4o-mini"
         model = models.setdefault(model, model)  # one string a model
-        reqs.append((cid, model))
+        if url0 == "/v1/embeddings":
+            # what an embeddings reply needs: each input's tokens (a
+            # token a 4 bytes, at least 1) and the dimensions asked
+            inp = body.get("input")
+            inp = inp if isinstance(inp, list) else [inp]
+            ninputs += len(inp)
+            if ninputs > MAX_EMBEDDING_INPUTS:
+                raise bad("line %d: more than %d embedding inputs in one "
+                          "batch." % (n, MAX_EMBEDDING_INPUTS))
+            dims = body.get("dimensions")
+            reqs.append((cid, model, [max(1, len(json.dumps(x)) // 4)
+                                      for x in inp],
+                         dims if isinstance(dims, int) else None))
+        else:
+            reqs.append((cid, model))
         # enqueued tokens: ceil(UTF-8 bytes of the compact body / 4)
         tokens += (len(dumps(body).encode("utf-8")) + 3) // 4
     return reqs, url0, tokens

@@ -13,6 +13,8 @@ bw_endpoint_parse(const char *s)
 		return BW_RESPONSES;
 	if (!strcmp(s, "completions") || !strcmp(s, "/v1/completions"))
 		return BW_COMPLETIONS;
+	if (!strcmp(s, "embeddings") || !strcmp(s, "/v1/embeddings"))
+		return BW_EMBEDDINGS;
 	return -1;
 }
 
@@ -20,14 +22,15 @@ const char *
 bw_endpoint_name(int e)
 {
 	return e == BW_CHAT ? "chat" : e == BW_RESPONSES ? "responses" :
-	    "completions";
+	    e == BW_EMBEDDINGS ? "embeddings" : "completions";
 }
 
 const char *
 bw_endpoint_url(int e)
 {
 	return e == BW_CHAT ? "/v1/chat/completions" :
-	    e == BW_RESPONSES ? "/v1/responses" : "/v1/completions";
+	    e == BW_RESPONSES ? "/v1/responses" :
+	    e == BW_EMBEDDINGS ? "/v1/embeddings" : "/v1/completions";
 }
 
 static int
@@ -161,6 +164,9 @@ bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 		if ((m->defaults).kind != BW_OBJ)
 			bw_die(BW_EX_USAGE, "-d: %s, not an object",
 			    bw_kindname(m->defaults));
+		if (endpoint == BW_EMBEDDINGS)
+			bw_die(BW_EX_USAGE, "-d: the embeddings endpoint takes no "
+			    "defaults");
 		if (present(bw_get(m->defaults, "customId")))
 			bw_die(BW_EX_USAGE, "-d: customId cannot be a default");
 		check_defaults(m);

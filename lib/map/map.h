@@ -15,6 +15,7 @@
  *   chat.c         the chat completions endpoint
  *   responses.c    the responses endpoint
  *   completions.c  the completions endpoint
+ *   embeddings.c   the embeddings endpoint (embed, not generateText)
  *
  * Values are libbw's (struct bw_v) in the mapper's arena, c->a, which
  * is reset after each request; an error sets c->why once (fail) and
@@ -212,5 +213,8 @@ val map_responses(struct ctx *c, val req, val msgs, val po);
 
 /* completions.c */
 val map_completions(struct ctx *c, val req, val msgs, val po);
+
+/* embeddings.c: the whole request (its fields checked here) */
+val map_embeddings(struct ctx *c, val req);
 
 #endif

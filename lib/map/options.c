@@ -170,13 +170,20 @@ static const struct popt completion_opts[] = {
 	{ NULL, 0, 0, NULL }
 };
 
+static const struct popt embedding_opts[] = {
+	{ "dimensions", T_NUM, 0, NULL },
+	{ "user", T_STR, 0, NULL },
+	{ NULL, 0, 0, NULL }
+};
+
 /* Validates providerOptions.openai against the endpoint's table and
    returns it (borrowed; an empty object when absent). */
 val
 provider_options(struct ctx *c, val req)
 {
 	const struct popt *table = c->m->endpoint == BW_CHAT ? chat_opts :
-	    c->m->endpoint == BW_RESPONSES ? responses_opts : completion_opts;
+	    c->m->endpoint == BW_RESPONSES ? responses_opts :
+	    c->m->endpoint == BW_EMBEDDINGS ? embedding_opts : completion_opts;
 	val po = bw_get(req, "providerOptions"), o;
 	const char *ep = bw_endpoint_name(c->m->endpoint);
 

@@ -211,6 +211,12 @@ bw_map_request(struct bw_mapper *m, val req, val *custom_id,
 		body = map_raw(&c, req, custom_id);
 		goto out;
 	}
+	if (m->endpoint == BW_EMBEDDINGS) {	/* no defaults (init) */
+		body = map_embeddings(&c, req);
+		if (!c.failed)
+			*custom_id = bw_get(req, "customId");
+		goto out;
+	}
 	if (present(m->defaults)) {
 		val merged = m->defaults;
 		MEMBERS(req, k, v)

@@ -13,6 +13,9 @@
 //   MODEL.ENDPOINT.jsonl    {"custom_id":ID,"body":BODY} a line
 //   MODEL.ENDPOINT.refused  the ids the SDK throws on before sending
 //
+// and, for the embedding models and embeddings-requests.jsonl (embed()
+// calls, one value each), MODEL.embeddings.jsonl and .refused.
+//
 // A request the SDK sends but bw-jsonl refuses on purpose (man/bw.7,
 // DIFFERENCES; deliberate() below) is in neither file.  Not part of the
 // build: make and the tests never run node.
@@ -30,7 +33,7 @@ if (process.argv.length !== 3) {
 const dir = resolve(process.argv[2]);
 const sdk = createRequire(join(dir, 'package.json'));
 const load = (name) => import(pathToFileURL(sdk.resolve(name)).href);
-const { generateText, jsonSchema, tool } = await load('ai');
+const { embed, generateText, jsonSchema, tool } = await load('ai');
 const { createOpenAI } = await load('@ai-sdk/openai');
 const version = (name) => JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 
@@ -148,7 +151,64 @@ for (const m of MODELS) {
 		writeFileSync(join(here, `${m}.${e}.refused`), refused);
 	}
 }
+// Embeddings: bw's request {customId?, value, providerOptions?} is an
+// embed() call; why bw-jsonl refuses one the SDK sends, or null.
+const EMBED_MODELS = ['text-embedding-3-small', 'text-embedding-3-large'];
+const EMBED_FIELDS = ['customId', 'value', 'providerOptions'];
+
+function deliberateEmbedding(req) {
+	for (const k of Object.keys(req))
+		if (!EMBED_FIELDS.includes(k))
+			return `unknown field ${k}`;
+	if (req.value == null)
+		return 'no value';
+	if (typeof req.value !== 'string')
+		return 'a value that is not a string';
+	if (req.value === '')
+		return 'an empty value (the API takes none)';
+	if (req.providerOptions != null && !isObj(req.providerOptions))
+		return 'providerOptions that is not an object';
+	const d = isObj(req.providerOptions) && isObj(req.providerOptions.openai) ?
+		req.providerOptions.openai.dimensions : undefined;
+	if (d !== undefined && !(Number.isInteger(d) && d > 0))
+		return 'dimensions that are not a positive integer';
+	return null;
+}
+
+const embedRequests = readFileSync(join(here, 'embeddings-requests.jsonl'), 'utf8')
+	.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+for (const m of EMBED_MODELS) {
+	const model = openai.embedding(m);
+	let jsonl = '', refused = '';
+	for (const req of embedRequests) {
+		const { customId: id, ...args } = req;
+		sent = null;
+		let error = null;
+		try {
+			await embed({ ...args, model, maxRetries: 0 });
+		} catch (x) {
+			error = x;
+		}
+		if (sent === null) {
+			if (error === null)
+				throw new Error(`${id}: neither sent nor refused`);
+			refused += id + '\n';
+			continue;
+		}
+		if (!sent.url.endsWith('/embeddings'))
+			throw new Error(`${id}: sent to ${sent.url}`);
+		const why = deliberateEmbedding(req);
+		if (why !== null) {
+			left.push(`${m} embeddings ${id}: ${why}`);
+			continue;
+		}
+		jsonl += '{"custom_id":' + JSON.stringify(id) + ',"body":' + sent.body + '}\n';
+	}
+	writeFileSync(join(here, `${m}.embeddings.jsonl`), jsonl);
+	writeFileSync(join(here, `${m}.embeddings.refused`), refused);
+}
+
 console.error(`capture.mjs: ai ${version('ai')}, @ai-sdk/openai ${version('@ai-sdk/openai')}, ` +
-	`node ${process.version}: ${requests.length} requests; left out as bw refuses them on purpose:`);
+	`node ${process.version}: ${requests.length} requests, ${embedRequests.length} embedding requests; left out as bw refuses them on purpose:`);
 for (const l of left)
 	console.error('  ' + l);

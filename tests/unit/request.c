@@ -194,8 +194,11 @@ test_endpoints(void **state)
 	assert_int_equal(bw_endpoint_parse("/v1/completions"), BW_COMPLETIONS);
 	assert_int_equal(bw_endpoint_parse(""), -1);
 	assert_int_equal(bw_endpoint_parse("Chat"), -1);
-	assert_int_equal(bw_endpoint_parse("embeddings"), -1);
-	assert_int_equal(bw_endpoint_parse("/v1/embeddings"), -1);
+	assert_int_equal(bw_endpoint_parse("embeddings"), BW_EMBEDDINGS);
+	assert_int_equal(bw_endpoint_parse("/v1/embeddings"), BW_EMBEDDINGS);
+	assert_int_equal(bw_endpoint_parse("embedding"), -1);
+	assert_string_equal(bw_endpoint_name(BW_EMBEDDINGS), "embeddings");
+	assert_string_equal(bw_endpoint_url(BW_EMBEDDINGS), "/v1/embeddings");
 	assert_int_equal(bw_endpoint_parse("/v1/chat"), -1);
 	assert_int_equal(bw_endpoint_parse("chat "), -1);
 	assert_string_equal(bw_endpoint_name(BW_CHAT), "chat");
