@@ -2,7 +2,8 @@
  * bw-parse: batch output and error lines → one normalized result per line.
  *
  * Reads the lines of the files named (or stdin), in any order, and
- * writes {customId,status,text,usage} or {customId,status,error} for
+ * writes {customId,status,text,finishReason,toolCalls?,refusal?,usage},
+ * {customId,status,embedding,usage} or {customId,status,error} for
  * each.  Nothing is written unless every line is a batch result.
  * Exits 0, 65 on bad input, 74 when the output cannot be written.
  */

@@ -6,7 +6,7 @@ cat >"$T/output.jsonl" <<'E'
 {"id":"batch_req_1","custom_id":"fr","response":{"status_code":200,"request_id":"req_1","body":{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Paris"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":1,"total_tokens":13}}},"error":null}
 {"id":"batch_req_2","custom_id":"007","response":{"status_code":200,"request_id":"req_2","body":{"object":"response","output":[{"type":"reasoning","summary":[{"type":"summary_text","text":"thinking"}]},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hel","annotations":[]},{"type":"refusal","refusal":"no"},{"type":"output_text","text":"lo \"you\"\n"}]},{"type":"message","content":[{"type":"output_text","text":"!"}]}],"usage":{"input_tokens":5,"output_tokens":2,"total_tokens":7}}},"error":null}
 {"id":"batch_req_3","custom_id":"c","response":{"status_code":200,"request_id":"req_3","body":{"object":"text_completion","choices":[{"index":0,"text":" blue","finish_reason":"stop"}],"usage":{"prompt_tokens":4294967295,"completion_tokens":3}}},"error":null}
-{"id":"batch_req_4","custom_id":"tools","response":{"status_code":200,"request_id":"req_4","body":{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]}}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}},"error":null}
+{"id":"batch_req_4","custom_id":"tools","response":{"status_code":200,"request_id":"req_4","body":{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}},"error":null}
 E
 cat >"$T/errors.jsonl" <<'E'
 {"id":"batch_req_5","custom_id":"bad","response":{"status_code":400,"request_id":"req_5","body":{"error":{"message":"Invalid 'max_tokens': too large.","type":"invalid_request_error","param":"max_tokens","code":"integer_above_max_value"}}},"error":null}
@@ -16,10 +16,10 @@ cat >"$T/errors.jsonl" <<'E'
 {"id":"batch_req_9","custom_id":"other","response":null,"error":{"code":"server_error","message":"Something went wrong."}}
 E
 cat >"$T/want-output" <<'E'
-{"customId":"fr","status":"succeeded","text":"Paris","usage":{"inputTokens":12,"outputTokens":1,"totalTokens":13}}
-{"customId":"007","status":"succeeded","text":"Hello \"you\"\n!","usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7}}
-{"customId":"c","status":"succeeded","text":" blue","usage":{"inputTokens":4294967295,"outputTokens":3,"totalTokens":4294967298}}
-{"customId":"tools","status":"succeeded","text":"","usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3}}
+{"customId":"fr","status":"succeeded","text":"Paris","finishReason":"stop","usage":{"inputTokens":12,"outputTokens":1,"totalTokens":13}}
+{"customId":"007","status":"succeeded","text":"Helnolo \"you\"\n!","finishReason":"content-filter","refusal":"no","usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7}}
+{"customId":"c","status":"succeeded","text":" blue","finishReason":"stop","usage":{"inputTokens":4294967295,"outputTokens":3,"totalTokens":4294967298}}
+{"customId":"tools","status":"succeeded","text":"","finishReason":"tool-calls","toolCalls":[{"toolCallId":"call_1","toolName":"f","input":{}}],"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3}}
 E
 cat >"$T/want-errors" <<'E'
 {"customId":"bad","status":"errored","error":{"message":"Invalid 'max_tokens': too large.","type":"invalid_request_error","code":"integer_above_max_value"}}
@@ -31,7 +31,7 @@ E
 
 run bw-parse <"$T/output.jsonl"
 exit_is 0 "succeeded lines: exit 0"
-out_file_is "$T/want-output" "chat, responses and completions text and usage"
+out_file_is "$T/want-output" "chat, responses and completions text, finishReason, toolCalls, refusal and usage"
 err_empty "nothing on stderr"
 
 run bw-parse "$T/errors.jsonl"
