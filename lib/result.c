@@ -251,16 +251,20 @@ response(struct bw_out *o, struct bw_v body)
 	bw_out_discard(&t);
 }
 
-/* An embeddings list's first vector, as the AI SDK's embed reads it;
-   0 if body is no embeddings list. */
 static int
+is_embeddings(struct bw_v body)
+{
+	return bw_is(bw_get(body, "object"), "list") &&
+	    isarr(bw_get(bw_idx(bw_get(body, "data"), 0), "embedding"));
+}
+
+/* An embeddings list's first vector, as the AI SDK's embed reads it. */
+static void
 embedding(struct bw_out *o, struct bw_v body)
 {
 	struct bw_v v = bw_get(bw_idx(bw_get(body, "data"), 0), "embedding");
 	struct bw_v n = bw_get(bw_get(body, "usage"), "prompt_tokens");
 
-	if (!bw_is(bw_get(body, "object"), "list") || !isarr(v))
-		return 0;
 	bw_out_str(o, ",\"embedding\":");
 	bw_out_v(o, v);
 	if (isnum(n)) {
@@ -268,7 +272,6 @@ embedding(struct bw_out *o, struct bw_v body)
 		bw_out_v(o, n);
 		bw_out_char(o, '}');
 	}
-	return 1;
 }
 
 /* usage from prompt/completion (chat, completions) or input/output
@@ -313,22 +316,156 @@ usage(struct bw_out *o, struct bw_v body)
 	bw_out_char(o, '}');
 }
 
-/* What a 2xx body holds, by its kind. */
+/* An images reply's images, as Batchwork reads them: [{data,mediaType}]
+   from data[].b64_json, the media type "image/" + output_format (png
+   when absent). */
 static void
-succeeded(struct bw_out *o, struct bw_v body)
+images(struct bw_out *o, struct bw_v body)
+{
+	struct bw_v data = bw_get(body, "data");
+	struct bw_v fmt = bw_get(body, "output_format");
+
+	bw_out_str(o, ",\"images\":[");
+	for (uint32_t i = 0; i < data.n; i++) {
+		bw_out_str(o, i ? ",{" : "{");
+		field(o, "data", bw_get(bw_idx(data, i), "b64_json"));
+		bw_out_str(o, ",\"mediaType\":\"image/");
+		if (fmt.kind == BW_STR) {
+			struct bw_out t;
+			/* the string's JSON form, less its quotes */
+			bw_out_open(&t, -1, "mediaType", 0);
+			bw_out_jstr(&t, fmt.u.s, fmt.n);
+			bw_out_write(o, t.buf + 1, t.n - 2);
+			bw_out_discard(&t);
+		} else {
+			bw_out_str(o, "png");
+		}
+		bw_out_str(o, "\"}");
+	}
+	bw_out_char(o, ']');
+}
+
+/* An images reply has no object, and an image given only as a URL is
+   not one bw-parse reads. */
+static int
+is_images(struct bw_v body)
+{
+	struct bw_v data = bw_get(body, "data");
+
+	if (!isarr(data) || !data.n || bw_get(body, "object").kind)
+		return 0;
+	for (uint32_t i = 0; i < data.n; i++)
+		if (bw_get(bw_idx(data, i), "b64_json").kind != BW_STR)
+			return 0;
+	return 1;
+}
+
+static int
+is_moderations(struct bw_v body)
+{
+	struct bw_v res = bw_get(body, "results");
+
+	return isarr(res) && res.n && isobj(bw_idx(res, 0));
+}
+
+/* A moderations reply's first result, as Batchwork reads it:
+   {flagged,categories,categoryScores}, flagged if the provider says so
+   or any category is true, only the boolean categories and the
+   numeric scores. */
+static void
+moderation(struct bw_out *o, struct bw_v body)
+{
+	struct bw_v r = bw_idx(bw_get(body, "results"), 0), cat, sc, f;
+	int flagged, n = 0;
+
+	cat = bw_get(r, "categories");
+	sc = bw_get(r, "category_scores");
+	f = bw_get(r, "flagged");
+	flagged = f.kind == BW_TRUE;
+	bw_out_str(o, ",\"moderation\":{\"flagged\":");
+	if (isobj(cat))
+		BW_EACH(cat, i, m)
+			flagged |= m->v.kind == BW_TRUE;
+	bw_out_str(o, flagged ? "true" : "false");
+	bw_out_str(o, ",\"categories\":{");
+	if (isobj(cat))
+		BW_EACH(cat, i, m)
+			if (m->v.kind == BW_TRUE || m->v.kind == BW_FALSE) {
+				if (n++)
+					bw_out_char(o, ',');
+				bw_out_jstr(o, m->k, m->kn);
+				bw_out_str(o, m->v.kind == BW_TRUE ? ":true" :
+				    ":false");
+			}
+	bw_out_str(o, "},\"categoryScores\":{");
+	n = 0;
+	if (isobj(sc))
+		BW_EACH(sc, i, m)
+			if (isnum(m->v)) {
+				if (n++)
+					bw_out_char(o, ',');
+				bw_out_jstr(o, m->k, m->kn);
+				bw_out_char(o, ':');
+				bw_out_v(o, m->v);
+			}
+	bw_out_str(o, "}}");
+}
+
+/* The kind of a 2xx body: 'c' chat or completions, 'r' Responses API,
+   'e' embeddings, 'm' moderations, 'i' images, 0 one bw-parse does not
+   read. */
+static int
+kind(struct bw_v body)
 {
 	struct bw_v choices = bw_get(body, "choices");
 
 	if (isarr(choices) && choices.n > 0)
-		choice(o, bw_idx(choices, 0));
-	else if (embedding(o, body))
-		return;
-	else if (isarr(bw_get(body, "output")) ||
+		return 'c';
+	if (isarr(bw_get(body, "output")) ||
 	    bw_get(body, "output_text").kind == BW_STR)
-		response(o, body);
-	else
-		bw_out_str(o, ",\"text\":\"\"");
+		return 'r';
+	if (is_embeddings(body))
+		return 'e';
+	if (is_moderations(body))
+		return 'm';
+	if (is_images(body))
+		return 'i';
+	return 0;
+}
+
+/* What a 2xx body of kind k holds. */
+static void
+succeeded(struct bw_out *o, struct bw_v body, int k)
+{
+	switch (k) {
+	case 'c': choice(o, bw_idx(bw_get(body, "choices"), 0)); break;
+	case 'r': response(o, body); break;
+	case 'e': embedding(o, body); return;
+	case 'm': moderation(o, body); return;
+	case 'i': images(o, body); break;
+	}
 	usage(o, body);
+}
+
+/* why a 2xx body is refused: what it is, and its object when that is a
+   plain name (never anything else of the body's). */
+static int
+unknown(const char **why, struct bw_v body)
+{
+	struct bw_v obj = bw_get(body, "object");
+	int plain = obj.kind == BW_STR && obj.n > 0 && obj.n <= 40;
+
+	if (!isobj(body))
+		return bad(why, "response.body is %s, not a reply",
+		    bw_kindname(body));
+	for (uint32_t i = 0; plain && i < obj.n; i++)
+		plain = strchr("abcdefghijklmnopqrstuvwxyz0123456789._-",
+		    obj.u.s[i]) && obj.u.s[i];
+	if (plain)
+		return bad(why, "response.body is a reply of a kind bw-parse "
+		    "does not read: object \"%.*s\"", (int)obj.n, obj.u.s);
+	return bad(why, "response.body is a reply of a kind bw-parse does "
+	    "not read: no choices, output, embedding, results or images");
 }
 
 /* {message,type,code} from an error object, null where absent. */
@@ -398,11 +535,14 @@ bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 		    bw_kindname(sc));
 	} else {
 		double code = sc.u.num;
+		int k = 0;
+		if (code >= 200 && code < 300 && !(k = kind(body)))
+			return unknown(why, body);
 		bw_out_str(o, "{\"customId\":");
 		bw_out_v(o, id);
 		if (code >= 200 && code < 300) {
 			bw_out_str(o, ",\"status\":\"succeeded\"");
-			succeeded(o, body);
+			succeeded(o, body, k);
 		} else {
 			char fb[64];
 			snprintf(fb, sizeof fb, "HTTP status %.0f", code);

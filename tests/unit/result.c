@@ -159,8 +159,6 @@ test_chat(void **state)
 	    "\"finish_reason\":\"length\"}]}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"hi\","
 	    "\"finishReason\":\"length\"}\n");
-	result_is(ok_line(200, "{\"choices\":[]}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
 }
 
 static void
@@ -226,6 +224,60 @@ test_embeddings(void **state)
 }
 
 static void
+test_images_moderations(void **state)
+{
+	(void)state;
+	result_is(ok_line(200, "{\"created\":1,\"data\":[{\"b64_json\":\"iVBO\","
+	    "\"revised_prompt\":\"p\"},{\"b64_json\":\"AAAA\"}],\"output_format\":"
+	    "\"webp\",\"usage\":{\"input_tokens\":10,\"output_tokens\":20,"
+	    "\"total_tokens\":30}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"images\":[{\"data\":"
+	    "\"iVBO\",\"mediaType\":\"image/webp\"},{\"data\":\"AAAA\","
+	    "\"mediaType\":\"image/webp\"}],\"usage\":{\"inputTokens\":10,"
+	    "\"outputTokens\":20,\"totalTokens\":30}}\n");
+	result_is(ok_line(200, "{\"data\":[{\"b64_json\":\"AAAA\"}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"images\":[{\"data\":"
+	    "\"AAAA\",\"mediaType\":\"image/png\"}]}\n");
+	/* flagged by a true category even when the flag says no; only
+	   boolean categories, only numeric scores */
+	result_is(ok_line(200, "{\"id\":\"modr-1\",\"results\":[{\"flagged\":"
+	    "false,\"categories\":{\"hate\":false,\"violence\":true,\"x\":null},"
+	    "\"category_scores\":{\"hate\":0.001,\"violence\":0.9,\"x\":\"1\"}}]}"),
+	    0, "{\"customId\":\"r\",\"status\":\"succeeded\",\"moderation\":{"
+	    "\"flagged\":true,\"categories\":{\"hate\":false,\"violence\":true},"
+	    "\"categoryScores\":{\"hate\":0.001,\"violence\":0.9}}}\n");
+	result_is(ok_line(200, "{\"results\":[{\"flagged\":true}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"moderation\":{"
+	    "\"flagged\":true,\"categories\":{},\"categoryScores\":{}}}\n");
+}
+
+static void
+test_unknown(void **state)
+{
+	(void)state;
+	rejected(ok_line(200, "{}"), "response.body is a reply of a kind "
+	    "bw-parse does not read: no choices, output, embedding, results "
+	    "or images");
+	rejected(ok_line(200, "{\"choices\":[]}"), "response.body is a reply "
+	    "of a kind bw-parse does not read: no choices, output, embedding, "
+	    "results or images");
+	rejected(ok_line(201, "{\"object\":\"model.list\",\"data\":[]}"),
+	    "response.body is a reply of a kind bw-parse does not read: "
+	    "object \"model.list\"");
+	/* an object that is not a plain name is not quoted */
+	rejected(ok_line(200, "{\"object\":\"sk-Secret\"}"), "response.body "
+	    "is a reply of a kind bw-parse does not read: no choices, output, "
+	    "embedding, results or images");
+	/* images only as URLs are not read */
+	rejected(ok_line(200, "{\"data\":[{\"url\":\"https://x\"}]}"),
+	    "response.body is a reply of a kind bw-parse does not read: no "
+	    "choices, output, embedding, results or images");
+	rejected("{\"custom_id\":\"r\",\"response\":{\"status_code\":200}}",
+	    "response.body is missing, not a reply");
+	rejected(ok_line(200, "\"ok\""), "response.body is a string, not a reply");
+}
+
+static void
 test_status_codes(void **state)
 {
 	(void)state;
@@ -233,8 +285,9 @@ test_status_codes(void **state)
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\" Paris\","
 	    "\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":4,\"outputTokens\":2,"
 	    "\"totalTokens\":6}}\n");
-	result_is(ok_line(299, "{}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	result_is(ok_line(299, "{\"output\":[]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"stop\"}\n");
 	result_is(ok_line(300, "{}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
 	    "\"HTTP status 300\",\"type\":null,\"code\":null}}\n");
@@ -408,8 +461,9 @@ test_raw(void **state)
 	    "{\"customId\":\"r\",\"status\":\"expired\",\"error\":{\"message\":"
 	    "null,\"type\":null,\"code\":\"batch_expired\"},"
 	    "\"response\":null}\n");
-	result_is("{\"custom_id\":\"r\",\"response\":{\"status_code\":200}}", 1,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	result_is("{\"custom_id\":\"r\",\"response\":{\"status_code\":400}}", 1,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 400\",\"type\":null,\"code\":null},"
 	    "\"response\":null}\n");
 }
 
@@ -478,7 +532,9 @@ test_appends(void **state)
 	    0);
 	assert_int_equal(bw_result_write(&o, parse("{}"), 0, &why), -1);
 	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{}")), 0, &why),
-	    0);
+	    -1);
+	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{\"output\":"
+	    "[]}")), 0, &why), 0);
 	got = malloc(o.n + 1);
 	assert_non_null(got);
 	memcpy(got, o.buf, o.n);
@@ -487,7 +543,8 @@ test_appends(void **state)
 	assert_string_equal(got,
 	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
 	    "null,\"type\":null,\"code\":null}}\n"
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"stop\"}\n");
 	free(got);
 }
 
@@ -499,6 +556,8 @@ main(void)
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_completions),
 		cmocka_unit_test(test_embeddings),
+		cmocka_unit_test(test_images_moderations),
+		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_status_codes),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_http_errors),
