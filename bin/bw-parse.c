@@ -2,8 +2,10 @@
  * bw-parse: batch output and error lines → one normalized result per line.
  *
  * Reads the lines of the files named (or stdin), in any order, and
- * writes {customId,status,text,usage} or {customId,status,error} for
- * each.  Nothing is written unless every line is a batch result.
+ * writes {customId,status,text,finishReason,toolCalls?,refusal?,usage},
+ * {customId,status,embedding|images|moderation,usage?} or
+ * {customId,status,error} for each.  Nothing is written unless every
+ * line is a batch result of a kind bw-parse reads.
  * Exits 0, 65 on bad input, 74 when the output cannot be written.
  */
 #include <getopt.h>

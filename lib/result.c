@@ -38,49 +38,6 @@ isarr(struct bw_v v)
 	return v.kind == BW_ARR;
 }
 
-/* The text of a chat, completion or Responses API body, as a JSON
-   string; "" if none. */
-static void
-text(struct bw_out *o, struct bw_v body)
-{
-	struct bw_v choices = bw_get(body, "choices");
-	struct bw_v output = bw_get(body, "output");
-	struct bw_out t;
-
-	if (isarr(choices) && choices.n > 0) {
-		struct bw_v c = bw_idx(choices, 0);
-		struct bw_v msg = bw_get(c, "message");
-		struct bw_v s = isobj(msg) ? bw_get(msg, "content") :
-		    bw_get(c, "text");
-		if (s.kind == BW_STR)
-			bw_out_jstr(o, s.u.s, s.n);
-		else
-			bw_out_str(o, "\"\"");
-		return;
-	}
-	bw_out_open(&t, -1, "text", 0);
-	for (uint32_t i = 0; isarr(output) && i < output.n; i++) {
-		struct bw_v item = bw_idx(output, i);
-		struct bw_v content = bw_get(item, "content");
-		if (!bw_is(bw_get(item, "type"), "message") || !isarr(content))
-			continue;
-		for (uint32_t k = 0; k < content.n; k++) {
-			struct bw_v part = bw_idx(content, k);
-			struct bw_v s = bw_get(part, "text");
-			if (bw_is(bw_get(part, "type"), "output_text") &&
-			    s.kind == BW_STR)
-				bw_out_write(&t, s.u.s, s.n);
-		}
-	}
-	if (!t.n && bw_get(body, "output_text").kind == BW_STR) {
-		/* what OpenAI's SDKs add to a response: the same text */
-		struct bw_v s = bw_get(body, "output_text");
-		bw_out_write(&t, s.u.s, s.n);
-	}
-	bw_out_jstr(o, t.buf, t.n);
-	bw_out_discard(&t);
-}
-
 static void
 field(struct bw_out *o, const char *name, struct bw_v v)
 {
@@ -90,22 +47,256 @@ field(struct bw_out *o, const char *name, struct bw_v v)
 	bw_out_v(o, v);
 }
 
+/* A tool call's input as generateText gives it: the arguments parsed
+   as JSON, {} when blank, the string itself when it is not JSON. */
+static void
+tool_input(struct bw_out *o, struct bw_v args)
+{
+	struct bw_arena a = { 0 };
+	const char *e;
+	struct bw_v v;
+	uint32_t i = 0;
+
+	if (args.kind != BW_STR) {
+		bw_out_v(o, args);
+		return;
+	}
+	while (i < args.n && (args.u.s[i] == ' ' || args.u.s[i] == '\t' ||
+	    args.u.s[i] == '\n' || args.u.s[i] == '\r'))
+		i++;
+	if (i == args.n) {
+		bw_out_str(o, "{}");
+		return;
+	}
+	if ((v = bw_read(&a, args.u.s, args.n, INT_MAX, &e, NULL)).kind)
+		bw_out_v(o, v);
+	else
+		bw_out_jstr(o, args.u.s, args.n);
+	bw_arena_free(&a);
+}
+
+static void
+tool_call(struct bw_out *o, int first, struct bw_v id, struct bw_v name,
+    struct bw_v args)
+{
+	bw_out_str(o, first ? ",\"toolCalls\":[" : ",");
+	bw_out_char(o, '{');
+	field(o, "toolCallId", id);
+	bw_out_char(o, ',');
+	field(o, "toolName", name);
+	bw_out_str(o, ",\"input\":");
+	tool_input(o, args);
+	bw_out_char(o, '}');
+}
+
+/* finishReason of a chat or completions choice, as the AI SDK maps it. */
+static const char *
+finish_choice(struct bw_v r, int refused)
+{
+	if (bw_is(r, "stop"))
+		return refused ? "content-filter" : "stop";
+	if (bw_is(r, "length"))
+		return "length";
+	if (bw_is(r, "content_filter"))
+		return "content-filter";
+	if (bw_is(r, "tool_calls") || bw_is(r, "function_call"))
+		return "tool-calls";
+	return "other";
+}
+
+/* finishReason of a Responses API body, from incomplete_details.reason. */
+static const char *
+finish_response(struct bw_v r, int calls, int refused)
+{
+	if (!r.kind || r.kind == BW_NULL)
+		return calls ? "tool-calls" : refused ? "content-filter" : "stop";
+	if (bw_is(r, "max_output_tokens"))
+		return "length";
+	if (bw_is(r, "content_filter"))
+		return "content-filter";
+	return calls ? "tool-calls" : "other";
+}
+
+static void
+finish(struct bw_out *o, const char *reason)
+{
+	bw_out_str(o, ",\"finishReason\":\"");
+	bw_out_str(o, reason);
+	bw_out_char(o, '"');
+}
+
+/* text, finishReason, toolCalls and refusal of a chat or completions
+   choice: the text is the content (or an audio reply's transcript)
+   followed by the refusal, as generateText joins them. */
+static void
+choice(struct bw_out *o, struct bw_v c)
+{
+	struct bw_v msg = bw_get(c, "message"), s, ref, calls;
+	int refused;
+
+	if (!isobj(msg)) {	/* completions */
+		s = bw_get(c, "text");
+		bw_out_str(o, ",\"text\":");
+		if (s.kind == BW_STR)
+			bw_out_jstr(o, s.u.s, s.n);
+		else
+			bw_out_str(o, "\"\"");
+		finish(o, finish_choice(bw_get(c, "finish_reason"), 0));
+		return;
+	}
+	s = bw_get(msg, "content");
+	if (s.kind != BW_STR || !s.n)
+		s = bw_get(bw_get(msg, "audio"), "transcript");
+	ref = bw_get(msg, "refusal");
+	refused = ref.kind == BW_STR && ref.n;
+	bw_out_str(o, ",\"text\":");
+	if (refused && s.kind == BW_STR && s.n) {
+		struct bw_out t;
+		bw_out_open(&t, -1, "text", 0);
+		bw_out_write(&t, s.u.s, s.n);
+		bw_out_write(&t, ref.u.s, ref.n);
+		bw_out_jstr(o, t.buf, t.n);
+		bw_out_discard(&t);
+	} else if (refused) {
+		bw_out_jstr(o, ref.u.s, ref.n);
+	} else if (s.kind == BW_STR) {
+		bw_out_jstr(o, s.u.s, s.n);
+	} else {
+		bw_out_str(o, "\"\"");
+	}
+	finish(o, finish_choice(bw_get(c, "finish_reason"), refused));
+	calls = bw_get(msg, "tool_calls");
+	for (uint32_t i = 0; isarr(calls) && i < calls.n; i++) {
+		struct bw_v tc = bw_idx(calls, i), fn = bw_get(tc, "function");
+		tool_call(o, i == 0, bw_get(tc, "id"), bw_get(fn, "name"),
+		    bw_get(fn, "arguments"));
+	}
+	if (isarr(calls) && calls.n)
+		bw_out_char(o, ']');
+	if (refused) {
+		bw_out_str(o, ",\"refusal\":");
+		bw_out_jstr(o, ref.u.s, ref.n);
+	}
+}
+
+/* text, finishReason, toolCalls and refusal of a Responses API body:
+   the text of every output_text and refusal part of the message items,
+   in order, as generateText joins them. */
+static void
+response(struct bw_out *o, struct bw_v body)
+{
+	struct bw_v output = bw_get(body, "output");
+	struct bw_out t;
+	int calls = 0, refused = 0;
+
+	bw_out_open(&t, -1, "text", 0);
+	for (uint32_t i = 0; isarr(output) && i < output.n; i++) {
+		struct bw_v item = bw_idx(output, i);
+		struct bw_v type = bw_get(item, "type");
+		struct bw_v content = bw_get(item, "content");
+		if (bw_is(type, "function_call"))
+			calls++;
+		if (!bw_is(type, "message") || !isarr(content))
+			continue;
+		for (uint32_t k = 0; k < content.n; k++) {
+			struct bw_v part = bw_idx(content, k);
+			struct bw_v ptype = bw_get(part, "type");
+			struct bw_v s = bw_get(part, "text");
+			if (bw_is(ptype, "refusal") &&
+			    (s = bw_get(part, "refusal")).kind == BW_STR)
+				refused++;
+			else if (!bw_is(ptype, "output_text"))
+				continue;
+			if (s.kind == BW_STR)
+				bw_out_write(&t, s.u.s, s.n);
+		}
+	}
+	if (!t.n && bw_get(body, "output_text").kind == BW_STR) {
+		/* what OpenAI's SDKs add to a response: the same text */
+		struct bw_v s = bw_get(body, "output_text");
+		bw_out_write(&t, s.u.s, s.n);
+	}
+	bw_out_str(o, ",\"text\":");
+	bw_out_jstr(o, t.buf, t.n);
+	finish(o, finish_response(bw_get(bw_get(body, "incomplete_details"),
+	    "reason"), calls, refused));
+	if (calls || refused) {
+		int n = 0;
+		bw_out_discard(&t);
+		bw_out_open(&t, -1, "refusal", 0);
+		for (uint32_t i = 0; i < output.n; i++) {
+			struct bw_v item = bw_idx(output, i);
+			struct bw_v content = bw_get(item, "content");
+			if (bw_is(bw_get(item, "type"), "function_call"))
+				tool_call(o, n++ == 0, bw_get(item, "call_id"),
+				    bw_get(item, "name"),
+				    bw_get(item, "arguments"));
+			for (uint32_t k = 0; refused && isarr(content) &&
+			    bw_is(bw_get(item, "type"), "message") &&
+			    k < content.n; k++) {
+				struct bw_v part = bw_idx(content, k);
+				struct bw_v s = bw_get(part, "refusal");
+				if (bw_is(bw_get(part, "type"), "refusal") &&
+				    s.kind == BW_STR)
+					bw_out_write(&t, s.u.s, s.n);
+			}
+		}
+		if (n)
+			bw_out_char(o, ']');
+		if (refused) {
+			bw_out_str(o, ",\"refusal\":");
+			bw_out_jstr(o, t.buf, t.n);
+		}
+	}
+	bw_out_discard(&t);
+}
+
+static int
+is_embeddings(struct bw_v body)
+{
+	return bw_is(bw_get(body, "object"), "list") &&
+	    isarr(bw_get(bw_idx(bw_get(body, "data"), 0), "embedding"));
+}
+
+/* An embeddings list's first vector, as the AI SDK's embed reads it. */
+static void
+embedding(struct bw_out *o, struct bw_v body)
+{
+	struct bw_v v = bw_get(bw_idx(bw_get(body, "data"), 0), "embedding");
+	struct bw_v n = bw_get(bw_get(body, "usage"), "prompt_tokens");
+
+	bw_out_str(o, ",\"embedding\":");
+	bw_out_v(o, v);
+	if (isnum(n)) {
+		bw_out_str(o, ",\"usage\":{\"tokens\":");
+		bw_out_v(o, n);
+		bw_out_char(o, '}');
+	}
+}
+
 /* usage from prompt/completion (chat, completions) or input/output
    (responses) token counts. */
 static void
 usage(struct bw_out *o, struct bw_v body)
 {
-	struct bw_v u = bw_get(body, "usage"), in, out, total;
+	struct bw_v u = bw_get(body, "usage"), in, out, total, indet, outdet;
+	struct bw_v reasoning, cached;
 
 	if (!isobj(u))
 		return;
 	in = bw_get(u, "input_tokens");
 	out = bw_get(u, "output_tokens");
 	total = bw_get(u, "total_tokens");
+	indet = bw_get(u, "input_tokens_details");
+	outdet = bw_get(u, "output_tokens_details");
 	if (!isnum(in) && !isnum(out)) {
 		in = bw_get(u, "prompt_tokens");
 		out = bw_get(u, "completion_tokens");
+		indet = bw_get(u, "prompt_tokens_details");
+		outdet = bw_get(u, "completion_tokens_details");
 	}
+	reasoning = bw_get(outdet, "reasoning_tokens");
+	cached = bw_get(indet, "cached_tokens");
 	if (!isnum(in) && !isnum(out) && !isnum(total))
 		return;		/* usage:{} is no usage, as in Batchwork */
 	bw_out_str(o, ",\"usage\":{");
@@ -118,7 +309,163 @@ usage(struct bw_out *o, struct bw_v body)
 	else	/* the sum of what there is, as Batchwork sums */
 		bw_out_number(o, (isnum(in) ? in.u.num : 0) +
 		    (isnum(out) ? out.u.num : 0));
+	if (isnum(reasoning))
+		bw_out_char(o, ','), field(o, "reasoningTokens", reasoning);
+	if (isnum(cached))
+		bw_out_char(o, ','), field(o, "cachedInputTokens", cached);
 	bw_out_char(o, '}');
+}
+
+/* An images reply's images, as Batchwork reads them: [{data,mediaType}]
+   from data[].b64_json, the media type "image/" + output_format (png
+   when absent). */
+static void
+images(struct bw_out *o, struct bw_v body)
+{
+	struct bw_v data = bw_get(body, "data");
+	struct bw_v fmt = bw_get(body, "output_format");
+
+	bw_out_str(o, ",\"images\":[");
+	for (uint32_t i = 0; i < data.n; i++) {
+		bw_out_str(o, i ? ",{" : "{");
+		field(o, "data", bw_get(bw_idx(data, i), "b64_json"));
+		bw_out_str(o, ",\"mediaType\":\"image/");
+		if (fmt.kind == BW_STR) {
+			struct bw_out t;
+			/* the string's JSON form, less its quotes */
+			bw_out_open(&t, -1, "mediaType", 0);
+			bw_out_jstr(&t, fmt.u.s, fmt.n);
+			bw_out_write(o, t.buf + 1, t.n - 2);
+			bw_out_discard(&t);
+		} else {
+			bw_out_str(o, "png");
+		}
+		bw_out_str(o, "\"}");
+	}
+	bw_out_char(o, ']');
+}
+
+/* An images reply has no object, and an image given only as a URL is
+   not one bw-parse reads. */
+static int
+is_images(struct bw_v body)
+{
+	struct bw_v data = bw_get(body, "data");
+
+	if (!isarr(data) || !data.n || bw_get(body, "object").kind)
+		return 0;
+	for (uint32_t i = 0; i < data.n; i++)
+		if (bw_get(bw_idx(data, i), "b64_json").kind != BW_STR)
+			return 0;
+	return 1;
+}
+
+static int
+is_moderations(struct bw_v body)
+{
+	struct bw_v res = bw_get(body, "results");
+
+	return isarr(res) && res.n && isobj(bw_idx(res, 0));
+}
+
+/* A moderations reply's first result, as Batchwork reads it:
+   {flagged,categories,categoryScores}, flagged if the provider says so
+   or any category is true, only the boolean categories and the
+   numeric scores. */
+static void
+moderation(struct bw_out *o, struct bw_v body)
+{
+	struct bw_v r = bw_idx(bw_get(body, "results"), 0), cat, sc, f;
+	int flagged, n = 0;
+
+	cat = bw_get(r, "categories");
+	sc = bw_get(r, "category_scores");
+	f = bw_get(r, "flagged");
+	flagged = f.kind == BW_TRUE;
+	bw_out_str(o, ",\"moderation\":{\"flagged\":");
+	if (isobj(cat))
+		BW_EACH(cat, i, m)
+			flagged |= m->v.kind == BW_TRUE;
+	bw_out_str(o, flagged ? "true" : "false");
+	bw_out_str(o, ",\"categories\":{");
+	if (isobj(cat))
+		BW_EACH(cat, i, m)
+			if (m->v.kind == BW_TRUE || m->v.kind == BW_FALSE) {
+				if (n++)
+					bw_out_char(o, ',');
+				bw_out_jstr(o, m->k, m->kn);
+				bw_out_str(o, m->v.kind == BW_TRUE ? ":true" :
+				    ":false");
+			}
+	bw_out_str(o, "},\"categoryScores\":{");
+	n = 0;
+	if (isobj(sc))
+		BW_EACH(sc, i, m)
+			if (isnum(m->v)) {
+				if (n++)
+					bw_out_char(o, ',');
+				bw_out_jstr(o, m->k, m->kn);
+				bw_out_char(o, ':');
+				bw_out_v(o, m->v);
+			}
+	bw_out_str(o, "}}");
+}
+
+/* The kind of a 2xx body: 'c' chat or completions, 'r' Responses API,
+   'e' embeddings, 'm' moderations, 'i' images, 0 one bw-parse does not
+   read. */
+static int
+kind(struct bw_v body)
+{
+	struct bw_v choices = bw_get(body, "choices");
+
+	if (isarr(choices) && choices.n > 0)
+		return 'c';
+	if (isarr(bw_get(body, "output")) ||
+	    bw_get(body, "output_text").kind == BW_STR)
+		return 'r';
+	if (is_embeddings(body))
+		return 'e';
+	if (is_moderations(body))
+		return 'm';
+	if (is_images(body))
+		return 'i';
+	return 0;
+}
+
+/* What a 2xx body of kind k holds. */
+static void
+succeeded(struct bw_out *o, struct bw_v body, int k)
+{
+	switch (k) {
+	case 'c': choice(o, bw_idx(bw_get(body, "choices"), 0)); break;
+	case 'r': response(o, body); break;
+	case 'e': embedding(o, body); return;
+	case 'm': moderation(o, body); return;
+	case 'i': images(o, body); break;
+	}
+	usage(o, body);
+}
+
+/* why a 2xx body is refused: what it is, and its object when that is a
+   plain name (never anything else of the body's). */
+static int
+unknown(const char **why, struct bw_v body)
+{
+	struct bw_v obj = bw_get(body, "object");
+	int plain = obj.kind == BW_STR && obj.n > 0 && obj.n <= 40;
+
+	if (!isobj(body))
+		return bad(why, "response.body is %s, not a reply",
+		    bw_kindname(body));
+	for (uint32_t i = 0; plain && i < obj.n; i++)
+		plain = strchr("abcdefghijklmnopqrstuvwxyz0123456789._-",
+		    obj.u.s[i]) && obj.u.s[i];
+	if (plain)
+		return bad(why, "response.body is a reply of a kind bw-parse "
+		    "does not read: object \"%.*s\"", (int)obj.n, obj.u.s);
+	return bad(why, "response.body is a reply of a kind bw-parse does "
+	    "not read: no choices, output, embedding, results or images");
 }
 
 /* {message,type,code} from an error object, null where absent. */
@@ -188,12 +535,14 @@ bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 		    bw_kindname(sc));
 	} else {
 		double code = sc.u.num;
+		int k = 0;
+		if (code >= 200 && code < 300 && !(k = kind(body)))
+			return unknown(why, body);
 		bw_out_str(o, "{\"customId\":");
 		bw_out_v(o, id);
 		if (code >= 200 && code < 300) {
-			bw_out_str(o, ",\"status\":\"succeeded\",\"text\":");
-			text(o, body);
-			usage(o, body);
+			bw_out_str(o, ",\"status\":\"succeeded\"");
+			succeeded(o, body, k);
 		} else {
 			char fb[64];
 			snprintf(fb, sizeof fb, "HTTP status %.0f", code);

@@ -92,9 +92,9 @@ ok 'cmp -s "$T/want.err" "$T/err"' "warnings after the first bad line are not gi
 
 # bw-parse: the same order and the same first error.
 awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
-	printf "{\"id\":\"b%d\",\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"t%d\"}}],\"usage\":{\"prompt_tokens\":%d,\"completion_tokens\":1,\"total_tokens\":%d}}},\"error\":null}\n", i, i, i, i, i + 1 }' >"$T/res.jsonl"
+	printf "{\"id\":\"b%d\",\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"t%d\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":%d,\"completion_tokens\":1,\"total_tokens\":%d}}},\"error\":null}\n", i, i, i, i, i + 1 }' >"$T/res.jsonl"
 awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
-	printf "{\"customId\":\"r%d\",\"status\":\"succeeded\",\"text\":\"t%d\",\"usage\":{\"inputTokens\":%d,\"outputTokens\":1,\"totalTokens\":%d}}\n", i, i, i, i + 1 }' >"$T/want.res"
+	printf "{\"customId\":\"r%d\",\"status\":\"succeeded\",\"text\":\"t%d\",\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":%d,\"outputTokens\":1,\"totalTokens\":%d}}\n", i, i, i, i + 1 }' >"$T/want.res"
 for t in 1 2 8; do
 	BW_THREADS=$t run bw-parse "$T/res.jsonl"
 	out_file_is "$T/want.res" "bw-parse, $t threads: every result, in order"
@@ -108,10 +108,10 @@ out_empty "bw-parse, bad lines: nothing on stdout"
 
 # Long lines: more than the 16 MiB a run keeps out at once, in order.
 awk 'BEGIN { x = "0123456789abcdef"; while (length(x) < 4000000) x = x x
-	for (i = 0; i < 7; i++) printf "{\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"%d%s\"}}]}},\"error\":null}\n", i, i, x
+	for (i = 0; i < 7; i++) printf "{\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"%d%s\"},\"finish_reason\":\"length\"}]}},\"error\":null}\n", i, i, x
 	}' >"$T/long.res"
 awk 'BEGIN { x = "0123456789abcdef"; while (length(x) < 4000000) x = x x
-	for (i = 0; i < 7; i++) printf "{\"customId\":\"r%d\",\"status\":\"succeeded\",\"text\":\"%d%s\"}\n", i, i, x
+	for (i = 0; i < 7; i++) printf "{\"customId\":\"r%d\",\"status\":\"succeeded\",\"text\":\"%d%s\",\"finishReason\":\"length\"}\n", i, i, x
 	}' >"$T/long.want"
 BW_THREADS=3 run bw-parse "$T/long.res"
 exit_is 0 "bw-parse, seven lines of 4 MiB, 3 threads: exit 0"

@@ -6,7 +6,7 @@ cat >"$T/output.jsonl" <<'E'
 {"id":"batch_req_1","custom_id":"fr","response":{"status_code":200,"request_id":"req_1","body":{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Paris"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":1,"total_tokens":13}}},"error":null}
 {"id":"batch_req_2","custom_id":"007","response":{"status_code":200,"request_id":"req_2","body":{"object":"response","output":[{"type":"reasoning","summary":[{"type":"summary_text","text":"thinking"}]},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hel","annotations":[]},{"type":"refusal","refusal":"no"},{"type":"output_text","text":"lo \"you\"\n"}]},{"type":"message","content":[{"type":"output_text","text":"!"}]}],"usage":{"input_tokens":5,"output_tokens":2,"total_tokens":7}}},"error":null}
 {"id":"batch_req_3","custom_id":"c","response":{"status_code":200,"request_id":"req_3","body":{"object":"text_completion","choices":[{"index":0,"text":" blue","finish_reason":"stop"}],"usage":{"prompt_tokens":4294967295,"completion_tokens":3}}},"error":null}
-{"id":"batch_req_4","custom_id":"tools","response":{"status_code":200,"request_id":"req_4","body":{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]}}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}},"error":null}
+{"id":"batch_req_4","custom_id":"tools","response":{"status_code":200,"request_id":"req_4","body":{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}},"error":null}
 E
 cat >"$T/errors.jsonl" <<'E'
 {"id":"batch_req_5","custom_id":"bad","response":{"status_code":400,"request_id":"req_5","body":{"error":{"message":"Invalid 'max_tokens': too large.","type":"invalid_request_error","param":"max_tokens","code":"integer_above_max_value"}}},"error":null}
@@ -16,10 +16,10 @@ cat >"$T/errors.jsonl" <<'E'
 {"id":"batch_req_9","custom_id":"other","response":null,"error":{"code":"server_error","message":"Something went wrong."}}
 E
 cat >"$T/want-output" <<'E'
-{"customId":"fr","status":"succeeded","text":"Paris","usage":{"inputTokens":12,"outputTokens":1,"totalTokens":13}}
-{"customId":"007","status":"succeeded","text":"Hello \"you\"\n!","usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7}}
-{"customId":"c","status":"succeeded","text":" blue","usage":{"inputTokens":4294967295,"outputTokens":3,"totalTokens":4294967298}}
-{"customId":"tools","status":"succeeded","text":"","usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3}}
+{"customId":"fr","status":"succeeded","text":"Paris","finishReason":"stop","usage":{"inputTokens":12,"outputTokens":1,"totalTokens":13}}
+{"customId":"007","status":"succeeded","text":"Helnolo \"you\"\n!","finishReason":"content-filter","refusal":"no","usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7}}
+{"customId":"c","status":"succeeded","text":" blue","finishReason":"stop","usage":{"inputTokens":4294967295,"outputTokens":3,"totalTokens":4294967298}}
+{"customId":"tools","status":"succeeded","text":"","finishReason":"tool-calls","toolCalls":[{"toolCallId":"call_1","toolName":"f","input":{}}],"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3}}
 E
 cat >"$T/want-errors" <<'E'
 {"customId":"bad","status":"errored","error":{"message":"Invalid 'max_tokens': too large.","type":"invalid_request_error","code":"integer_above_max_value"}}
@@ -31,7 +31,7 @@ E
 
 run bw-parse <"$T/output.jsonl"
 exit_is 0 "succeeded lines: exit 0"
-out_file_is "$T/want-output" "chat, responses and completions text and usage"
+out_file_is "$T/want-output" "chat, responses and completions text, finishReason, toolCalls, refusal and usage"
 err_empty "nothing on stderr"
 
 run bw-parse "$T/errors.jsonl"
@@ -100,6 +100,32 @@ check_bad "$T/b10" 'more than one JSON value' "trailing garbage"
 check_bad "$T/empty" '^bw-parse: no results in the input$' "empty input"
 printf '\n\n' >"$T/blanks"
 check_bad "$T/blanks" '^bw-parse: no results in the input$' "only blank lines"
+
+# a 2xx body of a kind bw-parse does not read is refused, never an empty success
+printf '%s\n{"custom_id":"m","response":{"status_code":200,"body":{"object":"model.list","data":[]}},"error":null}\n' \
+	"$(head -1 "$T/output.jsonl")" >"$T/b11"
+check_bad "$T/b11" '^bw-parse: line 2: response.body is a reply of a kind bw-parse does not read: object "model.list"$' "an unknown kind"
+printf '{"custom_id":"u","response":{"status_code":200,"body":{"data":[{"url":"https://img.invalid/1.png"}]}},"error":null}\n' >"$T/b12"
+check_bad "$T/b12" '^bw-parse: line 1: response.body is a reply of a kind bw-parse does not read: no choices, output, embedding, results or images$' "images only as URLs"
+printf '{"custom_id":"u","response":{"status_code":200,"body":"ok"},"error":null}\n' >"$T/b13"
+check_bad "$T/b13" '^bw-parse: line 1: response.body is a string, not a reply$' "a body that is no object"
+
+# embeddings, images and moderations
+cat >"$T/other.jsonl" <<'E2'
+{"custom_id":"e","response":{"status_code":200,"body":{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0079,-0.0038,1e-05]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}},"error":null}
+{"custom_id":"i","response":{"status_code":200,"body":{"created":1,"data":[{"b64_json":"iVBORw0KGgo="}],"output_format":"jpeg","usage":{"input_tokens":10,"output_tokens":272,"total_tokens":282}}},"error":null}
+{"custom_id":"d","response":{"status_code":200,"body":{"created":1,"data":[{"b64_json":"AAAA","revised_prompt":"p"}]}},"error":null}
+{"custom_id":"m","response":{"status_code":200,"body":{"id":"modr-1","model":"omni-moderation-latest","results":[{"flagged":true,"categories":{"harassment":false,"violence":true},"category_scores":{"harassment":0.0012,"violence":0.93},"category_applied_input_types":{"violence":["text"]}}]}},"error":null}
+E2
+cat >"$T/want-other" <<'E2'
+{"customId":"e","status":"succeeded","embedding":[0.0079,-0.0038,0.00001],"usage":{"tokens":8}}
+{"customId":"i","status":"succeeded","images":[{"data":"iVBORw0KGgo=","mediaType":"image/jpeg"}],"usage":{"inputTokens":10,"outputTokens":272,"totalTokens":282}}
+{"customId":"d","status":"succeeded","images":[{"data":"AAAA","mediaType":"image/png"}]}
+{"customId":"m","status":"succeeded","moderation":{"flagged":true,"categories":{"harassment":false,"violence":true},"categoryScores":{"harassment":0.0012,"violence":0.93}}}
+E2
+run bw-parse "$T/other.jsonl"
+exit_is 0 "embeddings, images, moderations: exit 0"
+out_file_is "$T/want-other" "embedding, images and moderation as Batchwork reads them"
 
 # the line cap
 head -1 "$T/output.jsonl" >"$T/cap.jsonl"

@@ -28,7 +28,7 @@ static const char responses_body[] =
     "{\"type\":\"output_text\",\"text\":\"Hel\",\"annotations\":[]},"
     "{\"type\":\"refusal\",\"refusal\":\"no\"},"
     "{\"type\":\"output_text\",\"text\":\"lo\"}]},"
-    "{\"type\":\"function_call\",\"name\":\"f\",\"arguments\":\"{}\"},"
+    "{\"type\":\"function_call\",\"call_id\":\"call_1\",\"name\":\"f\",\"arguments\":\"{}\"},"
     "{\"type\":\"message\",\"role\":\"assistant\",\"content\":["
     "{\"type\":\"output_text\",\"text\":\", w\xc3\xb6rld\\n\"}]}],"
     "\"usage\":{\"input_tokens\":5,\"output_tokens\":7,\"total_tokens\":12,"
@@ -122,25 +122,43 @@ test_chat(void **state)
 	(void)state;
 	result_is(ok_line(200, chat_body), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"Paris\","
-	    "\"usage\":{\"inputTokens\":12,\"outputTokens\":1,"
-	    "\"totalTokens\":13}}\n");
+	    "\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":12,"
+	    "\"outputTokens\":1,\"totalTokens\":13,\"cachedInputTokens\":0}}\n");
 	/* the first choice only; escapes written back */
 	result_is(ok_line(200, "{\"choices\":[{\"message\":{\"content\":"
 	    "\"a \\\"b\\\"\\n\\u00e9\\u0001\"}},{\"message\":"
 	    "{\"content\":\"x\"}}]}"),
 	    0, "{\"customId\":\"r\",\"status\":\"succeeded\","
-	    "\"text\":\"a \\\"b\\\"\\n\xc3\xa9\\u0001\"}\n");
-	/* tool calls only: no text */
+	    "\"text\":\"a \\\"b\\\"\\n\xc3\xa9\\u0001\","
+	    "\"finishReason\":\"other\"}\n");
+	/* tool calls only: no text; the input parsed, {} when blank, the
+	   string when it is no JSON */
 	result_is(ok_line(200, "{\"choices\":[{\"message\":{\"role\":"
 	    "\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c\","
 	    "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
-	    "\"{}\"}}]}}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":"
+	    "\"{\\\"a\\\": [1, {}]}\"}},{\"id\":\"d\",\"function\":{\"name\":"
+	    "\"g\",\"arguments\":\" \\n\"}},{\"id\":\"e\",\"function\":"
+	    "{\"name\":\"h\",\"arguments\":\"{\\\"a\\\"\"}}]},\"finish_reason\":"
+	    "\"tool_calls\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":"
 	    "2,\"total_tokens\":3}}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"tool-calls\",\"toolCalls\":[{\"toolCallId\":"
+	    "\"c\",\"toolName\":\"f\",\"input\":{\"a\":[1,{}]}},{\"toolCallId\":"
+	    "\"d\",\"toolName\":\"g\",\"input\":{}},{\"toolCallId\":\"e\","
+	    "\"toolName\":\"h\",\"input\":\"{\\\"a\\\"\"}],"
 	    "\"usage\":{\"inputTokens\":1,\"outputTokens\":2,"
 	    "\"totalTokens\":3}}\n");
-	result_is(ok_line(200, "{\"choices\":[]}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	/* a refusal: after the content in text, content-filter, and alone
+	   in refusal; an audio reply's transcript when there is no content */
+	result_is(ok_line(200, "{\"choices\":[{\"message\":{\"content\":"
+	    "\"a\",\"refusal\":\"No.\"},\"finish_reason\":\"stop\"}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"aNo.\","
+	    "\"finishReason\":\"content-filter\",\"refusal\":\"No.\"}\n");
+	result_is(ok_line(200, "{\"choices\":[{\"message\":{\"content\":"
+	    "\"\",\"audio\":{\"transcript\":\"hi\"},\"refusal\":\"\"},"
+	    "\"finish_reason\":\"length\"}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"hi\","
+	    "\"finishReason\":\"length\"}\n");
 }
 
 static void
@@ -149,14 +167,36 @@ test_responses(void **state)
 	(void)state;
 	result_is(ok_line(200, responses_body), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\","
-	    "\"text\":\"Hello, w\xc3\xb6rld\\n\",\"usage\":{\"inputTokens\":5,"
-	    "\"outputTokens\":7,\"totalTokens\":12}}\n");
+	    "\"text\":\"Helnolo, w\xc3\xb6rld\\n\",\"finishReason\":\"tool-calls\","
+	    "\"toolCalls\":[{\"toolCallId\":\"call_1\",\"toolName\":\"f\","
+	    "\"input\":{}}],\"refusal\":\"no\",\"usage\":{\"inputTokens\":5,"
+	    "\"outputTokens\":7,\"totalTokens\":12,\"reasoningTokens\":3}}\n");
 	result_is(ok_line(200, "{\"output\":[]}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"stop\"}\n");
+	/* the reasoning used up the budget: length, no text */
+	result_is(ok_line(200, "{\"status\":\"incomplete\",\"incomplete_details\":"
+	    "{\"reason\":\"max_output_tokens\"},\"output\":[{\"type\":"
+	    "\"reasoning\",\"summary\":[]}],\"usage\":{\"input_tokens\":1,"
+	    "\"output_tokens\":9,\"input_tokens_details\":{\"cached_tokens\":0},"
+	    "\"output_tokens_details\":{\"reasoning_tokens\":9}}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"length\",\"usage\":{\"inputTokens\":1,"
+	    "\"outputTokens\":9,\"totalTokens\":10,\"reasoningTokens\":9,"
+	    "\"cachedInputTokens\":0}}\n");
+	result_is(ok_line(200, "{\"incomplete_details\":{\"reason\":"
+	    "\"content_filter\"},\"output\":[]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"content-filter\"}\n");
+	result_is(ok_line(200, "{\"incomplete_details\":{\"reason\":"
+	    "\"new\"},\"output\":[]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"other\"}\n");
 	result_is(ok_line(200, "{\"output\":[{\"type\":\"reasoning\","
 	    "\"summary\":[]},{\"type\":\"message\",\"content\":[{\"type\":"
 	    "\"refusal\",\"refusal\":\"I can't\"}]}]}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"I can't\","
+	    "\"finishReason\":\"content-filter\",\"refusal\":\"I can't\"}\n");
 }
 
 static void
@@ -165,8 +205,76 @@ test_completions(void **state)
 	(void)state;
 	result_is(ok_line(200, completions_body), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\" Paris\","
-	    "\"usage\":{\"inputTokens\":4,\"outputTokens\":2,"
+	    "\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":4,\"outputTokens\":2,"
 	    "\"totalTokens\":6}}\n");
+}
+
+static void
+test_embeddings(void **state)
+{
+	(void)state;
+	result_is(ok_line(200, "{\"object\":\"list\",\"data\":[{\"object\":"
+	    "\"embedding\",\"index\":0,\"embedding\":[0.5,-8.606712e-05,1]}],"
+	    "\"model\":\"m\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}"),
+	    0, "{\"customId\":\"r\",\"status\":\"succeeded\",\"embedding\":"
+	    "[0.5,-0.00008606712,1],\"usage\":{\"tokens\":8}}\n");
+	result_is(ok_line(200, "{\"object\":\"list\",\"data\":[{\"embedding\":"
+	    "[]}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"embedding\":[]}\n");
+}
+
+static void
+test_images_moderations(void **state)
+{
+	(void)state;
+	result_is(ok_line(200, "{\"created\":1,\"data\":[{\"b64_json\":\"iVBO\","
+	    "\"revised_prompt\":\"p\"},{\"b64_json\":\"AAAA\"}],\"output_format\":"
+	    "\"webp\",\"usage\":{\"input_tokens\":10,\"output_tokens\":20,"
+	    "\"total_tokens\":30}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"images\":[{\"data\":"
+	    "\"iVBO\",\"mediaType\":\"image/webp\"},{\"data\":\"AAAA\","
+	    "\"mediaType\":\"image/webp\"}],\"usage\":{\"inputTokens\":10,"
+	    "\"outputTokens\":20,\"totalTokens\":30}}\n");
+	result_is(ok_line(200, "{\"data\":[{\"b64_json\":\"AAAA\"}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"images\":[{\"data\":"
+	    "\"AAAA\",\"mediaType\":\"image/png\"}]}\n");
+	/* flagged by a true category even when the flag says no; only
+	   boolean categories, only numeric scores */
+	result_is(ok_line(200, "{\"id\":\"modr-1\",\"results\":[{\"flagged\":"
+	    "false,\"categories\":{\"hate\":false,\"violence\":true,\"x\":null},"
+	    "\"category_scores\":{\"hate\":0.001,\"violence\":0.9,\"x\":\"1\"}}]}"),
+	    0, "{\"customId\":\"r\",\"status\":\"succeeded\",\"moderation\":{"
+	    "\"flagged\":true,\"categories\":{\"hate\":false,\"violence\":true},"
+	    "\"categoryScores\":{\"hate\":0.001,\"violence\":0.9}}}\n");
+	result_is(ok_line(200, "{\"results\":[{\"flagged\":true}]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"moderation\":{"
+	    "\"flagged\":true,\"categories\":{},\"categoryScores\":{}}}\n");
+}
+
+static void
+test_unknown(void **state)
+{
+	(void)state;
+	rejected(ok_line(200, "{}"), "response.body is a reply of a kind "
+	    "bw-parse does not read: no choices, output, embedding, results "
+	    "or images");
+	rejected(ok_line(200, "{\"choices\":[]}"), "response.body is a reply "
+	    "of a kind bw-parse does not read: no choices, output, embedding, "
+	    "results or images");
+	rejected(ok_line(201, "{\"object\":\"model.list\",\"data\":[]}"),
+	    "response.body is a reply of a kind bw-parse does not read: "
+	    "object \"model.list\"");
+	/* an object that is not a plain name is not quoted */
+	rejected(ok_line(200, "{\"object\":\"sk-Secret\"}"), "response.body "
+	    "is a reply of a kind bw-parse does not read: no choices, output, "
+	    "embedding, results or images");
+	/* images only as URLs are not read */
+	rejected(ok_line(200, "{\"data\":[{\"url\":\"https://x\"}]}"),
+	    "response.body is a reply of a kind bw-parse does not read: no "
+	    "choices, output, embedding, results or images");
+	rejected("{\"custom_id\":\"r\",\"response\":{\"status_code\":200}}",
+	    "response.body is missing, not a reply");
+	rejected(ok_line(200, "\"ok\""), "response.body is a string, not a reply");
 }
 
 static void
@@ -175,10 +283,11 @@ test_status_codes(void **state)
 	(void)state;
 	result_is(ok_line(201, completions_body), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\" Paris\","
-	    "\"usage\":{\"inputTokens\":4,\"outputTokens\":2,"
+	    "\"finishReason\":\"stop\",\"usage\":{\"inputTokens\":4,\"outputTokens\":2,"
 	    "\"totalTokens\":6}}\n");
-	result_is(ok_line(299, "{}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	result_is(ok_line(299, "{\"output\":[]}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"stop\"}\n");
 	result_is(ok_line(300, "{}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
 	    "\"HTTP status 300\",\"type\":null,\"code\":null}}\n");
@@ -195,7 +304,7 @@ usage_is(const char *usage, const char *want)
 	snprintf(body, sizeof body, "{\"choices\":[{\"message\":{\"content\":"
 	    "\"t\"}}],\"usage\":%s}", usage);
 	snprintf(out, sizeof out, "{\"customId\":\"r\",\"status\":\"succeeded\","
-	    "\"text\":\"t\"%s}\n", want);
+	    "\"text\":\"t\",\"finishReason\":\"other\"%s}\n", want);
 	result_is(ok_line(200, body), 0, out);
 }
 
@@ -230,20 +339,33 @@ test_usage(void **state)
 	usage_is("{\"prompt_tokens\":\"3\",\"completion_tokens\":4}",
 	    ",\"usage\":{\"inputTokens\":null,\"outputTokens\":4,"
 	    "\"totalTokens\":4}");
+	/* the details when reported, 0 included */
+	usage_is("{\"prompt_tokens\":3,\"completion_tokens\":4,"
+	    "\"prompt_tokens_details\":{\"cached_tokens\":2},"
+	    "\"completion_tokens_details\":{\"reasoning_tokens\":0}}",
+	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":4,"
+	    "\"totalTokens\":7,\"reasoningTokens\":0,\"cachedInputTokens\":2}");
+	usage_is("{\"input_tokens\":3,\"output_tokens\":4,"
+	    "\"output_tokens_details\":{\"reasoning_tokens\":1},"
+	    "\"input_tokens_details\":{\"cached_tokens\":\"2\"}}",
+	    ",\"usage\":{\"inputTokens\":3,\"outputTokens\":4,"
+	    "\"totalTokens\":7,\"reasoningTokens\":1}");
 	usage_is("{}", "");	/* no usage, as in Batchwork */
 	usage_is("{\"x\":1}", "");
 	usage_is("null", "");
 	usage_is("[]", "");
 	result_is(ok_line(200, "{\"choices\":[{\"text\":\"t\"}]}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"t\"}\n");
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"t\","
+	    "\"finishReason\":\"other\"}\n");
 	/* output_text, which OpenAI's SDKs add, when output has no text */
 	result_is(ok_line(200, "{\"output_text\":\"hi\"}"), 0,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"hi\"}\n");
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"hi\","
+	    "\"finishReason\":\"stop\"}\n");
 	result_is(ok_line(200, "{\"output_text\":\"hi\",\"output\":[{\"type\":"
 	    "\"message\",\"content\":[{\"type\":\"output_text\",\"text\":"
 	    "\"from output\"}]}]}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":"
-	    "\"from output\"}\n");
+	    "\"from output\",\"finishReason\":\"stop\"}\n");
 }
 
 static void
@@ -319,14 +441,17 @@ test_raw(void **state)
 
 	(void)state;
 	snprintf(want, sizeof want, "{\"customId\":\"r\",\"status\":"
-	    "\"succeeded\",\"text\":\"Paris\",\"usage\":{\"inputTokens\":12,"
-	    "\"outputTokens\":1,\"totalTokens\":13},\"response\":%s}\n",
+	    "\"succeeded\",\"text\":\"Paris\",\"finishReason\":\"stop\","
+	    "\"usage\":{\"inputTokens\":12,\"outputTokens\":1,\"totalTokens\":13,"
+	    "\"cachedInputTokens\":0},\"response\":%s}\n",
 	    chat_body);
 	result_is(ok_line(200, chat_body), 1, want);
 	snprintf(want, sizeof want, "{\"customId\":\"r\",\"status\":"
-	    "\"succeeded\",\"text\":\"Hello, w\xc3\xb6rld\\n\",\"usage\":"
-	    "{\"inputTokens\":5,\"outputTokens\":7,\"totalTokens\":12},"
-	    "\"response\":%s}\n", responses_body);
+	    "\"succeeded\",\"text\":\"Helnolo, w\xc3\xb6rld\\n\","
+	    "\"finishReason\":\"tool-calls\",\"toolCalls\":[{\"toolCallId\":"
+	    "\"call_1\",\"toolName\":\"f\",\"input\":{}}],\"refusal\":\"no\","
+	    "\"usage\":{\"inputTokens\":5,\"outputTokens\":7,\"totalTokens\":12,"
+	    "\"reasoningTokens\":3},\"response\":%s}\n", responses_body);
 	result_is(ok_line(200, responses_body), 1, want);
 	result_is(ok_line(500, "{\"error\":{\"message\":\"m\"}}"), 1,
 	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
@@ -336,8 +461,9 @@ test_raw(void **state)
 	    "{\"customId\":\"r\",\"status\":\"expired\",\"error\":{\"message\":"
 	    "null,\"type\":null,\"code\":\"batch_expired\"},"
 	    "\"response\":null}\n");
-	result_is("{\"custom_id\":\"r\",\"response\":{\"status_code\":200}}", 1,
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	result_is("{\"custom_id\":\"r\",\"response\":{\"status_code\":400}}", 1,
+	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
+	    "\"HTTP status 400\",\"type\":null,\"code\":null},"
 	    "\"response\":null}\n");
 }
 
@@ -406,7 +532,9 @@ test_appends(void **state)
 	    0);
 	assert_int_equal(bw_result_write(&o, parse("{}"), 0, &why), -1);
 	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{}")), 0, &why),
-	    0);
+	    -1);
+	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{\"output\":"
+	    "[]}")), 0, &why), 0);
 	got = malloc(o.n + 1);
 	assert_non_null(got);
 	memcpy(got, o.buf, o.n);
@@ -415,7 +543,8 @@ test_appends(void **state)
 	assert_string_equal(got,
 	    "{\"customId\":\"r\",\"status\":\"errored\",\"error\":{\"message\":"
 	    "null,\"type\":null,\"code\":null}}\n"
-	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\"}\n");
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"text\":\"\","
+	    "\"finishReason\":\"stop\"}\n");
 	free(got);
 }
 
@@ -426,6 +555,9 @@ main(void)
 		cmocka_unit_test(test_chat),
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_completions),
+		cmocka_unit_test(test_embeddings),
+		cmocka_unit_test(test_images_moderations),
+		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_status_codes),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_http_errors),
