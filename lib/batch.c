@@ -136,46 +136,62 @@ num_of(struct bw_v v)
 	return v.kind == BW_NUM ? v.u.num : -1;
 }
 
-/* The custom_id on line k (from 1) of a batch's input file, if the
-   file is there and small enough to read for a message (16 MiB): a
-   best effort, never an error. */
+/* A batch's input file, when it is there and small enough to read for
+   a message (16 MiB): a best effort, never an error.  Malloc'd (its
+   length in *len), or NULL. */
 static char *
-input_id(struct bw_api *a, struct bw_v b, unsigned long k)
+input_file(struct bw_api *a, struct bw_v b, size_t *len)
 {
 	struct bw_v f = bw_get(b, "input_file_id");
 	struct bw_call c = { .method = "GET" };
 	struct bw_arena ar = { 0 };
-	char path[400], *id = NULL;
-	const char *p, *e, *why;
+	char path[400];
+	const char *why;
+	double bytes;
 
 	if (!a || f.kind != BW_STR || !bw_id_valid(f.u.s, f.n))
 		return NULL;
 	snprintf(path, sizeof path, "/files/%s", f.u.s);
 	c.path = path;
-	if (bw_api_call(a, &c) != BW_CALL_OK)
-		goto out;
-	f = bw_read(&ar, c.body, c.len, 64, &why, NULL);
-	if (num_of(bw_get(f, "bytes")) > 16 << 20)
-		goto out;
-	free(c.body);
-	snprintf(path, sizeof path, "/files/%s/content",
-	    bw_get(b, "input_file_id").u.s);
-	c = (struct bw_call){ .method = "GET", .path = path };
-	if (bw_api_call(a, &c) != BW_CALL_OK || c.len > 16 << 20)
-		goto out;
-	for (p = c.body, e = c.body + c.len; p < e && --k; p++)
-		if (!(p = memchr(p, '\n', (size_t)(e - p))))
-			goto out;
-	if (p < e) {
-		const char *nl = memchr(p, '\n', (size_t)(e - p));
-		struct bw_v line = bw_read(&ar, p, (size_t)((nl ? nl : e) - p),
-		    64, &why, NULL);
-		struct bw_v cid = bw_get(line, "custom_id");
-		if (cid.kind == BW_STR)
-			id = strdup(bw_quote(cid.u.s, cid.n, 80));
+	if (bw_api_call(a, &c) != BW_CALL_OK) {
+		free(c.body);
+		return NULL;
 	}
-out:
+	bytes = num_of(bw_get(bw_read(&ar, c.body, c.len, 64, &why, NULL),
+	    "bytes"));
 	free(c.body);
+	bw_arena_free(&ar);
+	if (bytes < 0 || bytes > 16 << 20)
+		return NULL;
+	snprintf(path, sizeof path, "/files/%s/content", f.u.s);
+	c = (struct bw_call){ .method = "GET", .path = path };
+	if (bw_api_call(a, &c) != BW_CALL_OK || c.len > 16 << 20) {
+		free(c.body);
+		return NULL;
+	}
+	*len = c.len;
+	return c.body;
+}
+
+/* The custom_id on line k (from 1) of an input file, quoted, or NULL. */
+static char *
+id_on_line(const char *p, size_t n, unsigned long k)
+{
+	const char *e = p + n, *nl, *why;
+	struct bw_arena ar = { 0 };
+	struct bw_v cid;
+	char *id = NULL;
+
+	for (; p < e && --k; p++)
+		if (!(p = memchr(p, '\n', (size_t)(e - p))))
+			return NULL;
+	if (p >= e)
+		return NULL;
+	nl = memchr(p, '\n', (size_t)(e - p));
+	cid = bw_get(bw_read(&ar, p, (size_t)((nl ? nl : e) - p), 64, &why,
+	    NULL), "custom_id");
+	if (cid.kind == BW_STR)
+		id = strdup(bw_quote(cid.u.s, cid.n, 80));
 	bw_arena_free(&ar);
 	return id;
 }
@@ -185,7 +201,9 @@ bw_batch_why_not(struct bw_api *a, struct bw_v b, const char *id)
 {
 	const char *s = bw_batch_status(b);
 	struct bw_v data = bw_get(bw_get(b, "errors"), "data");
-	int said = 0;
+	int said = 0, fetched = 0;
+	char *in = NULL;	/* the input file, read at most once */
+	size_t inlen = 0;
 
 	for (uint32_t i = 0; data.kind == BW_ARR && i < data.n && i < 5; i++) {
 		struct bw_v m = bw_get(data.u.m[i].v, "message");
@@ -196,7 +214,15 @@ bw_batch_why_not(struct bw_api *a, struct bw_v b, const char *id)
 			continue;
 		/* the input line it is about, and the request on it */
 		if (line >= 1 && line <= 1e9 && line == (double)(long)line) {
-			char *cid = input_id(a, b, (unsigned long)line);
+			char *cid;
+			if (!fetched++ && a) {
+				int r = a->retries;
+				a->retries = 1;	/* for a message: not long */
+				in = input_file(a, b, &inlen);
+				a->retries = r;
+			}
+			cid = in ? id_on_line(in, inlen, (unsigned long)line) :
+			    NULL;
 			snprintf(where, sizeof where, "line %.0f%s%s%s: ", line,
 			    cid ? " (customId " : "", cid ? cid : "",
 			    cid ? ")" : "");
@@ -206,6 +232,7 @@ bw_batch_why_not(struct bw_api *a, struct bw_v b, const char *id)
 		    c.u.s : "", c.kind == BW_STR ? ": " : "", m.u.s);
 		said = 1;
 	}
+	free(in);
 	if (!said)
 		bw_warn("%s %s: %.0f of %.0f requests completed, %.0f failed",
 		    id, s, bw_batch_count(b, "completed"),

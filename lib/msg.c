@@ -258,8 +258,10 @@ bw_parse_seconds(const char *flag, const char *s)
 	return d;
 }
 
-double
-bw_parse_duration(const char *flag, const char *s)
+/* s as a number of seconds, with an optional unit s, m, h or d after
+   it; -1 when it is not one. */
+static double
+seconds_of(const char *s)
 {
 	char *end;
 	double d = strtod(s, &end), unit = 1;
@@ -272,10 +274,20 @@ bw_parse_duration(const char *flag, const char *s)
 		case 'd': unit = 86400; end++; break;
 		}
 	if (end == s || *end || !(d >= 0) || d * unit > 1e10)
+		return -1;
+	return d * unit;
+}
+
+double
+bw_parse_duration(const char *flag, const char *s)
+{
+	double d = seconds_of(s);
+
+	if (d < 0)
 		bw_die(BW_EX_USAGE, "%s: %s is not a time (a number with s, m, h "
 		    "or d after it: 90, 5m, 1.5h, 2d)", flag,
 		    bw_quote(s, strlen(s), 40));
-	return d * unit;
+	return d;
 }
 
 uint64_t
@@ -308,21 +320,13 @@ bad:
 long long
 bw_parse_expiry(const char *flag, const char *s)
 {
-	static const char units[] = "smhd";
-	static const long long unit[] = { 1, 60, 3600, 86400 };
-	char *end;
-	unsigned long long v;
-	const char *u;
+	size_t k = strspn(s, "0123456789");	/* a whole number, a unit */
+	double d = k && (!s[k] || !s[k + 1]) ? seconds_of(s) : -1;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	u = *end ? strchr(units, *end) : units;
-	if (*s < '0' || *s > '9' || errno || !u || (*end && end[1]) ||
-	    v > BW_EXPIRY_MAX || v * unit[u - units] < BW_EXPIRY_MIN ||
-	    v * unit[u - units] > BW_EXPIRY_MAX)
+	if (d < BW_EXPIRY_MIN || d > BW_EXPIRY_MAX)
 		bw_die(BW_EX_USAGE, "%s: %s is not from 3600 to 2592000 seconds "
 		    "(1h to 30d)", flag, bw_quote(s, strlen(s), 40));
-	return (long long)(v * unit[u - units]);
+	return (long long)d;
 }
 
 const char *

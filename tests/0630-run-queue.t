@@ -181,16 +181,22 @@ run bw-run -d "$T/c2" --cancel -i 0.05 -t 1
 exit_is 75 "--cancel waits for the cancellations (-t 1): exit 75"
 err_like "cancelling" "--cancel: says what it cancels"
 
+# killed_inside PATH DIR: a run in DIR killed (SIGKILL) while the server
+# holds its POST to PATH, which the server then goes on with
+killed_inside() {
+	fake_ctl "{\"pace\":100000,\"faults\":[{\"method\":\"POST\",\"path\":\"^$1\$\",\"kind\":\"slow\",\"seconds\":0.5}]}"
+	curl -sf -X POST "$FAKE/__log/clear" >/dev/null
+	setsid bw-run -d "$2" -m gpt-4o-mini -q -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
+	pid=$!
+	fake_wait control '.faults == []'
+	kill -KILL -$pid
+	wait $pid 2>/dev/null
+	fake_wait log 'any(.[]; .fault == "slow")'
+}
+
 # --- --cancel after a run was killed inside its create: the batch the
 # server made is found and cancelled; none is made
-fake_ctl '{"pace":100000,"faults":[{"method":"POST","path":"^/v1/batches$","kind":"slow","seconds":0.5}]}'
-curl -sf -X POST "$FAKE/__log/clear" >/dev/null
-setsid bw-run -d "$T/c3" -m gpt-4o-mini -q -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
-pid=$!
-fake_wait control '.faults == []'
-kill -KILL -$pid
-wait $pid 2>/dev/null
-fake_wait log 'any(.[]; .fault == "slow")'
+killed_inside /v1/batches "$T/c3"
 ok '[ -e "$T/c3/s0001/a1.create.json" ] && [ ! -e "$T/c3/s0001/a1.batch.json" ]' \
 	"killed inside the create: the decision kept, no batch known"
 curl -sf -X POST "$FAKE/__stats/clear" >/dev/null
@@ -203,14 +209,7 @@ ok '[ "$(batches "$T/c3" | tr "\n" ,)" = "1/1/1 cancelling," ]' "--cancel after 
 
 # --- --cancel after a run was killed inside its upload: the file the
 # server kept is found by its name and deleted; nothing is created
-fake_ctl '{"pace":100000,"faults":[{"method":"POST","path":"^/v1/files$","kind":"slow","seconds":0.5}]}'
-curl -sf -X POST "$FAKE/__log/clear" >/dev/null
-setsid bw-run -d "$T/c4" -m gpt-4o-mini -q -i 0.05 examples/requests.jsonl >/dev/null 2>&1 &
-pid=$!
-fake_wait control '.faults == []'
-kill -KILL -$pid
-wait $pid 2>/dev/null
-fake_wait log 'any(.[]; .fault == "slow")'
+killed_inside /v1/files "$T/c4"
 name=bw-$(jq -r .token "$T/c4/settings.json")-s0001-a1.jsonl
 on_server() { curl -sf -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE/v1/files?purpose=batch" |
 	jq --arg n "$name" '[.data[] | select(.filename == $n)] | length'; }

@@ -112,4 +112,16 @@ run bw-run -d "$T/w4" -i 0.01 -q --notify "http://localhost:1/other" \
 	--notify-secret-file "$T/secret" --notify-allow-http
 exit_is 2 "another --notify for the run: exit 2"
 
+# --- a cancelled run: batch.cancelled
+fake_ctl '{"pace":100000}'
+bw-run -d "$T/w6" -m gpt-4o-mini --once -q --notify "$URL" \
+	--notify-secret-file "$T/secret" $allow examples/requests.jsonl 2>/dev/null
+bw-run -d "$T/w6" --cancel --once -q 2>/dev/null
+fake_ctl '{"pace":0.05}'
+run bw-run -d "$T/w6" -i 0.05 -q
+exit_is 1 "a cancelled run: exit 1 (requests canceled)"
+last=$(ls "$T/got" | grep -c "\.body$")
+ok '[ "$(jq -c "[.type, .data.results]" "$T/got/$last.body")" = "[\"batch.cancelled\",{\"succeeded\":2,\"errored\":0,\"expired\":0,\"canceled\":2}]" ]' \
+	"a cancelled run: batch.cancelled (the fake server's cancel lets half finish)"
+
 done_testing

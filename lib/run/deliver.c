@@ -35,17 +35,13 @@ abs_dir(const char *dir)
 	return a;
 }
 
-/* The run's name: its directory's last part. */
+/* The run's name: the last part of its absolute directory. */
 static const char *
 name_of(const char *dir)
 {
-	const char *e = dir + strlen(dir), *b;
+	const char *b = strrchr(dir, '/');
 
-	while (e > dir + 1 && e[-1] == '/')
-		e--;
-	for (b = e; b > dir && b[-1] != '/'; b--)
-		;
-	return fmt("%.*s", (int)(e - b), b);
+	return b && b[1] ? b + 1 : dir;
 }
 
 static void
