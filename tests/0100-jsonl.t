@@ -180,6 +180,45 @@ err_like 'line 1: invalid JSON at column 1: a byte order mark' "bw-parse, a byte
 check_bad "$(printf '{"prompt":"a\001b"}')" 'invalid JSON at column 13: control character in a string' "a control byte"
 check_bad "$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "["; for (i = 0; i < 300; i++) printf "]" }')" \
 	'invalid JSON at column 257: nested deeper than 256 levels' "nesting past 256"
+# structured output: refused naming the field (the SDK's own bodies are
+# held to the captured ones in 0110)
+check_bad '{"prompt":"a","output":"object"}' 'output: a string, not an object' "output not an object"
+check_bad '{"prompt":"a","output":{"type":"enum"}}' 'output.type: "enum", not object, array, choice or json' "an unknown output type"
+check_bad '{"prompt":"a","output":{}}' 'output.type: missing, not object, array, choice or json' "an output without a type"
+check_bad '{"prompt":"a","output":{"type":"object"}}' 'output.schema: missing, not a JSON Schema object' "an object output without a schema"
+check_bad '{"prompt":"a","output":{"type":"array","element":true}}' 'output.element: a boolean, not a JSON Schema object' "an array output whose element is not a schema"
+check_bad '{"prompt":"a","output":{"type":"object","schema":{},"element":{}}}' 'output.element: not a field of object output' "a field of another output type"
+check_bad '{"prompt":"a","output":{"type":"object","schema":{},"name":"a b"}}' 'output.name: not 1 to 64 letters, digits, _ or -' "an output name OpenAI refuses"
+check_bad '{"prompt":"a","output":{"type":"object","schema":{},"description":7}}' 'output.description: a number, not a string' "a description not a string"
+check_bad '{"prompt":"a","output":{"type":"choice","options":[]}}' 'output.options: empty' "a choice of nothing"
+check_bad '{"prompt":"a","output":{"type":"choice","options":["a",1]}}' 'output.options: not an array of strings' "a choice of a number"
+check_bad '{"prompt":"a","output":{"type":"array","element":{},"minItems":-1}}' 'output.minItems: must be an integer of at least 0' "minItems below 0"
+check_bad '{"prompt":"a","output":{"type":"array","element":{},"minItems":3,"maxItems":2}}' 'output.minItems: more than maxItems' "minItems past maxItems"
+check_bad '{"prompt":"a","output":{"type":"object","schema":{"type":"object","propertyNames":{"type":"number"}}}}' 'output: JSON Schema propertyNames that does not use a string schema is not supported' "propertyNames the SDK throws on"
+printf '%s\n' '{"prompt":"a","output":{"type":"json"}}' >"$T/o.jsonl"
+run bw-jsonl -m gpt-4o-mini -e completions <"$T/o.jsonl"
+exit_is 65 "structured output to completions: exit 65"
+err_like '^bw-jsonl: line 1: output: structured output is not supported by the completions endpoint \(use chat or responses\)$' \
+	"structured output to completions: refused (the SDK drops it silently)"
+printf '%s\n' '{"prompt":"a","output":{"type":"json"},"providerOptions":{"openai":{"textFormat":{"type":"text"}}}}' >"$T/o.jsonl"
+run bw-jsonl -m gpt-4o-mini -e responses <"$T/o.jsonl"
+exit_is 65 "output and textFormat: exit 65"
+err_like '^bw-jsonl: line 1: output: cannot be given with providerOptions.openai.textFormat \(give one\)$' \
+	"output and textFormat: refused (the SDK sends textFormat and reads output)"
+printf '%s\n' '{"prompt":"a"}' '{"prompt":"b","output":{"type":"json"}}' >"$T/o.jsonl"
+run bw-jsonl -m gpt-4o-mini -d '{"output":{"type":"choice","options":["y","n"]}}' "$T/o.jsonl"
+cat >"$T/want" <<'E'
+{"custom_id":"request-0","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","response_format":{"type":"json_schema","json_schema":{"schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"result":{"type":"string","enum":["y","n"]}},"required":["result"],"additionalProperties":false},"strict":true,"name":"response"}},"messages":[{"role":"user","content":"a"}]}}
+{"custom_id":"request-1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"b"}]}}
+E
+out_file_is "$T/want" "output in -d: every request's, unless its own replaces it"
+run bw-jsonl -m gpt-4o-mini -d '{"output":{"type":"list"}}' "$T/o.jsonl"
+exit_is 2 "-d with a bad output: a usage error"
+err_like '^bw-jsonl: -d: output.type: "list", not object, array, choice or json$' "-d with a bad output: named"
+printf '%s\n' '{"prompt":"a","output":{"type":"json","name":"n"}}' '{"prompt":"b","output":{"type":"json","name":"n"}}' >"$T/o.jsonl"
+run bw-jsonl -m gpt-4o-mini "$T/o.jsonl"
+ok '[ "$(grep -c "^bw-jsonl: warning: output.name: not sent for json output; dropped$" "$T/err")" -eq 1 ]' \
+	"json output's name: dropped with one warning"
 printf '{"prompt":"fine"}\n{"prompt":"a\000b"}\n' >"$T/nul.jsonl"
 run bw-jsonl -m gpt-4o-mini "$T/nul.jsonl"
 exit_is 65 "a NUL byte: exit 65"

@@ -293,7 +293,7 @@ map_chat(struct ctx *c, val req, val msgs, val po)
 	val tier = service_tier(c, po), pco = prompt_cache_options(c, po);
 	val retention = bw_get(po, "promptCacheRetention");
 	val meta = bw_get(po, "metadata");
-	val tools, choice, messages;
+	val tools, choice, messages, rf = map_output(c, req, po, 0);
 	struct chat_settings s = {
 		.maxt = bw_get(req, "maxOutputTokens"),
 		.mct = bw_get(po, "maxCompletionTokens"),
@@ -348,6 +348,7 @@ map_chat(struct ctx *c, val req, val msgs, val po)
 	    { "top_p", s.topp },
 	    { "frequency_penalty", s.fp },
 	    { "presence_penalty", s.pp },
+	    { "response_format", rf },
 	    { "stop", bw_get(req, "stopSequences") },
 	    { "seed", bw_get(req, "seed") },
 	    { "verbosity", bw_get(po, "textVerbosity") },

@@ -12,6 +12,9 @@ map_completions(struct ctx *c, val req, val msgs, val po)
 	val ss = bw_get(req, "stopSequences");
 	int first = 0;
 
+	if (present(field(req, "output")))
+		return fail(c, "output: structured output is not supported by "
+		    "the completions endpoint (use chat or responses)");
 	if (present(bw_get(req, "topK")))
 		warn_once(c, "topK: not supported by OpenAI; dropped");
 	if (present(bw_get(req, "tools")) || present(bw_get(req, "toolChoice")))

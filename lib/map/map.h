@@ -42,6 +42,8 @@ struct ctx {
 	int failed;
 	int reasoning;		/* after forceReasoning */
 	const char *sysrole;	/* "system", "developer" or NULL (remove) */
+	const char *schema_at;	/* the field a schema is in, for messages
+				   (NULL: tools) */
 };
 
 /* Sets the error (the first one only) and returns BW_NONE. */
@@ -213,6 +215,11 @@ val map_responses(struct ctx *c, val req, val msgs, val po);
 
 /* completions.c */
 val map_completions(struct ctx *c, val req, val msgs, val po);
+
+/* output.c: the response format for the request's output (json_schema
+   or json_object), BW_NONE without one; flat: text.format's shape
+   (responses) rather than response_format's (chat) */
+val map_output(struct ctx *c, val req, val po, int flat);
 
 /* embeddings.c: the whole request (its fields checked here) */
 val map_embeddings(struct ctx *c, val req);

@@ -109,7 +109,7 @@ static const char *const request_keys[] = {
 	"customId", "prompt", "messages", "system", "instructions",
 	"allowSystemInMessages", "maxOutputTokens", "temperature", "topP",
 	"topK", "presencePenalty", "frequencyPenalty", "stopSequences", "seed",
-	"tools", "toolChoice", "providerOptions", "reasoning", NULL
+	"tools", "toolChoice", "providerOptions", "reasoning", "output", NULL
 };
 
 /* A raw batch line: method, url and body.model may be left out (they
@@ -187,6 +187,8 @@ check_defaults(struct bw_mapper *m)
 	struct ctx c = { .m = m, .a = &m->arena };
 
 	check_fields(&c, m->defaults);
+	if (!c.failed)
+		map_output(&c, m->defaults, bw_of(BW_NONE), 0);
 	if (c.failed)
 		bw_die(BW_EX_USAGE, "-d: %s", c.why);
 	bw_arena_reset(&m->arena);

@@ -223,12 +223,12 @@ context_management(struct ctx *c, val cm)
 	return o;
 }
 
-/* text: textFormat and textVerbosity */
+/* text: textFormat (or the output's format) and textVerbosity */
 static val
-text_options(struct ctx *c, val po)
+text_options(struct ctx *c, val req, val po)
 {
 	val tf = bw_get(po, "textFormat"), verbosity = bw_get(po, "textVerbosity");
-	val text = bw_of(BW_NONE);
+	val text = bw_of(BW_NONE), of = map_output(c, req, po, 1);
 
 	if (present(tf)) {
 		val type = bw_get(tf, "type"), name = bw_get(tf, "name");
@@ -262,6 +262,11 @@ text_options(struct ctx *c, val po)
 			    "regex lookaround) removed");
 		text = OBJ(c, { "format", f });
 	}
+	if (present(of) && present(tf))
+		return fail(c, "output: cannot be given with "
+		    "providerOptions.openai.textFormat (give one)");
+	if (present(of))
+		text = OBJ(c, { "format", of });
 	if (present(verbosity) && kind(verbosity) != BW_NULL)
 		text = bw_set(c->a, present(text) ? text : bw_of(BW_OBJ),
 		    "verbosity", verbosity);
@@ -313,7 +318,7 @@ map_responses(struct ctx *c, val req, val msgs, val po)
 	val toplp, include = responses_include(c, po, &toplp);
 	val pco = prompt_cache_options(c, po);
 	val cm = context_management(c, bw_get(po, "contextManagement"));
-	val text = text_options(c, po);
+	val text = text_options(c, req, po);
 	val reasoning = reasoning_options(c, req, po, &temp, &topp);
 	val tier = service_tier(c, po);
 	val conv = bw_get(po, "conversation"), prev = bw_get(po, "previousResponseId");

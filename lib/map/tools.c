@@ -111,8 +111,9 @@ normalize_schema(struct ctx *c, val s, int root, int *pn, int *la)
 			if (kind(v) != BW_OBJ ||
 			    (present(t) && kind(t) != BW_NULL &&
 			    !bw_is(t, "string")))
-				fail(c, "tools: JSON Schema propertyNames that does "
-				    "not use a string schema is not supported");
+				fail(c, "%s: JSON Schema propertyNames that does "
+				    "not use a string schema is not supported",
+				    c->schema_at ? c->schema_at : "tools");
 			*pn = 1;
 			continue;
 		}

@@ -33,7 +33,7 @@ if (process.argv.length !== 3) {
 const dir = resolve(process.argv[2]);
 const sdk = createRequire(join(dir, 'package.json'));
 const load = (name) => import(pathToFileURL(sdk.resolve(name)).href);
-const { embed, generateText, jsonSchema, tool } = await load('ai');
+const { embed, generateText, jsonSchema, Output, tool } = await load('ai');
 const { createOpenAI } = await load('@ai-sdk/openai');
 const version = (name) => JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 
@@ -70,7 +70,22 @@ function callOptions(req) {
 		args.tools = Object.fromEntries(Object.entries(args.tools).map(([name, def]) =>
 			[name, isObj(def) ? tool({ ...def, ...(isObj(def.inputSchema) ?
 				{ inputSchema: jsonSchema(def.inputSchema) } : {}) }) : def]));
+	if (isObj(args.output))
+		args.output = output(args.output);
 	return args;
+}
+
+// bw's output field as the SDK's Output: {type, schema | element |
+// options, name?, description?, minItems?, maxItems?}.
+function output(o) {
+	const { type, schema, element, options, ...rest } = o;
+	switch (type) {
+	case 'object': return Output.object({ ...rest, schema: jsonSchema(schema) });
+	case 'array': return Output.array({ ...rest, element: jsonSchema(element) });
+	case 'choice': return Output.choice({ ...rest, options });
+	case 'json': return Output.json(rest);
+	}
+	throw new Error(`capture.mjs: output type ${type}`);
 }
 
 // Why bw-jsonl refuses a request the SDK sends (man/bw.7, DIFFERENCES),
@@ -79,7 +94,7 @@ function callOptions(req) {
 const FIELDS = ['customId', 'prompt', 'messages', 'system', 'instructions',
 	'allowSystemInMessages', 'maxOutputTokens', 'temperature', 'topP', 'topK',
 	'presencePenalty', 'frequencyPenalty', 'stopSequences', 'seed', 'tools',
-	'toolChoice', 'providerOptions', 'reasoning'];
+	'toolChoice', 'providerOptions', 'reasoning', 'output'];
 const SAMPLING = ['temperature', 'topP', 'topK', 'presencePenalty', 'frequencyPenalty'];
 
 function deliberate(req, endpoint) {
@@ -91,6 +106,13 @@ function deliberate(req, endpoint) {
 	for (const k of SAMPLING)
 		if (req[k] != null && typeof req[k] !== 'number')
 			return `${k} is not a number`;
+	const o = req.output;
+	if (o != null && endpoint === 'completions')
+		return 'structured output to completions (the SDK drops it)';
+	if (isObj(o) && o.name != null && !/^[A-Za-z0-9_-]{1,64}$/.test(o.name))
+		return 'an output name OpenAI does not take';
+	if (isObj(o) && o.type === 'choice' && Array.isArray(o.options) && !o.options.length)
+		return 'a choice of no options';
 	const tc = req.toolChoice;	// completions: tools and toolChoice are dropped
 	if (endpoint !== 'completions' && isObj(tc) && tc.type === 'tool' && !own(req.tools, tc.toolName))
 		return 'toolChoice names a tool that is not in tools';
