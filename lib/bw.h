@@ -964,8 +964,8 @@ unsigned long bw_parse_file(struct bw_out *o, const char *path, size_t max,
    misfit found, its path a JSON Pointer from v's root ("the value" for
    the root itself).  root is the schema $ref resolves in ("#/$defs/x",
    "#/definitions/x", "#").  The keywords structured outputs take are
-   checked (schema.c lists them); pattern, patternProperties and format
-   are not.  A part of the schema that cannot be checked (a keyword of
+   checked, and the formats of RFCs (schema.c lists them); pattern and
+   patternProperties are not.  A part of the schema that cannot be checked (a keyword of
    the wrong kind, a $ref that is not local, names nothing or loops,
    nesting past 64 levels) is a misfit where the check meets it, never
    taken as a branch of anyOf or not that does not fit.  Thread-safe;

@@ -7,13 +7,16 @@
  * prefixItems, minItems, maxItems, uniqueItems, minimum, maximum,
  * exclusiveMinimum, exclusiveMaximum (also draft 4's boolean form),
  * multipleOf (on the numbers' decimal values, so 0.07 is a multiple of
- * 0.01), minLength, maxLength (in code points), allOf, anyOf, oneOf,
- * not, if/then/else, $ref (a JSON Pointer into the root: "#",
- * "#/$defs/x", "#/definitions/x") and true/false as schemas.  Other
- * keywords are ignored, as JSON Schema ignores unknown ones; those
- * that would need an ECMAScript regex (pattern, patternProperties) are
- * among them: with patternProperties present, additionalProperties
- * leaves the properties not in properties alone rather than guess.
+ * 0.01), minLength, maxLength (in code points), format (date-time,
+ * date, time, duration, email, hostname, ipv4, ipv6, uuid: each as its
+ * RFC's grammar says), allOf, anyOf, oneOf, not, if/then/else, $ref (a
+ * JSON Pointer into the root: "#", "#/$defs/x", "#/definitions/x") and
+ * true/false as schemas.  Other keywords are ignored, as JSON Schema
+ * ignores unknown ones, and so are other formats (an annotation only,
+ * in 2020-12); so are pattern and patternProperties, whose regexes are
+ * ECMAScript's, which no C library here speaks: with patternProperties
+ * present, additionalProperties leaves the properties not in
+ * properties alone rather than guess.
  *
  * A schema that cannot be checked (a keyword of the wrong kind, a $ref
  * that names nothing or loops, nesting past MAXDEPTH, a check past its
@@ -550,12 +553,319 @@ check_number(struct ctx *c, struct bw_v s, double d, const struct path *at)
 	return 0;
 }
 
+/* --- formats: each as its RFC's grammar says, whole string --- */
+
+/* The k ASCII digits at s as a number, or -1. */
+static int
+num_at(const char *s, int k)
+{
+	int v = 0;
+
+	while (k--) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
+static int
+ishex(int ch)
+{
+	return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' &&
+	    (ch | 0x20) <= 'f');
+}
+
+/* RFC 3339 full-date: YYYY-MM-DD, a day the month has. */
+static int
+is_date(const char *s, size_t n)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	int y, m, d;
+
+	if (n != 10 || s[4] != '-' || s[7] != '-' || (y = num_at(s, 4)) < 0 ||
+	    (m = num_at(s + 5, 2)) < 1 || m > 12 ||
+	    (d = num_at(s + 8, 2)) < 1 || d > mdays[m - 1])
+		return 0;
+	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 || y % 400 == 0));
+}
+
+/* RFC 3339 full-time: HH:MM:SS[.frac] and Z or +HH:MM / -HH:MM; a
+   leap second (:60) only at 23:59 UTC. */
+static int
+is_time(const char *s, size_t n)
+{
+	int h, m, sec, oh = 0, om = 0, sign = 0;
+	size_t i = 8;
+
+	if (n < 9 || s[2] != ':' || s[5] != ':' || (h = num_at(s, 2)) < 0 ||
+	    h > 23 || (m = num_at(s + 3, 2)) < 0 || m > 59 ||
+	    (sec = num_at(s + 6, 2)) < 0 || sec > 60)
+		return 0;
+	if (s[i] == '.') {
+		size_t j = ++i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == j)
+			return 0;
+	}
+	if (i + 1 == n && (s[i] | 0x20) == 'z') {
+		;
+	} else if (i + 6 == n && (s[i] == '+' || s[i] == '-') &&
+	    s[i + 3] == ':' && (oh = num_at(s + i + 1, 2)) >= 0 && oh <= 23 &&
+	    (om = num_at(s + i + 4, 2)) >= 0 && om <= 59) {
+		sign = s[i] == '-' ? -1 : 1;
+	} else {
+		return 0;
+	}
+	return sec < 60 || ((h * 60 + m - sign * (oh * 60 + om)) % 1440 +
+	    1440) % 1440 == 23 * 60 + 59;
+}
+
+static int
+is_date_time(const char *s, size_t n)
+{
+	return n > 11 && (s[10] | 0x20) == 't' && is_date(s, 10) &&
+	    is_time(s + 11, n - 11);
+}
+
+/* RFC 3339 appendix A: P, then dates (Y, M, D, each optional after the
+   first, in order, none skipped between two), T and times (H, M, S
+   alike), or weeks (W) alone. */
+static int
+is_duration(const char *s, size_t n)
+{
+	static const char date[] = "ymd", time[] = "hms";
+	const char *units = date;
+	size_t i = 1;
+	int last = -1;
+
+	if (!n || (s[0] | 0x20) != 'p')
+		return 0;
+	while (i < n) {
+		size_t j = i;
+		const char *u;
+		if ((s[i] | 0x20) == 't' && units == date) {
+			units = time;
+			last = -1;
+			if (++i == n)
+				return 0;
+			continue;
+		}
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == j || i == n)
+			return 0;
+		if ((s[i] | 0x20) == 'w' && units == date && j == 1)
+			return i + 1 == n;
+		if (!(u = strchr(units, s[i] | 0x20)) ||
+		    (last >= 0 && u - units != last + 1))
+			return 0;
+		last = u - units;
+		i++;
+	}
+	return last >= 0;
+}
+
+/* A dotted quad: four numbers of 1 to 3 digits, each at most 255. */
+static int
+is_ipv4(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (int part = 0; part < 4; part++) {
+		size_t j;
+		int v = 0;
+		if (part && (i >= n || s[i++] != '.'))
+			return 0;
+		j = i;
+		while (i < n && i - j < 3 && s[i] >= '0' && s[i] <= '9')
+			v = v * 10 + (s[i++] - '0');
+		if (i == j || v > 255)
+			return 0;
+	}
+	return i == n;
+}
+
+/* RFC 4291's text form: 8 groups of 1 to 4 hex digits, the last two
+   maybe a dotted quad, or fewer around one "::" (at most maxcomp
+   groups then). */
+static int
+is_ipv6(const char *s, size_t n, int maxcomp)
+{
+	size_t i = 0;
+	int groups = 0, comp = 0;
+
+	if (n >= 2 && s[0] == ':' && s[1] == ':') {
+		comp = 1;
+		i = 2;
+	}
+	while (i < n) {
+		size_t e = i;
+		while (e < n && ishex(s[e]))
+			e++;
+		if (e < n && s[e] == '.') {
+			if (!is_ipv4(s + i, n - i))
+				return 0;
+			groups += 2;
+			break;
+		}
+		if (e == i || e - i > 4)
+			return 0;
+		groups++;
+		if ((i = e) == n)
+			break;
+		if (s[i++] != ':' || i == n)
+			return 0;
+		if (s[i] == ':') {
+			if (comp)
+				return 0;
+			comp = 1;
+			i++;
+		}
+	}
+	return comp ? groups <= maxcomp : groups == 8;
+}
+
+/* RFC 1123 host names: labels of letters, digits and hyphens (not
+   first or last), 1 to 63 of them, at most 253 in all (a final dot
+   aside). */
+static int
+is_hostname(const char *s, size_t n)
+{
+	size_t label = 0;
+
+	if (n > 1 && s[n - 1] == '.')
+		n--;
+	if (!n || n > 253)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		int ch = i < n ? (unsigned char)s[i] : '.';
+		if (ch == '.') {
+			if (!label || s[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((ch == '-' && label) || (ch >= '0' && ch <= '9') ||
+		    ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z')) {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* RFC 5321's Mailbox: a dot-string or a quoted string (at most 64
+   bytes), "@", and a domain (at most 255) or an address literal
+   ([IPv4] or [IPv6:...]). */
+static int
+is_email(const char *s, size_t n)
+{
+	static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+	size_t i = 0, dot = 1;
+
+	if (n && s[0] == '"') {
+		for (i = 1; i < n && s[i] != '"'; i++) {
+			unsigned char ch = s[i];
+			if (ch == '\\' && i + 1 < n && s[i + 1] >= 32 &&
+			    s[i + 1] <= 126)
+				i++;
+			else if (ch < 32 || ch > 126 || ch == '\\')
+				return 0;
+		}
+		if (i++ == n)
+			return 0;
+	} else {
+		for (; i < n && s[i] != '@'; i++) {
+			unsigned char ch = s[i];
+			if (ch == '.') {
+				if (dot)
+					return 0;
+				dot = 1;
+			} else if ((ch >= '0' && ch <= '9') ||
+			    ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+			    (ch && strchr(atext, ch))) {
+				dot = 0;
+			} else {
+				return 0;
+			}
+		}
+		if (dot)	/* empty, or a dot last */
+			return 0;
+	}
+	if (i > 64 || i >= n || s[i++] != '@' || i == n || n - i > 255)
+		return 0;
+	s += i;
+	n -= i;
+	if (s[0] == '[') {
+		if (s[n - 1] != ']' || n < 3)
+			return 0;
+		if (n > 7 && !strncasecmp(s + 1, "IPv6:", 5))
+			return is_ipv6(s + 6, n - 7, 6);
+		return is_ipv4(s + 1, n - 2);
+	}
+	/* letters and digits, hyphens inside, labels between dots */
+	for (size_t k = 0, label = 0; k <= n; k++) {
+		int ch = k < n ? (unsigned char)s[k] : '.';
+		if (ch == '.') {
+			if (!label || s[k - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((ch == '-' && label) || (ch >= '0' && ch <= '9') ||
+		    ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z')) {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* 8-4-4-4-12 hex digits. */
+static int
+is_uuid(const char *s, size_t n)
+{
+	if (n != 36)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    !ishex(s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+is_ipv6_addr(const char *s, size_t n)
+{
+	return is_ipv6(s, n, 7);
+}
+
+static const struct {
+	const char *name;
+	int (*fits)(const char *s, size_t n);
+} formats[] = {
+	{ "date-time", is_date_time }, { "date", is_date },
+	{ "time", is_time }, { "duration", is_duration },
+	{ "email", is_email }, { "hostname", is_hostname },
+	{ "ipv4", is_ipv4 }, { "ipv6", is_ipv6_addr }, { "uuid", is_uuid },
+};
+
 static int
 check_string(struct ctx *c, struct bw_v s, struct bw_v v,
 	     const struct path *at)
 {
+	struct bw_v f = bw_get(s, "format");
 	double chars = 0;
+	char a[72];
 
+	if (f.kind != BW_NONE && f.kind != BW_STR)
+		return bad_keyword(c, at, "format", f, "a string");
+	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+		if (bw_is(f, formats[i].name) && !formats[i].fits(v.u.s, v.n))
+			return misfit(c, bw_why("%s: %s, not in format \"%s\"",
+			    where(at), show(v, a), formats[i].name));
 	if (bw_get(s, "minLength").kind == BW_NONE &&
 	    bw_get(s, "maxLength").kind == BW_NONE)
 		return 0;

@@ -239,8 +239,156 @@ test_strings(void **state)
 	    "is a number, not a whole number >= 0");
 	MISFIT("{'minLength':1.5}", "'a'", "the value: the schema's minLength "
 	    "is a number, not a whole number >= 0");
-	/* not checked: pattern (ECMAScript), format */
-	FITS("{'type':'string','pattern':'^a$','format':'email'}", "'b'");
+	/* not checked: pattern (ECMAScript), formats other than those below */
+	FITS("{'type':'string','pattern':'^a$','format':'uri'}", "'b'");
+}
+
+/* a format's verdict on a string */
+static int
+format_fits(const char *format, const char *s)
+{
+	struct bw_v sch = bw_set(&arena, bw_of(BW_OBJ), "format",
+	    bw_lit(format));
+	const char *why;
+
+	return bw_schema_check(sch, sch, bw_str(&arena, s, strlen(s)),
+	    &why) == 0;
+}
+
+static void
+test_formats(void **state)
+{
+	static const struct {
+		const char *format, *yes, *no;
+	} t[] = {
+		{ "date", "1963-06-19", "1963-6-19" },
+		{ "date", "2020-02-29", "2021-02-29" },
+		{ "date", "2000-02-29", "2100-02-29" },
+		{ "date", "0001-01-31", "2020-04-31" },
+		{ "date", "2020-12-31", "2020-13-01" },
+		{ "date", "2020-01-01", "2020-01-00" },
+		{ "date", "2020-01-01", " 2020-01-01" },
+		{ "date", "2020-01-01", "2020-01-01Z" },
+		{ "date", "2020-01-01", "+2020-01-01" },
+		{ "date", "2020-01-01", "2020-0\\u09ea-01" },	/* Bengali 4 */
+		{ "time", "08:30:06Z", "08:30:06" },
+		{ "time", "08:30:06.283185z", "08:30:06." },
+		{ "time", "08:30:06+00:20", "08:30:06+0020" },
+		{ "time", "12:34:56-00:00", "08:30:06+01" },
+		{ "time", "23:59:60Z", "22:59:60Z" },
+		{ "time", "01:29:60+01:30", "23:59:60+01:00" },
+		{ "time", "15:59:60-08:00", "23:59:60-00:30" },
+		{ "time", "00:29:60-23:30", "00:00:61Z" },
+		{ "time", "23:59:59+23:59", "24:00:00Z" },
+		{ "time", "00:59:00Z", "00:60:00Z" },
+		{ "time", "01:02:03+23:59", "01:02:03+24:00" },
+		{ "time", "01:02:03-00:59", "01:02:03Z+00:30" },
+		{ "time", "08:30:06Z", "08:30:06Z\\n" },
+		{ "date-time", "1963-06-19T08:30:06.283185Z",
+		    "1963-06-19 08:30:06Z" },
+		{ "date-time", "1990-12-31T15:59:50.123-08:00",
+		    "1990-02-31T15:59:50Z" },
+		{ "date-time", "1998-12-31T23:59:60Z", "1998-12-31T23:58:60Z" },
+		{ "date-time", "1963-06-19t08:30:06z", "2013-350T01:01:01" },
+		{ "date-time", "1985-04-12T00:59:59.999999999999999Z",
+		    "1963-06-19T08:30:06.28+01:00Z" },
+		{ "duration", "P4DT12H30M5S", "PT1D" },
+		{ "duration", "P4Y", "P" },
+		{ "duration", "PT0S", "PT" },
+		{ "duration", "P1Y2M", "P1YT" },
+		{ "duration", "P1M2D", "P1Y2D" },
+		{ "duration", "PT1M2S", "PT1H2S" },
+		{ "duration", "P2W", "P1Y2W" },
+		{ "duration", "P01D", "P1WT1H" },
+		{ "duration", "P1Y2M3DT4H5M6S", "P2D1Y" },
+		{ "duration", "PT36H", "P1D2H" },
+		{ "duration", "P1DT12H", "PT0.5S" },
+		{ "duration", "P1D", "-P1D" },
+		{ "duration", "P1D", "P1D2T3H" },
+		{ "email", "joe.bloggs@example.com", "2962" },
+		{ "email", "~te~st~@example.com", ".test@example.com" },
+		{ "email", "te.s.t@example.com", "te..st@example.com" },
+		{ "email", "\\\"joe..b@l\\\"@example.com", "test.@example.com" },
+		{ "email", "\\\"\\\"@iana.org", "\\\"test@iana.org" },
+		{ "email", "\\\"\\\\\\\"\\\"@iana.org", "\\\"test\\\"test@iana.org" },
+		{ "email", "joe@[127.0.0.1]", "joe@[127.0.0.300]" },
+		{ "email", "joe@[IPv6:::1]", "joe@[1.2.3]" },
+		{ "email", "joe@[ipv6:1:2:3:4:5:6::]", "joe@[IPv6:1:2:3:4:5:6:7::]" },
+		{ "email", "test@255.255.255.255", "test@[RFC-5322-literal]" },
+		{ "email", "test@c--n.com", "test@-iana.org" },
+		{ "email", "test@io", "test@iana.org." },
+		{ "email", "test@io", "test@iana..org" },
+		{ "email", "test@io", "a@b@c.org" },
+		{ "email", "test@io", "a\\u00e9@iana.org" },
+		{ "email", "test@io", "joe bloggs@example.com" },
+		{ "email", "test@io", "a(c)@example.com" },
+		{ "email", "test@io", "@example.com" },
+		{ "email", "test@io", "joe.bloggs@" },
+		{ "hostname", "www.example.com", "-a-host" },
+		{ "hostname", "xn--4gbwdl.xn--wgbh1c", "not_a_host" },
+		{ "hostname", "example.com.", "." },
+		{ "hostname", "a", "" },
+		{ "hostname", "a-b", "hostname-" },
+		{ "hostname", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+		    "abcdefghijk.com", "abcdefghijklmnopqrstuvwxyzabcdefghijkl"
+		    "mnopqrstuvwxyzabcdefghijkl.com" },
+		{ "ipv4", "192.168.0.1", "127.0.0.0.1" },
+		{ "ipv4", "0.0.0.0", "256.256.256.256" },
+		{ "ipv4", "255.255.255.255", "127.1" },
+		{ "ipv4", "001.02.3.4", "0x7f.0.0.1" },
+		{ "ipv4", "1.2.3.4", "192.168.0.1 " },
+		{ "ipv4", "1.2.3.4", "192.168.1.0/24" },
+		{ "ipv4", "1.2.3.4", "2130706433" },
+		{ "ipv4", "1.2.3.4", "0001.2.3.4" },
+		{ "ipv6", "::1", "12345::" },
+		{ "ipv6", "::", "::laptop" },
+		{ "ipv6", "::42:ff:1", ":2:3:4:5:6:7:8" },
+		{ "ipv6", "d6::", "1:2:3:4:5:6:7:" },
+		{ "ipv6", "1:d6::42", "1::d6::42" },
+		{ "ipv6", "1::d6:192.168.0.1", "1::2:192.168.256.1" },
+		{ "ipv6", "::ffff:192.168.0.1", "1:2:3:4:5:::8" },
+		{ "ipv6", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7" },
+		{ "ipv6", "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:8:9" },
+		{ "ipv6", "1000:1000:1000:1000:1000:1000:255.255.255.255",
+		    "100:100:100:100:100:100:100:255.255.255.255" },
+		{ "ipv6", "fe80::a", "fe80::a%eth1" },
+		{ "ipv6", "fe80::", "fe80::/64" },
+		{ "ipv6", "::1", "127.0.0.1" },
+		{ "uuid", "2EB8AA08-AA98-11EA-B4AA-73B441D16380",
+		    "2eb8aa08-aa98-11ea-b4aa-73b441d1638" },
+		{ "uuid", "2eb8aa08-AA98-11ea-B4Aa-73b441d16380",
+		    "2eb8aa08aa9811eab4aa73b441d16380" },
+		{ "uuid", "00000000-0000-0000-0000-000000000000",
+		    "2eb8aa08-aa98-11ea-b4ga-73b441d16380" },
+	};
+	struct bw_v s;
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		/* the strings as JSON, for the escapes */
+		char yes[200], no[200];
+		snprintf(yes, sizeof yes, "\"%s\"", t[i].yes);
+		snprintf(no, sizeof no, "\"%s\"", t[i].no);
+		struct bw_v y = bw_read(&arena, yes, strlen(yes), 8, &why, NULL);
+		struct bw_v n = bw_read(&arena, no, strlen(no), 8, &why, NULL);
+		if (y.kind != BW_STR || n.kind != BW_STR)
+			fail_msg("bad JSON: %s or %s", yes, no);
+		s = bw_set(&arena, bw_of(BW_OBJ), "format", bw_lit(t[i].format));
+		if (bw_schema_check(s, s, y, &why))
+			fail_msg("%s: %s: %s", t[i].format, t[i].yes, why);
+		if (!bw_schema_check(s, s, n, &why))
+			fail_msg("%s: %s fits", t[i].format, t[i].no);
+	}
+	assert_true(format_fits("date", "2020-01-01"));
+	MISFIT("{'properties':{'when':{'format':'date'}}}",
+	    "{'when':'2024-13-01'}",
+	    "/when: \"2024-13-01\", not in format \"date\"");
+	FITS("{'format':'date'}", "20240101");	/* only strings */
+	FITS("{'format':'uri'}", "'not a uri'");	/* not checked */
+	FITS("{'format':'regex'}", "'('");
+	MISFIT("{'format':1}", "''",
+	    "the value: the schema's format is a number, not a string");
 }
 
 static void
@@ -667,6 +815,7 @@ main(void)
 		T(test_enum_const),
 		T(test_numbers),
 		T(test_strings),
+		T(test_formats),
 		T(test_arrays),
 		T(test_objects),
 		T(test_paths),
