@@ -957,4 +957,20 @@ int bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 unsigned long bw_parse_file(struct bw_out *o, const char *path, size_t max,
 			    int raw);
 
+/* --- JSON Schema (schema.c) --- */
+
+/* 0 if v fits the JSON Schema s, else -1 with *why at the reason, as
+   bw_why says ("/items/2/age: a string, not a number"): the first
+   misfit found, its path a JSON Pointer from v's root ("the value" for
+   the root itself).  root is the schema $ref resolves in ("#/$defs/x",
+   "#/definitions/x", "#").  The keywords structured outputs take are
+   checked, and the formats of RFCs (schema.c lists them); pattern and
+   patternProperties are not.  A part of the schema that cannot be checked (a keyword of
+   the wrong kind, a $ref that is not local, names nothing or loops,
+   nesting past 64 levels) is a misfit where the check meets it, never
+   taken as a branch of anyOf or not that does not fit.  Thread-safe;
+   allocates nothing that lasts. */
+int bw_schema_check(struct bw_v root, struct bw_v s, struct bw_v v,
+		    const char **why);
+
 #endif
