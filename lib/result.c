@@ -319,8 +319,10 @@ usage(struct bw_out *o, struct bw_v body)
 /* The media type of an image as the AI SDK's generateImage tells it:
    the signature of its first bytes (the SDK's image table: gif, png,
    jpeg, webp, bmp, tiff, avif, heic; b is the base64, or base64url,
-   of the image), image/png when none matches.  Batchwork believes the
-   body's output_format instead, which the bytes say anyway. */
+   of the image), image/png when none matches (the SDK's skipping of
+   an ID3 tag, which no image begins with, left out).  Batchwork
+   believes the body's output_format instead, which the bytes say
+   anyway. */
 static const char *
 image_type(struct bw_v b)
 {

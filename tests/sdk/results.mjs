@@ -23,8 +23,7 @@
 // usage.inputTokenDetails.cacheReadTokens.  A case with "output", a bw
 // request's output spec ({"type":"object","schema","name"?,"description"?},
 // {"type":"array","element"}, {"type":"choice","options"} or
-// {"type":"json"}, each of the last three with name? and description?),
-// is read twice: once as above, and once more with generateText's
+// {"type":"json"}), is read twice: once as above, and once more with generateText's
 // output: Output.object({schema: jsonSchema(schema), name, description}),
 // Output.array({element: jsonSchema(element)}), Output.choice({options})
 // or Output.json(); "output" is then result.output, or "outputError" the
