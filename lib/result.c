@@ -316,48 +316,127 @@ usage(struct bw_out *o, struct bw_v body)
 	bw_out_char(o, '}');
 }
 
-/* An images reply's images, as Batchwork reads them: [{data,mediaType}]
-   from data[].b64_json, the media type "image/" + output_format (png
-   when absent). */
+/* The media type of an image as the AI SDK's generateImage tells it:
+   the signature of its first bytes (the SDK's image table: gif, png,
+   jpeg, webp, bmp, tiff, avif, heic; b is the base64, or base64url,
+   of the image), image/png when none matches (the SDK's skipping of
+   an ID3 tag, which no image begins with, left out).  Batchwork
+   believes the body's output_format instead, which the bytes say
+   anyway. */
+static const char *
+image_type(struct bw_v b)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const struct {
+		const char *type;
+		int n;
+		short sig[12];	/* -1: any byte */
+	} sigs[] = {
+		{ "image/gif", 6, { 'G', 'I', 'F', '8', '7', 'a' } },
+		{ "image/gif", 6, { 'G', 'I', 'F', '8', '9', 'a' } },
+		{ "image/png", 4, { 0x89, 'P', 'N', 'G' } },
+		{ "image/jpeg", 2, { 0xff, 0xd8 } },
+		{ "image/webp", 12, { 'R', 'I', 'F', 'F', -1, -1, -1, -1,
+		    'W', 'E', 'B', 'P' } },
+		{ "image/bmp", 10, { 'B', 'M', -1, -1, -1, -1, 0, 0, 0, 0 } },
+		{ "image/tiff", 4, { 'I', 'I', 42, 0 } },
+		{ "image/tiff", 4, { 'M', 'M', 0, 42 } },
+		{ "image/avif", 12, { 0, 0, 0, -1, 'f', 't', 'y', 'p',
+		    'a', 'v', 'i', 'f' } },
+		{ "image/heic", 12, { 0, 0, 0, -1, 'f', 't', 'y', 'p',
+		    'h', 'e', 'i', 'c' } },
+	};
+	unsigned char by[18];
+	unsigned acc = 0;
+	int bits = 0, n = 0;
+
+	for (uint32_t i = 0; i < b.n && n < (int)sizeof by; i++) {
+		char c = b.u.s[i] == '-' ? '+' : b.u.s[i] == '_' ? '/' :
+		    b.u.s[i];
+		const char *p = c ? strchr(b64, c) : NULL;
+		if (!p)
+			break;
+		acc = acc << 6 | (unsigned)(p - b64);
+		if ((bits += 6) >= 8)
+			by[n++] = acc >> (bits -= 8) & 0xff;
+	}
+	for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+		int i = 0;
+		while (i < sigs[k].n && i < n &&
+		    (sigs[k].sig[i] < 0 || sigs[k].sig[i] == by[i]))
+			i++;
+		if (i == sigs[k].n)
+			return sigs[k].type;
+	}
+	return "image/png";
+}
+
+/* An images reply's images, as the AI SDK's generateImage reads them:
+   [{data,mediaType}] from data[].b64_json, the media type from the
+   bytes. */
 static void
 images(struct bw_out *o, struct bw_v body)
 {
 	struct bw_v data = bw_get(body, "data");
-	struct bw_v fmt = bw_get(body, "output_format");
 
 	bw_out_str(o, ",\"images\":[");
 	for (uint32_t i = 0; i < data.n; i++) {
+		struct bw_v b = bw_get(bw_idx(data, i), "b64_json");
 		bw_out_str(o, i ? ",{" : "{");
-		field(o, "data", bw_get(bw_idx(data, i), "b64_json"));
-		bw_out_str(o, ",\"mediaType\":\"image/");
-		if (fmt.kind == BW_STR) {
-			struct bw_out t;
-			/* the string's JSON form, less its quotes */
-			bw_out_open(&t, -1, "mediaType", 0);
-			bw_out_jstr(&t, fmt.u.s, fmt.n);
-			bw_out_write(o, t.buf + 1, t.n - 2);
-			bw_out_discard(&t);
-		} else {
-			bw_out_str(o, "png");
-		}
+		field(o, "data", b);
+		bw_out_str(o, ",\"mediaType\":\"");
+		bw_out_str(o, image_type(b));
 		bw_out_str(o, "\"}");
 	}
 	bw_out_char(o, ']');
 }
 
-/* An images reply has no object, and an image given only as a URL is
-   not one bw-parse reads. */
+/* The index of an images reply's first item without b64_json, -1 when
+   every one has it. */
+static long
+not_b64(struct bw_v data)
+{
+	for (uint32_t i = 0; i < data.n; i++)
+		if (bw_get(bw_idx(data, i), "b64_json").kind != BW_STR)
+			return i;
+	return -1;
+}
+
+/* An images reply has no object, and every image as b64_json. */
 static int
 is_images(struct bw_v body)
 {
 	struct bw_v data = bw_get(body, "data");
 
-	if (!isarr(data) || !data.n || bw_get(body, "object").kind)
+	return isarr(data) && data.n && !bw_get(body, "object").kind &&
+	    not_b64(data) < 0;
+}
+
+/* why an images reply that is_images turned down is refused, as the
+   AI SDK's generateImage throws on it: no image, or one that is not
+   b64_json (an image given as a URL, which expires within hours, is
+   never dropped in silence); 0 when body is no images reply. */
+static int
+images_unread(const char **why, struct bw_v body)
+{
+	struct bw_v data = bw_get(body, "data"), item, b;
+	long i;
+
+	if (!isarr(data) || bw_get(body, "object").kind)
 		return 0;
-	for (uint32_t i = 0; i < data.n; i++)
-		if (bw_get(bw_idx(data, i), "b64_json").kind != BW_STR)
-			return 0;
-	return 1;
+	if (!data.n)
+		return bad(why, "response.body.data is empty: an images reply "
+		    "without images");
+	if ((i = not_b64(data)) < 0)
+		return 0;
+	item = bw_idx(data, (uint32_t)i);
+	b = bw_get(item, "b64_json");
+	if (!b.kind && bw_get(item, "url").kind == BW_STR)
+		return bad(why, "response.body.data[%ld] is an image given as "
+		    "a URL: bw-parse reads only b64_json images", i);
+	return bad(why, "response.body.data[%ld].b64_json is %s, not a "
+	    "string", i, bw_kindname(b));
 }
 
 static int
@@ -458,6 +537,8 @@ unknown(const char **why, struct bw_v body)
 	if (!isobj(body))
 		return bad(why, "response.body is %s, not a reply",
 		    bw_kindname(body));
+	if (images_unread(why, body))
+		return -1;
 	for (uint32_t i = 0; plain && i < obj.n; i++)
 		plain = strchr("abcdefghijklmnopqrstuvwxyz0123456789._-",
 		    obj.u.s[i]) && obj.u.s[i];

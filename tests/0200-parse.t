@@ -106,20 +106,20 @@ printf '%s\n{"custom_id":"m","response":{"status_code":200,"body":{"object":"mod
 	"$(head -1 "$T/output.jsonl")" >"$T/b11"
 check_bad "$T/b11" '^bw-parse: line 2: response.body is a reply of a kind bw-parse does not read: object "model.list"$' "an unknown kind"
 printf '{"custom_id":"u","response":{"status_code":200,"body":{"data":[{"url":"https://img.invalid/1.png"}]}},"error":null}\n' >"$T/b12"
-check_bad "$T/b12" '^bw-parse: line 1: response.body is a reply of a kind bw-parse does not read: no choices, output, embedding, results or images$' "images only as URLs"
+check_bad "$T/b12" '^bw-parse: line 1: response.body.data\[0\] is an image given as a URL: bw-parse reads only b64_json images$' "images only as URLs"
 printf '{"custom_id":"u","response":{"status_code":200,"body":"ok"},"error":null}\n' >"$T/b13"
 check_bad "$T/b13" '^bw-parse: line 1: response.body is a string, not a reply$' "a body that is no object"
 
 # embeddings, images and moderations
 cat >"$T/other.jsonl" <<'E2'
 {"custom_id":"e","response":{"status_code":200,"body":{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0079,-0.0038,1e-05]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}},"error":null}
-{"custom_id":"i","response":{"status_code":200,"body":{"created":1,"data":[{"b64_json":"iVBORw0KGgo="}],"output_format":"jpeg","usage":{"input_tokens":10,"output_tokens":272,"total_tokens":282}}},"error":null}
+{"custom_id":"i","response":{"status_code":200,"body":{"created":1,"data":[{"b64_json":"/9j/4AAQSkZJRg=="}],"output_format":"jpeg","usage":{"input_tokens":10,"output_tokens":272,"total_tokens":282}}},"error":null}
 {"custom_id":"d","response":{"status_code":200,"body":{"created":1,"data":[{"b64_json":"AAAA","revised_prompt":"p"}]}},"error":null}
 {"custom_id":"m","response":{"status_code":200,"body":{"id":"modr-1","model":"omni-moderation-latest","results":[{"flagged":true,"categories":{"harassment":false,"violence":true},"category_scores":{"harassment":0.0012,"violence":0.93},"category_applied_input_types":{"violence":["text"]}}]}},"error":null}
 E2
 cat >"$T/want-other" <<'E2'
 {"customId":"e","status":"succeeded","embedding":[0.0079,-0.0038,0.00001],"usage":{"tokens":8}}
-{"customId":"i","status":"succeeded","images":[{"data":"iVBORw0KGgo=","mediaType":"image/jpeg"}],"usage":{"inputTokens":10,"outputTokens":272,"totalTokens":282}}
+{"customId":"i","status":"succeeded","images":[{"data":"/9j/4AAQSkZJRg==","mediaType":"image/jpeg"}],"usage":{"inputTokens":10,"outputTokens":272,"totalTokens":282}}
 {"customId":"d","status":"succeeded","images":[{"data":"AAAA","mediaType":"image/png"}]}
 {"customId":"m","status":"succeeded","moderation":{"flagged":true,"categories":{"harassment":false,"violence":true},"categoryScores":{"harassment":0.0012,"violence":0.93}}}
 E2

@@ -2,31 +2,62 @@
 # bw-parse against the AI SDK: tests/sdk/results-in.jsonl holds result
 # bodies, tests/sdk/results.jsonl what ai 7 with @ai-sdk/openai 4 read
 # from each (generateText for chat, responses and completions, embed for
-# embeddings; tests/sdk/results.mjs made it, node is not needed here).
-# Each body, wrapped as a batch output line, must give the SDK's text,
-# finishReason, toolCalls, usage (reasoningTokens and cachedInputTokens
-# when the body reports them) and embedding, field by field.
+# embeddings, generateImage for images; tests/sdk/results.mjs made it,
+# node is not needed here).  Each body, wrapped as a batch output line,
+# must give the SDK's text, finishReason, toolCalls, usage
+# (reasoningTokens and cachedInputTokens when the body reports them),
+# embedding and images, field by field; a body the SDK threw on must be
+# refused (65, naming the line), never read as a success.
+# Moderations, which the SDK has no function for, are held instead to
+# tests/sdk/moderations-facts.jsonl: expected values written by hand
+# from the facts of Batchwork's reading (flagged is the provider's flag
+# or any category true; only boolean categories, only numeric scores),
+# not captured from the SDK.
 . tests/lib.sh
 
-python3 - tests/sdk/results-in.jsonl >"$T/in.jsonl" <<'E2'
+# in.jsonl: every case the SDK read, and every moderations case;
+# refused.N: each case the SDK threw on, alone
+python3 - tests/sdk/results-in.jsonl tests/sdk/results.jsonl \
+    tests/sdk/moderations-facts.jsonl "$T" <<'E2'
 import json, sys
-for i, l in enumerate(open(sys.argv[1], encoding='utf8')):
-    c = json.loads(l)
-    print(json.dumps({"id": "batch_req_%d" % i, "custom_id": c["id"],
+ins = [json.loads(l) for l in open(sys.argv[1], encoding='utf8')]
+sdk = [json.loads(l) for l in open(sys.argv[2], encoding='utf8')]
+mod = [json.loads(l) for l in open(sys.argv[3], encoding='utf8')]
+def line(i, c):
+    return json.dumps({"id": "batch_req_%d" % i, "custom_id": c["id"],
         "response": {"status_code": 200, "request_id": "req_%d" % i,
-        "body": c["body"]}, "error": None}))
+        "body": c["body"]}, "error": None}) + "\n"
+with open(sys.argv[4] + "/in.jsonl", "w") as f:
+    for i, c in enumerate(ins):
+        if i >= len(sdk) or "error" not in sdk[i]:
+            f.write(line(i, c))
+    for i, c in enumerate(mod):
+        f.write(line(len(ins) + i, c))
+for i, (c, s) in enumerate(zip(ins, sdk)):
+    if "error" in s:
+        with open(sys.argv[4] + "/refused.%d" % i, "w") as f:
+            f.write(line(i, c))
+        with open(sys.argv[4] + "/refused.ids", "a") as f:
+            f.write("%d %s\n" % (i, c["id"]))
 E2
 run bw-parse "$T/in.jsonl"
 exit_is 0 "every case: exit 0"
 err_empty "nothing on stderr"
 
-python3 - tests/sdk/results-in.jsonl tests/sdk/results.jsonl "$T/out" >"$T/cmp" <<'E2'
+python3 - tests/sdk/results-in.jsonl tests/sdk/results.jsonl "$T/out" \
+    tests/sdk/moderations-facts.jsonl >"$T/cmp" <<'E2'
 import json, sys
 ins = [json.loads(l) for l in open(sys.argv[1], encoding='utf8')]
 sdk = [json.loads(l) for l in open(sys.argv[2], encoding='utf8')]
 got = [json.loads(l) for l in open(sys.argv[3], encoding='utf8')]
-if not (len(ins) == len(sdk) == len(got)):
-    print("FAIL counts: %d cases, %d captured, %d results" % (len(ins), len(sdk), len(got)))
+mod = [json.loads(l) for l in open(sys.argv[4], encoding='utf8')]
+if len(ins) != len(sdk):
+    print("FAIL counts: %d cases, %d captured" % (len(ins), len(sdk)))
+    sys.exit()
+read = [(c, s) for c, s in zip(ins, sdk) if "error" not in s]
+if len(got) != len(read) + len(mod):
+    print("FAIL counts: %d cases read, %d moderations, %d results" %
+          (len(read), len(mod), len(got)))
     sys.exit()
 
 def refusal_of(body):
@@ -48,7 +79,7 @@ def details(body, k):
              "cachedInputTokens": ("input_tokens_details", "cached_tokens")}[k]
     return (u.get(d[0]) or {}).get(d[1])
 
-for c, s, g in zip(ins, sdk, got):
+for (c, s), g in zip(read, got):
     bad = []
     def want(what, gv, sv):
         if gv != sv:
@@ -56,14 +87,17 @@ for c, s, g in zip(ins, sdk, got):
     want("customId", g.get("customId"), c["id"])
     want("id of the capture", s["id"], c["id"])
     want("status", g.get("status"), "succeeded")
-    if "error" in s:
-        bad.append("the SDK threw: " + s["error"])
-    elif c["kind"] == "embeddings":
+    if c["kind"] == "embeddings":
         want("keys", sorted(g), sorted(["customId", "status", "embedding"] +
              (["usage"] if s["usage"].get("tokens") is not None else [])))
         want("embedding", g.get("embedding"), s["embedding"])
         want("usage", g.get("usage"), {"tokens": s["usage"]["tokens"]}
              if s["usage"].get("tokens") is not None else None)
+    elif c["kind"] == "images":
+        want("keys", sorted(g), sorted(["customId", "status", "images"] +
+             (["usage"] if s["usage"] else [])))
+        want("images", g.get("images"), s["images"])
+        want("usage", g.get("usage"), s["usage"] or None)
     else:
         ref = refusal_of(c["body"])
         allowed = {"customId", "status", "text", "finishReason", "toolCalls", "refusal", "usage"}
@@ -89,12 +123,34 @@ for c, s, g in zip(ins, sdk, got):
                 if k in gu or su.get(k):
                     want("usage." + k, gu.get(k), su.get(k))
     print(("FAIL %s: " % c["id"]) + "; ".join(bad) if bad else "PASS %s" % c["id"])
+for c, g in zip(mod, got[len(read):]):
+    bad = []
+    def want(what, gv, sv):
+        if gv != sv:
+            bad.append("%s: bw-parse %s, facts %s" % (what, json.dumps(gv), json.dumps(sv)))
+    want("customId", g.get("customId"), c["id"])
+    want("keys", sorted(g), ["customId", "moderation", "status"])
+    want("status", g.get("status"), "succeeded")
+    want("moderation", g.get("moderation"), c["moderation"])
+    print(("FAIL %s: " % c["id"]) + "; ".join(bad) if bad else "PASS %s" % c["id"])
 E2
 while read -r verdict id rest; do
 	ok '[ "$verdict" = PASS ]' "as the AI SDK: ${id%:}"
 	[ "$verdict" = PASS ] || echo "# $rest"
 done <"$T/cmp"
-ok '[ "$(wc -l <"$T/cmp")" -eq "$(wc -l <tests/sdk/results-in.jsonl)" ] && [ "$(wc -l <"$T/cmp")" -ge 28 ]' \
-	"every captured case compared"
+ok '[ "$(wc -l <"$T/cmp")" -eq $(($(wc -l <tests/sdk/results-in.jsonl) +
+    $(wc -l <tests/sdk/moderations-facts.jsonl) - $(wc -l <"$T/refused.ids"))) ] &&
+    [ "$(wc -l <"$T/cmp")" -ge 64 ]' "every case read compared"
+
+# what the SDK threw on, bw-parse refuses: no result, one message
+while read -r i id; do
+	run bw-parse "$T/refused.$i"
+	exit_is 65 "as the AI SDK, refused: $id"
+	out_empty "nothing on stdout: $id"
+	ok '[ "$(wc -l <"$T/err")" -eq 1 ]' "one line on stderr: $id"
+	err_like "^bw-parse: [^ ]*/refused\\.$i: line 1: response\\.body" \
+	    "the message names the file and line: $id"
+done <"$T/refused.ids"
+ok '[ "$(wc -l <"$T/refused.ids")" -ge 3 ]' "the cases the SDK threw on checked"
 
 done_testing

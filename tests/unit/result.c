@@ -227,14 +227,42 @@ static void
 test_images_moderations(void **state)
 {
 	(void)state;
-	result_is(ok_line(200, "{\"created\":1,\"data\":[{\"b64_json\":\"iVBO\","
-	    "\"revised_prompt\":\"p\"},{\"b64_json\":\"AAAA\"}],\"output_format\":"
-	    "\"webp\",\"usage\":{\"input_tokens\":10,\"output_tokens\":20,"
-	    "\"total_tokens\":30}}"), 0,
+	/* the media type is the bytes', as generateImage sniffs them, not
+	   the body's output_format; image/png when the bytes say nothing */
+	result_is(ok_line(200, "{\"created\":1,\"data\":[{\"b64_json\":"
+	    "\"UklGRiQAAABXRUJQVlA4\",\"revised_prompt\":\"p\"},{\"b64_json\":"
+	    "\"AAAA\"},{\"b64_json\":\"/9j/\"},{\"b64_json\":\"_9j_\"},"
+	    "{\"b64_json\":\"iVBORw==\"},{\"b64_json\":\"R0lGODlh\"},"
+	    "{\"b64_json\":\"R0lGODdh\"},{\"b64_json\":\"Qk0AAAAAAAAAAA==\"},"
+	    "{\"b64_json\":\"SUkqAA==\"},{\"b64_json\":\"TU0AKg==\"},"
+	    "{\"b64_json\":\"AAAAHGZ0eXBhdmlm\"},{\"b64_json\":"
+	    "\"AAAAGGZ0eXBoZWlj\"},{\"b64_json\":\"UklGRiQAAABXRUJR\"},"
+	    "{\"b64_json\":\"iVBO\"},{\"b64_json\":\"!VBORw==\"},"
+	    "{\"b64_json\":\"\"}],\"output_format\":\"webp\",\"usage\":"
+	    "{\"input_tokens\":10,\"output_tokens\":20,\"total_tokens\":30}}"), 0,
+	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"images\":["
+	    "{\"data\":\"UklGRiQAAABXRUJQVlA4\",\"mediaType\":\"image/webp\"},"
+	    "{\"data\":\"AAAA\",\"mediaType\":\"image/png\"},"
+	    "{\"data\":\"/9j/\",\"mediaType\":\"image/jpeg\"},"
+	    "{\"data\":\"_9j_\",\"mediaType\":\"image/jpeg\"},"
+	    "{\"data\":\"iVBORw==\",\"mediaType\":\"image/png\"},"
+	    "{\"data\":\"R0lGODlh\",\"mediaType\":\"image/gif\"},"
+	    "{\"data\":\"R0lGODdh\",\"mediaType\":\"image/gif\"},"
+	    "{\"data\":\"Qk0AAAAAAAAAAA==\",\"mediaType\":\"image/bmp\"},"
+	    "{\"data\":\"SUkqAA==\",\"mediaType\":\"image/tiff\"},"
+	    "{\"data\":\"TU0AKg==\",\"mediaType\":\"image/tiff\"},"
+	    "{\"data\":\"AAAAHGZ0eXBhdmlm\",\"mediaType\":\"image/avif\"},"
+	    "{\"data\":\"AAAAGGZ0eXBoZWlj\",\"mediaType\":\"image/heic\"},"
+	    "{\"data\":\"UklGRiQAAABXRUJR\",\"mediaType\":\"image/png\"},"
+	    "{\"data\":\"iVBO\",\"mediaType\":\"image/png\"},"
+	    "{\"data\":\"!VBORw==\",\"mediaType\":\"image/png\"},"
+	    "{\"data\":\"\",\"mediaType\":\"image/png\"}],"
+	    "\"usage\":{\"inputTokens\":10,\"outputTokens\":20,"
+	    "\"totalTokens\":30}}\n");
+	result_is(ok_line(200, "{\"data\":[{\"b64_json\":\"/9j/\"}],"
+	    "\"output_format\":\"png\"}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"images\":[{\"data\":"
-	    "\"iVBO\",\"mediaType\":\"image/webp\"},{\"data\":\"AAAA\","
-	    "\"mediaType\":\"image/webp\"}],\"usage\":{\"inputTokens\":10,"
-	    "\"outputTokens\":20,\"totalTokens\":30}}\n");
+	    "\"/9j/\",\"mediaType\":\"image/jpeg\"}]}\n");
 	result_is(ok_line(200, "{\"data\":[{\"b64_json\":\"AAAA\"}]}"), 0,
 	    "{\"customId\":\"r\",\"status\":\"succeeded\",\"images\":[{\"data\":"
 	    "\"AAAA\",\"mediaType\":\"image/png\"}]}\n");
@@ -268,10 +296,22 @@ test_unknown(void **state)
 	rejected(ok_line(200, "{\"object\":\"sk-Secret\"}"), "response.body "
 	    "is a reply of a kind bw-parse does not read: no choices, output, "
 	    "embedding, results or images");
-	/* images only as URLs are not read */
+	/* images given as URLs, or without b64_json, or none, are refused
+	   as what they are (the AI SDK's generateImage throws on them) */
 	rejected(ok_line(200, "{\"data\":[{\"url\":\"https://x\"}]}"),
-	    "response.body is a reply of a kind bw-parse does not read: no "
-	    "choices, output, embedding, results or images");
+	    "response.body.data[0] is an image given as a URL: bw-parse reads "
+	    "only b64_json images");
+	rejected(ok_line(200, "{\"data\":[{\"b64_json\":\"AAAA\"},{\"url\":"
+	    "\"https://x\",\"b64_json\":null}]}"),
+	    "response.body.data[1].b64_json is null, not a string");
+	rejected(ok_line(200, "{\"data\":[{\"b64_json\":\"AAAA\"},{}]}"),
+	    "response.body.data[1].b64_json is missing, not a string");
+	rejected(ok_line(200, "{\"created\":1,\"data\":[]}"),
+	    "response.body.data is empty: an images reply without images");
+	/* a list with an object is no images reply */
+	rejected(ok_line(200, "{\"object\":\"list\",\"data\":[]}"),
+	    "response.body is a reply of a kind bw-parse does not read: "
+	    "object \"list\"");
 	rejected("{\"custom_id\":\"r\",\"response\":{\"status_code\":200}}",
 	    "response.body is missing, not a reply");
 	rejected(ok_line(200, "\"ok\""), "response.body is a string, not a reply");
