@@ -10,6 +10,10 @@ _bw()
 		COMPREPLY=($(compgen -W 'validating in_progress finalizing cancelling completed failed expired cancelled active ended' -- "$cur"))
 		return
 	fi
+	if [[ $1 == bw-parse && ( $prev == -i || $prev == --input ) ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))	# the batch input file
+		return
+	fi
 	case $prev in
 	-e|--endpoint)
 		COMPREPLY=($(compgen -W 'chat responses completions embeddings' -- "$cur"))

@@ -415,6 +415,10 @@ struct bw_strset *bw_strset_new(void);
    earlier copy.  val must not be 0. */
 unsigned long bw_strset_add(struct bw_strset *set, const char *s, size_t n,
 			    unsigned long val);
+/* The value stored with s, or 0 when s is not in the set.  Changes
+   nothing: threads may look up at once while nobody adds. */
+unsigned long bw_strset_get(const struct bw_strset *set, const char *s,
+			    size_t n);
 void bw_strset_free(struct bw_strset *set);
 
 /* --- building batch request lines (request.c) --- */
@@ -942,20 +946,47 @@ struct bw_run_opts {
 int bw_run(struct bw_api *api, struct bw_run_opts *o, char **files,
 	   int nfiles);
 
+/* --- structured output asked for (outputs.c) --- */
+
+/* What a request's structured output reads its reply as: generateText's
+   Output.object, array, choice or json; schema is the JSON Schema sent
+   (the array's {elements} and the choice's {result} wrappers
+   included), BW_NONE for json. */
+enum { BW_OUTPUT_NONE, BW_OUTPUT_OBJECT, BW_OUTPUT_ARRAY, BW_OUTPUT_CHOICE,
+	BW_OUTPUT_JSON };
+struct bw_output {
+	int kind;
+	struct bw_v schema;
+};
+struct bw_outputs;
+/* Reads a batch input file (bw-jsonl's output): each custom_id, and
+   the output its body's response format (chat) or text.format
+   (responses) asks for.  Dies (65) naming the line on a line that is
+   not one, a custom_id given twice, or no lines. */
+struct bw_outputs *bw_outputs_read(const char *path);
+/* Sets *o to what the request id asked for; -1 if id is not in set.
+   Threads may look up at once. */
+int bw_outputs_find(const struct bw_outputs *set, struct bw_v id,
+		    struct bw_output *o);
+void bw_outputs_free(struct bw_outputs *set);
+
 /* --- normalizing results (result.c) --- */
 
 /* Turns one batch output or error line into a result object
    {customId,status,text,usage} or {customId,status,error}; with raw,
-   adds "response" (the provider's body).  Writes it as one line to o.
-   Returns 0, or -1 with *why set when the line is not a batch result
-   (then nothing was written). */
+   adds "response" (the provider's body); with outs (NULL for none),
+   the request must be one of outs, and a text reply gains the output
+   its request asked for ("output", or "outputError" saying why there
+   is none).  Writes it as one line to o.  Returns 0, or -1 with *why
+   set when the line is not a batch result (then nothing was
+   written). */
 int bw_result_write(struct bw_out *o, struct bw_v line, int raw,
-		    const char **why);
+		    const struct bw_outputs *outs, const char **why);
 /* Normalizes every line of path (NULL for stdin) to o, skipping blank
    lines; dies (65) naming the line at the first bad one.  Returns the
    number of results written. */
 unsigned long bw_parse_file(struct bw_out *o, const char *path, size_t max,
-			    int raw);
+			    int raw, const struct bw_outputs *outs);
 
 /* --- JSON Schema (schema.c) --- */
 
@@ -964,8 +995,8 @@ unsigned long bw_parse_file(struct bw_out *o, const char *path, size_t max,
    misfit found, its path a JSON Pointer from v's root ("the value" for
    the root itself).  root is the schema $ref resolves in ("#/$defs/x",
    "#/definitions/x", "#").  The keywords structured outputs take are
-   checked, and the formats of RFCs (schema.c lists them); pattern and
-   patternProperties are not.  A part of the schema that cannot be checked (a keyword of
+   checked (schema.c lists them); pattern, patternProperties and format
+   are not.  A part of the schema that cannot be checked (a keyword of
    the wrong kind, a $ref that is not local, names nothing or loops,
    nesting past 64 levels) is a misfit where the check meets it, never
    taken as a branch of anyOf or not that does not fit.  Thread-safe;

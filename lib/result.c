@@ -125,23 +125,71 @@ finish(struct bw_out *o, const char *reason)
 	bw_out_char(o, '"');
 }
 
+/* What generateText's result.output is for the reply's text s, as the
+   request's output w reads it (Output.object, array, choice or json):
+   "output", or "outputError" where reading it throws (no text to read,
+   text that is not JSON, a value that does not fit).  bw checks the
+   value against the schema sent; a refusal is said to be one. */
+static void
+output(struct bw_out *o, const struct bw_output *w, const char *s, size_t n,
+    size_t textn, const char *finish, int refused)
+{
+	struct bw_arena a = { 0 };
+	struct bw_v v = bw_of(BW_NONE);
+	const char *why;
+	char err[320] = "";
+	size_t col;
+
+	if (!w || !w->kind)
+		return;
+	if (refused)
+		snprintf(err, sizeof err, "no output: the model refused (see "
+		    "refusal)");
+	else if (!strcmp(finish, "tool-calls"))
+		snprintf(err, sizeof err, "no output: the reply is tool calls");
+	else if (strcmp(finish, "stop") && !textn)
+		snprintf(err, sizeof err, "no output: the reply has no text "
+		    "(finishReason %s)", finish);
+	else if (!(v = bw_read(&a, s, n, INT_MAX, &why, &col)).kind)
+		snprintf(err, sizeof err, "the reply is not JSON: %s at column "
+		    "%zu (finishReason %s)", strcmp(why, "unexpected end of "
+		    "line") ? why : "unexpected end of text", col, finish);
+	else if (w->kind != BW_OUTPUT_JSON &&
+	    bw_schema_check(w->schema, w->schema, v, &why) < 0)
+		snprintf(err, sizeof err, "the reply does not match the "
+		    "schema: %s", why);
+	else if ((v = w->kind == BW_OUTPUT_ARRAY ? bw_get(v, "elements") :
+	    w->kind == BW_OUTPUT_CHOICE ? bw_get(v, "result") : v).kind ==
+	    BW_NULL)	/* the SDK's result.output throws on null */
+		snprintf(err, sizeof err, "no output: the reply is null");
+	if (*err) {
+		bw_out_str(o, ",\"outputError\":");
+		bw_out_jstr(o, err, strlen(err));
+	} else {
+		bw_out_str(o, ",\"output\":");
+		bw_out_v(o, v);
+	}
+	bw_arena_free(&a);
+}
+
 /* text, finishReason, toolCalls and refusal of a chat or completions
    choice: the text is the content (or an audio reply's transcript)
    followed by the refusal, as generateText joins them. */
 static void
-choice(struct bw_out *o, struct bw_v c)
+choice(struct bw_out *o, struct bw_v c, const struct bw_output *w)
 {
 	struct bw_v msg = bw_get(c, "message"), s, ref, calls;
+	const char *fr;
 	int refused;
 
 	if (!isobj(msg)) {	/* completions */
 		s = bw_get(c, "text");
+		if (s.kind != BW_STR)
+			s = bw_lit("");
 		bw_out_str(o, ",\"text\":");
-		if (s.kind == BW_STR)
-			bw_out_jstr(o, s.u.s, s.n);
-		else
-			bw_out_str(o, "\"\"");
-		finish(o, finish_choice(bw_get(c, "finish_reason"), 0));
+		bw_out_jstr(o, s.u.s, s.n);
+		finish(o, fr = finish_choice(bw_get(c, "finish_reason"), 0));
+		output(o, w, s.u.s, s.n, s.n, fr, 0);
 		return;
 	}
 	s = bw_get(msg, "content");
@@ -164,7 +212,7 @@ choice(struct bw_out *o, struct bw_v c)
 	} else {
 		bw_out_str(o, "\"\"");
 	}
-	finish(o, finish_choice(bw_get(c, "finish_reason"), refused));
+	finish(o, fr = finish_choice(bw_get(c, "finish_reason"), refused));
 	calls = bw_get(msg, "tool_calls");
 	for (uint32_t i = 0; isarr(calls) && i < calls.n; i++) {
 		struct bw_v tc = bw_idx(calls, i), fn = bw_get(tc, "function");
@@ -177,27 +225,34 @@ choice(struct bw_out *o, struct bw_v c)
 		bw_out_str(o, ",\"refusal\":");
 		bw_out_jstr(o, ref.u.s, ref.n);
 	}
+	if (s.kind != BW_STR)
+		s = bw_lit("");
+	output(o, w, s.u.s, s.n, s.n, fr, refused);
 }
 
 /* text, finishReason, toolCalls and refusal of a Responses API body:
    the text of every output_text and refusal part of the message items,
    in order, as generateText joins them. */
 static void
-response(struct bw_out *o, struct bw_v body)
+response(struct bw_out *o, struct bw_v body, const struct bw_output *w)
 {
-	struct bw_v output = bw_get(body, "output");
-	struct bw_out t;
-	int calls = 0, refused = 0;
+	struct bw_v items = bw_get(body, "output");
+	struct bw_out t, r;
+	const char *fr;
+	int calls = 0, refused = 0, n = 0;
+	long fa = -1;		/* the message of phase final_answer */
 
 	bw_out_open(&t, -1, "text", 0);
-	for (uint32_t i = 0; isarr(output) && i < output.n; i++) {
-		struct bw_v item = bw_idx(output, i);
+	for (uint32_t i = 0; isarr(items) && i < items.n; i++) {
+		struct bw_v item = bw_idx(items, i);
 		struct bw_v type = bw_get(item, "type");
 		struct bw_v content = bw_get(item, "content");
 		if (bw_is(type, "function_call"))
 			calls++;
 		if (!bw_is(type, "message") || !isarr(content))
 			continue;
+		if (bw_is(bw_get(item, "phase"), "final_answer"))
+			fa = i;
 		for (uint32_t k = 0; k < content.n; k++) {
 			struct bw_v part = bw_idx(content, k);
 			struct bw_v ptype = bw_get(part, "type");
@@ -218,35 +273,48 @@ response(struct bw_out *o, struct bw_v body)
 	}
 	bw_out_str(o, ",\"text\":");
 	bw_out_jstr(o, t.buf, t.n);
-	finish(o, finish_response(bw_get(bw_get(body, "incomplete_details"),
-	    "reason"), calls, refused));
-	if (calls || refused) {
-		int n = 0;
-		bw_out_discard(&t);
-		bw_out_open(&t, -1, "refusal", 0);
-		for (uint32_t i = 0; i < output.n; i++) {
-			struct bw_v item = bw_idx(output, i);
-			struct bw_v content = bw_get(item, "content");
-			if (bw_is(bw_get(item, "type"), "function_call"))
-				tool_call(o, n++ == 0, bw_get(item, "call_id"),
-				    bw_get(item, "name"),
-				    bw_get(item, "arguments"));
-			for (uint32_t k = 0; refused && isarr(content) &&
-			    bw_is(bw_get(item, "type"), "message") &&
+	finish(o, fr = finish_response(bw_get(bw_get(body,
+	    "incomplete_details"), "reason"), calls, refused));
+	for (uint32_t i = 0; calls && i < items.n; i++) {
+		struct bw_v item = bw_idx(items, i);
+		if (bw_is(bw_get(item, "type"), "function_call"))
+			tool_call(o, n++ == 0, bw_get(item, "call_id"),
+			    bw_get(item, "name"), bw_get(item, "arguments"));
+	}
+	if (n)
+		bw_out_char(o, ']');
+	if (refused) {	/* the refusal parts alone */
+		bw_out_open(&r, -1, "refusal", 0);
+		for (uint32_t i = 0; i < items.n; i++) {
+			struct bw_v content = bw_get(bw_idx(items, i), "content");
+			for (uint32_t k = 0; isarr(content) && bw_is(bw_get(
+			    bw_idx(items, i), "type"), "message") &&
 			    k < content.n; k++) {
 				struct bw_v part = bw_idx(content, k);
 				struct bw_v s = bw_get(part, "refusal");
 				if (bw_is(bw_get(part, "type"), "refusal") &&
 				    s.kind == BW_STR)
-					bw_out_write(&t, s.u.s, s.n);
+					bw_out_write(&r, s.u.s, s.n);
 			}
 		}
-		if (n)
-			bw_out_char(o, ']');
-		if (refused) {
-			bw_out_str(o, ",\"refusal\":");
-			bw_out_jstr(o, t.buf, t.n);
+		bw_out_str(o, ",\"refusal\":");
+		bw_out_jstr(o, r.buf, r.n);
+		bw_out_discard(&r);
+	}
+	if (fa >= 0 && w && w->kind) {	/* the SDK reads only that one */
+		struct bw_v content = bw_get(bw_idx(items, fa), "content");
+		bw_out_open(&r, -1, "final answer", 0);
+		for (uint32_t k = 0; k < content.n; k++) {
+			struct bw_v part = bw_idx(content, k);
+			struct bw_v s = bw_get(part, bw_is(bw_get(part, "type"),
+			    "output_text") ? "text" : "refusal");
+			if (s.kind == BW_STR)
+				bw_out_write(&r, s.u.s, s.n);
 		}
+		output(o, w, r.buf, r.n, t.n, fr, refused);
+		bw_out_discard(&r);
+	} else {
+		output(o, w, t.buf, t.n, t.n, fr, refused);
 	}
 	bw_out_discard(&t);
 }
@@ -514,11 +582,12 @@ kind(struct bw_v body)
 
 /* What a 2xx body of kind k holds. */
 static void
-succeeded(struct bw_out *o, struct bw_v body, int k)
+succeeded(struct bw_out *o, struct bw_v body, int k,
+    const struct bw_output *w)
 {
 	switch (k) {
-	case 'c': choice(o, bw_idx(bw_get(body, "choices"), 0)); break;
-	case 'r': response(o, body); break;
+	case 'c': choice(o, bw_idx(bw_get(body, "choices"), 0), w); break;
+	case 'r': response(o, body, w); break;
 	case 'e': embedding(o, body); return;
 	case 'm': moderation(o, body); return;
 	case 'i': images(o, body); break;
@@ -582,9 +651,10 @@ status_of_error(struct bw_v code)
 
 int
 bw_result_write(struct bw_out *o, struct bw_v line, int raw,
-    const char **why)
+    const struct bw_outputs *outs, const char **why)
 {
 	struct bw_v id, err, resp, body, sc;
+	struct bw_output w = { 0 };
 
 	if (!isobj(line))
 		return bad(why, "not a batch result: %s, not an object",
@@ -599,6 +669,9 @@ bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 		return bad(why, "no custom_id");
 	if (id.kind != BW_STR)
 		return bad(why, "custom_id is %s, not a string", bw_kindname(id));
+	if (outs && bw_outputs_find(outs, id, &w) < 0)
+		return bad(why, "custom_id %s is not in the batch input",
+		    bw_quote(id.u.s, id.n, 60));
 	if (isobj(err)) {
 		bw_out_str(o, "{\"customId\":");
 		bw_out_v(o, id);
@@ -623,7 +696,7 @@ bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 		bw_out_v(o, id);
 		if (code >= 200 && code < 300) {
 			bw_out_str(o, ",\"status\":\"succeeded\"");
-			succeeded(o, body, k);
+			succeeded(o, body, k, &w);
 		} else {
 			char fb[64];
 			snprintf(fb, sizeof fb, "HTTP status %.0f", code);
@@ -642,6 +715,7 @@ bw_result_write(struct bw_out *o, struct bw_v line, int raw,
 struct parsing {
 	struct bw_out *o;
 	int raw;
+	const struct bw_outputs *outs;
 	unsigned long count;
 };
 
@@ -658,7 +732,7 @@ work(void *state, struct bw_job *j, const char **why)
 	if (!(v = bw_read(j->arena, j->s, j->n, INT_MAX, &e, &col)).kind)
 		return *why = bw_why("invalid JSON at column %zu: %s", col, e),
 		    -1;
-	return bw_result_write(j->out, v, ps->raw, why);
+	return bw_result_write(j->out, v, ps->raw, ps->outs, why);
 }
 
 static void
@@ -672,9 +746,10 @@ take(void *arg, struct bw_job *j, const char *name)
 }
 
 unsigned long
-bw_parse_file(struct bw_out *o, const char *path, size_t max, int raw)
+bw_parse_file(struct bw_out *o, const char *path, size_t max, int raw,
+    const struct bw_outputs *outs)
 {
-	struct parsing ps = { o, raw, 0 };
+	struct parsing ps = { o, raw, outs, 0 };
 	struct bw_par_ops ops = { NULL, work, take, NULL, NULL, &ps, 0 };
 	struct bw_par *p = bw_par_new(&ops, bw_par_threads());
 	struct bw_lines l;

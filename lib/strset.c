@@ -127,7 +127,7 @@ put(struct bw_strset *set, const void *p, size_t n)
 
 /* Points at the n bytes stored at off: in buf, or read into tmp. */
 static const void *
-fetch(struct bw_strset *set, uint64_t off, void *tmp, size_t n)
+fetch(const struct bw_strset *set, uint64_t off, void *tmp, size_t n)
 {
 	if (off >= set->flushed)
 		return set->buf + (off - set->flushed);
@@ -145,12 +145,22 @@ fetch(struct bw_strset *set, uint64_t off, void *tmp, size_t n)
 
 /* Compares s with the copy stored at off, setting *val if equal. */
 static int
-same(struct bw_strset *set, uint64_t off, const char *s, size_t n,
+same(const struct bw_strset *set, uint64_t off, const char *s, size_t n,
     unsigned long *val)
 {
 	struct rec r;
 	char tmp[4096];
 
+	if (sizeof r + n <= sizeof tmp && off + n <= set->flushed) {
+		/* header and bytes at once, from the file (a shorter copy
+		   leaves the next record's bytes in tmp, never past the end) */
+		const char *p = fetch(set, off - sizeof r, tmp, sizeof r + n);
+		memcpy(&r, p, sizeof r);
+		if (r.n != n || memcmp(p + sizeof r, s, n))
+			return 0;
+		*val = r.val;
+		return 1;
+	}
 	memcpy(&r, fetch(set, off - sizeof r, tmp, sizeof r), sizeof r);
 	if (r.n != n)
 		return 0;
@@ -212,6 +222,20 @@ bw_strset_add(struct bw_strset *set, const char *s, size_t n, unsigned long val)
 	if (n % 8)
 		put(set, zeros, 8 - n % 8);
 	set->used++;
+	return 0;
+}
+
+unsigned long
+bw_strset_get(const struct bw_strset *set, const char *s, size_t n)
+{
+	uint32_t h = (uint32_t)set->hash(s, n);
+	unsigned long val;
+
+	for (size_t j = h & (set->cap - 1); set->t[j].off8;
+	    j = (j + 1) & (set->cap - 1))
+		if (set->t[j].h == h && same(set,
+		    (uint64_t)set->t[j].off8 * 8, s, n, &val))
+			return val;
 	return 0;
 }
 

@@ -37,4 +37,6 @@ ok '[ -z "$(complete_words "bw-run --notify ")" ] && [ -z "$(complete_words "bw-
 	"bw-run --notify, --exec TAB: nothing (a URL, a command)"
 ok '[ "$(complete_words "bw-run --notify-secret-file data")" = "data.jsonl " ]' "bw-run --notify-secret-file TAB: files"
 ok 'complete_words "bw-run --no" | grep -q -- "--notify-allow-private "' "bw-run --TAB: the new long options"
+ok '[ "$(complete_words "bw-parse -i d")" = "data.jsonl dir " ] && [ "$(complete_words "bw-parse --input d")" = "data.jsonl dir " ]' \
+	"bw-parse -i, --input TAB: files (the batch input), not a value"
 done_testing

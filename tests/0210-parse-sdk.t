@@ -7,7 +7,10 @@
 # must give the SDK's text, finishReason, toolCalls, usage
 # (reasoningTokens and cachedInputTokens when the body reports them),
 # embedding and images, field by field; a body the SDK threw on must be
-# refused (65, naming the line), never read as a success.
+# refused (65, naming the line), never read as a success.  With the
+# requests as bw-jsonl sends them (--input), a case whose request asked
+# for structured output must give result.output, or outputError where
+# the SDK throws, and where the reply breaks its schema ("fits":false).
 # Moderations, which the SDK has no function for, are held instead to
 # tests/sdk/moderations-facts.jsonl: expected values written by hand
 # from the facts of Batchwork's reading (flagged is the provider's flag
@@ -39,6 +42,21 @@ for i, (c, s) in enumerate(zip(ins, sdk)):
             f.write(line(i, c))
         with open(sys.argv[4] + "/refused.ids", "a") as f:
             f.write("%d %s\n" % (i, c["id"]))
+# the text cases again, with the requests they answer, for --input: a
+# bw-jsonl request a case, with the case's output when it has one
+text = [(i, c) for i, c in enumerate(ins)
+        if c["kind"] in ("chat", "responses", "completions") and "error" not in sdk[i]]
+with open(sys.argv[4] + "/text.jsonl", "w") as f:
+    for i, c in text:
+        f.write(line(i, c))
+for kind in ("chat", "responses", "completions"):
+    with open(sys.argv[4] + "/req." + kind, "w") as f:
+        for i, c in text:
+            if c["kind"] == kind:
+                r = {"customId": c["id"], "prompt": "x"}
+                if "output" in c:
+                    r["output"] = c["output"]
+                f.write(json.dumps(r) + "\n")
 E2
 run bw-parse "$T/in.jsonl"
 exit_is 0 "every case: exit 0"
@@ -134,11 +152,57 @@ for c, g in zip(mod, got[len(read):]):
     want("moderation", g.get("moderation"), c["moderation"])
     print(("FAIL %s: " % c["id"]) + "; ".join(bad) if bad else "PASS %s" % c["id"])
 E2
+# structured output: the requests as bw-jsonl sends them, their replies
+# read with --input, output as result.output, outputError where the SDK
+# throws (of the same kind), and where a reply breaks its schema
+# ("fits":false, which jsonSchema() does not check), outputError
+for e in chat responses completions; do
+	bw-jsonl -m gpt-4o-mini -e $e "$T/req.$e"
+done >"$T/input.jsonl"
+run bw-parse --input "$T/input.jsonl" "$T/text.jsonl"
+exit_is 0 "--input: exit 0"
+python3 - tests/sdk/results-in.jsonl tests/sdk/results.jsonl "$T/out" >>"$T/cmp" <<'E2'
+import json, sys
+ins = {c["id"]: c for c in map(json.loads, open(sys.argv[1], encoding='utf8'))}
+sdk = {s["id"]: s for s in map(json.loads, open(sys.argv[2], encoding='utf8'))}
+kinds = {
+    "AI_NoObjectGeneratedError: No object generated: could not parse the response.":
+        "the reply is not JSON: ",
+    "AI_NoObjectGeneratedError: No object generated: response did not match schema.":
+        "the reply does not match the schema: ",
+    "AI_NoOutputGeneratedError: No output generated.": "no output: ",
+}
+n = 0
+for g in map(json.loads, open(sys.argv[3], encoding='utf8')):
+    c, s = ins[g["customId"]], sdk[g["customId"]]
+    if "output" not in c:
+        if "output" in g or "outputError" in g:
+            print("FAIL output-%s: an output without asking" % c["id"])
+        continue
+    n += 1
+    err = g.get("outputError", "")
+    refused = g.get("refusal") is not None
+    if c.get("fits") is False:
+        ok = "output" not in g and err.startswith("the reply does not match the schema: ")
+        want = "outputError: does not match the schema (the SDK, not checking, gave %s)" % json.dumps(s.get("output"))
+    elif "outputError" in s:
+        prefix = "no output: the model refused" if refused else kinds[s["outputError"]]
+        ok = "output" not in g and err.startswith(prefix)
+        want = "outputError %s... (SDK: %s)" % (prefix, s["outputError"])
+    else:
+        ok = "outputError" not in g and "output" in g and g["output"] == s["output"]
+        want = "output %s" % json.dumps(s["output"])
+    print("PASS output-%s" % c["id"] if ok else
+          "FAIL output-%s: bw-parse %s, want %s" % (c["id"], json.dumps(
+              {k: g[k] for k in ("output", "outputError") if k in g}), want))
+if n < 25:
+    print("FAIL output-count: only %d cases with output" % n)
+E2
 while read -r verdict id rest; do
 	ok '[ "$verdict" = PASS ]' "as the AI SDK: ${id%:}"
 	[ "$verdict" = PASS ] || echo "# $rest"
 done <"$T/cmp"
-ok '[ "$(wc -l <"$T/cmp")" -eq $(($(wc -l <tests/sdk/results-in.jsonl) +
+ok '[ "$(grep -vc " output-" "$T/cmp")" -eq $(($(wc -l <tests/sdk/results-in.jsonl) +
     $(wc -l <tests/sdk/moderations-facts.jsonl) - $(wc -l <"$T/refused.ids"))) ] &&
     [ "$(wc -l <"$T/cmp")" -ge 64 ]' "every case read compared"
 

@@ -711,10 +711,80 @@ def embeddings_body(cid, model, tokens, dims):
                       "total_tokens": sum(tokens)}}
 
 
+def structured(body):
+    """The structured output a text body asks for: its JSON Schema, {}
+    for json_object, or None."""
+    f = body.get("response_format")
+    if not isinstance(f, dict):
+        f = (body.get("text") or {}).get("format") \
+            if isinstance(body.get("text"), dict) else None
+    if not isinstance(f, dict):
+        return None
+    if f.get("type") == "json_object":
+        return {}
+    if f.get("type") == "json_schema":
+        s = (f.get("json_schema") or {}).get("schema", f.get("schema"))
+        return s if isinstance(s, dict) else {}
+    return None
+
+
+def instance(s, root, depth=0):
+    """A value that fits the JSON Schema s (the first of each choice, the
+    fewest items, every property): what a model in strict mode writes."""
+    if depth > 16 or not isinstance(s, dict):
+        return None
+    if "$ref" in s:
+        t = root
+        for k in s["$ref"].lstrip("#/").split("/"):
+            if k:
+                t = t.get(k.replace("~1", "/").replace("~0", "~"), {})
+        return instance(t, root, depth + 1)
+    if "const" in s:
+        return s["const"]
+    if s.get("enum"):
+        return s["enum"][0]
+    for k in ("anyOf", "oneOf"):
+        if s.get(k):
+            return instance(s[k][0], root, depth + 1)
+    if s.get("allOf"):
+        return instance(s["allOf"][0], root, depth + 1)
+    t = s.get("type")
+    t = t[0] if isinstance(t, list) and t else t
+    if t == "object" or "properties" in s:
+        return {k: instance(v, root, depth + 1)
+                for k, v in (s.get("properties") or {}).items()}
+    if t == "array":
+        return [instance(s.get("items", {}), root, depth + 1)
+                for _ in range(s.get("minItems", 1))]
+    if t == "integer":
+        return max(1, s.get("minimum", 1))
+    if t == "number":
+        return s.get("minimum", 1.5)
+    if t == "boolean":
+        return True
+    if t == "null":
+        return None
+    return "x" * max(1, s.get("minLength", 1))
+
+
+def structured_text(cid, schema):
+    """The reply to a request for structured output: an instance of its
+    schema ({"id": cid} for json_object); a custom_id with "notjson" in
+    it gets text that is not JSON, one with "misfit" a value of the
+    wrong kind."""
+    if "notjson" in cid:
+        return "Sure! Here it is: {"
+    if "misfit" in cid:
+        return json.dumps([cid])
+    if not schema:
+        return json.dumps({"id": cid})
+    return json.dumps(instance(schema, schema), separators=(",", ":"))
+
+
 def result_body(cid, model, url, emb=None):
     if url == "/v1/embeddings":
         return embeddings_body(cid, model, *(emb or ([1], None)))
-    text = "ok " + cid
+    text = structured_text(cid, emb[0]) if emb else "ok " + cid
     t = now()
     if url == "/v1/responses":
         return {
@@ -833,7 +903,8 @@ def validate_batch_file(data):
                                       for x in inp],
                          dims if isinstance(dims, int) else None))
         else:
-            reqs.append((cid, model))
+            fmt = structured(body)
+            reqs.append((cid, model, fmt) if fmt is not None else (cid, model))
         # enqueued tokens: ceil(UTF-8 bytes of the compact body / 4)
         tokens += (len(dumps(body).encode("utf-8")) + 3) // 4
     return reqs, url0, tokens

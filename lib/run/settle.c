@@ -272,6 +272,7 @@ enum {
    LOOSE_MEM), where the attempt's order finds it. */
 struct settle {
 	struct idmap ids;
+	struct bw_outputs *outs;	/* the structured output asked for */
 	struct got *got;
 	uint64_t requests;
 	struct bw_out loose;	/* the results as they come */
@@ -302,7 +303,12 @@ settle_line(struct settle *st, const char *s, size_t n)
 		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "invalid "
 		    "JSON at column %zu: %s", col, e);
 	st->one.n = 0;
-	if (bw_result_write(&st->one, v, 0, &why) < 0)
+	id = bw_get(v, "custom_id").u.s;
+	idn = bw_get(v, "custom_id").n;
+	if (st->outs && bw_get(v, "custom_id").kind == BW_STR &&
+	    idmap_get(&st->ids, id, idn, -1) < 0)
+		return;	/* not the batch's (outs would refuse it) */
+	if (bw_result_write(&st->one, v, 0, st->outs, &why) < 0)
 		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "%s", why);
 	if (!(id = id_of(st->one.buf, st->one.n, "{\"customId\":", &idn)))
 		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "a result "
@@ -520,6 +526,43 @@ line_at(struct lines_at *la, long pos, const char *id, size_t idn,
    attempts are left); the counts to aK.settled.json.  The batch's
    files are read as they are downloaded (and kept as they came): a run
    cut short before the attempt is settled downloads them again. */
+/* 1 if a line of the batch input at path may ask for structured output
+   (a response_format, or a text.format of JSON): only then is it read
+   for the output each request asked for. */
+static int
+asks_output(const char *path)
+{
+	static const char *const keys[] = { "\"response_format\":",
+		"\"format\":{\"type\":\"json_" };
+	enum { KEEP = 32, SIZE = (1 << 20) + KEEP };
+	char *buf = malloc(SIZE);
+	size_t have = 0;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+
+	if (!buf)
+		bw_die(BW_EX_IOERR, "out of memory");
+	if (fd < 0)
+		bw_die(BW_EX_IOERR, "%s: %s", path, strerror(errno));
+	while (!found && (got = read(fd, buf + have, SIZE - have)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			bw_die(BW_EX_IOERR, "%s: read error: %s", path,
+			    strerror(errno));
+		have += (size_t)got;
+		for (int i = 0; i < 2 && !found; i++)
+			found = memmem(buf, have, keys[i], strlen(keys[i])) != NULL;
+		if (have > KEEP) {	/* a key cut between two reads */
+			memmove(buf, buf + have - KEEP, KEEP);
+			have = KEEP;
+		}
+	}
+	close(fd);
+	free(buf);
+	return found;
+}
+
 void
 settle(struct run *r, struct shard *s, struct attempt *a)
 {
@@ -565,6 +608,8 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		/* a failed batch has no files: its error is every request's */
 		if (!(failed = !a->batch[0] || !strcmp(a->status, "failed"))) {
 			char *argv[] = { dp, NULL };
+			if (asks_output(la.path))
+				st.outs = bw_outputs_read(la.path);
 			struct bw_records rec;
 			char *op = apath(r, s, a->k, "output.jsonl");
 			bw_records_open(&rec, argv, 1);
@@ -651,6 +696,7 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 	bw_out_discard(&st.loose);
 	free(w.buf);
 	idmap_free(&st.ids);
+	bw_outputs_free(st.outs);
 	free(st.got);
 	kept_keep(&out);
 	if (la.open)

@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	out.n = 0;
 	why = NULL;
-	if (bw_result_write(&out, line, raw, &why) < 0) {
+	if (bw_result_write(&out, line, raw, NULL, &why) < 0) {
 		if (!why)
 			bad("failed without a reason");
 		if (out.n)

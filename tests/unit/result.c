@@ -82,7 +82,7 @@ result_is(const char *s, int raw, const char *want)
 	char *got;
 
 	bw_out_open(&o, -1, "x", 0);
-	if (bw_result_write(&o, parse(s), raw, &why) != 0)
+	if (bw_result_write(&o, parse(s), raw, NULL, &why) != 0)
 		fail_msg("rejected: %s", why);
 	got = malloc(o.n + 1);
 	assert_non_null(got);
@@ -102,7 +102,7 @@ rejected_v(struct bw_v v, const char *want)
 
 	bw_out_open(&o, -1, "x", 0);
 	bw_out_str(&o, "before\n");
-	assert_int_equal(bw_result_write(&o, v, 1, &why), -1);
+	assert_int_equal(bw_result_write(&o, v, 1, NULL, &why), -1);
 	assert_non_null(why);
 	assert_string_equal(why, want);
 	assert_int_equal(o.n, 7);
@@ -568,13 +568,13 @@ test_appends(void **state)
 
 	(void)state;
 	bw_out_open(&o, -1, "x", 0);
-	assert_int_equal(bw_result_write(&o, parse(error_line("{}")), 0, &why),
+	assert_int_equal(bw_result_write(&o, parse(error_line("{}")), 0, NULL, &why),
 	    0);
-	assert_int_equal(bw_result_write(&o, parse("{}"), 0, &why), -1);
-	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{}")), 0, &why),
+	assert_int_equal(bw_result_write(&o, parse("{}"), 0, NULL, &why), -1);
+	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{}")), 0, NULL, &why),
 	    -1);
 	assert_int_equal(bw_result_write(&o, parse(ok_line(200, "{\"output\":"
-	    "[]}")), 0, &why), 0);
+	    "[]}")), 0, NULL, &why), 0);
 	got = malloc(o.n + 1);
 	assert_non_null(got);
 	memcpy(got, o.buf, o.n);

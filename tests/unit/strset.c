@@ -63,6 +63,32 @@ test_add(void **state)
 	bw_strset_free(set);
 }
 
+/* get finds what add stored, in memory and in the file alike, among
+   colliding hashes, and adds nothing. */
+static void
+test_get(void **state)
+{
+	enum { N = 3000 };	/* past the 64 KiB kept in memory */
+	struct bw_strset *set = bw_strset_new();
+	char s[64];
+
+	(void)state;
+	sethash(set, hash_8bit);
+	assert_int_equal(bw_strset_get(set, "a", 1), 0);
+	for (unsigned long i = 0; i < N; i++) {
+		snprintf(s, sizeof s, "request-%05lu-0123456789abcdef", i);
+		assert_int_equal(add(set, s, i + 7), 0);
+	}
+	for (unsigned long i = 0; i < N; i++) {
+		snprintf(s, sizeof s, "request-%05lu-0123456789abcdef", i);
+		assert_int_equal(bw_strset_get(set, s, strlen(s)), i + 7);
+		snprintf(s, sizeof s, "request-%05lu-0123456789abcdeg", i);
+		assert_int_equal(bw_strset_get(set, s, strlen(s)), 0);
+	}
+	assert_int_equal(set->used, N);
+	bw_strset_free(set);
+}
+
 static void
 test_empty_string(void **state)
 {
@@ -300,6 +326,7 @@ main(void)
 	char *argv[] = { "strset", NULL };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_empty_string),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_values),
