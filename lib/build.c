@@ -199,6 +199,7 @@ work(void *state, struct bw_job *j, const char **why)
 		bw_out_v(o, body);
 		bodyn = o->n - bodystart;
 		j->num = bw_tokens_estimate(body, bodyn);
+		j->mark = bw_output_of(body).kind != BW_OUTPUT_NONE;
 		bw_out_str(o, "}\n");
 		if (bodyn > b->max_body) {
 			*why = bw_why("past the limit of %llu bytes in a request "
@@ -222,7 +223,7 @@ end_shard(struct taker *t)
 		bw_die(BW_EX_IOERR, "out of memory");
 	b->shards[b->nshards++] = t->cur;
 	t->cur.first += t->cur.requests;
-	t->cur.requests = t->cur.bytes = t->cur.tokens = 0;
+	t->cur.requests = t->cur.bytes = t->cur.tokens = t->cur.outputs = 0;
 	if (t->fd >= 0) {
 		bw_out_commit(&t->out);
 		if (close(t->fd) < 0)
@@ -315,6 +316,7 @@ take(void *arg, struct bw_job *j, const char *name)
 	c->requests++;
 	c->bytes += j->outn;
 	c->tokens += j->num;
+	c->outputs += j->mark;
 	t->count++;
 }
 

@@ -358,10 +358,11 @@ struct bw_job {
 	int blank;		/* it holds nothing but blanks */
 	int unterminated;	/* it is the last and has no newline */
 	/* work() appends the line's output to out and anything else
-	   take() needs to aux (memory buffers), may set num, and sets
-	   code when the exit code of its refusal is not 65. */
+	   take() needs to aux (memory buffers), may set num and mark,
+	   and sets code when the exit code of its refusal is not 65. */
 	struct bw_out *out, *aux, *warn;
 	uint64_t num;
+	int mark;
 	int code;
 	struct bw_arena *arena;	/* for the line's values; reset after */
 	/* take() finds the bytes appended here */
@@ -881,6 +882,7 @@ int bw_notify_send(const struct bw_notify *n, const char *msg_id,
    and the index (from 0) of its first request among all. */
 struct bw_shard {
 	uint64_t requests, bytes, tokens, first;
+	uint64_t outputs;	/* requests asking for structured output */
 };
 
 struct bw_build {
@@ -959,6 +961,9 @@ struct bw_output {
 	struct bw_v schema;
 };
 struct bw_outputs;
+/* What a batch input line's body asks for (kind 0: nothing); schema
+   points into body. */
+struct bw_output bw_output_of(struct bw_v body);
 /* Reads a batch input file (bw-jsonl's output): each custom_id, and
    the output its body's response format (chat) or text.format
    (responses) asks for.  Dies (65) naming the line on a line that is

@@ -47,9 +47,8 @@ wrapper(struct bw_v s, const char *key, const char *type)
 	    bw_get(s, "additionalProperties").kind == BW_FALSE;
 }
 
-/* The output a batch input body asks for: kind 0 for none. */
-static struct bw_output
-asked(struct bw_v body)
+struct bw_output
+bw_output_of(struct bw_v body)
 {
 	struct bw_v f = bw_get(body, "response_format"), s;
 	struct bw_output o = { 0 };
@@ -131,7 +130,7 @@ bw_outputs_read(const char *path)
 			bw_die_line(path, l.lineno, BW_EX_DATAERR, "custom_id: "
 			    "%s, not a string (not a batch input line)",
 			    bw_kindname(id));
-		k = format(set, asked(bw_get(line, "body")), &last);
+		k = format(set, bw_output_of(bw_get(line, "body")), &last);
 		if (bw_strset_add(set->ids, id.u.s, id.n, k + 1))
 			bw_die_line(path, l.lineno, BW_EX_DATAERR, "custom_id "
 			    "%s: given twice", bw_quote(id.u.s, id.n, 60));

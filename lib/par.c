@@ -37,6 +37,7 @@ struct rec {
 	int blank, skip, unterminated;
 	size_t out, outn, aux, auxn, warn, warnn;
 	uint64_t num;
+	int mark;
 };
 
 struct chunk {
@@ -141,6 +142,7 @@ work(struct bw_par *p, void *state, struct bw_arena *a, struct chunk *c)
 		r->auxn = c->aux.n - r->aux;
 		r->warnn = c->warn.n - r->warn;
 		r->num = j.num;
+		r->mark = j.mark;
 		r->skip = rc > 0;
 		if (rc < 0) {
 			c->bad = i;
@@ -265,6 +267,7 @@ take(struct bw_par *p, struct chunk *c)
 		j.auxp = c->aux.buf + r->aux;
 		j.auxn = r->auxn;
 		j.num = r->num;
+		j.mark = r->mark;
 		p->ops->take(p->ops->arg, &j, c->name);
 	}
 	if (c->toolong)

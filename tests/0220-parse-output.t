@@ -138,6 +138,9 @@ E
 ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out" | sort)" = "$(sort "$T/want")" ]' \
 	"the pipeline: each request's output, or why there is none"
 
+run bw-run --dry-run -m gpt-4o-mini --max-requests 4 "$T/req2"
+ok '[ "$(jq -c "[.shard, .requests, .outputs]" "$T/out" | tr "\n" " ")" = "[1,4,4] [2,3,2] " ]' \
+	"--dry-run: how many requests of each shard ask for structured output"
 run bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 "$T/req2"
 exit_is 0 "bw-run: exit 0"
 ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out")" = "$(cat "$T/want")" ]' \
@@ -148,6 +151,11 @@ run bw-run -d "$T/w2" -m gpt-4o-mini -e responses -i 0.01 "$T/req2"
 exit_is 0 "bw-run -e responses: exit 0"
 ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out")" = "$(cat "$T/want")" ]' \
 	"bw-run -e responses: the same outputs"
+printf '%s\n' '{"customId":"retry500-c","prompt":"x","output":{"type":"choice","options":["yes","no"]}}' '{"customId":"p","prompt":"x"}' >"$T/req3"
+run bw-run -d "$T/w4" -m gpt-4o-mini -i 0.01 --retry-wait 0 "$T/req3"
+exit_is 0 "bw-run, a request tried again: exit 0"
+ok '[ "$(jq -c "[.customId, .status, .output, .attempts]" "$T/out" | tr "\n" " ")" = "[\"retry500-c\",\"succeeded\",\"yes\",2] [\"p\",\"succeeded\",null,1] " ]' \
+	"bw-run: the output of a request that succeeded on its second attempt"
 run bw-run -d "$T/w3" -m gpt-4o-mini -i 0.01 "$T/in2"
 exit_is 0 "bw-run on batch input lines: exit 0"
 ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out")" = "$(cat "$T/want")" ]' \

@@ -396,6 +396,7 @@ load(struct run *r, int clean)
 		s->bytes = (uint64_t)num(v, "bytes");
 		s->tokens = (uint64_t)num(v, "tokens");
 		s->first = (uint64_t)num(v, "first");
+		s->outputs = (uint64_t)num(v, "outputs");
 		bw_arena_reset(&ar);
 	}
 	bw_lines_close(&l);
@@ -431,6 +432,11 @@ shard_line(struct bw_out *o, size_t n, const struct bw_shard *sh, int first)
 	    (unsigned long long)sh->requests, (unsigned long long)sh->bytes,
 	    (unsigned long long)sh->tokens);
 	bw_out_str(o, line);
+	if (sh->outputs) {
+		snprintf(line, sizeof line, ",\"outputs\":%llu",
+		    (unsigned long long)sh->outputs);
+		bw_out_str(o, line);
+	}
 	if (first) {
 		snprintf(line, sizeof line, ",\"first\":%llu",
 		    (unsigned long long)sh->first);

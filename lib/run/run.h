@@ -19,7 +19,8 @@
  * the same way, so a run killed anywhere goes on from its files:
  *
  *   settings.json        the settings, checked before anything is kept
- *   shards.jsonl         the shards: requests, bytes, tokens, first index
+ *   shards.jsonl         the shards: requests, bytes, tokens, first index,
+ *                        outputs (requests asking for structured output)
  *   sNNNN/aK.jsonl       attempt K of shard NNNN: its batch input lines
  *   sNNNN/aK.ids         their custom_ids, one a line (as JSON strings)
  *   sNNNN/aK.upload.json the decision to upload it (under its name)
@@ -78,6 +79,7 @@ struct attempt {
 struct shard {
 	int n;			/* from 1 */
 	uint64_t requests, bytes, tokens, first;
+	uint64_t outputs;	/* requests asking for structured output */
 	struct attempt *a;
 	int na;
 };

@@ -526,43 +526,6 @@ line_at(struct lines_at *la, long pos, const char *id, size_t idn,
    attempts are left); the counts to aK.settled.json.  The batch's
    files are read as they are downloaded (and kept as they came): a run
    cut short before the attempt is settled downloads them again. */
-/* 1 if a line of the batch input at path may ask for structured output
-   (a response_format, or a text.format of JSON): only then is it read
-   for the output each request asked for. */
-static int
-asks_output(const char *path)
-{
-	static const char *const keys[] = { "\"response_format\":",
-		"\"format\":{\"type\":\"json_" };
-	enum { KEEP = 32, SIZE = (1 << 20) + KEEP };
-	char *buf = malloc(SIZE);
-	size_t have = 0;
-	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
-
-	if (!buf)
-		bw_die(BW_EX_IOERR, "out of memory");
-	if (fd < 0)
-		bw_die(BW_EX_IOERR, "%s: %s", path, strerror(errno));
-	while (!found && (got = read(fd, buf + have, SIZE - have)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			bw_die(BW_EX_IOERR, "%s: read error: %s", path,
-			    strerror(errno));
-		have += (size_t)got;
-		for (int i = 0; i < 2 && !found; i++)
-			found = memmem(buf, have, keys[i], strlen(keys[i])) != NULL;
-		if (have > KEEP) {	/* a key cut between two reads */
-			memmove(buf, buf + have - KEEP, KEEP);
-			have = KEEP;
-		}
-	}
-	close(fd);
-	free(buf);
-	return found;
-}
-
 void
 settle(struct run *r, struct shard *s, struct attempt *a)
 {
@@ -608,7 +571,7 @@ settle(struct run *r, struct shard *s, struct attempt *a)
 		/* a failed batch has no files: its error is every request's */
 		if (!(failed = !a->batch[0] || !strcmp(a->status, "failed"))) {
 			char *argv[] = { dp, NULL };
-			if (asks_output(la.path))
+			if (s->outputs)	/* what each request asked for */
 				st.outs = bw_outputs_read(la.path);
 			struct bw_records rec;
 			char *op = apath(r, s, a->k, "output.jsonl");
