@@ -23,6 +23,7 @@ struct bw_outputs {
 	struct bw_strset *ids;
 	struct bw_arena a;	/* the formats' schemas */
 	struct bw_output *f;	/* f[0] is none */
+	struct { const char *s; size_t n; } *js;	/* f[k]'s schema as sent */
 	size_t n, cap;
 	unsigned long count;
 };
@@ -69,75 +70,91 @@ bw_output_of(struct bw_v body)
 	return o;
 }
 
-/* The number of o among the formats, added (its schema copied into
-   the set's arena) when it is new. */
+/* The number of the format of kind whose schema is the n bytes of JSON
+   at js, added (the schema read into the set's arena) when it is new:
+   the last one and the SAME before it are compared, byte for byte. */
 static unsigned long
-format(struct bw_outputs *set, struct bw_output o, size_t *last)
+format(struct bw_outputs *set, int kind, const char *js, size_t n)
 {
-	struct bw_arena tmp = { 0 };
-	struct bw_v d;
 	const char *why;
 
-	if (!o.kind)
+	if (!kind)
 		return 0;
-	if (*last && set->f[*last].kind == o.kind &&
-	    bw_equal(set->f[*last].schema, o.schema))
-		return *last;
 	for (size_t k = set->n - 1; k >= 1 && k + SAME >= set->n; k--)
-		if (set->f[k].kind == o.kind &&
-		    bw_equal(set->f[k].schema, o.schema))
-			return *last = k;
+		if (set->f[k].kind == kind && set->js[k].n == n &&
+		    !memcmp(set->js[k].s, js, n))
+			return k;
 	if (set->n == set->cap) {
 		set->cap *= 2;
-		if (!(set->f = realloc(set->f, set->cap * sizeof *set->f)))
+		if (!(set->f = realloc(set->f, set->cap * sizeof *set->f)) ||
+		    !(set->js = realloc(set->js, set->cap * sizeof *set->js)))
 			bw_die(BW_EX_IOERR, "out of memory");
 	}
-	if (o.schema.kind) {	/* a copy that outlives the line */
-		d = bw_dump(&tmp, o.schema);
-		o.schema = bw_read(&set->a, d.u.s, d.n, INT_MAX, &why, NULL);
-		bw_arena_free(&tmp);
-	}
-	set->f[set->n] = o;
-	return *last = set->n++;
+	set->js[set->n].s = memcpy(bw_alloc(&set->a, n + 1), js, n);
+	set->js[set->n].n = n;
+	set->f[set->n].kind = kind;
+	set->f[set->n].schema = n ? bw_read(&set->a, js, n, INT_MAX, &why,
+	    NULL) : bw_of(BW_NONE);
+	return set->n++;
+}
+
+/* A line of the input: its custom_id to aux, the kind of output its
+   body asks for to mark, the schema to out. */
+static int
+work(void *state, struct bw_job *j, const char **why)
+{
+	struct bw_v line, id;
+	struct bw_output o;
+	size_t col;
+
+	(void)state;
+	if (j->blank)
+		return 1;
+	if (!(line = bw_read(j->arena, j->s, j->n, INT_MAX, why, &col)).kind)
+		return *why = bw_why("invalid JSON at column %zu: %s", col,
+		    *why), -1;
+	id = bw_get(line, "custom_id");
+	if (id.kind != BW_STR)
+		return *why = bw_why("custom_id: %s, not a string (not a batch "
+		    "input line)", bw_kindname(id)), -1;
+	o = bw_output_of(bw_get(line, "body"));
+	bw_out_write(j->aux, id.u.s, id.n);
+	j->mark = o.kind;
+	if (o.schema.kind)
+		bw_out_v(j->out, o.schema);
+	return 0;
+}
+
+static void
+take(void *arg, struct bw_job *j, const char *name)
+{
+	struct bw_outputs *set = arg;
+	unsigned long k = format(set, j->mark, j->outp, j->outn);
+
+	if (bw_strset_add(set->ids, j->auxp, j->auxn, k + 1))
+		bw_die_line(name, j->lineno, BW_EX_DATAERR, "custom_id %s: "
+		    "given twice", bw_quote(j->auxp, j->auxn, 60));
+	set->count++;
 }
 
 struct bw_outputs *
 bw_outputs_read(const char *path)
 {
 	struct bw_outputs *set = calloc(1, sizeof *set);
-	struct bw_arena a = { 0 };
+	struct bw_par_ops ops = { NULL, work, take, NULL, NULL, set, 0 };
+	struct bw_par *p;
 	struct bw_lines l;
-	const char *s, *why;
-	size_t n, col, last = 0;
-	int r;
 
-	if (!set || !(set->f = calloc(set->cap = 8, sizeof *set->f)))
+	if (!set || !(set->f = calloc(set->cap = 8, sizeof *set->f)) ||
+	    !(set->js = calloc(set->cap, sizeof *set->js)))
 		bw_die(BW_EX_IOERR, "out of memory");
 	set->n = 1;
 	set->ids = bw_strset_new();
+	p = bw_par_new(&ops, bw_par_threads());
 	bw_lines_open(&l, path, MAXLINE);
-	while ((r = bw_lines_next(&l, &s, &n)) > 0) {
-		struct bw_v line, id;
-		unsigned long k;
-		bw_arena_reset(&a);
-		if (!n)
-			continue;
-		if (!(line = bw_read(&a, s, n, INT_MAX, &why, &col)).kind)
-			bw_die_line(path, l.lineno, BW_EX_DATAERR,
-			    "invalid JSON at column %zu: %s", col, why);
-		id = bw_get(line, "custom_id");
-		if (id.kind != BW_STR)
-			bw_die_line(path, l.lineno, BW_EX_DATAERR, "custom_id: "
-			    "%s, not a string (not a batch input line)",
-			    bw_kindname(id));
-		k = format(set, bw_output_of(bw_get(line, "body")), &last);
-		if (bw_strset_add(set->ids, id.u.s, id.n, k + 1))
-			bw_die_line(path, l.lineno, BW_EX_DATAERR, "custom_id "
-			    "%s: given twice", bw_quote(id.u.s, id.n, 60));
-		set->count++;
-	}
+	bw_par_lines(p, &l);
 	bw_lines_close(&l);
-	bw_arena_free(&a);
+	bw_par_free(p);
 	if (!set->count)
 		bw_die(BW_EX_DATAERR, "%s: no batch input lines", path);
 	return set;
@@ -163,5 +180,6 @@ bw_outputs_free(struct bw_outputs *set)
 	bw_strset_free(set->ids);
 	bw_arena_free(&set->a);
 	free(set->f);
+	free(set->js);
 	free(set);
 }
