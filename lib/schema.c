@@ -1071,9 +1071,6 @@ check(struct ctx *c, struct bw_v s, struct bw_v v, const struct path *at,
 	if (s.kind != BW_OBJ)
 		return bad_schema(c, bw_why("%s: the schema is %s, not an "
 		    "object or a boolean", where(at), bw_kindname(s)));
-	if ((x = bw_get(s, "$ref")).kind != BW_NONE &&
-	    check_ref(c, x, v, at, &me, depth) < 0)
-		return -1;
 	if ((x = bw_get(s, "type")).kind != BW_NONE &&
 	    check_type(c, x, v, at) < 0)
 		return -1;
@@ -1135,11 +1132,16 @@ check(struct ctx *c, struct bw_v s, struct bw_v v, const struct path *at,
 		int fits = check(c, x, v, at, &me, depth + 1) == 0;
 		if (c->fatal)
 			return -1;
-		if (fits && then.kind != BW_NONE)
-			return check(c, then, v, at, &me, depth + 1);
-		if (!fits && els.kind != BW_NONE)
-			return check(c, els, v, at, &me, depth + 1);
+		if (fits && then.kind != BW_NONE &&
+		    check(c, then, v, at, &me, depth + 1) < 0)
+			return -1;
+		if (!fits && els.kind != BW_NONE &&
+		    check(c, els, v, at, &me, depth + 1) < 0)
+			return -1;
 	}
+	/* last: a $ref that loops is then met only when v fits the rest */
+	if ((x = bw_get(s, "$ref")).kind != BW_NONE)
+		return check_ref(c, x, v, at, &me, depth);
 	return 0;
 }
 

@@ -661,6 +661,11 @@ test_ref_loops(void **state)
 	    "same schema for the same value)");
 	MISFIT("{'not':{'$ref':'#'}}", "1", "the value: $ref \"#\" loops (it "
 	    "comes back to the same schema for the same value)");
+	/* $ref is followed last: a misfit found before it is the reason */
+	MISFIT("{'type':'string','$ref':'#'}", "1",
+	    "the value: a number, not a string");
+	MISFIT("{'type':'string','$ref':'#'}", "'x'", "the value: $ref \"#\" "
+	    "loops (it comes back to the same schema for the same value)");
 	FITS("{'$defs':{'a':{'$ref':'#/$defs/b'},'b':{'type':'number'}},"
 	    "'allOf':[{'$ref':'#/$defs/a'},{'$ref':'#/$defs/a'}]}", "1");
 }
