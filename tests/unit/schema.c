@@ -820,6 +820,7 @@ work(void *arg)
 	for (int i = 0; i < 20000; i++)
 		if (bw_schema_check(s, s, v, &why) != -1 || strcmp(why, want))
 			w->ok = 0;
+	bw_json_thread_end();
 	return NULL;
 }
 
