@@ -283,8 +283,7 @@ fragment_char(const char *p, size_t pn, size_t *i)
 		return (unsigned char)p[(*i)++];
 	if (*i + 2 >= pn)
 		return -1;
-	if (!p[*i + 1] || !p[*i + 2] ||
-	    !(h = strchr(hex, p[*i + 1] | 0x20)) ||
+	if (!(h = strchr(hex, p[*i + 1] | 0x20)) ||
 	    !(l = strchr(hex, p[*i + 2] | 0x20)))
 		return -1;
 	*i += 3;
@@ -1102,8 +1101,8 @@ check_object(struct ctx *c, struct bw_v s, struct bw_v v,
 	return 0;
 }
 
-/* anyOf and oneOf: how many of the schemas fit (stopping at stop); the
-   reason the first gave, kept in first. */
+/* anyOf (one of the schemas fits) and oneOf (exactly one does); when
+   none does, the reason names the first schema's reason. */
 __attribute__((noinline)) static int
 check_some(struct ctx *c, const char *kw, struct bw_v list, struct bw_v v,
 	   const struct path *at, const struct frame *fr, int depth)
@@ -1217,7 +1216,8 @@ check(struct ctx *c, struct bw_v s, struct bw_v v, const struct path *at,
 	}
 	if ((x = bw_get(s, "if")).kind != BW_NONE) {
 		struct bw_v then = bw_get(s, "then"), els = bw_get(s, "else");
-		int fits = check(c, x, v, at, &me, depth + 1) == 0;
+		int fits = then.kind == BW_NONE && els.kind == BW_NONE ? 1 :
+		    check(c, x, v, at, &me, depth + 1) == 0;
 		if (c->fatal)
 			return -1;
 		if (fits && then.kind != BW_NONE &&

@@ -631,6 +631,8 @@ test_combinators(void **state)
 	MISFIT("{'if':{'type':'string'},'then':{'minLength':2},'else':"
 	    "{'minimum':5}}", "4", "the value: 4, less than minimum 5");
 	FITS("{'then':false,'else':false}", "1");	/* without if: nothing */
+	FITS("{'if':false}", "1");	/* nor without then and else */
+	FITS("{'if':{'$ref':'#/none'}}", "1");
 	MISFIT("{'anyOf':[]}", "1", "the value: the schema's anyOf is an "
 	    "array, not a non-empty array");
 	MISFIT("{'allOf':{}}", "1", "the value: the schema's allOf is an "
