@@ -1,22 +1,26 @@
 /*
  * schema.c: does a JSON value fit a JSON Schema (bw_schema_check)?
  *
- * The subset structured outputs take, each keyword checked exactly as
- * JSON Schema (2020-12) says: type, enum, const, properties, required,
- * additionalProperties, minProperties, maxProperties, items,
- * prefixItems, minItems, maxItems, uniqueItems, minimum, maximum,
- * exclusiveMinimum, exclusiveMaximum (also draft 4's boolean form),
- * multipleOf (on the numbers' decimal values, so 0.07 is a multiple of
- * 0.01), minLength, maxLength (in code points), format (date-time,
- * date, time, duration, email, hostname, ipv4, ipv6, uuid: each as its
- * RFC's grammar says), allOf, anyOf, oneOf, not, if/then/else, $ref (a
- * JSON Pointer into the root: "#", "#/$defs/x", "#/definitions/x") and
+ * The subset structured outputs take, and a little more, each keyword
+ * checked exactly as JSON Schema (2020-12) says: type, enum, const,
+ * properties, required, additionalProperties, propertyNames,
+ * minProperties, maxProperties, dependentRequired, dependentSchemas,
+ * items, prefixItems, minItems, maxItems, uniqueItems, contains,
+ * minContains, maxContains, minimum, maximum, exclusiveMinimum,
+ * exclusiveMaximum (also draft 4's boolean form), multipleOf (on the
+ * numbers' decimal values, so 0.07 is a multiple of 0.01), minLength,
+ * maxLength (in code points), format (date-time, date, time, duration,
+ * email, hostname, ipv4, ipv6, uuid: each as its RFC's grammar says),
+ * allOf, anyOf, oneOf, not, if/then/else, $ref (a JSON Pointer into
+ * the root: "#", "#/$defs/x", "#/definitions/x"; followed last) and
  * true/false as schemas.  Other keywords are ignored, as JSON Schema
  * ignores unknown ones, and so are other formats (an annotation only,
  * in 2020-12); so are pattern and patternProperties, whose regexes are
- * ECMAScript's, which no C library here speaks: with patternProperties
+ * ECMAScript's, which no C library here speaks (with patternProperties
  * present, additionalProperties leaves the properties not in
- * properties alone rather than guess.
+ * properties alone rather than guess), unevaluatedProperties and
+ * unevaluatedItems, and $id, $anchor and $dynamicRef ("#..." always
+ * points into the root).
  *
  * A schema that cannot be checked (a keyword of the wrong kind, a $ref
  * that names nothing or loops, nesting past MAXDEPTH, a check past its
@@ -279,8 +283,7 @@ fragment_char(const char *p, size_t pn, size_t *i)
 		return (unsigned char)p[(*i)++];
 	if (*i + 2 >= pn)
 		return -1;
-	if (!p[*i + 1] || !p[*i + 2] ||
-	    !(h = strchr(hex, p[*i + 1] | 0x20)) ||
+	if (!(h = strchr(hex, p[*i + 1] | 0x20)) ||
 	    !(l = strchr(hex, p[*i + 2] | 0x20)))
 		return -1;
 	*i += 3;
@@ -938,6 +941,38 @@ duplicate(struct bw_v a, uint32_t *first, uint32_t *second)
 	return found;
 }
 
+/* contains, minContains (1 if absent), maxContains. */
+static int
+check_contains(struct ctx *c, struct bw_v s, struct bw_v v,
+	       const struct path *at, const struct frame *fr, int depth)
+{
+	struct bw_v x = bw_get(s, "contains");
+	double lo = 1, hi = -1, fit = 0;
+
+	if (x.kind == BW_NONE)
+		return 0;
+	if (count_kw(c, s, "minContains", at, &lo) < 0 ||
+	    count_kw(c, s, "maxContains", at, &hi) < 0)
+		return -1;
+	BW_EACH(v, i, m) {
+		struct path p = { at, NULL, 0, i };
+		if (check(c, x, m->v, &p, fr, depth + 1) == 0)
+			fit++;
+		else if (c->fatal)
+			return -1;
+	}
+	if (!fit && lo > 0)
+		return misfit(c, bw_why("%s: no item fits contains", where(at)));
+	if (fit < lo)
+		return misfit(c, bw_why("%s: %.0f %s contains, fewer than "
+		    "minContains %.0f", where(at), fit, fit == 1 ? "item fits" :
+		    "items fit", lo));
+	if (hi >= 0 && fit > hi)
+		return misfit(c, bw_why("%s: %.0f items fit contains, more than "
+		    "maxContains %.0f", where(at), fit, hi));
+	return 0;
+}
+
 static int
 check_array(struct ctx *c, struct bw_v s, struct bw_v v,
 	    const struct path *at, const struct frame *fr, int depth)
@@ -970,6 +1005,49 @@ check_array(struct ctx *c, struct bw_v s, struct bw_v v,
 		return misfit(c, bw_why("%s: items %lu and %lu are equal "
 		    "(uniqueItems)", where(at), (unsigned long)i,
 		    (unsigned long)j));
+	return check_contains(c, s, v, at, fr, depth);
+}
+
+/* dependentRequired and dependentSchemas: what a property present
+   asks of the object. */
+static int
+check_dependent(struct ctx *c, struct bw_v s, struct bw_v v,
+		const struct path *at, const struct frame *fr, int depth)
+{
+	struct bw_v req = bw_get(s, "dependentRequired");
+	struct bw_v sch = bw_get(s, "dependentSchemas");
+	char name[72];
+
+	if (req.kind != BW_NONE && req.kind != BW_OBJ)
+		return bad_keyword(c, at, "dependentRequired", req, "an object");
+	BW_EACH(req, i, m) {
+		if (m->v.kind != BW_ARR)
+			return bad_schema(c, bw_why("%s: the schema's "
+			    "dependentRequired[%s] is %s, not an array",
+			    where(at), bw_quote(m->k, m->kn, 40),
+			    bw_kindname(m->v)));
+		if (bw_getn(v, m->k, m->kn).kind == BW_NONE)
+			continue;
+		BW_EACH(m->v, j, d) {
+			if (d->v.kind != BW_STR)
+				return bad_schema(c, bw_why("%s: the schema's "
+				    "dependentRequired has %s, not a string",
+				    where(at), bw_kindname(d->v)));
+			if (bw_getn(v, d->v.u.s, d->v.n).kind != BW_NONE)
+				continue;
+			snprintf(name, sizeof name, "%s",
+			    bw_quote(m->k, m->kn, 40));
+			return misfit(c, bw_why("%s: missing property %s, "
+			    "required with %s (dependentRequired)", where(at),
+			    bw_quote(d->v.u.s, d->v.n, 40), name));
+		}
+	}
+	if (sch.kind != BW_NONE && sch.kind != BW_OBJ)
+		return bad_keyword(c, at, "dependentSchemas", sch, "an object");
+	BW_EACH(sch, i, m)
+		if (bw_getn(v, m->k, m->kn).kind != BW_NONE &&
+		    check(c, m->v, v, at, fr, depth + 1) < 0)
+			return -1;
 	return 0;
 }
 
@@ -979,6 +1057,7 @@ check_object(struct ctx *c, struct bw_v s, struct bw_v v,
 {
 	struct bw_v props = bw_get(s, "properties"), req = bw_get(s, "required");
 	struct bw_v add = bw_get(s, "additionalProperties");
+	struct bw_v names = bw_get(s, "propertyNames");
 	int patterns = bw_get(s, "patternProperties").kind != BW_NONE;
 
 	if (check_count(c, s, "minProperties", "maxProperties", v.n,
@@ -997,9 +1076,17 @@ check_object(struct ctx *c, struct bw_v s, struct bw_v v,
 	}
 	if (props.kind != BW_NONE && props.kind != BW_OBJ)
 		return bad_keyword(c, at, "properties", props, "an object");
+	if (check_dependent(c, s, v, at, fr, depth) < 0)
+		return -1;
 	BW_EACH(v, i, m) {
 		struct path p = { at, m->k, m->kn, 0 };
 		struct bw_v ps = bw_getn(props, m->k, m->kn);
+		struct bw_v name = bw_of(BW_STR);
+		name.n = m->kn;
+		name.u.s = m->k;
+		if (names.kind != BW_NONE &&
+		    sub(c, "propertyNames", names, name, &p, fr, depth) < 0)
+			return -1;
 		if (ps.kind != BW_NONE) {
 			if (sub(c, "its schema", ps, m->v, &p, fr, depth) < 0)
 				return -1;
@@ -1014,8 +1101,8 @@ check_object(struct ctx *c, struct bw_v s, struct bw_v v,
 	return 0;
 }
 
-/* anyOf and oneOf: how many of the schemas fit (stopping at stop); the
-   reason the first gave, kept in first. */
+/* anyOf (one of the schemas fits) and oneOf (exactly one does); when
+   none does, the reason names the first schema's reason. */
 __attribute__((noinline)) static int
 check_some(struct ctx *c, const char *kw, struct bw_v list, struct bw_v v,
 	   const struct path *at, const struct frame *fr, int depth)
@@ -1071,9 +1158,6 @@ check(struct ctx *c, struct bw_v s, struct bw_v v, const struct path *at,
 	if (s.kind != BW_OBJ)
 		return bad_schema(c, bw_why("%s: the schema is %s, not an "
 		    "object or a boolean", where(at), bw_kindname(s)));
-	if ((x = bw_get(s, "$ref")).kind != BW_NONE &&
-	    check_ref(c, x, v, at, &me, depth) < 0)
-		return -1;
 	if ((x = bw_get(s, "type")).kind != BW_NONE &&
 	    check_type(c, x, v, at) < 0)
 		return -1;
@@ -1132,14 +1216,20 @@ check(struct ctx *c, struct bw_v s, struct bw_v v, const struct path *at,
 	}
 	if ((x = bw_get(s, "if")).kind != BW_NONE) {
 		struct bw_v then = bw_get(s, "then"), els = bw_get(s, "else");
-		int fits = check(c, x, v, at, &me, depth + 1) == 0;
+		int fits = then.kind == BW_NONE && els.kind == BW_NONE ? 1 :
+		    check(c, x, v, at, &me, depth + 1) == 0;
 		if (c->fatal)
 			return -1;
-		if (fits && then.kind != BW_NONE)
-			return check(c, then, v, at, &me, depth + 1);
-		if (!fits && els.kind != BW_NONE)
-			return check(c, els, v, at, &me, depth + 1);
+		if (fits && then.kind != BW_NONE &&
+		    check(c, then, v, at, &me, depth + 1) < 0)
+			return -1;
+		if (!fits && els.kind != BW_NONE &&
+		    check(c, els, v, at, &me, depth + 1) < 0)
+			return -1;
 	}
+	/* last: a $ref that loops is then met only when v fits the rest */
+	if ((x = bw_get(s, "$ref")).kind != BW_NONE)
+		return check_ref(c, x, v, at, &me, depth);
 	return 0;
 }
 

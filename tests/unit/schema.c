@@ -435,6 +435,24 @@ test_arrays(void **state)
 	    "the value: items 0 and 1 are equal (uniqueItems)");
 	MISFIT("{'uniqueItems':1}", "[]", "the value: the schema's uniqueItems "
 	    "is a number, not a boolean");
+	/* contains, minContains, maxContains */
+	FITS("{'contains':{'type':'string'}}", "[1,'a']");
+	FITS("{'contains':{'type':'string'}}", "{}");
+	FITS("{'contains':{'type':'string'},'minContains':0}", "[]");
+	FITS("{'minContains':5}", "[]");	/* without contains: nothing */
+	MISFIT("{'contains':{'type':'string'}}", "[1,2]",
+	    "the value: no item fits contains");
+	MISFIT("{'contains':{'type':'string'}}", "[]",
+	    "the value: no item fits contains");
+	FITS("{'contains':{'type':'string'},'minContains':2,'maxContains':3}",
+	    "['a',1,'b']");
+	MISFIT("{'contains':{'type':'string'},'minContains':2}", "['a',1]",
+	    "the value: 1 item fits contains, fewer than minContains 2");
+	MISFIT("{'contains':{'type':'string'},'maxContains':1}",
+	    "['a',1,'b']",
+	    "the value: 2 items fit contains, more than maxContains 1");
+	MISFIT("{'contains':{'$ref':'#/x'}}", "[1]",
+	    "/0: $ref \"#/x\" names nothing in the schema");
 }
 
 static void
@@ -475,6 +493,32 @@ test_objects(void **state)
 	    "is a number, not a string");
 	MISFIT("{'properties':[]}", "{}", "the value: the schema's properties "
 	    "is an array, not an object");
+	/* propertyNames: each name, as a string */
+	FITS("{'propertyNames':{'maxLength':3}}", "{'abc':1,'d':2}");
+	FITS("{'propertyNames':{'maxLength':3}}", "'abcdef'");
+	MISFIT("{'propertyNames':{'maxLength':3}}", "{'abc':1,'defg':2}",
+	    "/defg: 4 characters, more than maxLength 3");
+	MISFIT("{'propertyNames':{'enum':['a','b']}}", "{'a':1,'c':2}",
+	    "/c: \"c\", not one of the enum's 2 values");
+	MISFIT("{'propertyNames':false}", "{'a':1}",
+	    "/a: not allowed (propertyNames is false)");
+	FITS("{'propertyNames':false}", "{}");
+	/* dependentRequired, dependentSchemas */
+	FITS("{'dependentRequired':{'card':['billing']}}", "{'name':1}");
+	FITS("{'dependentRequired':{'card':['billing']}}",
+	    "{'card':1,'billing':2}");
+	MISFIT("{'dependentRequired':{'card':['billing']}}", "{'card':1}",
+	    "the value: missing property \"billing\", required with "
+	    "\"card\" (dependentRequired)");
+	MISFIT("{'dependentRequired':{'card':'billing'}}", "{}",
+	    "the value: the schema's dependentRequired[\"card\"] is a "
+	    "string, not an array");
+	FITS("{'dependentSchemas':{'card':{'required':['billing']}}}",
+	    "{'name':1}");
+	MISFIT("{'dependentSchemas':{'card':{'required':['billing']}}}",
+	    "{'card':1}", "the value: missing required property \"billing\"");
+	MISFIT("{'dependentSchemas':[]}", "{}", "the value: the schema's "
+	    "dependentSchemas is an array, not an object");
 	/* minProperties, maxProperties */
 	FITS("{'minProperties':1,'maxProperties':2}", "{'a':1}");
 	MISFIT("{'maxProperties':2}", "{'a':1,'b':2,'c':3}",
@@ -587,6 +631,8 @@ test_combinators(void **state)
 	MISFIT("{'if':{'type':'string'},'then':{'minLength':2},'else':"
 	    "{'minimum':5}}", "4", "the value: 4, less than minimum 5");
 	FITS("{'then':false,'else':false}", "1");	/* without if: nothing */
+	FITS("{'if':false}", "1");	/* nor without then and else */
+	FITS("{'if':{'$ref':'#/none'}}", "1");
 	MISFIT("{'anyOf':[]}", "1", "the value: the schema's anyOf is an "
 	    "array, not a non-empty array");
 	MISFIT("{'allOf':{}}", "1", "the value: the schema's allOf is an "
@@ -661,6 +707,11 @@ test_ref_loops(void **state)
 	    "same schema for the same value)");
 	MISFIT("{'not':{'$ref':'#'}}", "1", "the value: $ref \"#\" loops (it "
 	    "comes back to the same schema for the same value)");
+	/* $ref is followed last: a misfit found before it is the reason */
+	MISFIT("{'type':'string','$ref':'#'}", "1",
+	    "the value: a number, not a string");
+	MISFIT("{'type':'string','$ref':'#'}", "'x'", "the value: $ref \"#\" "
+	    "loops (it comes back to the same schema for the same value)");
 	FITS("{'$defs':{'a':{'$ref':'#/$defs/b'},'b':{'type':'number'}},"
 	    "'allOf':[{'$ref':'#/$defs/a'},{'$ref':'#/$defs/a'}]}", "1");
 }
@@ -771,6 +822,7 @@ work(void *arg)
 	for (int i = 0; i < 20000; i++)
 		if (bw_schema_check(s, s, v, &why) != -1 || strcmp(why, want))
 			w->ok = 0;
+	bw_json_thread_end();
 	return NULL;
 }
 
