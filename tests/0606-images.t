@@ -7,7 +7,10 @@
 . tests/lib.sh
 fake_start
 fake_ctl '{"pace":0}'
+# the fake server's white pixels, in PNG, WebP and JPEG
 PNG=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==
+WEBP=UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAfQ//73v/+BiOh/AAA=
+JPEG=/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/wAALCAABAAEBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APQK/9k=
 printf '%s\n' '{"customId":"a","prompt":"a red fox"}' \
 	'{"customId":"b","prompt":"two cats","n":2,"providerOptions":{"openai":{"outputFormat":"webp"}}}' \
 	>"$T/in"
@@ -32,7 +35,7 @@ ok '[ "$(jq -c "[.custom_id, (.response.body.data | length), .response.body.outp
 run bw-parse "$T/dl"
 exit_is 0 "bw-parse: exit 0"
 out_is '{"customId":"a","status":"succeeded","images":[{"data":"'$PNG'","mediaType":"image/png"}],"usage":{"inputTokens":50,"outputTokens":272,"totalTokens":322}}
-{"customId":"b","status":"succeeded","images":[{"data":"'$PNG'","mediaType":"image/webp"},{"data":"'$PNG'","mediaType":"image/webp"}],"usage":{"inputTokens":50,"outputTokens":544,"totalTokens":594}}' \
+{"customId":"b","status":"succeeded","images":[{"data":"'$WEBP'","mediaType":"image/webp"},{"data":"'$WEBP'","mediaType":"image/webp"}],"usage":{"inputTokens":50,"outputTokens":544,"totalTokens":594}}' \
 	"bw-parse: the images and their media types, the usage"
 
 # --- bw-create -e with a file id
@@ -66,7 +69,7 @@ out_file_is "$T/run1" "bw-run again in the run: the same result (the endpoint re
 printf '%s\n' '{"customId":"e","prompt":"add a hat","images":[{"fileId":"file-abc"}],"providerOptions":{"openai":{"output_format":"jpeg"}}}' >"$T/ine"
 run bw-run -d "$T/we" -m gpt-image-1 -e image-edits -i 0.01 "$T/ine"
 exit_is 0 "bw-run -e image-edits: exit 0"
-out_is '{"customId":"e","status":"succeeded","images":[{"data":"'$PNG'","mediaType":"image/jpeg"}],"usage":{"inputTokens":50,"outputTokens":272,"totalTokens":322},"attempts":1}' \
+out_is '{"customId":"e","status":"succeeded","images":[{"data":"'$JPEG'","mediaType":"image/jpeg"}],"usage":{"inputTokens":50,"outputTokens":272,"totalTokens":322},"attempts":1}' \
 	"bw-run -e image-edits: the result line"
 ok '[ "$(jq -r "[.url, (.body | keys_unsorted | join(\",\"))] | @tsv" "$T/we/s0001/a1.jsonl")" = "$(printf "/v1/images/edits\timages,model,prompt,output_format")" ]' \
 	"bw-run -e image-edits: Batchwork's body to /v1/images/edits"

@@ -712,9 +712,22 @@ def embeddings_body(cid, model, tokens, dims):
                       "total_tokens": sum(tokens)}}
 
 
-# a 1x1 PNG, the image of every images reply
-PNG_B64 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAF"
-           "AAH/iZk9HQAAAABJRU5ErkJggg==")
+# the image of every images reply, a white 1x1 pixel in the format
+# asked (png when none is; libjpeg and libwebp made the jpeg and webp)
+IMAGES_B64 = {
+    "png": ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8Dw"
+            "HwAFAAH/iZk9HQAAAABJRU5ErkJggg=="),
+    "gif": "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==",
+    "webp": "UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAfQ//73v/+BiOh/AAA=",
+    "jpeg": (
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR"
+    "0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/wAALCAABAAEB"
+    "AREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAw"
+    "UFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcY"
+    "GRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhI"
+    "WGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ"
+    "2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APQK/9k="),
+}
 MODERATION_CATEGORIES = (
     "harassment", "harassment/threatening", "hate", "hate/threatening",
     "illicit", "illicit/violent", "self-harm", "self-harm/intent",
@@ -723,15 +736,16 @@ MODERATION_CATEGORIES = (
 
 
 def images_body(cid, model, n=1, fmt=None, url=False, prompt=""):
-    """An images reply as the API writes one: n images; a URL each when
-    the body asks for them (dall-e's default); dall-e-3 revises the
+    """An images reply as the API writes one: n images, in the
+    output_format asked; a URL each when the body asks for them
+    (dall-e's default); dall-e-3 revises the
     prompt; gpt-image-* says its output_format, size, quality and usage,
     dall-e does not."""
     t = now()
     data = []
     for _ in range(n):
         d = ({"url": "https://images.invalid/%s/%s.png" % (cid, hexid())}
-             if url else {"b64_json": PNG_B64})
+             if url else {"b64_json": IMAGES_B64.get(fmt, IMAGES_B64["png"])})
         if model == "dall-e-3":
             d["revised_prompt"] = "A detailed picture of " + prompt
         data.append(d)
