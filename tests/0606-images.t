@@ -108,8 +108,8 @@ ok '[ "$(jq -r .body.size "$T/wi2/s0001/a1.jsonl" | sort -u)" = 1024x1024 ]' \
 printf '%s\n' '{"custom_id":"u","body":{"prompt":"x","response_format":"url"}}' >"$T/inu"
 run bw-run -d "$T/wu" -m dall-e-2 -e images -i 0.01 "$T/inu"
 exit_is 76 "bw-run, images as URLs: exit 76"
-err_like "line 1: response\.body is a reply of a kind bw-parse does not read: no choices, output, embedding, results or images\$" \
-	"bw-run, images as URLs: said"
+err_like "'s file file-[A-Za-z0-9]+: line 1: response\.body[^ ]* is " \
+	"bw-run, images as URLs: said, naming the line (bw-parse's reason)"
 ok '[ "$(jq -r ".response.body.data[0].url" "$T/wu/s0001/a1.output.jsonl")" != null ]' \
 	"bw-run, images as URLs: the reply holds a URL"
 
