@@ -17,7 +17,7 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "[-e chat|responses|completions|embeddings] [-M key=value ...]\n"
+    "[-e endpoint] [-M key=value ...]\n"
     "       [--force] [--output-expires-after seconds]\n"
     "       " BW_API_SYNOPSIS "\n       [file-id | file-object ...]";
 
@@ -82,8 +82,8 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'e':
 			if ((o.endpoint = bw_endpoint_parse(optarg)) < 0)
-				bw_die(BW_EX_USAGE, "-e: not chat, responses, "
-				    "completions or embeddings: %s", bw_quote(optarg,
+				bw_die(BW_EX_USAGE, "-e: not " BW_ENDPOINT_NAMES
+				    ": %s", bw_quote(optarg,
 				    strlen(optarg), 40));
 			break;
 		case 'M': o.metadata = metadata(&ar, o.metadata, optarg); break;
@@ -94,8 +94,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			bw_help(synopsis,
-			    "  -e, --endpoint NAME     chat, responses, completions or\n"
-			    "                          embeddings, for\n"
+			    "  -e, --endpoint NAME     chat, responses, completions, embeddings,\n"
+			    "                          images, image-edits or moderations, for\n"
 			    "                          file ids (File objects name their own)\n"
 			    "  -M, --metadata K=V      batch metadata (repeatable, 16 at most)\n"
 			    "  -f, --force             create even if the file has a batch\n"

@@ -15,7 +15,7 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "-m model [-e chat|responses|completions|embeddings] [-d json]\n"
+    "-m model [-e endpoint] [-d json]\n"
     "       [--split prefix] [--max-requests n] [--max-body size]\n"
     "       [--max-file size] [--max-line size] [file ...]";
 
@@ -24,8 +24,8 @@ help(void)
 {
 	bw_help(synopsis,
 	    "  -m, --model MODEL       the model of every request (an openai/ prefix is dropped)\n"
-	    "  -e, --endpoint NAME     chat (default), responses, completions or\n"
-	    "                          embeddings\n"
+	    "  -e, --endpoint NAME     chat (default), responses, completions,\n"
+	    "                          embeddings, images, image-edits or moderations\n"
 	    "  -d, --defaults JSON     an object of request fields under every request\n"
 	    "  -s, --split PREFIX      write shards PREFIX-0001.jsonl, ... within the limits\n"
 	    "                          and print their names\n"
@@ -65,8 +65,8 @@ main(int argc, char *argv[])
 		case 'm': model = optarg; break;
 		case 'e':
 			if ((endpoint = bw_endpoint_parse(optarg)) < 0)
-				bw_die(BW_EX_USAGE, "-e: not chat, responses, "
-				    "completions or embeddings: %s",
+				bw_die(BW_EX_USAGE, "-e: not " BW_ENDPOINT_NAMES
+				    ": %s",
 				    bw_quote(optarg, strlen(optarg), 40));
 			break;
 		case 'd': defaults = optarg; break;

@@ -20,7 +20,7 @@
 #include "bw.h"
 
 static const char synopsis[] =
-    "-d dir [-m model] [-e chat|responses|completions|embeddings]\n"
+    "-d dir [-m model] [-e endpoint]\n"
     "       [-D json] [-i seconds] [-t seconds] [-q] [--once] [--attempts n]\n"
     "       [--max-requests n] [--max-file bytes] [--max-enqueued-tokens n]\n"
     "       [--expires-after s] [--output-expires-after s] [--delete-files]\n"
@@ -93,8 +93,8 @@ main(int argc, char *argv[])
 		case 'm': o.model = optarg; break;
 		case 'e':
 			if ((o.endpoint = bw_endpoint_parse(optarg)) < 0)
-				bw_die(BW_EX_USAGE, "-e: unknown endpoint %s (chat, "
-				    "responses, completions or embeddings)",
+				bw_die(BW_EX_USAGE, "-e: unknown endpoint %s ("
+				    BW_ENDPOINT_NAMES ")",
 				    bw_quote(optarg, strlen(optarg), 40));
 			break;
 		case 'D': o.defaults = optarg; break;
@@ -157,7 +157,9 @@ main(int argc, char *argv[])
 			    "  -m, --model MODEL       the model (the first run; "
 			    "later runs take it from DIR)\n"
 			    "  -e, --endpoint E        chat (default), responses, "
-			    "completions or embeddings\n"
+			    "completions, embeddings,\n"
+			    "                          images, image-edits or "
+			    "moderations\n"
 			    "  -D, --defaults JSON     request fields under every "
 			    "request (bw-jsonl -d)\n"
 			    "  -i, --interval S        seconds between looks "

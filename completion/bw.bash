@@ -16,7 +16,7 @@ _bw()
 	fi
 	case $prev in
 	-e|--endpoint)
-		COMPREPLY=($(compgen -W 'chat responses completions embeddings' -- "$cur"))
+		COMPREPLY=($(compgen -W 'chat responses completions embeddings images image-edits moderations' -- "$cur"))
 		return ;;
 	-m|--model)
 		COMPREPLY=($(compgen -W 'gpt-4o-mini gpt-4.1 gpt-5 gpt-5-mini gpt-5.5 o3 o4-mini' -- "$cur"))

@@ -424,10 +424,13 @@ void bw_strset_free(struct bw_strset *set);
 
 /* --- building batch request lines (request.c) --- */
 
-enum bw_endpoint { BW_CHAT, BW_RESPONSES, BW_COMPLETIONS, BW_EMBEDDINGS };
+enum bw_endpoint { BW_CHAT, BW_RESPONSES, BW_COMPLETIONS, BW_EMBEDDINGS,
+	BW_IMAGES, BW_IMAGE_EDITS, BW_MODERATIONS };
 
-/* "chat", "responses", "completions" or "embeddings" (also the URL
-   forms); -1 if none. */
+/* "chat", "responses", "completions", "embeddings", "images",
+   "image-edits" or "moderations" (also the URL forms); -1 if none. */
+#define BW_ENDPOINT_NAMES "chat, responses, completions, embeddings, " \
+	"images, image-edits or moderations"
 int bw_endpoint_parse(const char *s);
 const char *bw_endpoint_name(int e);
 const char *bw_endpoint_url(int e);

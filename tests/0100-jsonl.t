@@ -262,7 +262,7 @@ exit_is 2 "no -m: usage error"
 err_like "^usage: bw-jsonl -m model" "no -m: the usage"
 run bw-jsonl -m gpt-4o-mini -e audio <"$T/five.jsonl"
 exit_is 2 "an unknown endpoint: usage error"
-err_like '^bw-jsonl: -e: not chat, responses, completions or embeddings: "audio"$' "an unknown endpoint: said"
+err_like '^bw-jsonl: -e: not chat, responses, completions, embeddings, images, image-edits or moderations: "audio"$' "an unknown endpoint: said"
 run bw-jsonl -m anthropic/claude <"$T/five.jsonl"
 exit_is 2 "another provider's model: usage error"
 run bw-jsonl --help

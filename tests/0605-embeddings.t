@@ -49,7 +49,7 @@ run bw-create -f -e embeddings <"$T/file"
 exit_is 0 "bw-create -e embeddings on its File object: exit 0"
 run bw-create -e audio "$fid"
 exit_is 2 "bw-create -e audio: exit 2"
-err_like '^bw-create: -e: not chat, responses, completions or embeddings: "audio"$' \
+err_like '^bw-create: -e: not chat, responses, completions, embeddings, images, image-edits or moderations: "audio"$' \
 	"bw-create -e audio: said"
 
 # --- the server's limit of 50,000 inputs a batch, across its requests

@@ -82,7 +82,8 @@ from urllib.parse import parse_qs, urlsplit
 
 ALNUM = string.ascii_letters + string.digits
 ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/completions",
-             "/v1/embeddings")
+             "/v1/embeddings", "/v1/images/generations", "/v1/images/edits",
+             "/v1/moderations")
 SCENARIOS = ("ok", "some_fail", "all_fail", "expired", "failed", "invalid")
 # File content faults: "short" answers 200 with only the first `bytes`
 # bytes; "lie_length" sends the whole body under a Content-Length `bytes`
@@ -781,9 +782,89 @@ def structured_text(cid, schema):
     return json.dumps(instance(schema, schema), separators=(",", ":"))
 
 
+# the image of every images reply, a white 1x1 pixel in the format
+# asked (png when none is; libjpeg and libwebp made the jpeg and webp)
+IMAGES_B64 = {
+    "png": ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8Dw"
+            "HwAFAAH/iZk9HQAAAABJRU5ErkJggg=="),
+    "gif": "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==",
+    "webp": "UklGRh4AAABXRUJQVlA4TBEAAAAvAAAAAAfQ//73v/+BiOh/AAA=",
+    "jpeg": (
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR"
+    "0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/wAALCAABAAEB"
+    "AREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAw"
+    "UFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcY"
+    "GRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhI"
+    "WGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ"
+    "2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APQK/9k="),
+}
+MODERATION_CATEGORIES = (
+    "harassment", "harassment/threatening", "hate", "hate/threatening",
+    "illicit", "illicit/violent", "self-harm", "self-harm/intent",
+    "self-harm/instructions", "sexual", "sexual/minors", "violence",
+    "violence/graphic")
+
+
+def images_body(cid, model, n=1, fmt=None, url=False, prompt=""):
+    """An images reply as the API writes one: n images, in the
+    output_format asked; a URL each when the body asks for them
+    (dall-e's default); dall-e-3 revises the
+    prompt; gpt-image-* says its output_format, size, quality and usage,
+    dall-e does not."""
+    t = now()
+    data = []
+    for _ in range(n):
+        d = ({"url": "https://images.invalid/%s/%s.png" % (cid, hexid())}
+             if url else {"b64_json": IMAGES_B64.get(fmt, IMAGES_B64["png"])})
+        if model == "dall-e-3":
+            d["revised_prompt"] = "A detailed picture of " + prompt
+        data.append(d)
+    if model.startswith("dall-e"):
+        return {"created": t, "data": data}
+    return {"created": t, "background": "opaque", "data": data,
+            "output_format": fmt or "png", "quality": "medium",
+            "size": "1024x1024",
+            "usage": {"input_tokens": 50,
+                      "input_tokens_details": {"image_tokens": 40,
+                                               "text_tokens": 10},
+                      "output_tokens": 272 * n,
+                      "total_tokens": 50 + 272 * n}}
+
+
+def moderations_body(cid, model, inp):
+    """A moderations reply as the API writes one: a result an input (a
+    list of strings is that many inputs; the parts of one, one); a text
+    with "attack" in it is flagged for violence."""
+    if isinstance(inp, list) and inp and all(isinstance(x, str) for x in inp):
+        inputs = inp
+    else:
+        inputs = [inp]
+    results = []
+    for x in inputs:
+        parts = x if isinstance(x, list) else [{"type": "text", "text": x}]
+        text = " ".join(p.get("text", "") for p in parts
+                        if isinstance(p, dict) and isinstance(p.get("text"), str))
+        kinds = sorted({"image" if isinstance(p, dict) and
+                        p.get("type") == "image_url" else "text"
+                        for p in parts})
+        bad = "attack" in text
+        cats = {c: bad and c == "violence" for c in MODERATION_CATEGORIES}
+        scores = {c: (0.91 if cats[c] else 0.0001)
+                  for c in MODERATION_CATEGORIES}
+        results.append({"flagged": bad, "categories": cats,
+                        "category_scores": scores,
+                        "category_applied_input_types": {
+                            c: kinds for c in MODERATION_CATEGORIES}})
+    return {"id": "modr-" + hexid(), "model": model, "results": results}
+
+
 def result_body(cid, model, url, emb=None):
     if url == "/v1/embeddings":
         return embeddings_body(cid, model, *(emb or ([1], None)))
+    if url in ("/v1/images/generations", "/v1/images/edits"):
+        return images_body(cid, model, *(emb or ()))
+    if url == "/v1/moderations":
+        return moderations_body(cid, model, *(emb or ("",)))
     text = structured_text(cid, emb[0]) if emb else "ok " + cid
     t = now()
     if url == "/v1/responses":
@@ -902,6 +983,21 @@ def validate_batch_file(data):
             reqs.append((cid, model, [max(1, len(json.dumps(x)) // 4)
                                       for x in inp],
                          dims if isinstance(dims, int) else None))
+        elif url0 in ("/v1/images/generations", "/v1/images/edits"):
+            # what an images reply needs: how many, in what format,
+            # whether as URLs (dall-e's default), the prompt
+            nimg = body.get("n")
+            fmt = body.get("output_format")
+            rf = body.get("response_format")
+            prompt = body.get("prompt")
+            reqs.append((cid, model,
+                         nimg if isinstance(nimg, int) and nimg > 0 else 1,
+                         fmt if isinstance(fmt, str) else None,
+                         rf == "url" or (rf is None and
+                                         model.startswith("dall-e")),
+                         prompt if isinstance(prompt, str) else ""))
+        elif url0 == "/v1/moderations":
+            reqs.append((cid, model, body.get("input")))
         else:
             fmt = structured(body)
             reqs.append((cid, model, fmt) if fmt is not None else (cid, model))

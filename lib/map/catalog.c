@@ -4,33 +4,49 @@
  */
 #include "map.h"
 
+static const char *const endpoints[][2] = {
+	[BW_CHAT] = { "chat", "/v1/chat/completions" },
+	[BW_RESPONSES] = { "responses", "/v1/responses" },
+	[BW_COMPLETIONS] = { "completions", "/v1/completions" },
+	[BW_EMBEDDINGS] = { "embeddings", "/v1/embeddings" },
+	[BW_IMAGES] = { "images", "/v1/images/generations" },
+	[BW_IMAGE_EDITS] = { "image-edits", "/v1/images/edits" },
+	[BW_MODERATIONS] = { "moderations", "/v1/moderations" },
+};
+
 int
 bw_endpoint_parse(const char *s)
 {
-	if (!strcmp(s, "chat") || !strcmp(s, "/v1/chat/completions"))
-		return BW_CHAT;
-	if (!strcmp(s, "responses") || !strcmp(s, "/v1/responses"))
-		return BW_RESPONSES;
-	if (!strcmp(s, "completions") || !strcmp(s, "/v1/completions"))
-		return BW_COMPLETIONS;
-	if (!strcmp(s, "embeddings") || !strcmp(s, "/v1/embeddings"))
-		return BW_EMBEDDINGS;
+	for (int e = 0; e < (int)(sizeof endpoints / sizeof *endpoints); e++)
+		if (!strcmp(s, endpoints[e][0]) || !strcmp(s, endpoints[e][1]))
+			return e;
 	return -1;
 }
 
 const char *
 bw_endpoint_name(int e)
 {
-	return e == BW_CHAT ? "chat" : e == BW_RESPONSES ? "responses" :
-	    e == BW_EMBEDDINGS ? "embeddings" : "completions";
+	return endpoints[e][0];
 }
 
 const char *
 bw_endpoint_url(int e)
 {
-	return e == BW_CHAT ? "/v1/chat/completions" :
-	    e == BW_RESPONSES ? "/v1/responses" :
-	    e == BW_EMBEDDINGS ? "/v1/embeddings" : "/v1/completions";
+	return endpoints[e][1];
+}
+
+/* The SDK's image model entries (openaiImageModelEntries, its aliases,
+   and resolveOpenAIImageModelEntry for the others): how many images
+   one request makes at most, and whether the body asks for
+   response_format b64_json (the models whose default is a URL). */
+void
+image_model(const char *id, int *per_call, int *b64)
+{
+	int gpt = !strncmp(id, "gpt-image-", 10);
+
+	*b64 = !gpt && strncmp(id, "chatgpt-image-", 14);
+	*per_call = gpt || !strcmp(id, "dall-e-2") ||
+	    !strcmp(id, "chatgpt-image-latest") ? 10 : 1;
 }
 
 static int
@@ -164,9 +180,9 @@ bw_mapper_init(struct bw_mapper *m, const char *model, int endpoint,
 		if ((m->defaults).kind != BW_OBJ)
 			bw_die(BW_EX_USAGE, "-d: %s, not an object",
 			    bw_kindname(m->defaults));
-		if (endpoint == BW_EMBEDDINGS)
-			bw_die(BW_EX_USAGE, "-d: the embeddings endpoint takes no "
-			    "defaults");
+		if (endpoint == BW_EMBEDDINGS || endpoint == BW_MODERATIONS)
+			bw_die(BW_EX_USAGE, "-d: the %s endpoint takes no "
+			    "defaults", bw_endpoint_name(endpoint));
 		if (present(bw_get(m->defaults, "customId")))
 			bw_die(BW_EX_USAGE, "-d: customId cannot be a default");
 		check_defaults(m);

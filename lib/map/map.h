@@ -16,6 +16,8 @@
  *   responses.c    the responses endpoint
  *   completions.c  the completions endpoint
  *   embeddings.c   the embeddings endpoint (embed, not generateText)
+ *   images.c       the images endpoint (generateImage) and image edits
+ *   moderations.c  the moderations endpoint
  *
  * Values are libbw's (struct bw_v) in the mapper's arena, c->a, which
  * is reset after each request; an error sets c->why once (fail) and
@@ -202,6 +204,7 @@ val provider_options(struct ctx *c, val req);
 val logit_bias(struct ctx *c, val lb, int coerce);
 val service_tier(struct ctx *c, val po);
 val prompt_cache_options(struct ctx *c, val po);
+val spread_options(struct ctx *c, val req, const char *const *own);
 size_t u16len(val s);
 extern const char *const includes[];
 
@@ -221,7 +224,15 @@ val map_completions(struct ctx *c, val req, val msgs, val po);
    (responses) rather than response_format's (chat) */
 val map_output(struct ctx *c, val req, val po, int flat);
 
-/* embeddings.c: the whole request (its fields checked here) */
+/* catalog.c */
+void image_model(const char *id, int *per_call, int *b64);
+
+/* embeddings.c, images.c, moderations.c: the whole request (its
+   fields checked there) */
 val map_embeddings(struct ctx *c, val req);
+val map_images(struct ctx *c, val req);
+val map_image_edits(struct ctx *c, val req);
+void check_image_defaults(struct ctx *c, val d);
+val map_moderations(struct ctx *c, val req);
 
 #endif

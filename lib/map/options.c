@@ -176,16 +176,38 @@ static const struct popt embedding_opts[] = {
 	{ NULL, 0, 0, NULL }
 };
 
-/* Validates providerOptions.openai against the endpoint's table and
-   returns it (borrowed; an empty object when absent). */
-val
-provider_options(struct ctx *c, val req)
+/* @ai-sdk/openai's openaiImageModelGenerationOptions (the ranges of
+   the integers are checked in images.c) */
+static const char *const qualities[] = { "standard", "hd", "low", "medium",
+	"high", "xhigh", "max", "auto", NULL };
+static const char *const styles[] = { "vivid", "natural", NULL };
+static const char *const backgrounds[] = { "transparent", "opaque", "auto",
+	NULL };
+static const char *const moderations[] = { "auto", "low", NULL };
+static const char *const formats[] = { "png", "jpeg", "webp", "gif", NULL };
+static const char *const complexities[] = { "low", "medium", "high", NULL };
+
+static const struct popt image_opts[] = {
+	{ "quality", T_ENUM, 0, qualities },
+	{ "style", T_ENUM, 0, styles },
+	{ "background", T_ENUM, 0, backgrounds },
+	{ "moderation", T_ENUM, 0, moderations },
+	{ "outputFormat", T_ENUM, 0, formats },
+	{ "outputCompression", T_NUM, 0, NULL },
+	{ "complexity", T_ENUM, 0, complexities },
+	{ "frameCount", T_NUM, 0, NULL },
+	{ "frameDurationMs", T_NUM, 0, NULL },
+	{ "user", T_STR, 0, NULL },
+	{ "safetyIdentifier", T_STR, 0, NULL },
+	{ NULL, 0, 0, NULL }
+};
+
+/* providerOptions.openai (an empty object when absent or null), or
+   BW_NONE when it or providerOptions is not an object. */
+static val
+openai_options(struct ctx *c, val req)
 {
-	const struct popt *table = c->m->endpoint == BW_CHAT ? chat_opts :
-	    c->m->endpoint == BW_RESPONSES ? responses_opts :
-	    c->m->endpoint == BW_EMBEDDINGS ? embedding_opts : completion_opts;
 	val po = bw_get(req, "providerOptions"), o;
-	const char *ep = bw_endpoint_name(c->m->endpoint);
 
 	if (!present(po) || kind(po) == BW_NULL)
 		return bw_of(BW_OBJ);
@@ -197,6 +219,38 @@ provider_options(struct ctx *c, val req)
 	if (!isobj(o))
 		return fail(c, "providerOptions.openai: %s, not an object",
 		    bw_kindname(o));
+	return o;
+}
+
+/* providerOptions.openai of the endpoints whose bodies Batchwork
+   writes by hand (image edits, moderations): spread into the body as
+   it is, so a key of the body's own (own, NULL-terminated) is refused
+   rather than let it replace that member. */
+val
+spread_options(struct ctx *c, val req, const char *const *own)
+{
+	val o = openai_options(c, req);
+
+	MEMBERS(o, k, v) {
+		if (oneof(k, own))
+			return fail(c, "providerOptions.openai.%s: the body's own "
+			    "member, not an option", label(k));
+	}
+	return o;
+}
+
+/* Validates providerOptions.openai against the endpoint's table and
+   returns it (borrowed; an empty object when absent). */
+val
+provider_options(struct ctx *c, val req)
+{
+	const struct popt *table = c->m->endpoint == BW_CHAT ? chat_opts :
+	    c->m->endpoint == BW_RESPONSES ? responses_opts :
+	    c->m->endpoint == BW_EMBEDDINGS ? embedding_opts :
+	    c->m->endpoint == BW_IMAGES ? image_opts : completion_opts;
+	val o = openai_options(c, req);
+	const char *ep = bw_endpoint_name(c->m->endpoint);
+
 	MEMBERS(o, k, v) {
 		const struct popt *p = table;
 		while (p->name && !bw_is(k, p->name))

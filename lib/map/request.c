@@ -186,8 +186,11 @@ check_defaults(struct bw_mapper *m)
 {
 	struct ctx c = { .m = m, .a = &m->arena };
 
-	check_fields(&c, m->defaults);
-	if (!c.failed)
+	if (m->endpoint == BW_IMAGES || m->endpoint == BW_IMAGE_EDITS)
+		check_image_defaults(&c, m->defaults);
+	else
+		check_fields(&c, m->defaults);
+	if (!c.failed && m->endpoint < BW_EMBEDDINGS)
 		map_output(&c, m->defaults, bw_of(BW_NONE), 0);
 	if (c.failed)
 		bw_die(BW_EX_USAGE, "-d: %s", c.why);
@@ -213,17 +216,20 @@ bw_map_request(struct bw_mapper *m, val req, val *custom_id,
 		body = map_raw(&c, req, custom_id);
 		goto out;
 	}
-	if (m->endpoint == BW_EMBEDDINGS) {	/* no defaults (init) */
-		body = map_embeddings(&c, req);
-		if (!c.failed)
-			*custom_id = bw_get(req, "customId");
-		goto out;
-	}
-	if (present(m->defaults)) {
+	if (present(m->defaults)) {	/* none for embeddings, moderations */
 		val merged = m->defaults;
 		MEMBERS(req, k, v)
 			merged = bw_setn(c.a, merged, k.u.s, k.n, v);
 		req = merged;
+	}
+	if (m->endpoint >= BW_EMBEDDINGS) {
+		body = m->endpoint == BW_EMBEDDINGS ? map_embeddings(&c, req) :
+		    m->endpoint == BW_IMAGES ? map_images(&c, req) :
+		    m->endpoint == BW_IMAGE_EDITS ? map_image_edits(&c, req) :
+		    map_moderations(&c, req);
+		if (!c.failed)
+			*custom_id = bw_get(req, "customId");
+		goto out;
 	}
 	check_fields(&c, req);
 	id = bw_get(req, "customId");

@@ -685,9 +685,9 @@ bw_run(struct bw_api *api, struct bw_run_opts *o, char **files, int nfiles)
 		if (d.kind != BW_OBJ)
 			bw_die(BW_EX_USAGE, "-D: %s", d.kind ? "not a JSON object" :
 			    bw_why("invalid JSON at column %zu: %s", col, why));
-		if (o->endpoint == BW_EMBEDDINGS)
-			bw_die(BW_EX_USAGE, "-D: the embeddings endpoint takes "
-			    "no defaults");
+		if (o->endpoint == BW_EMBEDDINGS || o->endpoint == BW_MODERATIONS)
+			bw_die(BW_EX_USAGE, "-D: the %s endpoint takes no "
+			    "defaults", bw_endpoint_name(o->endpoint));
 	}
 	if (o->model) {
 		struct bw_mapper m;

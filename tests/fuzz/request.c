@@ -1,8 +1,9 @@
 /*
  * request.c: libFuzzer target for the request mapper (bw_map_request).
  *
- * The first input byte picks the endpoint (chat, responses,
- * completions: byte % 3); the rest is one request line, parsed with
+ * The first input byte picks the endpoint: (byte + 1) % 7, so that the
+ * digits 0 to 6 are chat, responses, completions, embeddings, images,
+ * image-edits and moderations; the rest is one request line, parsed with
  * bw_read.  Property: a mapped body is an object, the custom id
  * is a string or absent, and the body as bw_out_v writes it (keys in
  * JavaScript order, as bw_build writes it) reads back and writes as the
@@ -15,7 +16,8 @@
 
 #include "bw.h"
 
-static struct bw_mapper mappers[3];
+#define NEP 7
+static struct bw_mapper mappers[NEP];
 static int ready;
 static struct bw_out out, again;
 static unsigned long runs;
@@ -29,11 +31,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bw_mapper *m;
 
 	if (!ready) {
-		bw_mapper_init(&mappers[BW_CHAT], "gpt-5.5", BW_CHAT, NULL);
-		bw_mapper_init(&mappers[BW_RESPONSES], "gpt-5.5", BW_RESPONSES,
-		    NULL);
-		bw_mapper_init(&mappers[BW_COMPLETIONS], "gpt-5.5",
-		    BW_COMPLETIONS, NULL);
+		static const char *const models[NEP] = { "gpt-5.5", "gpt-5.5",
+			"gpt-5.5", "text-embedding-3-small", "dall-e-3",
+			"gpt-image-1", "omni-moderation-latest" };
+		for (int i = 0; i < NEP; i++)
+			bw_mapper_init(&mappers[i], models[i], i, NULL);
 		bw_out_open(&out, -1, "x", 0);
 		bw_out_open(&again, -1, "x", 0);
 		out.jsorder = again.jsorder = 1;
@@ -41,11 +43,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	m = &mappers[data[0] % 3];
+	m = &mappers[(data[0] + 1) % NEP];	/* "0" chat ... "6" moderations */
 	/* the mapper warns once per message per run; messages may quote
 	   the input, so forget them now and then to bound the memory */
 	if (++runs % 4096 == 0) {
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < NEP; i++) {
 			bw_strset_free(mappers[i].warned_set);
 			mappers[i].warned_set = NULL;
 		}

@@ -14,7 +14,9 @@
 //   MODEL.ENDPOINT.refused  the ids the SDK throws on before sending
 //
 // and, for the embedding models and embeddings-requests.jsonl (embed()
-// calls, one value each), MODEL.embeddings.jsonl and .refused.
+// calls, one value each), MODEL.embeddings.jsonl and .refused; for the
+// image models and images-requests.jsonl (generateImage() calls),
+// MODEL.images.jsonl and .refused.
 //
 // A request the SDK sends but bw-jsonl refuses on purpose (man/bw.7,
 // DIFFERENCES; deliberate() below) is in neither file.  Not part of the
@@ -33,7 +35,7 @@ if (process.argv.length !== 3) {
 const dir = resolve(process.argv[2]);
 const sdk = createRequire(join(dir, 'package.json'));
 const load = (name) => import(pathToFileURL(sdk.resolve(name)).href);
-const { embed, generateText, jsonSchema, Output, tool } = await load('ai');
+const { embed, generateImage, generateText, jsonSchema, Output, tool } = await load('ai');
 const { createOpenAI } = await load('@ai-sdk/openai');
 const version = (name) => JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 
@@ -230,7 +232,65 @@ for (const m of EMBED_MODELS) {
 	writeFileSync(join(here, `${m}.embeddings.refused`), refused);
 }
 
+// Images: bw's request {customId?, prompt, n?, size?, aspectRatio?,
+// seed?, providerOptions?} is a generateImage() call; why bw-jsonl
+// refuses one the SDK sends, or null.  perCall is the model's
+// maxImagesPerCall: generateImage splits a larger n over several
+// calls, and a batch line is one.
+const IMAGE_MODELS = ['gpt-image-1', 'dall-e-3', 'dall-e-2'];
+const IMAGE_FIELDS = ['customId', 'prompt', 'n', 'size', 'aspectRatio', 'seed', 'providerOptions'];
+
+function deliberateImage(req, perCall) {
+	for (const k of Object.keys(req))
+		if (!IMAGE_FIELDS.includes(k))
+			return `unknown field ${k}`;
+	if (req.prompt === '')
+		return 'an empty prompt';
+	if (req.n !== undefined && !(Number.isInteger(req.n) && req.n > 0))
+		return 'n that is not a positive integer';
+	if (req.n > perCall)
+		return `n past the ${perCall} images of one call`;
+	if (req.size !== undefined && req.size !== null && typeof req.size !== 'string')
+		return 'a size that is not a string';
+	if (req.providerOptions != null && !isObj(req.providerOptions))
+		return 'providerOptions that is not an object';
+	return null;
+}
+
+const imageRequests = readFileSync(join(here, 'images-requests.jsonl'), 'utf8')
+	.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+for (const m of IMAGE_MODELS) {
+	const model = openai.image(m);
+	let jsonl = '', refused = '';
+	for (const req of imageRequests) {
+		const { customId: id, ...args } = req;
+		sent = null;
+		let error = null;
+		try {
+			await generateImage({ ...args, model, maxRetries: 0 });
+		} catch (x) {
+			error = x;
+		}
+		if (sent === null) {
+			if (error === null)
+				throw new Error(`${id}: neither sent nor refused`);
+			refused += id + '\n';
+			continue;
+		}
+		if (!sent.url.endsWith('/images/generations'))
+			throw new Error(`${id}: sent to ${sent.url}`);
+		const why = deliberateImage(req, model.maxImagesPerCall);
+		if (why !== null) {
+			left.push(`${m} images ${id}: ${why}`);
+			continue;
+		}
+		jsonl += '{"custom_id":' + JSON.stringify(id) + ',"body":' + sent.body + '}\n';
+	}
+	writeFileSync(join(here, `${m}.images.jsonl`), jsonl);
+	writeFileSync(join(here, `${m}.images.refused`), refused);
+}
+
 console.error(`capture.mjs: ai ${version('ai')}, @ai-sdk/openai ${version('@ai-sdk/openai')}, ` +
-	`node ${process.version}: ${requests.length} requests, ${embedRequests.length} embedding requests; left out as bw refuses them on purpose:`);
+	`node ${process.version}: ${requests.length} requests, ${embedRequests.length} embedding requests, ${imageRequests.length} image requests; left out as bw refuses them on purpose:`);
 for (const l of left)
 	console.error('  ' + l);

@@ -199,6 +199,17 @@ test_endpoints(void **state)
 	assert_int_equal(bw_endpoint_parse("embedding"), -1);
 	assert_string_equal(bw_endpoint_name(BW_EMBEDDINGS), "embeddings");
 	assert_string_equal(bw_endpoint_url(BW_EMBEDDINGS), "/v1/embeddings");
+	assert_int_equal(bw_endpoint_parse("images"), BW_IMAGES);
+	assert_int_equal(bw_endpoint_parse("/v1/images/generations"), BW_IMAGES);
+	assert_int_equal(bw_endpoint_parse("image-edits"), BW_IMAGE_EDITS);
+	assert_int_equal(bw_endpoint_parse("/v1/images/edits"), BW_IMAGE_EDITS);
+	assert_int_equal(bw_endpoint_parse("moderations"), BW_MODERATIONS);
+	assert_int_equal(bw_endpoint_parse("/v1/moderations"), BW_MODERATIONS);
+	assert_int_equal(bw_endpoint_parse("image"), -1);
+	assert_int_equal(bw_endpoint_parse("/v1/images"), -1);
+	assert_string_equal(bw_endpoint_name(BW_IMAGE_EDITS), "image-edits");
+	assert_string_equal(bw_endpoint_url(BW_IMAGES), "/v1/images/generations");
+	assert_string_equal(bw_endpoint_url(BW_MODERATIONS), "/v1/moderations");
 	assert_int_equal(bw_endpoint_parse("/v1/chat"), -1);
 	assert_int_equal(bw_endpoint_parse("chat "), -1);
 	assert_string_equal(bw_endpoint_name(BW_CHAT), "chat");
