@@ -303,11 +303,12 @@ settle_line(struct settle *st, const char *s, size_t n)
 		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "invalid "
 		    "JSON at column %zu: %s", col, e);
 	st->one.n = 0;
-	id = bw_get(v, "custom_id").u.s;
-	idn = bw_get(v, "custom_id").n;
-	if (st->outs && bw_get(v, "custom_id").kind == BW_STR &&
-	    idmap_get(&st->ids, id, idn, -1) < 0)
-		return;	/* not the batch's (outs would refuse it) */
+	if (st->outs) {	/* one not the batch's, which outs would refuse */
+		struct bw_v cid = bw_get(v, "custom_id");
+		if (cid.kind == BW_STR &&
+		    idmap_get(&st->ids, cid.u.s, cid.n, -1) < 0)
+			return;
+	}
 	if (bw_result_write(&st->one, v, 0, st->outs, &why) < 0)
 		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "%s", why);
 	if (!(id = id_of(st->one.buf, st->one.n, "{\"customId\":", &idn)))
