@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 PATH=$PWD/bin:$PATH
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bw-demo.XXXXXX")
-python3 tests/fake-openai.py --port-file "$tmp/port" &
+python3 tests/fake-openai.py --port-file "$tmp/port" --pace 0.2 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 i=0
@@ -33,3 +33,5 @@ step "bw-download <$tmp/done.json | tee $tmp/lines.jsonl | head -c 300; echo ...
 step "bw-parse $tmp/lines.jsonl"
 echo "All at once:"
 step "bw-jsonl -m gpt-4o-mini <examples/requests.jsonl | bw-upload | bw-create | bw-poll -i 0.2 | bw-download | bw-parse"
+echo "Structured output, a classification, one command (the stand-in picks the first option):"
+step "bw-run -d $tmp/run -m gpt-4o-mini -i 0.2 -D '{\"output\":{\"type\":\"choice\",\"options\":[\"positive\",\"negative\",\"neutral\"]}}' examples/reviews.jsonl"

@@ -119,8 +119,7 @@ ok '[ "$(jq -c "[.customId, .finishReason, .output, .outputError]" "$T/out" | tr
 	"responses: the output read from text.format; a reply cut by max_output_tokens says so"
 
 # --- against the fake server: the pipeline, and bw-run by itself
-fake_start
-fake_ctl '{"pace":0}'
+fake_start --pace 0	# (the fake server's --pace: bw-run's list looks advance it)
 { cat "$T/req"; printf '%s\n' '{"customId":"misfit","prompt":"x","output":{"type":"object","schema":{"type":"object","properties":{"v":{"type":"integer"}},"required":["v"],"additionalProperties":false}}}' \
 	'{"customId":"notjson","prompt":"x","output":{"type":"json"}}'; } >"$T/req2"
 bw-jsonl -m gpt-4o-mini "$T/req2" >"$T/in2"
@@ -141,7 +140,7 @@ ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out" | sort)" = "$(sort 
 run bw-run --dry-run -m gpt-4o-mini --max-requests 4 "$T/req2"
 ok '[ "$(jq -c "[.shard, .requests, .outputs]" "$T/out" | tr "\n" " ")" = "[1,4,4] [2,3,2] " ]' \
 	"--dry-run: how many requests of each shard ask for structured output"
-run bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 "$T/req2"
+run bw-run -d "$T/w" -m gpt-4o-mini -i 0.01 -t 60 "$T/req2"
 exit_is 0 "bw-run: exit 0"
 ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out")" = "$(cat "$T/want")" ]' \
 	"bw-run: the outputs by itself, in input order"

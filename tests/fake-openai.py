@@ -21,6 +21,7 @@ No wall clock is involved in the progress, unless "pace" is set:
       for every S seconds since its last step (or its creation), several at
       once if need be; S = 0 takes every step at the first look.  "steps"
       does not apply then.  Without pace the list advances nothing.
+      --pace S sets it from the start.
   {"token_limit": N}  (an integer >= 1, or null: none, the default).  The
       organization's enqueued-token limit, per model.  A batch's tokens are
       the sum over its requests of ceil(bytes of the compact JSON of the
@@ -1667,12 +1668,16 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--dir")
     ap.add_argument("--steps", type=int, default=1)
+    ap.add_argument("--pace", type=float,
+                    help="seconds a batch step takes (the control's pace)")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate")
     ap.add_argument("--tls-key", help="and this key")
     args = ap.parse_args()
     if args.steps < 1:
         ap.error("--steps must be >= 1")
+    if args.pace is not None and args.pace < 0:
+        ap.error("--pace must be >= 0")
 
     tmp = None
     if args.dir:
@@ -1692,6 +1697,7 @@ def main():
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.state = State(directory, args.steps)
+    server.state.control["pace"] = args.pace
     server.verbose = args.verbose
     port = server.server_address[1]
     t = threading.Thread(target=server.serve_forever,
