@@ -161,4 +161,12 @@ exit_is 0 "bw-run on batch input lines: exit 0"
 ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out")" = "$(cat "$T/want")" ]' \
 	"bw-run on batch input lines: the outputs read from their bodies"
 
+# a custom_id JSON escapes (a quote, a backslash): its result is kept,
+# not taken for one the batch did not hold
+printf '%s\n' '{"customId":"q\"1\\","prompt":"x","output":{"type":"choice","options":["yes","no"]}}' '{"customId":"p","prompt":"x"}' >"$T/req5"
+run bw-run -d "$T/w5" -m gpt-4o-mini -i 0.01 --retry-wait 0 "$T/req5"
+exit_is 0 "bw-run, a custom_id with a quote and a backslash: exit 0"
+ok '[ "$(jq -c "[.customId, .status, .output, .attempts]" "$T/out" | tr "\n" " ")" = "[\"q\\\"1\\\\\",\"succeeded\",\"yes\",1] [\"p\",\"succeeded\",null,1] " ]' \
+	"bw-run: the output of a request whose custom_id has a quote and a backslash, first time"
+
 done_testing
