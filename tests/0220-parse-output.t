@@ -169,4 +169,15 @@ exit_is 0 "bw-run, a custom_id with a quote and a backslash: exit 0"
 ok '[ "$(jq -c "[.customId, .status, .output, .attempts]" "$T/out" | tr "\n" " ")" = "[\"q\\\"1\\\\\",\"succeeded\",\"yes\",1] [\"p\",\"succeeded\",null,1] " ]' \
 	"bw-run: the output of a request whose custom_id has a quote and a backslash, first time"
 
+# an object whose schema (zod-made, with its $schema) looks like the
+# choice's or the array's wrapper but is not one: the object itself
+printf '%s\n' '{"customId":"r","prompt":"x","output":{"type":"object","schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"result":{"type":"string"}},"required":["result"],"additionalProperties":false}}}' \
+	'{"customId":"e","prompt":"x","output":{"type":"object","schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"elements":{"type":"array","items":{"type":"string"},"description":"the tags"}},"required":["elements"],"additionalProperties":false}}}' |
+	bw-jsonl -m gpt-4o-mini >"$T/in6"
+{ reply r '"{\"result\":\"Ada\"}"' stop; reply e '"{\"elements\":[\"x\"]}"' stop; } >"$T/r6"
+run bw-parse -i "$T/in6" "$T/r6"
+exit_is 0 "objects shaped like a wrapper: exit 0"
+ok '[ "$(jq -c "[.customId, .output]" "$T/out" | tr "\n" " ")" = "[\"r\",{\"result\":\"Ada\"}] [\"e\",{\"elements\":[\"x\"]}] " ]' \
+	"objects shaped like a wrapper (no enum, a description): the object, as result.output has it"
+
 done_testing
