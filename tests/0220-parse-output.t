@@ -180,4 +180,30 @@ exit_is 0 "objects shaped like a wrapper: exit 0"
 ok '[ "$(jq -c "[.customId, .output]" "$T/out" | tr "\n" " ")" = "[\"r\",{\"result\":\"Ada\"}] [\"e\",{\"elements\":[\"x\"]}] " ]' \
 	"objects shaped like a wrapper (no enum, a description): the object, as result.output has it"
 
+# a misfit deep in a schema of long non-ASCII names: outputError keeps
+# its reason, and whole characters (the output stays UTF-8)
+python3 - "$T" <<'P'
+import json, sys
+K = ["ab" + "\u00e9" * 40 + str(i) for i in range(8)]
+s, v = {"type": "integer"}, "x"
+for k in reversed(K):
+    s = {"type": "object", "properties": {k: s}, "required": [k],
+         "additionalProperties": False}
+    v = {k: v}
+open(sys.argv[1] + "/req7", "w").write(json.dumps({"customId": "d",
+    "prompt": "x", "output": {"type": "object", "schema": s}}) + "\n")
+open(sys.argv[1] + "/r7", "w").write(json.dumps({"custom_id": "d",
+    "response": {"status_code": 200, "body": {"object": "chat.completion",
+    "choices": [{"index": 0, "message": {"role": "assistant",
+    "content": json.dumps(v)}, "finish_reason": "stop"}]}},
+    "error": None}) + "\n")
+P
+bw-jsonl -m gpt-4o-mini "$T/req7" >"$T/in7"
+run bw-parse -i "$T/in7" "$T/r7"
+exit_is 0 "a misfit deep in long non-ASCII names: exit 0"
+ok 'python3 -c "import sys; open(sys.argv[1], \"rb\").read().decode()" "$T/out"' \
+	"a misfit deep in long non-ASCII names: the output is UTF-8"
+ok 'jq -r .outputError "$T/out" | grep -q "^the reply does not match the schema: /ab.*\.\.\./ab.*7: \"x\", not an integer$"' \
+	"a misfit deep in long non-ASCII names: outputError keeps the reason"
+
 done_testing
