@@ -30,22 +30,47 @@ struct bw_outputs {
 
 static const char draft7[] = "http://json-schema.org/draft-07/schema#";
 
+/* The number of the keys named (a NULL-ended list) that o has. */
+static uint32_t
+has(struct bw_v o, const char *const *keys)
+{
+	uint32_t n = 0;
+
+	for (; *keys; keys++)
+		n += bw_get(o, *keys).kind != BW_NONE;
+	return n;
+}
+
 /* 1 if s is Output.array's or Output.choice's wrapper around the one
    property key, whose type is type: {$schema: draft-07, (definitions,
    $defs,)? type: object, properties: {key: {type, ...}}, required:
-   [key], additionalProperties: false}. */
+   [key], additionalProperties: false}, with no other keyword, and key
+   as output.c writes it: {type: array, items, minItems?, maxItems?} or
+   {type: string, enum}.  An object's schema of just that shape (which
+   the SDK sends the same bytes for) is read as the wrapper. */
 static int
 wrapper(struct bw_v s, const char *key, const char *type)
 {
+	static const char *const top[] = { "$schema", "definitions", "$defs",
+		"type", "properties", "required", "additionalProperties",
+		NULL };
+	static const char *const arr[] = { "type", "items", "minItems",
+		"maxItems", NULL };
+	static const char *const str[] = { "type", "enum", NULL };
 	struct bw_v props = bw_get(s, "properties");
 	struct bw_v req = bw_get(s, "required");
+	struct bw_v p = bw_get(props, key);
+	int array = !strcmp(type, "array");
 
 	return bw_is(bw_get(s, "$schema"), draft7) &&
 	    bw_is(bw_get(s, "type"), "object") &&
 	    props.kind == BW_OBJ && props.n == 1 &&
-	    bw_is(bw_get(bw_get(props, key), "type"), type) &&
+	    bw_is(bw_get(p, "type"), type) &&
 	    req.kind == BW_ARR && req.n == 1 && bw_is(bw_idx(req, 0), key) &&
-	    bw_get(s, "additionalProperties").kind == BW_FALSE;
+	    bw_get(s, "additionalProperties").kind == BW_FALSE &&
+	    has(s, top) == s.n &&
+	    (array ? bw_get(p, "items").kind == BW_OBJ && has(p, arr) == p.n :
+	    bw_get(p, "enum").kind == BW_ARR && has(p, str) == p.n);
 }
 
 struct bw_output

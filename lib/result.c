@@ -137,8 +137,8 @@ output(struct bw_out *o, const struct bw_output *w, const char *s, size_t n,
 	struct bw_arena a = { 0 };
 	struct bw_v v = bw_of(BW_NONE);
 	const char *why;
-	char err[320] = "";
-	size_t col;
+	char err[1100] = "";	/* a bw_why's 1024 bytes and the words */
+	size_t col, en;
 
 	if (!w || !w->kind)
 		return;
@@ -162,9 +162,18 @@ output(struct bw_out *o, const struct bw_output *w, const char *s, size_t n,
 	    w->kind == BW_OUTPUT_CHOICE ? bw_get(v, "result") : v).kind ==
 	    BW_NULL)	/* the SDK's result.output throws on null */
 		snprintf(err, sizeof err, "no output: the reply is null");
-	if (*err) {
+	if (*err) {	/* a why cut short ends with a whole character */
+		en = strlen(err);
+		for (size_t k = en, back = 0; k > 0 && back < 4; back++)
+			if (((unsigned char)err[--k] & 0xc0) != 0x80) {
+				unsigned char c = err[k];
+				if (c >= 0x80 && en - k < (c >= 0xf0 ? 4u :
+				    c >= 0xe0 ? 3u : 2u))
+					en = k;
+				break;
+			}
 		bw_out_str(o, ",\"outputError\":");
-		bw_out_jstr(o, err, strlen(err));
+		bw_out_jstr(o, err, en);
 	} else {
 		bw_out_str(o, ",\"output\":");
 		bw_out_v(o, v);

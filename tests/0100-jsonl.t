@@ -215,6 +215,10 @@ out_file_is "$T/want" "output in -d: every request's, unless its own replaces it
 run bw-jsonl -m gpt-4o-mini -d '{"output":{"type":"list"}}' "$T/o.jsonl"
 exit_is 2 "-d with a bad output: a usage error"
 err_like '^bw-jsonl: -d: output.type: "list", not object, array, choice or json$' "-d with a bad output: named"
+run bw-jsonl -m gpt-3.5-turbo-instruct -e completions -d '{"output":{"type":"json"}}' "$T/o.jsonl"
+exit_is 2 "-d with output for completions: a usage error, before any line"
+err_like '^bw-jsonl: -d: output: structured output is not supported by the completions endpoint \(use chat or responses\)$' \
+	"-d with output for completions: named"
 printf '%s\n' '{"prompt":"a","output":{"type":"json","name":"n"}}' '{"prompt":"b","output":{"type":"json","name":"n"}}' >"$T/o.jsonl"
 run bw-jsonl -m gpt-4o-mini "$T/o.jsonl"
 ok '[ "$(grep -c "^bw-jsonl: warning: output.name: not sent for json output; dropped$" "$T/err")" -eq 1 ]' \

@@ -160,4 +160,49 @@ exit_is 0 "bw-run on batch input lines: exit 0"
 ok '[ "$(jq -c "[.customId, .output, .outputError]" "$T/out")" = "$(cat "$T/want")" ]' \
 	"bw-run on batch input lines: the outputs read from their bodies"
 
+# a custom_id JSON escapes (a quote, a backslash): its result is kept,
+# not taken for one the batch did not hold
+printf '%s\n' '{"customId":"q\"1\\","prompt":"x","output":{"type":"choice","options":["yes","no"]}}' '{"customId":"p","prompt":"x"}' >"$T/req5"
+run bw-run -d "$T/w5" -m gpt-4o-mini -i 0.01 --retry-wait 0 "$T/req5"
+exit_is 0 "bw-run, a custom_id with a quote and a backslash: exit 0"
+ok '[ "$(jq -c "[.customId, .status, .output, .attempts]" "$T/out" | tr "\n" " ")" = "[\"q\\\"1\\\\\",\"succeeded\",\"yes\",1] [\"p\",\"succeeded\",null,1] " ]' \
+	"bw-run: the output of a request whose custom_id has a quote and a backslash, first time"
+
+# an object whose schema (zod-made, with its $schema) looks like the
+# choice's or the array's wrapper but is not one: the object itself
+printf '%s\n' '{"customId":"r","prompt":"x","output":{"type":"object","schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"result":{"type":"string"}},"required":["result"],"additionalProperties":false}}}' \
+	'{"customId":"e","prompt":"x","output":{"type":"object","schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"elements":{"type":"array","items":{"type":"string"},"description":"the tags"}},"required":["elements"],"additionalProperties":false}}}' |
+	bw-jsonl -m gpt-4o-mini >"$T/in6"
+{ reply r '"{\"result\":\"Ada\"}"' stop; reply e '"{\"elements\":[\"x\"]}"' stop; } >"$T/r6"
+run bw-parse -i "$T/in6" "$T/r6"
+exit_is 0 "objects shaped like a wrapper: exit 0"
+ok '[ "$(jq -c "[.customId, .output]" "$T/out" | tr "\n" " ")" = "[\"r\",{\"result\":\"Ada\"}] [\"e\",{\"elements\":[\"x\"]}] " ]' \
+	"objects shaped like a wrapper (no enum, a description): the object, as result.output has it"
+
+# a misfit deep in a schema of long non-ASCII names: outputError keeps
+# its reason, and whole characters (the output stays UTF-8)
+python3 - "$T" <<'P'
+import json, sys
+K = ["ab" + "\u00e9" * 40 + str(i) for i in range(8)]
+s, v = {"type": "integer"}, "x"
+for k in reversed(K):
+    s = {"type": "object", "properties": {k: s}, "required": [k],
+         "additionalProperties": False}
+    v = {k: v}
+open(sys.argv[1] + "/req7", "w").write(json.dumps({"customId": "d",
+    "prompt": "x", "output": {"type": "object", "schema": s}}) + "\n")
+open(sys.argv[1] + "/r7", "w").write(json.dumps({"custom_id": "d",
+    "response": {"status_code": 200, "body": {"object": "chat.completion",
+    "choices": [{"index": 0, "message": {"role": "assistant",
+    "content": json.dumps(v)}, "finish_reason": "stop"}]}},
+    "error": None}) + "\n")
+P
+bw-jsonl -m gpt-4o-mini "$T/req7" >"$T/in7"
+run bw-parse -i "$T/in7" "$T/r7"
+exit_is 0 "a misfit deep in long non-ASCII names: exit 0"
+ok 'python3 -c "import sys; open(sys.argv[1], \"rb\").read().decode()" "$T/out"' \
+	"a misfit deep in long non-ASCII names: the output is UTF-8"
+ok 'jq -r .outputError "$T/out" | grep -q "^the reply does not match the schema: /ab.*\.\.\./\.\.\./ab.*: a string, not an integer$"' \
+	"a misfit deep in long non-ASCII names: outputError keeps the reason"
+
 done_testing

@@ -110,7 +110,8 @@ run bw-run -d "$T/wu" -m dall-e-2 -e images -i 0.01 "$T/inu"
 exit_is 76 "bw-run, images as URLs: exit 76"
 err_like "'s file file-[A-Za-z0-9]+: line 1: response\.body[^ ]* is " \
 	"bw-run, images as URLs: said, naming the line (bw-parse's reason)"
-ok '[ "$(jq -r ".response.body.data[0].url" "$T/wu/s0001/a1.output.jsonl")" != null ]' \
-	"bw-run, images as URLs: the reply holds a URL"
+run sh -c 'bw-download <"$1" | jq -r ".response.body.data[0].url"' sh "$T/wu/s0001/a1.done.json"
+ok 'grep -Eqx "https://images\\.invalid/u/[0-9a-f]+\\.png" "$T/out"' \
+	"bw-run, images as URLs: the reply holds a URL (the batch's output, downloaded)"
 
 done_testing

@@ -192,6 +192,10 @@ check_defaults(struct bw_mapper *m)
 		check_fields(&c, m->defaults);
 	if (!c.failed && m->endpoint < BW_EMBEDDINGS)
 		map_output(&c, m->defaults, bw_of(BW_NONE), 0);
+	if (!c.failed && m->endpoint == BW_COMPLETIONS &&
+	    present(field(m->defaults, "output")))
+		fail(&c, "output: structured output is not supported by the "
+		    "completions endpoint (use chat or responses)");
 	if (c.failed)
 		bw_die(BW_EX_USAGE, "-d: %s", c.why);
 	bw_arena_reset(&m->arena);

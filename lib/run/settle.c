@@ -303,10 +303,13 @@ settle_line(struct settle *st, const char *s, size_t n)
 		bw_die_line(st->name, st->lineno, BW_EX_PROTOCOL, "invalid "
 		    "JSON at column %zu: %s", col, e);
 	st->one.n = 0;
-	if (st->outs) {	/* one not the batch's, which outs would refuse */
+	if (st->outs) {	/* one not the batch's, which outs would refuse
+			   (outs holds the attempt's ids as read, unescaped;
+			   ids has them as JSON writes them) */
 		struct bw_v cid = bw_get(v, "custom_id");
+		struct bw_output w;
 		if (cid.kind == BW_STR &&
-		    idmap_get(&st->ids, cid.u.s, cid.n, -1) < 0)
+		    bw_outputs_find(st->outs, cid, &w) < 0)
 			return;
 	}
 	if (bw_result_write(&st->one, v, 0, st->outs, &why) < 0)
