@@ -212,6 +212,11 @@ cat >"$T/want" <<'E'
 {"custom_id":"request-1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"b"}]}}
 E
 out_file_is "$T/want" "output in -d: every request's, unless its own replaces it"
+run bw-jsonl -m gpt-4o-mini -e responses -d '{"output":{"type":"json"},"providerOptions":{"openai":{"textFormat":{"type":"text"}}}}' "$T/o.jsonl"
+exit_is 2 "-d with output and textFormat (responses): a usage error"
+err_like '^bw-jsonl: -d: output: cannot be given with providerOptions.openai.textFormat \(give one\)$' \
+	"-d with output and textFormat: named"
+out_empty "-d with output and textFormat: nothing written"
 run bw-jsonl -m gpt-4o-mini -d '{"output":{"type":"list"}}' "$T/o.jsonl"
 exit_is 2 "-d with a bad output: a usage error"
 err_like '^bw-jsonl: -d: output.type: "list", not object, array, choice or json$' "-d with a bad output: named"

@@ -196,6 +196,12 @@ check_defaults(struct bw_mapper *m)
 	    present(field(m->defaults, "output")))
 		fail(&c, "output: structured output is not supported by the "
 		    "completions endpoint (use chat or responses)");
+	if (!c.failed && m->endpoint == BW_RESPONSES &&
+	    present(field(m->defaults, "output")) &&
+	    present(bw_get(bw_get(bw_get(m->defaults, "providerOptions"),
+	    "openai"), "textFormat")))
+		fail(&c, "output: cannot be given with "
+		    "providerOptions.openai.textFormat (give one)");
 	if (c.failed)
 		bw_die(BW_EX_USAGE, "-d: %s", c.why);
 	bw_arena_reset(&m->arena);
