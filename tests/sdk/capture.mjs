@@ -140,41 +140,50 @@ function deliberate(req, endpoint) {
 	return null;
 }
 
-const lines = readFileSync(join(here, 'requests.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
-const requests = lines.map((l) => JSON.parse(l));
 const left = [];
-for (const m of MODELS) {
-	for (const [e, path] of Object.entries(ENDPOINTS)) {
-		const model = e === 'chat' ? openai.chat(m) : e === 'responses' ? openai.responses(m) : openai.completion(m);
-		let jsonl = '', refused = '';
-		for (const req of requests) {
-			const id = req.customId;
-			sent = null;
-			let error = null;
-			try {
-				await generateText({ ...callOptions(req), model, maxRetries: 0 });
-			} catch (x) {
-				error = x;
-			}
-			if (sent === null) {
-				if (error === null)
-					throw new Error(`${id}: neither sent nor refused`);
-				refused += id + '\n';
-				continue;
-			}
-			if (!sent.url.endsWith(path))
-				throw new Error(`${id}: sent to ${sent.url}`);
-			const why = deliberate(req, e);
-			if (why !== null) {
-				left.push(`${m} ${e} ${id}: ${why}`);
-				continue;
-			}
-			jsonl += '{"custom_id":' + JSON.stringify(id) + ',"body":' + sent.body + '}\n';
+// Gives each request (less its customId) to send(request, model) for the
+// model: the body posted goes to MODEL.NAME.jsonl, unless why(request)
+// says bw-jsonl refuses it on purpose; the ids the SDK throws on before
+// posting go to MODEL.NAME.refused.
+async function capture(m, name, model, reqs, path, send, why) {
+	let jsonl = '', refused = '';
+	for (const req of reqs) {
+		const id = req.customId;
+		sent = null;
+		let error = null;
+		try {
+			await send(req, model);
+		} catch (x) {
+			error = x;
 		}
-		writeFileSync(join(here, `${m}.${e}.jsonl`), jsonl);
-		writeFileSync(join(here, `${m}.${e}.refused`), refused);
+		if (sent === null) {
+			if (error === null)
+				throw new Error(`${id}: neither sent nor refused`);
+			refused += id + '\n';
+			continue;
+		}
+		if (!sent.url.endsWith(path))
+			throw new Error(`${id}: sent to ${sent.url}`);
+		const w = why(req);
+		if (w !== null) {
+			left.push(`${m} ${name} ${id}: ${w}`);
+			continue;
+		}
+		jsonl += '{"custom_id":' + JSON.stringify(id) + ',"body":' + sent.body + '}\n';
 	}
+	writeFileSync(join(here, `${m}.${name}.jsonl`), jsonl);
+	writeFileSync(join(here, `${m}.${name}.refused`), refused);
 }
+const without = ({ customId, ...args }) => args;
+
+const requests = readFileSync(join(here, 'requests.jsonl'), 'utf8')
+	.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+for (const m of MODELS)
+	for (const [e, path] of Object.entries(ENDPOINTS))
+		await capture(m, e, e === 'chat' ? openai.chat(m) : e === 'responses' ?
+		    openai.responses(m) : openai.completion(m), requests, path,
+		    (req, model) => generateText({ ...callOptions(req), model, maxRetries: 0 }),
+		    (req) => deliberate(req, e));
 // Embeddings: bw's request {customId?, value, providerOptions?} is an
 // embed() call; why bw-jsonl refuses one the SDK sends, or null.
 const EMBED_MODELS = ['text-embedding-3-small', 'text-embedding-3-large'];
@@ -201,36 +210,10 @@ function deliberateEmbedding(req) {
 
 const embedRequests = readFileSync(join(here, 'embeddings-requests.jsonl'), 'utf8')
 	.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-for (const m of EMBED_MODELS) {
-	const model = openai.embedding(m);
-	let jsonl = '', refused = '';
-	for (const req of embedRequests) {
-		const { customId: id, ...args } = req;
-		sent = null;
-		let error = null;
-		try {
-			await embed({ ...args, model, maxRetries: 0 });
-		} catch (x) {
-			error = x;
-		}
-		if (sent === null) {
-			if (error === null)
-				throw new Error(`${id}: neither sent nor refused`);
-			refused += id + '\n';
-			continue;
-		}
-		if (!sent.url.endsWith('/embeddings'))
-			throw new Error(`${id}: sent to ${sent.url}`);
-		const why = deliberateEmbedding(req);
-		if (why !== null) {
-			left.push(`${m} embeddings ${id}: ${why}`);
-			continue;
-		}
-		jsonl += '{"custom_id":' + JSON.stringify(id) + ',"body":' + sent.body + '}\n';
-	}
-	writeFileSync(join(here, `${m}.embeddings.jsonl`), jsonl);
-	writeFileSync(join(here, `${m}.embeddings.refused`), refused);
-}
+for (const m of EMBED_MODELS)
+	await capture(m, 'embeddings', openai.embedding(m), embedRequests, '/embeddings',
+	    (req, model) => embed({ ...without(req), model, maxRetries: 0 }),
+	    deliberateEmbedding);
 
 // Images: bw's request {customId?, prompt, n?, size?, aspectRatio?,
 // seed?, providerOptions?} is a generateImage() call; why bw-jsonl
@@ -261,33 +244,9 @@ const imageRequests = readFileSync(join(here, 'images-requests.jsonl'), 'utf8')
 	.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
 for (const m of IMAGE_MODELS) {
 	const model = openai.image(m);
-	let jsonl = '', refused = '';
-	for (const req of imageRequests) {
-		const { customId: id, ...args } = req;
-		sent = null;
-		let error = null;
-		try {
-			await generateImage({ ...args, model, maxRetries: 0 });
-		} catch (x) {
-			error = x;
-		}
-		if (sent === null) {
-			if (error === null)
-				throw new Error(`${id}: neither sent nor refused`);
-			refused += id + '\n';
-			continue;
-		}
-		if (!sent.url.endsWith('/images/generations'))
-			throw new Error(`${id}: sent to ${sent.url}`);
-		const why = deliberateImage(req, model.maxImagesPerCall);
-		if (why !== null) {
-			left.push(`${m} images ${id}: ${why}`);
-			continue;
-		}
-		jsonl += '{"custom_id":' + JSON.stringify(id) + ',"body":' + sent.body + '}\n';
-	}
-	writeFileSync(join(here, `${m}.images.jsonl`), jsonl);
-	writeFileSync(join(here, `${m}.images.refused`), refused);
+	await capture(m, 'images', model, imageRequests, '/images/generations',
+	    (req, model) => generateImage({ ...without(req), model, maxRetries: 0 }),
+	    (req) => deliberateImage(req, model.maxImagesPerCall));
 }
 
 console.error(`capture.mjs: ai ${version('ai')}, @ai-sdk/openai ${version('@ai-sdk/openai')}, ` +
