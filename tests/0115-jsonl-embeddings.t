@@ -30,17 +30,8 @@ for m in text-embedding-3-small text-embedding-3-large; do
 		"$m: it names the option"
 
 	# the requests the SDK refuses, one at a time
-	n=0
-	while read -r id; do
-		grep -F "{\"customId\":\"$id\"," tests/sdk/embeddings-requests.jsonl >"$T/r"
-		run bw-jsonl -m "$m" -e embeddings "$T/r"
-		if [ $rc -eq 65 ] && [ ! -s "$T/out" ] &&
-		    grep -q "^bw-jsonl: $T/r: line 1: providerOptions\.openai" "$T/err"; then
-			n=$((n + 1))
-		else
-			echo "# $id: exit $rc: $(cat "$T/err")"
-		fi
-	done <tests/sdk/$m.embeddings.refused
+	sdk_refused "$m" embeddings tests/sdk/embeddings-requests.jsonl \
+	    'providerOptions\.openai'
 	ok '[ $n -eq 5 ] && [ $n -eq "$(wc -l <tests/sdk/'$m'.embeddings.refused)" ]' \
 		"$m: the $n requests the SDK refuses exit 65 naming line and field"
 done

@@ -39,17 +39,8 @@ for m in gpt-image-1 dall-e-3 dall-e-2; do
 		"$m: an unknown option is dropped, said once"
 
 	# the requests the SDK refuses, one at a time
-	n=0
-	while read -r id; do
-		grep -E "^\{\"customId\":\"$id\"[,}]" tests/sdk/images-requests.jsonl >"$T/r"
-		run bw-jsonl -m "$m" -e images "$T/r"
-		if [ $rc -eq 65 ] && [ ! -s "$T/out" ] &&
-		    grep -Eq "^bw-jsonl: $T/r: line 1: (prompt|n|providerOptions\.openai(\.[a-zA-Z]+)?): " "$T/err"; then
-			n=$((n + 1))
-		else
-			echo "# $id: exit $rc: $(cat "$T/err")"
-		fi
-	done <tests/sdk/$m.images.refused
+	sdk_refused "$m" images tests/sdk/images-requests.jsonl \
+	    '(prompt|n|providerOptions\.openai(\.[a-zA-Z]+)?): '
 	ok '[ $n -eq 17 ] && [ $n -eq "$(wc -l <tests/sdk/'$m'.images.refused)" ]' \
 		"$m: the $n requests the SDK refuses exit 65 naming line and field"
 done

@@ -70,6 +70,24 @@ run() {
 	rc=$?
 }
 
+# sdk_refused MODEL ENDPOINT REQUESTS FIELD: each request of REQUESTS
+# whose id is in tests/sdk/MODEL.ENDPOINT.refused, alone, must make
+# bw-jsonl exit 65 with nothing on stdout, naming line 1 and a field
+# that FIELD (an ERE) matches; n counts those that do
+sdk_refused() {
+	n=0
+	while read -r id; do
+		grep -E "^\{\"customId\":\"$id\"[,}]" "$3" >"$T/r"
+		run bw-jsonl -m "$1" -e "$2" "$T/r"
+		if [ $rc -eq 65 ] && [ ! -s "$T/out" ] &&
+		    grep -Eq "^bw-jsonl: $T/r: line 1: ($4)" "$T/err"; then
+			n=$((n + 1))
+		else
+			echo "# $id: exit $rc: $(cat "$T/err")"
+		fi
+	done <"tests/sdk/$1.$2.refused"
+}
+
 exit_is() {
 	ntest=$((ntest + 1))
 	if [ "$rc" -eq "$1" ]; then
