@@ -12,6 +12,7 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bw.h"
 
@@ -42,7 +43,7 @@ main(int argc, char *argv[])
 		{ 0 }
 	};
 	size_t max = 20 << 20;
-	int raw = 0, c;
+	int raw = 0, c, stdin_results;
 	const char *input = NULL;
 	struct bw_outputs *outs = NULL;
 	unsigned long n = 0;
@@ -58,6 +59,12 @@ main(int argc, char *argv[])
 		case 'V': bw_version(); break;
 		default: bw_usage(synopsis);
 		}
+	stdin_results = optind == argc;
+	for (int i = optind; i < argc; i++)
+		stdin_results |= !strcmp(argv[i], "-");
+	if (input && !strcmp(input, "-") && stdin_results)
+		bw_die(BW_EX_USAGE, "--input -: the results are read from "
+		    "standard input too");
 	if (input)
 		outs = bw_outputs_read(input);
 	bw_out_open(&out, 1, "stdout", 1);

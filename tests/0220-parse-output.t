@@ -89,6 +89,14 @@ err_like '^bw-parse: .*stray: line 6: custom_id "zz" is not in the batch input$'
 	"a result for no request of the input: named, line and id"
 
 # the input file itself
+run sh -c 'bw-parse --input - <"$1"' sh "$T/in"
+exit_is 2 "--input - with the results on standard input too: exit 2"
+err_like '^bw-parse: --input -: the results are read from standard input too$' \
+	"--input - with the results on standard input too: said"
+run sh -c 'bw-parse --input - "$1" <"$2"' sh "$T/good" "$T/in"
+exit_is 0 "--input - with the results in a file: exit 0"
+ok '[ "$(jq -r .output.name "$T/out" | grep -c Ada)" -eq 1 ]' \
+	"--input - with the results in a file: the input read from standard input"
 run bw-parse -i "$T/nothere" "$T/good"
 exit_is 2 "--input that cannot be opened: exit 2"
 err_like 'nothere' "--input that cannot be opened: named"
