@@ -129,6 +129,8 @@ check-valgrind: deps $(PROGS) $(UNITS)
 		CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite ./$$u >/dev/null || exit 1; done
 	BW_VALGRIND=1 $(PROVE) tests/0100-jsonl.t tests/0110-jsonl-sdk.t \
+		tests/0115-jsonl-embeddings.t tests/0116-jsonl-images.t \
+		tests/0210-parse-sdk.t \
 		tests/0200-parse.t tests/0500-webhook.t
 
 install: $(PROGS)

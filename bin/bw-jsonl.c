@@ -84,5 +84,6 @@ main(int argc, char *argv[])
 	bw_mapper_init(&b.map, model, endpoint, defaults);
 	bw_build(&b, argv + optind, argc - optind);
 	bw_mapper_free(&b.map);
+	free(b.shards);
 	return 0;
 }
