@@ -136,7 +136,8 @@ bw_lines_next(struct bw_lines *l, const char **line, size_t *len)
 
 	l->start = l->scan;
 	for (;;) {
-		nl = memchr(l->buf + l->scan, '\n', l->end - l->scan);
+		nl = l->end > l->scan ?	/* (a buffer not yet made is NULL) */
+		    memchr(l->buf + l->scan, '\n', l->end - l->scan) : NULL;
 		if (nl) {
 			*line = l->buf + l->start;
 			*len = nl - *line;
