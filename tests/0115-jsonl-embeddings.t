@@ -8,15 +8,7 @@ for m in text-embedding-3-small text-embedding-3-large; do
 	fx=tests/sdk/$m.embeddings.jsonl
 	# the requests of the fixture's ids, in its order, and the lines
 	# its bodies make (method and url after the custom id)
-	awk -v want="$fx" '
-	BEGIN {
-		while ((getline l <want) > 0)
-			if (match(l, /^\{"custom_id":"([^"\\]|\\.)*"/))
-				ids[substr(l, 14, RLENGTH - 13)] = 1
-	}
-	match($0, /^\{"customId":"([^"\\]|\\.)*"/) &&
-	    (substr($0, 13, RLENGTH - 12) in ids)' \
-		tests/sdk/embeddings-requests.jsonl >"$T/in"
+	sdk_requests "$fx" tests/sdk/embeddings-requests.jsonl >"$T/in"
 	sed 's|^\({"custom_id":"[^"]*",\)|\1"method":"POST","url":"/v1/embeddings",|' \
 		"$fx" >"$T/want"
 	ok '[ "$(wc -l <"$T/in")" -eq 15 ] && [ "$(wc -l <"$fx")" -eq 15 ]' \

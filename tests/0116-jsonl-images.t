@@ -12,15 +12,7 @@ for m in gpt-image-1 dall-e-3 dall-e-2; do
 	fx=tests/sdk/$m.images.jsonl
 	# the requests of the fixture's ids, in its order, and the lines
 	# its bodies make (method and url after the custom id)
-	awk -v want="$fx" '
-	BEGIN {
-		while ((getline l <want) > 0)
-			if (match(l, /^\{"custom_id":"([^"\\]|\\.)*"/))
-				ids[substr(l, 14, RLENGTH - 13)] = 1
-	}
-	match($0, /^\{"customId":"([^"\\]|\\.)*"/) &&
-	    (substr($0, 13, RLENGTH - 12) in ids)' \
-		tests/sdk/images-requests.jsonl >"$T/in"
+	sdk_requests "$fx" tests/sdk/images-requests.jsonl >"$T/in"
 	sed 's|^\({"custom_id":"[^"]*",\)|\1"method":"POST","url":"'$G'",|' \
 		"$fx" >"$T/want"
 	n=$(wc -l <"$fx")

@@ -70,6 +70,19 @@ run() {
 	rc=$?
 }
 
+# sdk_requests FIXTURE REQUESTS: the requests of REQUESTS whose ids
+# have a body in FIXTURE (tests/sdk/MODEL.ENDPOINT.jsonl), in order
+sdk_requests() {
+	awk -v want="$1" '
+	BEGIN {
+		while ((getline l <want) > 0)
+			if (match(l, /^\{"custom_id":"([^"\\]|\\.)*"/))
+				ids[substr(l, 14, RLENGTH - 13)] = 1
+	}
+	match($0, /^\{"customId":"([^"\\]|\\.)*"/) &&
+	    (substr($0, 13, RLENGTH - 12) in ids)' "$2"
+}
+
 # sdk_refused MODEL ENDPOINT REQUESTS FIELD: each request of REQUESTS
 # whose id is in tests/sdk/MODEL.ENDPOINT.refused, alone, must make
 # bw-jsonl exit 65 with nothing on stdout, naming line 1 and a field
