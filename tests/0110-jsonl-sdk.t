@@ -7,19 +7,6 @@
 # numbers count.
 . tests/lib.sh
 
-# the requests of a fixture's ids, in order (ids are matched as the JSON
-# strings they are written as, not decoded)
-pick() {
-	awk -v want="$1" '
-	BEGIN {
-		while ((getline l <want) > 0)
-			if (match(l, /^\{"custom_id":"([^"\\]|\\.)*"/))
-				ids[substr(l, 14, RLENGTH - 13)] = 1
-	}
-	match($0, /^\{"customId":"([^"\\]|\\.)*"/) &&
-	    (substr($0, 13, RLENGTH - 12) in ids)' tests/sdk/requests.jsonl
-}
-
 # the batch input lines the fixture's bodies make: method and url after
 # the custom id, the body's bytes untouched
 lines() {
@@ -81,7 +68,7 @@ for m in gpt-4o-mini gpt-5.5 o4-mini; do
 		completions) url=/v1/completions ;;
 		esac
 		fx=tests/sdk/$m.$e.jsonl
-		pick "$fx" >"$T/in"
+		sdk_requests "$fx" tests/sdk/requests.jsonl >"$T/in"
 		lines "$fx" "$url" >"$T/want"
 		ok '[ "$(wc -l <"$T/in")" -eq "$(wc -l <"$fx")" ]' \
 			"$m $e: every body's request is in requests.jsonl"

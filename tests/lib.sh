@@ -71,7 +71,8 @@ run() {
 }
 
 # sdk_requests FIXTURE REQUESTS: the requests of REQUESTS whose ids
-# have a body in FIXTURE (tests/sdk/MODEL.ENDPOINT.jsonl), in order
+# have a body in FIXTURE (tests/sdk/MODEL.ENDPOINT.jsonl), in order (ids
+# matched as the JSON strings they are written as, not decoded)
 sdk_requests() {
 	awk -v want="$1" '
 	BEGIN {
