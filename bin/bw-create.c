@@ -21,39 +21,6 @@ static const char synopsis[] =
     "       [--force] [--output-expires-after seconds]\n"
     "       " BW_API_SYNOPSIS "\n       [file-id | file-object ...]";
 
-static size_t
-chars(const char *s, size_t n)
-{
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return c;
-}
-
-/* m with the pair of -M arg added (in ar). */
-static struct bw_v
-metadata(struct bw_arena *ar, struct bw_v m, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || eq == arg)
-		bw_die(BW_EX_USAGE, "-M: not key=value: %s",
-		    bw_quote(arg, strlen(arg), 60));
-	if (!bw_utf8_valid(arg, strlen(arg)))
-		bw_die(BW_EX_USAGE, "-M: not UTF-8");
-	if (chars(arg, eq - arg) > 64 || chars(eq + 1, strlen(eq + 1)) > 512)
-		bw_die(BW_EX_USAGE, "-M: keys are at most 64 characters and "
-		    "values at most 512");
-	if (!m.kind)
-		m = bw_of(BW_OBJ);
-	m = bw_setn(ar, m, bw_str(ar, arg, eq - arg).u.s, eq - arg,
-	    bw_lit(eq + 1));
-	if (m.n > 16)
-		bw_die(BW_EX_USAGE, "-M: at most 16 pairs");
-	return m;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -86,7 +53,7 @@ main(int argc, char *argv[])
 				    ": %s", bw_quote(optarg,
 				    strlen(optarg), 40));
 			break;
-		case 'M': o.metadata = metadata(&ar, o.metadata, optarg); break;
+		case 'M': o.metadata = bw_metadata_arg(&ar, o.metadata, optarg); break;
 		case 'f': o.force = 1; break;
 		case 'X':
 			o.output_expires_after = bw_parse_expiry(

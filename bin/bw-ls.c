@@ -53,21 +53,6 @@ status_bit(const char *s)
 	    "cancelled; active or ended)", bw_quote(s, strlen(s), 40));
 }
 
-/* m with the pair of -M arg added (in ar). */
-static struct bw_v
-metadata(struct bw_arena *ar, struct bw_v m, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || eq == arg)
-		bw_die(BW_EX_USAGE, "-M: not key=value: %s",
-		    bw_quote(arg, strlen(arg), 60));
-	if (!m.kind)
-		m = bw_of(BW_OBJ);
-	return bw_setn(ar, m, bw_str(ar, arg, eq - arg).u.s, eq - arg,
-	    bw_lit(eq + 1));
-}
-
 static int
 match(const struct ls *o, struct bw_v v)
 {
@@ -209,7 +194,7 @@ main(int argc, char *argv[])
 				    "1: %s", bw_quote(optarg, strlen(optarg), 40));
 			break;
 		case 's': o.status |= status_bit(optarg); break;
-		case 'M': o.meta = metadata(&ar, o.meta, optarg); break;
+		case 'M': o.meta = bw_metadata_arg(&ar, o.meta, optarg); break;
 		case OPT_SINCE: since = bw_parse_duration("--since", optarg); break;
 		case OPT_BEFORE:
 			before = bw_parse_duration("--before", optarg);

@@ -712,6 +712,12 @@ int bw_batch_status_known(struct bw_v b);
 int bw_batch_terminal(struct bw_v b);
 /* request_counts.key (completed, failed, total), or 0. */
 double bw_batch_count(struct bw_v b, const char *key);
+/* m (an object, or BW_NONE for none yet) with the pair of a -M
+   key=value argument added, in ar; dies (2) on one that is not
+   key=value, not UTF-8, past the API's 64 characters a key or 512 a
+   value, or past its 16 pairs. */
+struct bw_v bw_metadata_arg(struct bw_arena *ar, struct bw_v m,
+			    const char *arg);
 /* Says on stderr why batch id did not complete: the first five of its
    errors, each with the input line it names and (with a, when the
    input file is there and at most 16 MiB) the customId on it, or else

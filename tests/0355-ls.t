@@ -88,6 +88,10 @@ run bw-ls -M grp=b -s completed $R
 ok '[ "$(meta)" = "229 " ]' "-M and -s: both"
 run bw-ls -M grp $R
 exit_is 2 "-M without =: usage error"
+run bw-ls -M "$(printf '%065d' 0)=x" $R
+exit_is 2 "-M with a key no batch can have (65 characters): usage error"
+err_like '^bw-ls: -M: keys are at most 64 characters and values at most 512$' \
+	"-M past the API's limits: said as bw-create says it"
 
 # ages
 run bw-ls --since 1h $R
